@@ -1,0 +1,196 @@
+/**
+ * Constants of the SmartBus network-client C ABI (`libbusnetcli`), with the
+ * same numeric values as the vendor header.
+ *
+ * @example
+ * ```ts
+ * import { ClientType, CmdType } from "@smartbus/netclient";
+ * console.log(ClientType.IPSC, CmdType.PING_ACK); // 2 8
+ * ```
+ * @module
+ */
+
+/** Lowest unit id a network client (a process using this library) may use. */
+export const MIN_SMARTBUS_NETCLI_UNITID = 16;
+/** How many network-client unit ids exist (16–47). */
+export const SMARTBUS_NETCLI_UNITID_COUNT = 32;
+/** Highest unit id a network client may use. */
+export const MAX_SMARTBUS_NETCLI_UNITID: number = MIN_SMARTBUS_NETCLI_UNITID +
+  SMARTBUS_NETCLI_UNITID_COUNT - 1;
+/** Highest unit id of a bus node (server); nodes use 0–15. */
+export const MAX_SMARTBUS_NODE_UNITID = 15;
+/** At most this many clients attach to one bus node. */
+export const MAX_CLIENTS_PER_NODE = 16;
+/** Longest IP address or host name string the library accepts, in bytes. */
+export const MAX_IP_ADDR_LEN = 64;
+/** Largest flow parameter list (`in_valuelist`), in bytes, after encoding. */
+export const MAX_FLOW_PARAMS_BYTES: number = 32 * 1024;
+/** `slaverport` value meaning "no slave server". */
+export const NO_SLAVE_PORT = 0xffff;
+/** The `head_flag` every SmartBus packet head starts with. */
+export const PACKET_HEAD_FLAG = 0x5b15;
+/** The `SetCallBackFnEx` name that installs the flow-acknowledge callback. */
+export const INVOKEFLOW_ACK_CB_NAME = "smartbus_invokeflow_ack_cb";
+
+/**
+ * Client types (`SMARTBUS_CLIENT_TYPE_*`).
+ *
+ * @example
+ * ```ts
+ * import { ClientType } from "@smartbus/netclient";
+ * const isIpsc = (t: number): boolean => t === ClientType.IPSC;
+ * ```
+ */
+export const ClientType = {
+  NULL: 0,
+  NODE: 1,
+  /** The IPSC flow server. */
+  IPSC: 2,
+  MONITOR: 3,
+  AGENT: 4,
+  DB: 5,
+} as const;
+/** One of the {@link ClientType} values. */
+export type ClientTypeValue = typeof ClientType[keyof typeof ClientType];
+
+/**
+ * Command types (`SMARTBUS_CMDTYPE_*`). A ping's answer arrives as data with
+ * cmdtype {@link CmdType.PING_ACK}.
+ *
+ * @example
+ * ```ts
+ * import { CmdType } from "@smartbus/netclient";
+ * console.log(CmdType.USER); // 3
+ * ```
+ */
+export const CmdType = {
+  INTERNAL: 0,
+  SYSTEM: 1,
+  FILE: 2,
+  USER: 3,
+  GUARD_CMD: 4,
+  GUARD_FILE: 5,
+  PING_ACK: 8,
+} as const;
+
+/**
+ * Connection states (`SMARTBUS_NETCLI_STATE_*`).
+ *
+ * @example
+ * ```ts
+ * import { ConnState } from "@smartbus/netclient";
+ * console.log(ConnState.CONNECTED); // 6
+ * ```
+ */
+export const ConnState = {
+  INIT: 0,
+  CONNECTING: 1,
+  READY: 2,
+  FAIL: 3,
+  BLOCK: 4,
+  CLOSE: 5,
+  CONNECTED: 6,
+  OK: 7,
+} as const;
+
+/**
+ * Status values of a global connect event.
+ *
+ * @example
+ * ```ts
+ * import { GlobalConnectStatus } from "@smartbus/netclient";
+ * console.log(GlobalConnectStatus.ALREADY_CONNECTED); // 2
+ * ```
+ */
+export const GlobalConnectStatus = {
+  DISCONNECTED: 0,
+  CONNECTED: 1,
+  /** Sent for every client already present when we join. */
+  ALREADY_CONNECTED: 2,
+} as const;
+
+/**
+ * `mode` of `RemoteInvokeFlow`.
+ *
+ * @example
+ * ```ts
+ * import { InvokeMode } from "@smartbus/netclient";
+ * console.log(InvokeMode.WANT_RESULT); // 0
+ * ```
+ */
+export const InvokeMode = {
+  WANT_RESULT: 0,
+  FIRE_AND_FORGET: 1,
+} as const;
+
+/** `ret` of the flow-result callback when the flow returned its results. */
+export const FLOW_RET_OK = 1;
+/** `ack` of the flow-acknowledge callback when the flow started. */
+export const FLOW_ACK_OK = 1;
+
+/**
+ * Error codes returned by the library (`SMARTBUS_ERR_*`).
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode } from "@smartbus/netclient";
+ * console.log(ErrorCode.TIMEOUT); // -25
+ * ```
+ */
+export const ErrorCode = {
+  OK: 0,
+  ARGUMENT: -1,
+  CONN_NOT_ESTAB: -2,
+  CONNECT_BREAK: -3,
+  AUTHOR: -4,
+  USER: -5,
+  PWD: -6,
+  BUFF_FULL: -7,
+  NODE_NOTEXIST: -8,
+  CLI_NOTEXIST: -9,
+  CONNECTED: -10,
+  SEND_OWN: -11,
+  UNITID_INVALID: -12,
+  CLIENTID_INVALID: -13,
+  NON_INIT: -14,
+  MAX_DATASIZE: -15,
+  CMDTYPE_INVALID: -16,
+  CLIENTTYPE_INVALID: -17,
+  SEND_DATA: -18,
+  MEM_ALLOC: -19,
+  ESTABLI_CONNECT: -20,
+  CLI_TOOMANY: -21,
+  CLI_EXIST: -22,
+  DEST_NONEXIST: -23,
+  REGISTERED_REPEAT: -24,
+  TIMEOUT: -25,
+  OTHER: -99,
+} as const;
+/** Symbolic name of an {@link ErrorCode}. */
+export type ErrorCodeName = keyof typeof ErrorCode;
+
+const codeNames: ReadonlyMap<number, ErrorCodeName> = new Map(
+  (Object.entries(ErrorCode) as [ErrorCodeName, number][]).map((
+    [k, v],
+  ) => [v, k]),
+);
+
+/**
+ * The symbolic name of a library error code, or `"UNKNOWN"`.
+ *
+ * @example
+ * ```ts
+ * import { errorCodeName } from "@smartbus/netclient";
+ * console.log(errorCodeName(-4)); // "AUTHOR"
+ * ```
+ */
+export function errorCodeName(code: number): ErrorCodeName | "UNKNOWN" {
+  return codeNames.get(code) ?? "UNKNOWN";
+}
+
+/** Authentication failures: connect attempts that will never succeed by retrying. */
+export const AUTH_ERROR_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.AUTHOR,
+  ErrorCode.USER,
+  ErrorCode.PWD,
+]);
