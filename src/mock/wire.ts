@@ -1,0 +1,529 @@
+/**
+ * The codec of the mock bus wire protocol (`docs/wire-protocol.md`): frames
+ * between the native stand-in library and the TCP front. Pure and
+ * runtime-neutral.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame, FrameDecoder, FrameKind } from "@smartbus/netclient/mock";
+ * const bytes = encodeFrame({ kind: FrameKind.HEARTBEAT });
+ * const frames = new FrameDecoder({ role: "any" }).push(bytes);
+ * console.log(frames[0].kind === FrameKind.HEARTBEAT); // true
+ * ```
+ * @module
+ */
+
+import type { BusAddress } from "./port.ts";
+import { PayloadReader, PayloadWriter, WireError } from "./wire_fields.ts";
+
+export { WireError } from "./wire_fields.ts";
+export type { WireErrorReason } from "./wire_fields.ts";
+
+/** Size of the wire head in bytes. */
+export const WIRE_HEAD_SIZE = 20;
+/** Protocol version carried in `reserved[1]`. */
+export const WIRE_VERSION = 1;
+/** Default largest `data_len` accepted (64 KiB). */
+export const DEFAULT_FRAME_LIMIT = 65536;
+/** The `head_flag` of every frame. */
+export const WIRE_FLAG = 0x5b15;
+
+/**
+ * Frame kinds (`reserved[0]` of the head).
+ *
+ * @example
+ * ```ts
+ * import { FrameKind } from "@smartbus/netclient/mock";
+ * console.log(FrameKind.LOGIN); // 1
+ * ```
+ */
+export const FrameKind = {
+  LOGIN: 1,
+  LOGIN_ANSWER: 2,
+  DATA: 3,
+  PING: 4,
+  PING_ANSWER: 5,
+  FLOW_INVOKE: 6,
+  FLOW_ACK: 7,
+  FLOW_RESULT: 8,
+  NOTIFY: 9,
+  GLOBAL_CONNECT: 10,
+  HEARTBEAT: 11,
+  CLOSE: 12,
+} as const;
+/** One of the {@link FrameKind} values. */
+export type FrameKindValue = typeof FrameKind[keyof typeof FrameKind];
+
+/** The addressing part of a wire head. */
+export interface WireHead {
+  cmd: number;
+  cmdType: number;
+  src: BusAddress;
+  dst: BusAddress;
+}
+
+type K = typeof FrameKind;
+/** Every frame, by kind; `head` defaults to zeros when encoding. */
+export type Frame =
+  | {
+    kind: K["LOGIN"];
+    head?: WireHead;
+    clientId: number;
+    clientType: number;
+    unitId: number;
+    user: Uint8Array | null;
+    password: Uint8Array | null;
+    addInfo: Uint8Array;
+  }
+  | {
+    kind: K["LOGIN_ANSWER"];
+    head?: WireHead;
+    result: number;
+    heartbeatMs: number;
+    reason: Uint8Array;
+  }
+  | {
+    kind: K["DATA"] | K["PING"] | K["PING_ANSWER"];
+    head?: WireHead;
+    data: Uint8Array;
+  }
+  | {
+    kind: K["FLOW_INVOKE"];
+    head?: WireHead;
+    invokeId: number;
+    serverUnit: number;
+    ipscIndex: number;
+    mode: number;
+    timeoutMs: number;
+    project: Uint8Array;
+    flow: Uint8Array;
+    params: Uint8Array;
+  }
+  | {
+    kind: K["FLOW_ACK"];
+    head?: WireHead;
+    invokeId: number;
+    ack: number;
+    project: Uint8Array;
+    msg: Uint8Array;
+  }
+  | {
+    kind: K["FLOW_RESULT"];
+    head?: WireHead;
+    invokeId: number;
+    ret: number;
+    project: Uint8Array;
+    param: Uint8Array;
+  }
+  | {
+    kind: K["NOTIFY"];
+    head?: WireHead;
+    invokeId: number;
+    serverUnit: number;
+    processIndex: number;
+    mode: number;
+    expiresMs: number;
+    project: Uint8Array;
+    title: Uint8Array;
+    param: Uint8Array;
+  }
+  | {
+    kind: K["GLOBAL_CONNECT"];
+    head?: WireHead;
+    unitId: number;
+    clientId: number;
+    clientType: number;
+    accessUnitId: number;
+    status: number;
+    addInfo: Uint8Array;
+  }
+  | { kind: K["HEARTBEAT"]; head?: WireHead }
+  | { kind: K["CLOSE"]; head?: WireHead; code: number; reason: Uint8Array };
+
+/** A decoded frame: like {@link Frame} but `head` is always present. */
+export type DecodedFrame = Frame & { head: WireHead };
+
+const ZERO: BusAddress = { unitId: 0, clientId: 0, clientType: 0 };
+/** A head of zeros, for frames whose head carries nothing. */
+export function zeroHead(): WireHead {
+  return { cmd: 0, cmdType: 0, src: { ...ZERO }, dst: { ...ZERO } };
+}
+
+function encodePayload(f: Frame, w: PayloadWriter): void {
+  switch (f.kind) {
+    case FrameKind.LOGIN:
+      w.u8(f.clientId).i32(f.clientType).i32(f.unitId);
+      w.str(f.user, true).str(f.password, true).str(f.addInfo);
+      return;
+    case FrameKind.LOGIN_ANSWER:
+      w.i32(f.result).i32(f.heartbeatMs).str(f.reason);
+      return;
+    case FrameKind.DATA:
+    case FrameKind.PING:
+    case FrameKind.PING_ANSWER:
+      w.rest(f.data);
+      return;
+    case FrameKind.FLOW_INVOKE:
+      w.i32(f.invokeId).i32(f.serverUnit).i32(f.ipscIndex).i32(f.mode);
+      w.i32(f.timeoutMs).str(f.project).str(f.flow).str(f.params);
+      return;
+    case FrameKind.FLOW_ACK:
+      w.i32(f.invokeId).i32(f.ack).str(f.project).str(f.msg);
+      return;
+    case FrameKind.FLOW_RESULT:
+      w.i32(f.invokeId).i32(f.ret).str(f.project).str(f.param);
+      return;
+    case FrameKind.NOTIFY:
+      w.i32(f.invokeId).i32(f.serverUnit).i32(f.processIndex).i32(f.mode);
+      w.i32(f.expiresMs).str(f.project).str(f.title).str(f.param);
+      return;
+    case FrameKind.GLOBAL_CONNECT:
+      w.i8(f.unitId).i8(f.clientId).i8(f.clientType).i8(f.accessUnitId);
+      w.u8(f.status).str(f.addInfo);
+      return;
+    case FrameKind.HEARTBEAT:
+      return;
+    case FrameKind.CLOSE:
+      w.i32(f.code).str(f.reason);
+      return;
+  }
+}
+
+function decodePayload(
+  kind: number,
+  head: WireHead,
+  r: PayloadReader,
+): DecodedFrame {
+  switch (kind) {
+    case FrameKind.LOGIN:
+      return {
+        kind,
+        head,
+        clientId: r.u8(),
+        clientType: r.i32(),
+        unitId: r.i32(),
+        user: r.str(true),
+        password: r.str(true),
+        addInfo: r.str(),
+      };
+    case FrameKind.LOGIN_ANSWER:
+      return {
+        kind,
+        head,
+        result: r.i32(),
+        heartbeatMs: r.i32(),
+        reason: r.str(),
+      };
+    case FrameKind.DATA:
+    case FrameKind.PING:
+    case FrameKind.PING_ANSWER:
+      return { kind, head, data: r.rest() };
+    case FrameKind.FLOW_INVOKE:
+      return {
+        kind,
+        head,
+        invokeId: r.i32(),
+        serverUnit: r.i32(),
+        ipscIndex: r.i32(),
+        mode: r.i32(),
+        timeoutMs: r.i32(),
+        project: r.str(),
+        flow: r.str(),
+        params: r.str(),
+      };
+    case FrameKind.FLOW_ACK:
+      return {
+        kind,
+        head,
+        invokeId: r.i32(),
+        ack: r.i32(),
+        project: r.str(),
+        msg: r.str(),
+      };
+    case FrameKind.FLOW_RESULT:
+      return {
+        kind,
+        head,
+        invokeId: r.i32(),
+        ret: r.i32(),
+        project: r.str(),
+        param: r.str(),
+      };
+    case FrameKind.NOTIFY:
+      return {
+        kind,
+        head,
+        invokeId: r.i32(),
+        serverUnit: r.i32(),
+        processIndex: r.i32(),
+        mode: r.i32(),
+        expiresMs: r.i32(),
+        project: r.str(),
+        title: r.str(),
+        param: r.str(),
+      };
+    case FrameKind.GLOBAL_CONNECT:
+      return {
+        kind,
+        head,
+        unitId: r.i8(),
+        clientId: r.i8(),
+        clientType: r.i8(),
+        accessUnitId: r.i8(),
+        status: r.u8(),
+        addInfo: r.str(),
+      };
+    case FrameKind.HEARTBEAT:
+      return { kind, head };
+    case FrameKind.CLOSE:
+      return { kind, head, code: r.i32(), reason: r.str() };
+  }
+  throw new WireError("unknown-kind", `unknown frame kind ${kind}`);
+}
+
+function writeI8(v: DataView, at: number, x: number): void {
+  v.setInt8(at, (x << 24) >> 24);
+}
+
+/**
+ * Encodes one frame (head + payload). Throws {@link WireError} with reason
+ * `"too-large"` when the payload exceeds `frameLimit`, `"field-too-long"`
+ * when a string exceeds 65 534 bytes.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame, FrameKind } from "@smartbus/netclient/mock";
+ * const ping = encodeFrame({ kind: FrameKind.PING, data: new Uint8Array([1]) });
+ * console.log(ping.length); // 21
+ * ```
+ */
+export function encodeFrame(
+  frame: Frame,
+  frameLimit: number = DEFAULT_FRAME_LIMIT,
+): Uint8Array {
+  const w = new PayloadWriter();
+  encodePayload(frame, w);
+  const payload = w.finish();
+  if (payload.length > frameLimit) {
+    throw new WireError(
+      "too-large",
+      `payload of ${payload.length} bytes exceeds ${frameLimit}`,
+    );
+  }
+  const out = new Uint8Array(WIRE_HEAD_SIZE + payload.length);
+  const v = new DataView(out.buffer);
+  const h = frame.head ?? zeroHead();
+  v.setUint16(0, WIRE_FLAG, true);
+  v.setUint8(2, h.cmd & 0xff);
+  v.setUint8(3, h.cmdType & 0xff);
+  writeI8(v, 4, h.src.clientType);
+  writeI8(v, 5, h.src.unitId);
+  writeI8(v, 6, h.src.clientId);
+  writeI8(v, 7, h.dst.clientType);
+  writeI8(v, 8, h.dst.unitId);
+  writeI8(v, 9, h.dst.clientId);
+  v.setUint8(10, frame.kind);
+  v.setUint8(11, WIRE_VERSION);
+  v.setInt32(12, WIRE_HEAD_SIZE + payload.length, true);
+  v.setInt32(16, payload.length, true);
+  out.set(payload, WIRE_HEAD_SIZE);
+  return out;
+}
+
+/** Which peer's frames a {@link FrameDecoder} reads; `"any"` skips direction and order checks. */
+export type DecoderRole = "bus" | "client" | "any";
+
+const FROM_CLIENT: ReadonlySet<number> = new Set([
+  FrameKind.LOGIN,
+  FrameKind.DATA,
+  FrameKind.PING,
+  FrameKind.FLOW_INVOKE,
+  FrameKind.FLOW_ACK,
+  FrameKind.FLOW_RESULT,
+  FrameKind.NOTIFY,
+  FrameKind.HEARTBEAT,
+  FrameKind.CLOSE,
+]);
+const FROM_BUS: ReadonlySet<number> = new Set([
+  FrameKind.LOGIN_ANSWER,
+  FrameKind.DATA,
+  FrameKind.PING_ANSWER,
+  FrameKind.FLOW_INVOKE,
+  FrameKind.FLOW_ACK,
+  FrameKind.FLOW_RESULT,
+  FrameKind.NOTIFY,
+  FrameKind.GLOBAL_CONNECT,
+  FrameKind.HEARTBEAT,
+  FrameKind.CLOSE,
+]);
+
+/**
+ * Incremental frame decoder. `role: "bus"` reads what a client sends (LOGIN
+ * first and once), `"client"` what the bus sends (LOGIN_ANSWER first and
+ * once). Never buffers more than one frame (`WIRE_HEAD_SIZE + frameLimit`
+ * bytes). After a {@link WireError} the decoder is spent: the connection must
+ * be closed.
+ *
+ * @example
+ * ```ts
+ * import { encodeFrame, FrameDecoder, FrameKind } from "@smartbus/netclient/mock";
+ * const d = new FrameDecoder({ role: "client" });
+ * const b = encodeFrame({ kind: FrameKind.LOGIN_ANSWER, result: 0, heartbeatMs: 5000, reason: new Uint8Array() });
+ * console.log(d.push(b.subarray(0, 3)).length, d.push(b.subarray(3)).length); // 0 1
+ * ```
+ */
+export class FrameDecoder {
+  readonly #role: DecoderRole;
+  readonly #limit: number;
+  #buf: Uint8Array = new Uint8Array(WIRE_HEAD_SIZE);
+  #have = 0;
+  #need = WIRE_HEAD_SIZE;
+  #head: WireHead | null = null;
+  #kind = 0;
+  #loggedIn = false;
+  #failed: WireError | null = null;
+
+  constructor(options: { role: DecoderRole; frameLimit?: number }) {
+    this.#role = options.role;
+    this.#limit = options.frameLimit ?? DEFAULT_FRAME_LIMIT;
+  }
+
+  /** Bytes currently held for an incomplete frame. */
+  get buffered(): number {
+    return this.#have;
+  }
+
+  /** Feeds bytes; returns the frames completed by them, in order. */
+  push(chunk: Uint8Array): DecodedFrame[] {
+    if (this.#failed) throw this.#failed;
+    const out: DecodedFrame[] = [];
+    try {
+      let at = 0;
+      while (at < chunk.length) {
+        const take = Math.min(this.#need - this.#have, chunk.length - at);
+        this.#buf.set(chunk.subarray(at, at + take), this.#have);
+        this.#have += take;
+        at += take;
+        if (this.#have < this.#need) break;
+        if (this.#head === null) this.#readHead();
+        else this.#finishFrame(out);
+        if (this.#head !== null && this.#need === WIRE_HEAD_SIZE) {
+          this.#finishFrame(out);
+        }
+      }
+    } catch (e) {
+      this.#failed = e instanceof WireError
+        ? e
+        : new WireError("internal", String(e));
+      throw this.#failed;
+    }
+    return out;
+  }
+
+  #readHead(): void {
+    const v = new DataView(
+      this.#buf.buffer,
+      this.#buf.byteOffset,
+      WIRE_HEAD_SIZE,
+    );
+    const flag = v.getUint16(0, true);
+    if (flag !== WIRE_FLAG) {
+      throw new WireError(
+        "bad-flag",
+        `head flag 0x${flag.toString(16)} is not 0x5b15`,
+      );
+    }
+    const version = v.getUint8(11);
+    if (version !== WIRE_VERSION) {
+      throw new WireError(
+        "bad-version",
+        `protocol version ${version} is not ${WIRE_VERSION}`,
+      );
+    }
+    const kind = v.getUint8(10);
+    this.#checkKind(kind);
+    const size = v.getInt32(12, true);
+    const len = v.getInt32(16, true);
+    if (len < 0 || len > this.#limit) {
+      throw new WireError(
+        "bad-length",
+        `data_len ${len} outside 0..${this.#limit}`,
+      );
+    }
+    if (size !== WIRE_HEAD_SIZE + len) {
+      throw new WireError(
+        "bad-length",
+        `packet_size ${size} is not 20 + data_len ${len}`,
+      );
+    }
+    this.#kind = kind;
+    this.#head = {
+      cmd: v.getUint8(2),
+      cmdType: v.getUint8(3),
+      src: {
+        clientType: v.getInt8(4),
+        unitId: v.getInt8(5),
+        clientId: v.getInt8(6),
+      },
+      dst: {
+        clientType: v.getInt8(7),
+        unitId: v.getInt8(8),
+        clientId: v.getInt8(9),
+      },
+    };
+    this.#need = WIRE_HEAD_SIZE + len;
+    if (this.#buf.length < this.#need) {
+      const grown = new Uint8Array(this.#need);
+      grown.set(this.#buf.subarray(0, this.#have));
+      this.#buf = grown;
+    }
+  }
+
+  #checkKind(kind: number): void {
+    if (kind < FrameKind.LOGIN || kind > FrameKind.CLOSE) {
+      throw new WireError("unknown-kind", `unknown frame kind ${kind}`);
+    }
+    if (this.#role === "any") return;
+    const allowed = this.#role === "bus" ? FROM_CLIENT : FROM_BUS;
+    if (!allowed.has(kind)) {
+      throw new WireError(
+        "wrong-direction",
+        `frame kind ${kind} cannot come from the ${
+          this.#role === "bus" ? "client" : "bus"
+        }`,
+      );
+    }
+    const login = this.#role === "bus"
+      ? FrameKind.LOGIN
+      : FrameKind.LOGIN_ANSWER;
+    if (kind === login) {
+      if (this.#loggedIn) {
+        throw new WireError(
+          "out-of-order",
+          `a second login frame (kind ${kind})`,
+        );
+      }
+      this.#loggedIn = true;
+    } else if (!this.#loggedIn && kind !== FrameKind.CLOSE) {
+      throw new WireError(
+        "out-of-order",
+        `frame kind ${kind} before the login`,
+      );
+    }
+  }
+
+  #finishFrame(out: DecodedFrame[]): void {
+    const head = this.#head as WireHead;
+    const payload = this.#buf.slice(WIRE_HEAD_SIZE, this.#need);
+    const r = new PayloadReader(payload);
+    const frame = decodePayload(this.#kind, head, r);
+    r.end();
+    out.push(frame);
+    this.#head = null;
+    this.#have = 0;
+    this.#need = WIRE_HEAD_SIZE;
+    if (this.#buf.length > WIRE_HEAD_SIZE * 4) {
+      this.#buf = new Uint8Array(WIRE_HEAD_SIZE);
+    }
+  }
+}
