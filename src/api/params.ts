@@ -1,0 +1,198 @@
+/**
+ * Flow parameters and results: the JSON arrays exchanged with the IPSC flow
+ * server as GBK text. Parameters are checked strictly before anything reaches
+ * the library, because `JSON.stringify` would silently drop or change values
+ * (`undefined`, `NaN`, a `Map`) that the flow then never sees.
+ *
+ * @example
+ * ```ts
+ * import { parseFlowResult, serializeFlowParams } from "./params.ts";
+ * const bytes = serializeFlowParams({ caller: "张三" }); // [{"caller":"张三"}] in GBK + NUL
+ * console.log(parseFlowResult(bytes)); // [ { caller: "张三" } ]
+ * ```
+ * @module
+ */
+import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "./constants.ts";
+import { InvalidArgumentError, SmartBusError } from "./errors.ts";
+import { decodeGbkOrUtf8, encodeGbk, stripNuls } from "./text.ts";
+
+/** Deeper nesting than this is refused (it cannot be a sensible flow argument). */
+export const MAX_FLOW_PARAMS_DEPTH = 256;
+
+/**
+ * The parameter list a flow receives: `undefined`/`null` → `[]`, an array as
+ * is, anything else → a one-element array.
+ *
+ * @example
+ * ```ts
+ * import { normalizeFlowParams } from "./params.ts";
+ * console.log(normalizeFlowParams(5), normalizeFlowParams(null)); // [ 5 ] []
+ * ```
+ */
+export function normalizeFlowParams(parameters: unknown): unknown[] {
+  if (parameters === undefined || parameters === null) return [];
+  if (Array.isArray(parameters)) return parameters;
+  return [parameters];
+}
+
+function refuse(path: string, reason: string): never {
+  throw new InvalidArgumentError("parameters", `${path} ${reason}`);
+}
+
+function keyPath(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key)
+    ? `${path}.${key}`
+    : `${path}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * Writes `value` as JSON, refusing whatever JSON cannot carry faithfully.
+ * One pass: each getter is read once, so what was checked is what is sent.
+ */
+function toJson(
+  value: unknown,
+  path: string,
+  ancestors: Set<object>,
+): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value)) {
+        refuse(path, `is ${value}, which JSON cannot represent`);
+      }
+      return JSON.stringify(value);
+    case "undefined":
+      return refuse(path, "is undefined, which JSON cannot represent");
+    case "bigint":
+      return refuse(
+        path,
+        `is a BigInt (${value}n); pass a number or a string`,
+      );
+    case "function":
+    case "symbol":
+      return refuse(path, `is a ${typeof value}, which JSON cannot represent`);
+  }
+  if (value === null) return "null";
+  const obj = value as object;
+  if (ancestors.has(obj)) refuse(path, "is a circular reference");
+  if (ancestors.size >= MAX_FLOW_PARAMS_DEPTH) {
+    refuse(path, `is nested more than ${MAX_FLOW_PARAMS_DEPTH} levels deep`);
+  }
+  ancestors.add(obj);
+  let out: string;
+  if (Array.isArray(obj)) {
+    out = "[";
+    for (let i = 0; i < obj.length; i++) {
+      if (i > 0) out += ",";
+      if (!(i in obj)) refuse(`${path}[${i}]`, "is a hole in a sparse array");
+      out += toJson(obj[i], `${path}[${i}]`, ancestors);
+    }
+    out += "]";
+  } else {
+    const proto = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null) {
+      refuse(
+        path,
+        obj instanceof Date
+          ? "is a Date; pass date.toISOString() or a timestamp"
+          : `is ${
+            Object.prototype.toString.call(obj)
+          }, not a plain object or array` +
+            (proto?.constructor?.name ? ` (${proto.constructor.name})` : ""),
+      );
+    }
+    out = "{";
+    let first = true;
+    const rec = obj as Record<string, unknown>;
+    for (const key of Object.keys(rec)) {
+      if (!first) out += ",";
+      first = false;
+      out += JSON.stringify(key) + ":" +
+        toJson(rec[key], keyPath(path, key), ancestors);
+    }
+    out += "}";
+  }
+  ancestors.delete(obj);
+  return out;
+}
+
+/**
+ * The `in_valuelist` bytes of `RemoteInvokeFlow`: the parameters normalised
+ * (see {@link normalizeFlowParams}), written as JSON, encoded as GBK, plus a
+ * trailing NUL. Characters GBK cannot carry (emoji, ...) are written as
+ * `\uXXXX` escapes, which JSON reads back unchanged, so every string is
+ * accepted.
+ *
+ * Refused with an {@link InvalidArgumentError} whose message gives the path
+ * of the offending value: `undefined` (also as a property or array element,
+ * and array holes), `NaN`/`±Infinity`, BigInt, functions, symbols, circular
+ * references, nesting deeper than {@link MAX_FLOW_PARAMS_DEPTH}, and any
+ * object that is not a plain object or array (`Date`, `Map`, `Set`, class
+ * instances, typed arrays, boxed primitives); `toJSON` methods are not
+ * honoured (a function-valued property is refused like any function).
+ * Symbol-keyed and non-enumerable properties are ignored, as `JSON.stringify`
+ * ignores them. More than `MAX_FLOW_PARAMS_BYTES` (32 KiB) of JSON, NUL not
+ * counted, is refused too.
+ *
+ * @example
+ * ```ts
+ * import { serializeFlowParams } from "./params.ts";
+ * const bytes = serializeFlowParams(["a", 1]);
+ * console.log(new TextDecoder().decode(bytes)); // ["a",1]\0
+ * ```
+ */
+export function serializeFlowParams(parameters: unknown): Uint8Array {
+  const list = normalizeFlowParams(parameters);
+  // A wrapped scalar/object is reported as the user passed it, without "[0]".
+  const json = list === parameters || list.length === 0
+    ? toJson(list, "parameters", new Set())
+    : "[" + toJson(parameters, "parameters", new Set()) + "]";
+  // Every UTF-16 unit becomes at least one byte: too long already?
+  if (json.length > MAX_FLOW_PARAMS_BYTES) tooBig(`at least ${json.length}`);
+  const body = encodeGbk(json, "parameters", "json-escape");
+  if (body.length > MAX_FLOW_PARAMS_BYTES) tooBig(String(body.length));
+  const out = new Uint8Array(body.length + 1);
+  out.set(body);
+  return out;
+}
+
+function tooBig(size: string): never {
+  throw new InvalidArgumentError(
+    "parameters",
+    `encode to ${size} bytes of GBK JSON; at most ${MAX_FLOW_PARAMS_BYTES} are allowed`,
+  );
+}
+
+/**
+ * Parses a flow's result (`param` of the flow-result callback): NULs at the
+ * ends stripped, decoded as GBK (UTF-8 fallback), parsed as JSON. Empty or
+ * blank text → `null`; a JSON value that is not an array is wrapped in one.
+ * Text that is not JSON is a {@link SmartBusError} with code
+ * `ErrorCode.OTHER` (-99: the flow did answer, but with something this side
+ * cannot read), the text in its message and the `SyntaxError` as `cause`.
+ *
+ * @example
+ * ```ts
+ * import { parseFlowResult } from "./params.ts";
+ * console.log(parseFlowResult(new TextEncoder().encode('[1,"a"]\0'))); // [ 1, "a" ]
+ * ```
+ */
+export function parseFlowResult(bytes: Uint8Array): unknown[] | null {
+  const text = decodeGbkOrUtf8(stripNuls(bytes));
+  if (text.trim() === "") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const shown = text.length > 200 ? text.slice(0, 200) + "…" : text;
+    throw new SmartBusError(
+      `the flow result is not valid JSON: ${JSON.stringify(shown)}`,
+      ErrorCode.OTHER,
+      { cause: e },
+    );
+  }
+  return Array.isArray(value) ? value : [value];
+}
