@@ -35,25 +35,27 @@ export function normalizeFlowParams(parameters: unknown): unknown[] {
   return [parameters];
 }
 
-function refuse(path: string, reason: string): never {
-  throw new InvalidArgumentError("parameters", `${path} ${reason}`);
-}
+/** Keys and indices from the root to the value being written. */
+type Trail = (string | number)[];
 
-function keyPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key)
-    ? `${path}.${key}`
-    : `${path}[${JSON.stringify(key)}]`;
+/** Builds the path only when refusing: the common case never pays for it. */
+function refuse(trail: Trail, reason: string): never {
+  let path = "parameters";
+  for (const k of trail) {
+    path += typeof k === "number"
+      ? `[${k}]`
+      : /^[A-Za-z_$][\w$]*$/.test(k)
+      ? `.${k}`
+      : `[${JSON.stringify(k)}]`;
+  }
+  throw new InvalidArgumentError("parameters", `${path} ${reason}`);
 }
 
 /**
  * Writes `value` as JSON, refusing whatever JSON cannot carry faithfully.
  * One pass: each getter is read once, so what was checked is what is sent.
  */
-function toJson(
-  value: unknown,
-  path: string,
-  ancestors: Set<object>,
-): string {
+function toJson(value: unknown, trail: Trail, ancestors: object[]): string {
   switch (typeof value) {
     case "string":
       return JSON.stringify(value);
@@ -61,41 +63,43 @@ function toJson(
       return value ? "true" : "false";
     case "number":
       if (!Number.isFinite(value)) {
-        refuse(path, `is ${value}, which JSON cannot represent`);
+        refuse(trail, `is ${value}, which JSON cannot represent`);
       }
       return JSON.stringify(value);
     case "undefined":
-      return refuse(path, "is undefined, which JSON cannot represent");
+      return refuse(trail, "is undefined, which JSON cannot represent");
     case "bigint":
       return refuse(
-        path,
+        trail,
         `is a BigInt (${value}n); pass a number or a string`,
       );
     case "function":
     case "symbol":
-      return refuse(path, `is a ${typeof value}, which JSON cannot represent`);
+      return refuse(trail, `is a ${typeof value}, which JSON cannot represent`);
   }
   if (value === null) return "null";
   const obj = value as object;
-  if (ancestors.has(obj)) refuse(path, "is a circular reference");
-  if (ancestors.size >= MAX_FLOW_PARAMS_DEPTH) {
-    refuse(path, `is nested more than ${MAX_FLOW_PARAMS_DEPTH} levels deep`);
+  if (ancestors.includes(obj)) refuse(trail, "is a circular reference");
+  if (ancestors.length >= MAX_FLOW_PARAMS_DEPTH) {
+    refuse(trail, `is nested more than ${MAX_FLOW_PARAMS_DEPTH} levels deep`);
   }
-  ancestors.add(obj);
+  ancestors.push(obj);
   let out: string;
   if (Array.isArray(obj)) {
     out = "[";
     for (let i = 0; i < obj.length; i++) {
       if (i > 0) out += ",";
-      if (!(i in obj)) refuse(`${path}[${i}]`, "is a hole in a sparse array");
-      out += toJson(obj[i], `${path}[${i}]`, ancestors);
+      trail.push(i);
+      if (!(i in obj)) refuse(trail, "is a hole in a sparse array");
+      out += toJson(obj[i], trail, ancestors);
+      trail.pop();
     }
     out += "]";
   } else {
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       refuse(
-        path,
+        trail,
         obj instanceof Date
           ? "is a Date; pass date.toISOString() or a timestamp"
           : `is ${
@@ -110,12 +114,13 @@ function toJson(
     for (const key of Object.keys(rec)) {
       if (!first) out += ",";
       first = false;
-      out += JSON.stringify(key) + ":" +
-        toJson(rec[key], keyPath(path, key), ancestors);
+      trail.push(key);
+      out += JSON.stringify(key) + ":" + toJson(rec[key], trail, ancestors);
+      trail.pop();
     }
     out += "}";
   }
-  ancestors.delete(obj);
+  ancestors.pop();
   return out;
 }
 
@@ -148,8 +153,8 @@ export function serializeFlowParams(parameters: unknown): Uint8Array {
   const list = normalizeFlowParams(parameters);
   // A wrapped scalar/object is reported as the user passed it, without "[0]".
   const json = list === parameters || list.length === 0
-    ? toJson(list, "parameters", new Set())
-    : "[" + toJson(parameters, "parameters", new Set()) + "]";
+    ? toJson(list, [], [])
+    : "[" + toJson(parameters, [], []) + "]";
   // Every UTF-16 unit becomes at least one byte: too long already?
   if (json.length > MAX_FLOW_PARAMS_BYTES) tooBig(`at least ${json.length}`);
   const body = encodeGbk(json, "parameters", "json-escape");
