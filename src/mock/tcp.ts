@@ -1,0 +1,190 @@
+/**
+ * The mock bus's TCP front: puts bus nodes on TCP ports so that the native
+ * stand-in library (or any peer speaking `docs/wire-protocol.md`) can attach
+ * to a mock bus. Works in Deno, Bun and Node (`node:net`).
+ *
+ * @example
+ * ```ts
+ * import { serveTcp } from "@smartbus/netclient/mock";
+ * import type { BusAttach } from "@smartbus/netclient/mock";
+ * declare const bus: BusAttach;
+ * await using front = await serveTcp(bus, [{ unitId: 0, host: "127.0.0.1", port: 0 }]);
+ * console.log(front.addresses[0].port); // the port picked
+ * ```
+ * @module
+ */
+
+import { createServer, type Server, type Socket } from "node:net";
+import { clearInterval, setInterval } from "node:timers";
+import type { BusAttach } from "./port.ts";
+import {
+  type ConnSettings,
+  TcpConnection,
+  type TcpLogger,
+} from "./tcp_conn.ts";
+import { DEFAULT_FRAME_LIMIT } from "./wire.ts";
+
+export type { TcpLogger } from "./tcp_conn.ts";
+
+/** A bus node to serve: `host`/`port` is where to listen and how `bus.attach` finds the node. */
+export interface TcpNode {
+  /** The node's unit id (for logs and {@link TcpFront.addresses}). */
+  unitId: number;
+  /** The host the node is known by on the bus, and where to listen unless `listenHost` says otherwise. */
+  host: string;
+  /** The port the node is known by on the bus; 0 listens on a free port (see `attachPort`). */
+  port: number;
+  /** Listen here instead of `host` (e.g. "127.0.0.1" for a node known as "node-a"). */
+  listenHost?: string;
+  /** Listen here instead of `port`. */
+  listenPort?: number;
+}
+
+/** Options of {@link serveTcp}. */
+export interface TcpFrontOptions {
+  /** Log lines (a bad frame, a dropped connection). Default: warnings to `console.warn`. */
+  logger?: Partial<TcpLogger>;
+  /** Heartbeat interval announced to clients; a peer silent for 3 intervals is dropped. Default 5000. */
+  heartbeatMs?: number;
+  /** Largest payload accepted or sent. Default 65536. */
+  frameLimit?: number;
+  /** Unsent bytes per connection before it is dropped as a slow reader. Default 8 MiB. */
+  maxQueuedBytes?: number;
+}
+
+/** A served node: where it really listens. */
+export interface TcpAddress {
+  unitId: number;
+  /** The host listened on. */
+  host: string;
+  /** The real port listened on (the one picked when 0 was asked). */
+  port: number;
+}
+
+/** A running TCP front. */
+export interface TcpFront {
+  /** One entry per node, in the order given. */
+  readonly addresses: readonly TcpAddress[];
+  /** How many client connections are open right now. */
+  readonly connectionCount: number;
+  /** Closes every connection (detaching it from the bus) and every server. Idempotent. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      const a = server.address();
+      resolve(typeof a === "object" && a !== null ? a.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Serves `nodes` of `bus` on TCP. Each accepted connection must LOGIN first;
+ * it is then attached with `bus.attach(node.host, node.port, ...)`, so a
+ * node's `host`/`port` must be the address the bus knows it by. When `port`
+ * is 0, the node is attached with the port actually picked.
+ *
+ * @example
+ * ```ts
+ * import { serveTcp, type BusAttach } from "@smartbus/netclient/mock";
+ * declare const bus: BusAttach;
+ * const front = await serveTcp(bus, [{ unitId: 1, host: "127.0.0.1", port: 0 }], { heartbeatMs: 200 });
+ * await front.close();
+ * ```
+ */
+export async function serveTcp(
+  bus: BusAttach,
+  nodes: readonly TcpNode[],
+  options: TcpFrontOptions = {},
+): Promise<TcpFront> {
+  const logger: TcpLogger = {
+    info: options.logger?.info?.bind(options.logger) ?? (() => {}),
+    warn: options.logger?.warn?.bind(options.logger) ??
+      ((m: string) => console.warn(m)),
+  };
+  const heartbeatMs = options.heartbeatMs ?? 5000;
+  const frameLimit = options.frameLimit ?? DEFAULT_FRAME_LIMIT;
+  const maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
+  const conns = new Set<TcpConnection>();
+  const servers: Server[] = [];
+  const addresses: TcpAddress[] = [];
+  let closing: Promise<void> | null = null;
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(timer);
+      for (const c of [...conns]) c.destroy();
+      conns.clear();
+      await Promise.all(servers.map(closeServer));
+    })();
+    return closing;
+  };
+
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const c of [...conns]) c.tick(now);
+  }, heartbeatMs);
+  timer.unref();
+
+  try {
+    for (const node of nodes) {
+      const server = createServer();
+      servers.push(server);
+      server.on(
+        "error",
+        (e: Error) =>
+          logger.warn(
+            `tcp front: node ${node.unitId} server error: ${e.message}`,
+          ),
+      );
+      const listenHost = node.listenHost ?? node.host;
+      const port = await listen(
+        server,
+        listenHost,
+        node.listenPort ?? node.port,
+      );
+      addresses.push({ unitId: node.unitId, host: listenHost, port });
+      const settings: ConnSettings = {
+        bus,
+        node: {
+          unitId: node.unitId,
+          host: node.host,
+          port: node.port === 0 ? port : node.port,
+        },
+        logger,
+        heartbeatMs,
+        frameLimit,
+        maxQueuedBytes,
+      };
+      server.on("connection", (socket: Socket) => {
+        if (closing) {
+          socket.destroy();
+          return;
+        }
+        conns.add(new TcpConnection(settings, socket, (c) => conns.delete(c)));
+      });
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+
+  return {
+    addresses,
+    get connectionCount(): number {
+      return conns.size;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,406 @@
+/**
+ * One accepted TCP connection of the mock bus's TCP front: decodes the
+ * client's frames, attaches to the bus on LOGIN, and turns the bus's
+ * deliveries into frames (see `docs/wire-protocol.md`).
+ *
+ * @example
+ * ```ts
+ * import type { TcpLogger } from "@smartbus/netclient/mock";
+ * const quiet: TcpLogger = { info() {}, warn() {} };
+ * ```
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import type {
+  BusAddress,
+  BusAttach,
+  BusPort,
+  HeadFields,
+  PortSink,
+} from "./port.ts";
+import {
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  FrameKind,
+  type WireHead,
+  zeroHead,
+} from "./wire.ts";
+import { WireError } from "./wire_fields.ts";
+
+/** Where the TCP front writes its log lines. */
+export interface TcpLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Settings shared by every connection of one front. */
+export interface ConnSettings {
+  bus: BusAttach;
+  /** The node address given to `bus.attach`. */
+  node: { unitId: number; host: string; port: number };
+  logger: TcpLogger;
+  heartbeatMs: number;
+  frameLimit: number;
+  maxQueuedBytes: number;
+}
+
+const IPSC = 2;
+const PING_ACK = 8;
+const CODE_PROTOCOL = -1;
+const CODE_BREAK = -3;
+const text = new TextEncoder();
+const utf8 = new TextDecoder();
+
+function wireHead(h: HeadFields): WireHead {
+  return {
+    cmd: h.cmd,
+    cmdType: h.cmdType,
+    src: { ...h.src },
+    dst: { ...h.dst },
+  };
+}
+
+/**
+ * The state of one connection. Never throws out of socket handlers: every
+ * failure closes this connection only, with a logged reason.
+ */
+export class TcpConnection {
+  readonly #s: ConnSettings;
+  readonly #socket: Socket;
+  readonly #decoder: FrameDecoder;
+  readonly #peer: string;
+  #port: BusPort | null = null;
+  #address: BusAddress | null = null;
+  #closed = false;
+  #lastRx = Date.now();
+  readonly #onGone: (c: TcpConnection) => void;
+
+  constructor(
+    settings: ConnSettings,
+    socket: Socket,
+    onGone: (c: TcpConnection) => void,
+  ) {
+    this.#s = settings;
+    this.#socket = socket;
+    this.#onGone = onGone;
+    this.#peer =
+      `${socket.remoteAddress}:${socket.remotePort} on node ${settings.node.unitId}`;
+    this.#decoder = new FrameDecoder({
+      role: "bus",
+      frameLimit: settings.frameLimit,
+    });
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+    socket.on("error", (e: Error) => this.#gone(`socket error: ${e.message}`));
+    socket.on("close", () => this.#gone("closed by the peer"));
+  }
+
+  /** Called by the front's heartbeat timer. */
+  tick(now: number): void {
+    if (this.#closed) return;
+    if (now - this.#lastRx > this.#s.heartbeatMs * 3) {
+      this.fail(
+        this.#port ? "heartbeats missed" : "no login in time",
+        CODE_BREAK,
+      );
+      return;
+    }
+    if (this.#port) this.#send({ kind: FrameKind.HEARTBEAT });
+  }
+
+  /** Closes this connection: a CLOSE frame with the reason, then the socket. */
+  fail(reason: string, code: number = CODE_PROTOCOL): void {
+    if (this.#closed) return;
+    this.#s.logger.warn(
+      `tcp front: closing connection from ${this.#peer}: ${reason}`,
+    );
+    this.#send({ kind: FrameKind.CLOSE, code, reason: text.encode(reason) });
+    this.#shutdown(true);
+  }
+
+  /** Closes at once without a frame (front shutdown). */
+  destroy(): void {
+    this.#shutdown(true);
+    this.#socket.destroy();
+  }
+
+  #shutdown(detach: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (detach) this.#port?.detach();
+    this.#port = null;
+    this.#socket.end();
+    // A peer that never closes its side must not keep the socket forever.
+    const t = setTimeout(() => this.#socket.destroy(), 2000);
+    (t as unknown as { unref?: () => void }).unref?.();
+    this.#onGone(this);
+  }
+
+  #gone(why: string): void {
+    if (this.#closed) return;
+    this.#s.logger.info(
+      `tcp front: connection from ${this.#peer} ended: ${why}`,
+    );
+    this.#shutdown(true);
+    this.#socket.destroy();
+  }
+
+  #send(frame: Frame): void {
+    if (this.#socket.destroyed || this.#socket.writableEnded) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeFrame(frame, this.#s.frameLimit);
+    } catch (e) {
+      this.#s.logger.warn(
+        `tcp front: dropped a frame of kind ${frame.kind} to ${this.#peer}: ${
+          String(e)
+        }`,
+      );
+      return;
+    }
+    this.#socket.write(bytes);
+    if (this.#socket.writableLength > this.#s.maxQueuedBytes) {
+      this.#s.logger.warn(
+        `tcp front: dropping connection from ${this.#peer}: ${this.#socket.writableLength} bytes unsent (slow reader)`,
+      );
+      this.#shutdown(true);
+      this.#socket.destroy();
+    }
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    this.#lastRx = Date.now();
+    try {
+      for (const f of this.#decoder.push(chunk)) {
+        if (this.#closed) return;
+        this.#onFrame(f);
+      }
+    } catch (e) {
+      if (e instanceof WireError) this.fail(`${e.reason}: ${e.message}`);
+      else {this.fail(
+          `internal error: ${e instanceof Error ? e.message : String(e)}`,
+        );}
+    }
+  }
+
+  #onFrame(f: Frame & { head: WireHead }): void {
+    const port = this.#port;
+    if (f.kind === FrameKind.LOGIN) return this.#login(f);
+    if (f.kind === FrameKind.CLOSE) {
+      return this.#gone(`CLOSE ${f.code}: ${utf8.decode(f.reason)}`);
+    }
+    if (f.kind === FrameKind.HEARTBEAT || !port) return;
+    let code = 0;
+    switch (f.kind) {
+      case FrameKind.DATA:
+        code = port.send(f.head.cmd, f.head.cmdType, f.head.dst, f.data);
+        break;
+      case FrameKind.PING:
+        code = port.ping(f.head.dst, f.data);
+        break;
+      case FrameKind.FLOW_INVOKE: {
+        const { invokeId, mode, timeoutMs } = f;
+        code = port.invokeFlow(f.serverUnit, f.ipscIndex, {
+          invokeId,
+          projectId: f.project,
+          flowId: f.flow,
+          mode,
+          timeoutMs,
+          params: f.params,
+        });
+        if (code < 0 && mode === 0) {
+          this.#refuseFlow(
+            f.serverUnit,
+            f.ipscIndex,
+            invokeId,
+            f.project,
+            code,
+          );
+        }
+        break;
+      }
+      case FrameKind.NOTIFY:
+        code = port.notify(f.serverUnit, f.processIndex, {
+          invokeId: f.invokeId,
+          projectId: f.project,
+          title: f.title,
+          mode: f.mode,
+          expiresMs: f.expiresMs,
+          param: f.param,
+        });
+        break;
+      case FrameKind.FLOW_ACK:
+        code = port.flowAck(f.head.dst, f.invokeId, f.project, f.ack, f.msg);
+        break;
+      case FrameKind.FLOW_RESULT:
+        code = port.flowResult(
+          f.head.dst,
+          f.invokeId,
+          f.project,
+          f.ret,
+          f.param,
+        );
+        break;
+    }
+    if (code < 0) {
+      this.#s.logger.info(
+        `tcp front: frame kind ${f.kind} from ${this.#peer} refused by the bus: ${code}`,
+      );
+    }
+  }
+
+  /** The bus refused an invocation that wants a result: answer it as a failed flow. */
+  #refuseFlow(
+    unit: number,
+    index: number,
+    invokeId: number,
+    project: Uint8Array,
+    code: number,
+  ): void {
+    const head = zeroHead();
+    head.src = { unitId: unit, clientId: index, clientType: IPSC };
+    head.dst = { ...(this.#address as BusAddress) };
+    this.#send({
+      kind: FrameKind.FLOW_RESULT,
+      head,
+      invokeId,
+      ret: code,
+      project,
+      param: new Uint8Array(),
+    });
+  }
+
+  #login(f: Extract<Frame, { kind: 1 }>): void {
+    const address = {
+      unitId: f.unitId,
+      clientId: f.clientId,
+      clientType: f.clientType,
+    };
+    const request = {
+      address,
+      user: f.user === null ? null : utf8.decode(f.user),
+      password: f.password === null ? null : utf8.decode(f.password),
+      addInfo: f.addInfo,
+    };
+    const { node, heartbeatMs } = this.#s;
+    const res = this.#s.bus.attach(
+      node.host,
+      node.port,
+      request,
+      this.#sink(address.clientType === IPSC),
+    );
+    if (!res.ok) {
+      this.#s.logger.info(
+        `tcp front: login from ${this.#peer} refused (${res.code}): ${res.reason}`,
+      );
+      this.#send({
+        kind: FrameKind.LOGIN_ANSWER,
+        result: res.code,
+        heartbeatMs,
+        reason: text.encode(res.reason),
+      });
+      this.#shutdown(false);
+      return;
+    }
+    this.#port = res.port;
+    this.#address = address;
+    this.#s.logger.info(
+      `tcp front: ${address.unitId}/${address.clientId}/${address.clientType} logged in from ${this.#peer}`,
+    );
+    this.#send({
+      kind: FrameKind.LOGIN_ANSWER,
+      result: res.port.accessUnitId,
+      heartbeatMs,
+      reason: new Uint8Array(),
+    });
+  }
+
+  #sink(ipsc: boolean): PortSink {
+    const live = (): boolean => !this.#closed;
+    const sink: PortSink = {
+      data: (head, data) => {
+        if (!live()) return;
+        const kind = head.cmdType === PING_ACK
+          ? FrameKind.PING_ANSWER
+          : FrameKind.DATA;
+        this.#send({ kind, head: wireHead(head), data });
+      },
+      flowAck: (head, invokeId, project, ack, msg) => {
+        if (live()) {
+          this.#send({
+            kind: FrameKind.FLOW_ACK,
+            head: wireHead(head),
+            invokeId,
+            ack,
+            project,
+            msg,
+          });
+        }
+      },
+      flowResult: (head, invokeId, project, ret, param) => {
+        if (live()) {
+          this.#send({
+            kind: FrameKind.FLOW_RESULT,
+            head: wireHead(head),
+            invokeId,
+            ret,
+            project,
+            param,
+          });
+        }
+      },
+      globalConnect: (e) => {
+        if (live()) this.#send({ kind: FrameKind.GLOBAL_CONNECT, ...e });
+      },
+      closed: (reason) => {
+        if (!live()) return;
+        this.#s.logger.info(`tcp front: bus closed ${this.#peer}: ${reason}`);
+        this.#send({
+          kind: FrameKind.CLOSE,
+          code: CODE_BREAK,
+          reason: text.encode(reason),
+        });
+        this.#port = null;
+        this.#shutdown(false);
+      },
+    };
+    if (ipsc) {
+      sink.invokeFlow = (inv) => {
+        if (!live()) return;
+        const me = this.#address as BusAddress;
+        this.#send({
+          kind: FrameKind.FLOW_INVOKE,
+          head: { ...zeroHead(), src: { ...inv.from }, dst: { ...me } },
+          invokeId: inv.invokeId,
+          serverUnit: me.unitId,
+          ipscIndex: me.clientId,
+          mode: inv.mode,
+          timeoutMs: inv.timeoutMs,
+          project: inv.projectId,
+          flow: inv.flowId,
+          params: inv.params,
+        });
+      };
+      sink.notify = (m) => {
+        if (!live()) return;
+        const me = this.#address as BusAddress;
+        this.#send({
+          kind: FrameKind.NOTIFY,
+          head: { ...zeroHead(), src: { ...m.from }, dst: { ...me } },
+          invokeId: m.invokeId,
+          serverUnit: me.unitId,
+          processIndex: me.clientId,
+          mode: m.mode,
+          expiresMs: m.expiresMs,
+          project: m.projectId,
+          title: m.title,
+          param: m.param,
+        });
+      };
+    }
+    return sink;
+  }
+}
