@@ -164,7 +164,11 @@ export class InvalidArgumentError extends SmartBusError {
   /** The parameter that was refused. */
   readonly argument: string;
   /** Create the error for parameter `argument`. */
-  constructor(argument: string, reason: string, options?: SmartBusErrorOptions) {
+  constructor(
+    argument: string,
+    reason: string,
+    options?: SmartBusErrorOptions,
+  ) {
     super(`invalid ${argument}: ${reason}`, -1, options);
     this.argument = argument;
   }

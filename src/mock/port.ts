@@ -142,9 +142,21 @@ export interface BusPort {
     message: Omit<NotifyMessage, "from">,
   ): number;
   /** For IPSC connections: acknowledge an invocation. */
-  flowAck(to: BusAddress, invokeId: number, projectId: Uint8Array, ack: number, msg: Uint8Array): number;
+  flowAck(
+    to: BusAddress,
+    invokeId: number,
+    projectId: Uint8Array,
+    ack: number,
+    msg: Uint8Array,
+  ): number;
   /** For IPSC connections: return (ret 1) or fail an invocation. */
-  flowResult(to: BusAddress, invokeId: number, projectId: Uint8Array, ret: number, param: Uint8Array): number;
+  flowResult(
+    to: BusAddress,
+    invokeId: number,
+    projectId: Uint8Array,
+    ret: number,
+    param: Uint8Array,
+  ): number;
   /** Leave the bus; others get a global connect event with status 0. Idempotent. */
   detach(): void;
 }

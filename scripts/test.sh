@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one test command (README, `npm test`, CI): builds the native stand-in,
+# runs the static checks, then the whole suite under Deno and under Bun.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure_deps.sh
+export PATH="$PWD/node_modules/.bin:$PATH"
+export DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "native stand-in (gcc)"
+bash scripts/build_native.sh
+
+step "deno fmt / lint / check / doc / publish"
+deno fmt --check
+deno lint
+deno check mod.ts src/mock/mod.ts tests/ examples/
+deno doc --lint mod.ts src/mock/mod.ts
+deno publish --dry-run --allow-dirty
+
+step "tests under Deno"
+deno test -A --quiet tests/
+
+step "tests under Bun"
+bun test --timeout 60000 tests/
