@@ -101,7 +101,7 @@ export function buildGbkEncodeTable(): Uint16Array {
       row[n++] = trail;
     }
     const text = dec.decode(row);
-    if (text.length === 190 && !text.includes("\ufffd")) {
+    if (text.length === 190 && !/[\ufffd\ud800-\udfff]/.test(text)) {
       for (let i = 0; i < 190; i++) {
         const c = text.charCodeAt(i);
         if (table[c] === 0) table[c] = (lead << 8) | row[2 * i + 1];
@@ -217,7 +217,7 @@ export function encodeGbk(
  * @example
  * ```ts
  * import { encodeText } from "./text.ts";
- * console.log(encodeText("你好，世界", "gbk")); // c4 e3 ba c3 a3 ac ca c0 bd e7
+ * console.log(encodeText("你好，世界", "gbk")); // bytes c4 e3 ba c3 a3 ac ca c0 bd e7
  * ```
  */
 export function encodeText(
@@ -306,7 +306,7 @@ export function decodeGbkOrUtf8(bytes: Uint8Array): string {
  * @example
  * ```ts
  * import { cString } from "./text.ts";
- * console.log(cString("ab", "utf-8", "project")); // 61 62 00
+ * console.log(cString("ab", "utf-8", "project")); // Uint8Array(3) [ 97, 98, 0 ]
  * ```
  */
 export function cString(
@@ -333,7 +333,7 @@ export function cString(
  * @example
  * ```ts
  * import { stripNuls } from "./text.ts";
- * console.log(stripNuls(Uint8Array.of(0, 65, 0, 66, 0, 0))); // 41 00 42
+ * console.log(stripNuls(Uint8Array.of(0, 65, 0, 66, 0, 0))); // Uint8Array(3) [ 65, 0, 66 ]
  * ```
  */
 export function stripNuls(bytes: Uint8Array): Uint8Array {
