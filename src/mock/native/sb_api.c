@@ -188,6 +188,7 @@ SMARTBUS_API int SmartBusNetCli_CreateConnect(unsigned char local_clientid, int 
   c->state = CS_WAIT;
   c->next_attempt_ms = 0;
   lib->clients[local_clientid] = c;
+  sb_wake(lib); /* connect now, not at the thread's next timer */
   sb_trace(lib, 0, "client %u: created (type %d, master %s:%u%s)", local_clientid, local_clienttype, masterip,
            masterport, has_slave ? ", with slave" : "");
 out:

@@ -1,0 +1,356 @@
+/*
+ * End-to-end test of the stand-in libbusnetcli against a mock bus on TCP.
+ * Run by tests/native_c.test.ts, which serves the bus and an IPSC:
+ *
+ *   test_standin <host> <port> <node_unit> <ipsc_unit> <ipsc_index> <dead_port>
+ *
+ * The IPSC has project "proj" with flow "echo" (returns its parameters) and
+ * flow "never" (never answers). Exits 0 when every check passed; otherwise
+ * prints the failed check and exits 1.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "smartbus_netcli.h"
+
+#define MAX_EV 256
+
+typedef struct {
+  int type; /* 'C' connect, 'D' disconnect, 'R' recv, 'A' ack, 'T' ret, 'G' global */
+  int client, i1, i2, has_head;
+  SMARTBUS_PACKET_HEAD head;
+  char data[256];
+  int size;
+  char s1[64];
+} event;
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static event evs[MAX_EV];
+static int nev, ntrace, nvtrace;
+static int arg_token = 42;
+
+#define CHECK(cond)                                                                                                    \
+  do {                                                                                                                 \
+    if (!(cond)) {                                                                                                     \
+      fprintf(stderr, "test_standin: FAILED at line %d: %s\n", __LINE__, #cond);                                     \
+      exit(1);                                                                                                         \
+    }                                                                                                                  \
+  } while (0)
+#define EXPECT_RC(call, want)                                                                                          \
+  do {                                                                                                                 \
+    int rc_ = (call);                                                                                                  \
+    if (rc_ != (want)) {                                                                                               \
+      fprintf(stderr, "test_standin: FAILED at line %d: %s returned %d, expected %d\n", __LINE__, #call, rc_,        \
+              (want));                                                                                                 \
+      exit(1);                                                                                                         \
+    }                                                                                                                  \
+  } while (0)
+
+static event *push(int type, void *arg) {
+  if (arg != &arg_token) {
+    fprintf(stderr, "test_standin: callback got a wrong arg\n");
+    exit(1);
+  }
+  if (nev >= MAX_EV) return NULL;
+  event *e = &evs[nev++];
+  memset(e, 0, sizeof *e);
+  e->type = type;
+  return e;
+}
+
+static void done(void) {
+  pthread_cond_broadcast(&cv);
+  pthread_mutex_unlock(&mu);
+}
+
+static void on_connect(void *arg, unsigned char id, int unit, int ack) {
+  pthread_mutex_lock(&mu);
+  event *e = push('C', arg);
+  if (e) e->client = id, e->i1 = unit, e->i2 = ack;
+  done();
+}
+
+static void on_disconnect(void *arg, unsigned char id) {
+  pthread_mutex_lock(&mu);
+  event *e = push('D', arg);
+  if (e) e->client = id;
+  done();
+}
+
+static void on_recv(void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, void *data, int size) {
+  pthread_mutex_lock(&mu);
+  event *e = push('R', arg);
+  if (e) {
+    e->client = id;
+    e->head = *head;
+    e->has_head = 1;
+    e->size = size;
+    memcpy(e->data, data, size < (int)sizeof e->data ? (size_t)size : sizeof e->data);
+  }
+  done();
+}
+
+static void on_flow(int type, void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, const char *project,
+                    int invoke_id, int code, const char *text) {
+  pthread_mutex_lock(&mu);
+  event *e = push(type, arg);
+  if (e) {
+    e->client = id;
+    e->has_head = head != NULL;
+    if (head) e->head = *head;
+    e->i1 = invoke_id;
+    e->i2 = code;
+    snprintf(e->s1, sizeof e->s1, "%s", project);
+    snprintf(e->data, sizeof e->data, "%s", text);
+  }
+  done();
+}
+
+static void on_ack(void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, const char *project, int invoke_id,
+                   int ack, const char *msg) {
+  on_flow('A', arg, id, head, project, invoke_id, ack, msg);
+}
+
+static void on_ret(void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, const char *project, int invoke_id,
+                   int ret, const char *param) {
+  on_flow('T', arg, id, head, project, invoke_id, ret, param);
+}
+
+static void on_global(void *arg, char unit, char client, char type, char access, char status, const char *info) {
+  pthread_mutex_lock(&mu);
+  event *e = push('G', arg);
+  if (e) {
+    e->i1 = unit;
+    e->client = client;
+    e->i2 = status;
+    e->size = type + 100 * access;
+    snprintf(e->s1, sizeof e->s1, "%s", info);
+  }
+  done();
+}
+
+static void on_trace(const char *msg) {
+  pthread_mutex_lock(&mu);
+  ntrace += msg && *msg ? 1 : 0;
+  if (getenv("TEST_STANDIN_VERBOSE")) fprintf(stderr, "trace: %s\n", msg);
+  pthread_mutex_unlock(&mu);
+}
+
+static void on_vtrace(const char *fmt, ...) {
+  pthread_mutex_lock(&mu);
+  nvtrace += strcmp(fmt, "%s") == 0;
+  pthread_mutex_unlock(&mu);
+}
+
+typedef int (*match_fn)(const event *e, const void *want);
+
+/* Waits (bounded) for an event matching `m`; returns a copy or exits. */
+static event wait_for(match_fn m, const void *want, int timeout_ms, const char *what) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += timeout_ms / 1000;
+  until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+  pthread_mutex_lock(&mu);
+  for (;;) {
+    for (int i = 0; i < nev; i++) {
+      if (evs[i].type && m(&evs[i], want)) {
+        event copy = evs[i];
+        evs[i].type = 0; /* consumed */
+        pthread_mutex_unlock(&mu);
+        return copy;
+      }
+    }
+    if (pthread_cond_timedwait(&cv, &mu, &until) != 0) {
+      pthread_mutex_unlock(&mu);
+      fprintf(stderr, "test_standin: FAILED: timed out after %d ms waiting for %s\n", timeout_ms, what);
+      exit(1);
+    }
+  }
+}
+
+static int count_events(match_fn m, const void *want) {
+  pthread_mutex_lock(&mu);
+  int n = 0;
+  for (int i = 0; i < nev; i++) n += evs[i].type && m(&evs[i], want);
+  pthread_mutex_unlock(&mu);
+  return n;
+}
+
+typedef struct {
+  int type, client, i1;
+} key;
+
+static int by_type_client(const event *e, const void *w) {
+  const key *k = w;
+  return e->type == k->type && e->client == k->client;
+}
+static int by_type_id(const event *e, const void *w) {
+  const key *k = w;
+  return e->type == k->type && e->i1 == k->i1;
+}
+static int connected_ok(const event *e, const void *w) {
+  const key *k = w;
+  return e->type == 'C' && e->client == k->client && e->i2 == 0;
+}
+static int connect_failed(const event *e, const void *w) {
+  const key *k = w;
+  return e->type == 'C' && e->client == k->client && e->i2 < 0;
+}
+static int any_global(const event *e, const void *w) {
+  (void)w;
+  return e->type == 'G';
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 7) {
+    fprintf(stderr, "usage: %s host port node_unit ipsc_unit ipsc_index dead_port\n", argv[0]);
+    return 2;
+  }
+  const char *host = argv[1];
+  unsigned short port = (unsigned short)atoi(argv[2]), dead = (unsigned short)atoi(argv[6]);
+  int node = atoi(argv[3]), ipsc_unit = atoi(argv[4]), ipsc_index = atoi(argv[5]);
+  const int UNIT = 20, AGENT = SMARTBUS_CLIENT_TYPE_AGENT;
+
+  CHECK(sizeof(SMARTBUS_PACKET_HEAD) == 12 + 2 * sizeof(long));
+
+  /* Before Init. */
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, host, port, NULL, 0xFFFF, NULL, NULL, ""), -14);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, "x", 1), -14);
+  EXPECT_RC(SmartBusNetCli_SendPing(1, UNIT, 2, AGENT, "x", 1), -14);
+  EXPECT_RC(SmartBusNetCli_RemoteInvokeFlow(1, ipsc_unit, ipsc_index, "proj", "echo", 0, 1000, "[]"), -14);
+  EXPECT_RC(SmartBusNetCli_SendNotify(1, ipsc_unit, ipsc_index, "proj", "t", 0, 1000, ""), -14);
+  SmartBusNetCli_Release(); /* harmless when not initialised */
+  EXPECT_RC(SmartBusNetCli_Init(5), -12);
+  EXPECT_RC(SmartBusNetCli_Init(48), -12);
+
+  SmartBusNetCli_SetTraceStr(on_trace, on_trace);
+  SmartBusNetCli_SetTrace(on_vtrace, on_vtrace);
+  SmartBusNetCli_SetCallBackFn(on_connect, on_recv, on_disconnect, on_ret, on_global, NULL);
+  SmartBusNetCli_SetCallBackFnArg(&arg_token);
+  SmartBusNetCli_SetCallBackFnEx(SMARTBUS_INVOKEFLOW_ACK_CB_NAME, (void *)(size_t)0);
+  {
+    void *fn;
+    smartbus_cli_invokeflow_ack_cb ack = on_ack;
+    memcpy(&fn, &ack, sizeof fn);
+    SmartBusNetCli_SetCallBackFnEx(SMARTBUS_INVOKEFLOW_ACK_CB_NAME, fn);
+  }
+  EXPECT_RC(SmartBusNetCli_Init((unsigned char)UNIT), 0);
+  EXPECT_RC(SmartBusNetCli_Init((unsigned char)UNIT), -24);
+
+  /* Client arguments. */
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, "x", 1), -13);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, 99, host, port, NULL, 0xFFFF, NULL, NULL, ""), -17);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, NULL, port, NULL, 0xFFFF, NULL, NULL, ""), -1);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, "", port, NULL, 0xFFFF, NULL, NULL, ""), -1);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, host, port, NULL, 0xFFFF, NULL, NULL, "one"), 0);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, "x", 1), -2);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, host, port, NULL, 0xFFFF, NULL, NULL, "one"), -22);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(2, AGENT, host, port, "", 0xFFFF, NULL, NULL, "two"), 0);
+  /* Master is a dead port: fails once, then the slave (the bus) is reached. */
+  EXPECT_RC(SmartBusNetCli_CreateConnect(3, AGENT, "127.0.0.1", dead, host, port, NULL, NULL, NULL), 0);
+
+  key k1 = {'C', 1, 0}, k2 = {'C', 2, 0}, k3 = {'C', 3, 0};
+  event c1 = wait_for(connected_ok, &k1, 5000, "client 1 connected");
+  CHECK(c1.i1 == node);
+  event c2 = wait_for(connected_ok, &k2, 5000, "client 2 connected");
+  CHECK(c2.i1 == node);
+  event f3 = wait_for(connect_failed, &k3, 5000, "client 3 master attempt failed");
+  CHECK(f3.i2 == SMARTBUS_ERR_ESTABLI_CONNECT);
+  event c3 = wait_for(connected_ok, &k3, 5000, "client 3 connected through the slave");
+  CHECK(c3.i1 == node);
+  wait_for(any_global, NULL, 5000, "a global connect event");
+
+  /* Data between two clients of this process. */
+  EXPECT_RC(SmartBusNetCli_SendData(1, 7, SMARTBUS_CMDTYPE_USER, UNIT, 2, AGENT, "hello", 6), 0);
+  key r2 = {'R', 2, 0};
+  event d = wait_for(by_type_client, &r2, 5000, "data on client 2");
+  CHECK(d.size == 6 && memcmp(d.data, "hello", 6) == 0);
+  CHECK(d.head.head_flag == SMARTBUS_PACKET_HEAD_FLAG && d.head.cmd == 7 && d.head.cmdtype == SMARTBUS_CMDTYPE_USER);
+  CHECK(d.head.src_unit_id == UNIT && d.head.src_unit_client_id == 1 && d.head.src_unit_client_type == AGENT);
+  CHECK(d.head.dest_unit_id == UNIT && d.head.dest_unit_client_id == 2);
+  CHECK(d.head.datalen == 6 && d.head.packet_size == (long)sizeof(SMARTBUS_PACKET_HEAD) + 6);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 7, 3, UNIT, 2, AGENT, "", 0), 0);
+  event d0 = wait_for(by_type_client, &r2, 5000, "empty data on client 2");
+  CHECK(d0.size == 0);
+
+  /* Data argument checks. */
+  static char big[SMARTBUS_MAX_DATA_SIZE + 1];
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, big, SMARTBUS_MAX_DATA_SIZE + 1), -15);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, "x", -1), -1);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, NULL, 3), -1);
+  EXPECT_RC(SmartBusNetCli_SendData(9, 1, 3, UNIT, 2, AGENT, "x", 1), -13);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, big, SMARTBUS_MAX_DATA_SIZE), 0);
+  event dbig = wait_for(by_type_client, &r2, 5000, "64 KiB data on client 2");
+  CHECK(dbig.size == SMARTBUS_MAX_DATA_SIZE);
+
+  /* Ping: the answer comes back as data with cmdtype 8. */
+  EXPECT_RC(SmartBusNetCli_SendPing(1, UNIT, 2, AGENT, "ping!", 6), 0);
+  key r1 = {'R', 1, 0};
+  event p = wait_for(by_type_client, &r1, 5000, "ping answer on client 1");
+  CHECK(p.head.cmdtype == SMARTBUS_CMDTYPE_PING_ACK && p.size == 6 && memcmp(p.data, "ping!", 6) == 0);
+
+  /* A flow that returns. */
+  int id1 = SmartBusNetCli_RemoteInvokeFlow(1, ipsc_unit, ipsc_index, "proj", "echo", 0, 5000, "[1,\"a\"]");
+  CHECK(id1 > 0);
+  key a1 = {'A', 0, id1}, t1 = {'T', 0, id1};
+  event ack = wait_for(by_type_id, &a1, 5000, "ack of echo");
+  CHECK(ack.i2 == 1 && strcmp(ack.s1, "proj") == 0 && ack.has_head && ack.client == 1);
+  event ret = wait_for(by_type_id, &t1, 5000, "result of echo");
+  CHECK(ret.i2 == 1 && ret.has_head && strstr(ret.data, "\"a\"") != NULL && strcmp(ret.s1, "proj") == 0);
+  CHECK(ret.head.src_unit_id == ipsc_unit && ret.head.src_unit_client_type == SMARTBUS_CLIENT_TYPE_IPSC);
+
+  /* A flow that never answers: the library's own timer. */
+  int id2 = SmartBusNetCli_RemoteInvokeFlow(1, ipsc_unit, ipsc_index, "proj", "never", 0, 300, "[]");
+  CHECK(id2 > id1);
+  key t2 = {'T', 0, id2};
+  event to = wait_for(by_type_id, &t2, 3000, "timeout of never");
+  CHECK(to.i2 == SMARTBUS_ERR_TIMEOUT && !to.has_head && strcmp(to.s1, "proj") == 0 && to.data[0] == 0);
+  sleep_ms(400);
+  CHECK(count_events(by_type_id, &t2) == 0); /* exactly one outcome */
+
+  /* A flow on a server that does not exist fails (no timeout wait). */
+  int id3 = SmartBusNetCli_RemoteInvokeFlow(1, 14, 99, "proj", "echo", 0, 5000, "[]");
+  CHECK(id3 > id2);
+  key t3 = {'T', 0, id3};
+  event nf = wait_for(by_type_id, &t3, 3000, "failure of a flow on a missing IPSC");
+  CHECK(nf.i2 < 0 && nf.i2 != SMARTBUS_ERR_TIMEOUT);
+
+  /* Flow argument checks. */
+  static char params[SMARTBUS_MAX_FLOW_PARAMS + 2];
+  memset(params, ' ', SMARTBUS_MAX_FLOW_PARAMS + 1);
+  EXPECT_RC(SmartBusNetCli_RemoteInvokeFlow(1, ipsc_unit, ipsc_index, "proj", "echo", 0, 1000, params), -15);
+  EXPECT_RC(SmartBusNetCli_RemoteInvokeFlow(1, ipsc_unit, ipsc_index, "proj", "echo", 2, 1000, "[]"), -1);
+  EXPECT_RC(SmartBusNetCli_RemoteInvokeFlow(1, ipsc_unit, ipsc_index, NULL, "echo", 0, 1000, "[]"), -1);
+  EXPECT_RC(SmartBusNetCli_RemoteInvokeFlow(7, ipsc_unit, ipsc_index, "proj", "echo", 0, 1000, "[]"), -13);
+  int id4 = SmartBusNetCli_RemoteInvokeFlow(1, ipsc_unit, ipsc_index, "proj", "echo", 1, 1000, "[]");
+  CHECK(id4 > id3);
+  int id5 = SmartBusNetCli_SendNotify(1, ipsc_unit, ipsc_index, "proj", "title", 0, 1000, "x");
+  CHECK(id5 > id4);
+
+  pthread_mutex_lock(&mu);
+  int traces = ntrace, vtraces = nvtrace;
+  pthread_mutex_unlock(&mu);
+  CHECK(traces > 0 && vtraces > 0);
+
+  /* Release, then the library is usable again. */
+  SmartBusNetCli_Release();
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, "x", 1), -14);
+  EXPECT_RC(SmartBusNetCli_Init(21), 0);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, host, port, NULL, 0xFFFF, NULL, NULL, "again"), 0);
+  wait_for(connected_ok, &k1, 5000, "client 1 connected after a new Init");
+  SmartBusNetCli_Release();
+  SmartBusNetCli_Release();
+  printf("test_standin: all checks passed\n");
+  return 0;
+}
