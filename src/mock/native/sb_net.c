@@ -309,6 +309,13 @@ void *sb_net_main(void *arg) {
       if (c && c->fd >= 0 && c->state != CS_CONNECTING && c->out.len > c->out_off) do_write(lib, c, now);
     }
   }
+  /* Best effort: what the application sent just before Release goes out
+     (one non-blocking write per client, never a wait). */
+  int64_t end = sb_now_ms();
+  for (int i = 0; i < 256; i++) {
+    sb_client *c = lib->clients[i];
+    if (c && c->fd >= 0 && c->state == CS_READY && c->out.len > c->out_off) do_write(lib, c, end);
+  }
   int owns = lib->thread_owns;
   pthread_mutex_unlock(&g_mu);
   if (owns) sb_lib_free(lib);

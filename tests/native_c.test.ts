@@ -1,0 +1,199 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { MockBus } from "../src/mock/bus.ts";
+import { serveTcp, type TcpFront } from "../src/mock/tcp.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const NODE_UNIT = 3;
+const NODE_PORT = 8000;
+
+/** Runs the idempotent build script (it skips up-to-date outputs). */
+function build(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "bash",
+      [`${root}scripts/build_native.sh`],
+      { timeout: 180_000 },
+      (err, _out, stderr) => {
+        if (err) {
+          reject(
+            new Error(`build_native.sh failed: ${err.message}\n${stderr}`),
+          );
+        } else resolve();
+      },
+    );
+  });
+}
+
+/** A loopback port nobody listens on (bound, then released). */
+function deadPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+interface Bus {
+  bus: MockBus;
+  front: TcpFront;
+  port: number;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+async function startBus(users?: Record<string, string>): Promise<Bus> {
+  const bus = new MockBus({ strict: true, logger: () => {} });
+  bus.addNode({ unitId: NODE_UNIT, port: NODE_PORT, users });
+  const ipsc = bus.addIpsc({ unitId: NODE_UNIT, processIndex: 0 });
+  ipsc.flow("proj", "echo", (params: unknown) => params);
+  ipsc.flow("proj", "never", () => new Promise<never>(() => {}));
+  const front = await serveTcp(
+    bus,
+    [{ unitId: NODE_UNIT, host: "127.0.0.1", port: NODE_PORT, listenPort: 0 }],
+    { heartbeatMs: 200, logger: { warn: () => {} } },
+  );
+  return {
+    bus,
+    front,
+    port: front.addresses[0].port,
+    [Symbol.asyncDispose]: () => front.close(),
+  };
+}
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Spawns the C test program; `onLine` sees each stdout line. */
+function runProgram(
+  exe: string,
+  args: string[],
+  timeoutMs: number,
+  onLine: (line: string) => void = () => {},
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(exe, args, {
+      env: {
+        ...process.env,
+        SMARTBUS_STANDIN_RECONNECT_MS: "100",
+        ASAN_OPTIONS: "detect_leaks=1:abort_on_error=0:halt_on_error=1",
+        UBSAN_OPTIONS: "halt_on_error=1:print_stacktrace=1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "", err = "", pending = "";
+    child.stdout?.on("data", (b: Uint8Array) => {
+      const s = new TextDecoder().decode(b);
+      out += s;
+      pending += s;
+      let nl;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        onLine(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+      }
+    });
+    child.stderr?.on(
+      "data",
+      (b: Uint8Array) => err += new TextDecoder().decode(b),
+    );
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(
+        new Error(
+          `${exe} did not finish within ${timeoutMs} ms\n${out}\n${err}`,
+        ),
+      );
+    }, timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+const variants = [
+  { name: "normal build", exe: `${root}build/test_standin` },
+  { name: "ASan+UBSan build", exe: `${root}build/asan/test_standin` },
+];
+
+describe("native c", () => {
+  test("native c - the build script produces the library and test program", async () => {
+    await build();
+    for (const v of variants) assert.ok(existsSync(v.exe), `${v.exe} missing`);
+    assert.ok(existsSync(`${root}build/libbusnetcli.so`));
+    assert.ok(existsSync(`${root}build/asan/libbusnetcli.so`));
+  });
+
+  for (const v of variants) {
+    test(`native c - ${v.name}: every call, callback and return code against the TCP bus`, async () => {
+      await build();
+      await using b = await startBus();
+      const dead = await deadPort();
+      const args = [
+        "127.0.0.1",
+        String(b.port),
+        String(NODE_UNIT),
+        String(NODE_UNIT),
+        "0",
+        String(dead),
+      ];
+      const run = await runProgram(v.exe, args, 60_000);
+      assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
+      assert.match(run.out, /all checks passed/);
+      assert.ok(
+        b.bus.notifications().length >= 1,
+        "the notification reached the bus",
+      );
+    });
+
+    test(`native c - ${v.name}: a node stop raises disconnect, a restart reconnects`, async () => {
+      await build();
+      await using b = await startBus();
+      const args = [
+        "127.0.0.1",
+        String(b.port),
+        String(NODE_UNIT),
+        String(NODE_UNIT),
+        "0",
+        "1",
+        "reconnect",
+      ];
+      const run = await runProgram(v.exe, args, 60_000, (line) => {
+        if (line === "CONNECTED") b.bus.stopNode(NODE_UNIT);
+        if (line === "DISCONNECTED") b.bus.startNode(NODE_UNIT);
+      });
+      assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
+      assert.match(run.out, /reconnect checks passed/);
+    });
+
+    test(`native c - ${v.name}: refused logins report the code and keep retrying`, async () => {
+      await build();
+      await using b = await startBus({ admin: "secret" });
+      const args = [
+        "127.0.0.1",
+        String(b.port),
+        String(NODE_UNIT),
+        String(NODE_UNIT),
+        "0",
+        "1",
+        "auth",
+      ];
+      const run = await runProgram(v.exe, args, 60_000);
+      assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
+      assert.match(run.out, /auth checks passed/);
+    });
+  }
+});
