@@ -1,0 +1,415 @@
+/**
+ * The mock backend: plays `libbusnetcli` for one unit on a mock bus, so the
+ * client API runs without any native library. It validates arguments like
+ * the library (and like the native stand-in), connects asynchronously with
+ * master/slave fallback and reconnects by itself, and times flow calls on
+ * the bus clock.
+ *
+ * @example
+ * ```ts
+ * import { MockBackend, MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ clock: new VirtualClock() });
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * const backend = new MockBackend(bus, { reconnectIntervalMs: 1000 });
+ * console.log(backend.init(17)); // 0
+ * ```
+ * @module
+ */
+import {
+  ClientType,
+  ErrorCode,
+  MAX_FLOW_PARAMS_BYTES,
+  MAX_IP_ADDR_LEN,
+  NO_SLAVE_PORT,
+} from "../api/constants.ts";
+import { encodePacketHead, packetHeadSize } from "../api/packinfo.ts";
+import { decodeText, stripNuls } from "../api/text.ts";
+import type { Backend, BackendCallbacks } from "../ffi/backend.ts";
+import { type Clock, unrefTimer } from "./clock.ts";
+import type { BusAttach, HeadFields } from "./port.ts";
+import { MockClient, type MockClientHost } from "./backend_client.ts";
+
+/** Options of {@link MockBackend}. */
+export interface MockBackendOptions {
+  /** Wait between reconnect rounds, in bus-clock ms (default 3000). */
+  reconnectIntervalMs?: number;
+  /** `sizeof(long)` of the heads it hands out (default 8: the 28-byte LP64 head). */
+  longSize?: 4 | 8;
+}
+
+/** The largest `SendData`/`SendPing` payload, as in the native stand-in. */
+const MAX_DATA_SIZE = 65536;
+/** The flow timeout used when `timeoutMs` is 0 or less, as in the library. */
+const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
+
+interface PendingFlow {
+  localClientId: number;
+  projectId: Uint8Array;
+  timer: unknown;
+}
+
+/** C string argument → its bytes without the NUL, copied. */
+const arg = (bytes: Uint8Array | null): Uint8Array | null =>
+  bytes === null ? null : stripNuls(bytes).slice();
+const str = (bytes: Uint8Array): string => decodeText(bytes, "utf-8");
+
+/**
+ * A {@link Backend} on a mock bus (`kind` `"mock"`). Codes follow the
+ * native stand-in: `init` outside 16–47 → `UNITID_INVALID`, twice →
+ * `REGISTERED_REPEAT`; anything before `init` → `NON_INIT`; an unknown
+ * local client → `CLIENTID_INVALID`; `createConnect` with a known id →
+ * `CLI_EXIST`, a client type outside 0–5 → `CLIENTTYPE_INVALID`, a bad host
+ * or port → `ARGUMENT`; sending while not connected → `CONN_NOT_ESTAB`;
+ * more than 64 KiB of data or 32 KiB of flow parameters → `MAX_DATASIZE`.
+ *
+ * Connecting: right after `createConnect` (in a microtask) it tries the
+ * master, then the slave at once; each failed attempt raises `connection`
+ * with accessUnitId -1 and the bus's code; after a failed round it waits
+ * `reconnectIntervalMs` and starts again with the master, forever (the API
+ * decides to give up, e.g. on authentication errors). A broken connection
+ * raises `disconnect`, then reconnects likewise after `reconnectIntervalMs`.
+ *
+ * Flows: mode 0 calls are timed on the bus clock (`timeoutMs`, 30 s when
+ * ≤ 0); without a result by then `invokeFlowRet` gets -25 and no head; a
+ * result after that is dropped. An acknowledge does not stop the timer
+ * (the library does not read acks), so a refused call still times out
+ * later, as with the native library.
+ *
+ * @example
+ * ```ts
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * const b = new MockBackend(bus);
+ * b.init(17);
+ * const host = new TextEncoder().encode("127.0.0.1\0");
+ * console.log(b.createConnect(0, 4, host, 8000, null, 0xffff, null, null, null)); // 0
+ * b.release();
+ * ```
+ */
+export class MockBackend implements Backend {
+  /** Always `"mock"`. */
+  readonly kind = "mock" as const;
+  /** `sizeof(long)` of the heads handed to callbacks. */
+  readonly longSize: 4 | 8;
+  #bus: BusAttach & { clock: Clock };
+  #reconnectMs: number;
+  #unitId: number | null = null;
+  #callbacks: BackendCallbacks | null = null;
+  #closed = false;
+  #clients = new Map<number, MockClient>();
+  #flows = new Map<number, PendingFlow>();
+  #nextInvokeId = 1;
+  #host: MockClientHost;
+
+  /** A backend for one unit on `bus` (not initialized yet). */
+  constructor(
+    bus: BusAttach & { clock: Clock },
+    options: MockBackendOptions = {},
+  ) {
+    this.#bus = bus;
+    this.longSize = options.longSize ?? 8;
+    this.#reconnectMs = options.reconnectIntervalMs ?? 3000;
+    if (!(this.#reconnectMs > 0)) {
+      throw new RangeError(
+        `reconnectIntervalMs must be > 0, got ${this.#reconnectMs}`,
+      );
+    }
+    this.#host = {
+      bus,
+      clock: bus.clock,
+      reconnectMs: this.#reconnectMs,
+      unitId: () => this.#unitId ?? 0,
+      raise: (fn) => this.#raise(fn),
+      trace: (line, error) => this.#trace(line, error),
+      head: (h) => this.#head(h),
+      flowResult: (id, head, invokeId, projectId, ret, param) =>
+        this.#flowResult(id, head, invokeId, projectId, ret, param),
+      setTimer: (fn, ms) => {
+        const t = bus.clock.setTimeout(fn, ms);
+        unrefTimer(t);
+        return t;
+      },
+    };
+  }
+
+  /** `SmartBusNetCli_Init`. */
+  init(unitId: number): number {
+    if (!Number.isInteger(unitId) || unitId < 16 || unitId > 47) {
+      return ErrorCode.UNITID_INVALID;
+    }
+    if (this.#unitId !== null) return ErrorCode.REGISTERED_REPEAT;
+    this.#unitId = unitId;
+    this.#trace(`mock libbusnetcli initialised, unit id ${unitId}`);
+    return ErrorCode.OK;
+  }
+
+  /** `SmartBusNetCli_Release`: every connection leaves, every timer stops. */
+  release(): void {
+    if (this.#unitId === null) return;
+    for (const c of this.#clients.values()) c.dispose();
+    this.#clients.clear();
+    for (const f of this.#flows.values()) this.#bus.clock.clearTimeout(f.timer);
+    this.#flows.clear();
+    this.#unitId = null;
+  }
+
+  /** Install every callback at once. */
+  setCallbacks(callbacks: BackendCallbacks): void {
+    if (!this.#closed) this.#callbacks = callbacks;
+  }
+
+  /** `SmartBusNetCli_CreateConnect`. */
+  createConnect(
+    localClientId: number,
+    localClientType: number,
+    masterIp: Uint8Array,
+    masterPort: number,
+    slaveIp: Uint8Array | null,
+    slavePort: number,
+    user: Uint8Array | null,
+    password: Uint8Array | null,
+    addInfo: Uint8Array | null,
+  ): number {
+    if (this.#unitId === null) return ErrorCode.NON_INIT;
+    if (!isInt(localClientId, 0, 255)) return ErrorCode.CLIENTID_INVALID;
+    if (!isInt(localClientType, ClientType.NULL, ClientType.DB)) {
+      return ErrorCode.CLIENTTYPE_INVALID;
+    }
+    const master = str(arg(masterIp)!);
+    if (!validHost(master) || !isInt(masterPort, 1, 65535)) {
+      return ErrorCode.ARGUMENT;
+    }
+    const slaveHost = slaveIp === null ? "" : str(arg(slaveIp)!);
+    const hasSlave = slaveHost !== "" && slavePort !== NO_SLAVE_PORT &&
+      slavePort !== 0;
+    if (hasSlave && (!validHost(slaveHost) || !isInt(slavePort, 1, 65535))) {
+      return ErrorCode.ARGUMENT;
+    }
+    if (this.#clients.has(localClientId)) return ErrorCode.CLI_EXIST;
+    const client = new MockClient(this.#host, {
+      id: localClientId,
+      type: localClientType,
+      targets: hasSlave
+        ? [{ host: master, port: masterPort }, {
+          host: slaveHost,
+          port: slavePort,
+        }]
+        : [{ host: master, port: masterPort }],
+      user: arg(user),
+      password: arg(password),
+      addInfo: arg(addInfo) ?? new Uint8Array(),
+    });
+    this.#clients.set(localClientId, client);
+    this.#trace(
+      `client ${localClientId}: created (type ${localClientType}, master ${master}:${masterPort}${
+        hasSlave ? ", with slave" : ""
+      })`,
+    );
+    queueMicrotask(() => client.connect());
+    return ErrorCode.OK;
+  }
+
+  /** `SmartBusNetCli_SendData`. */
+  sendData(
+    localClientId: number,
+    cmd: number,
+    cmdType: number,
+    dstUnitId: number,
+    dstClientId: number,
+    dstClientType: number,
+    data: Uint8Array,
+  ): number {
+    const c = this.#ready(localClientId, data.length > MAX_DATA_SIZE);
+    if (typeof c === "number") return c;
+    if (!isInt(cmd, 0, 255) || !isInt(cmdType, 0, 255)) {
+      return ErrorCode.ARGUMENT;
+    }
+    const dst = {
+      unitId: dstUnitId,
+      clientId: dstClientId,
+      clientType: dstClientType,
+    };
+    return c.send(cmd, cmdType, dst, data.slice());
+  }
+
+  /** `SmartBusNetCli_SendPing`. */
+  sendPing(
+    localClientId: number,
+    dstUnitId: number,
+    dstClientId: number,
+    dstClientType: number,
+    data: Uint8Array,
+  ): number {
+    const c = this.#ready(localClientId, data.length > MAX_DATA_SIZE);
+    if (typeof c === "number") return c;
+    const dst = {
+      unitId: dstUnitId,
+      clientId: dstClientId,
+      clientType: dstClientType,
+    };
+    return c.ping(dst, data.slice());
+  }
+
+  /** `SmartBusNetCli_RemoteInvokeFlow`: the invoke id (> 0) or an error. */
+  remoteInvokeFlow(
+    localClientId: number,
+    serverUnitId: number,
+    ipscIndex: number,
+    projectId: Uint8Array,
+    flowId: Uint8Array,
+    mode: number,
+    timeoutMs: number,
+    valueList: Uint8Array,
+  ): number {
+    const params = arg(valueList)!;
+    const c = this.#ready(localClientId, params.length > MAX_FLOW_PARAMS_BYTES);
+    if (typeof c === "number") return c;
+    if (mode !== 0 && mode !== 1) return ErrorCode.ARGUMENT;
+    const project = arg(projectId)!;
+    const invokeId = this.#takeInvokeId();
+    const rc = c.invokeFlow(serverUnitId, ipscIndex, {
+      invokeId,
+      projectId: project,
+      flowId: arg(flowId)!,
+      mode,
+      timeoutMs,
+      params,
+    });
+    if (rc < 0) return rc;
+    if (mode === 0) {
+      const ms = timeoutMs > 0 ? timeoutMs : DEFAULT_FLOW_TIMEOUT_MS;
+      const timer = this.#bus.clock.setTimeout(() => {
+        if (!this.#flows.delete(invokeId)) return;
+        this.#trace(
+          `client ${localClientId}: flow invoke id ${invokeId} timed out`,
+          true,
+        );
+        this.#raise((cb) =>
+          cb.invokeFlowRet(
+            localClientId,
+            null,
+            project.slice(),
+            invokeId,
+            ErrorCode.TIMEOUT,
+            new Uint8Array(),
+          )
+        );
+      }, ms);
+      this.#flows.set(invokeId, { localClientId, projectId: project, timer });
+    }
+    return invokeId;
+  }
+
+  /** `SmartBusNetCli_SendNotify`: the invoke id (> 0) or an error. */
+  sendNotify(
+    localClientId: number,
+    serverUnitId: number,
+    processIndex: number,
+    projectId: Uint8Array,
+    title: Uint8Array,
+    mode: number,
+    expiresMs: number,
+    param: Uint8Array,
+  ): number {
+    const c = this.#ready(localClientId, false);
+    if (typeof c === "number") return c;
+    const invokeId = this.#takeInvokeId();
+    const rc = c.notify(serverUnitId, processIndex, {
+      invokeId,
+      projectId: arg(projectId)!,
+      title: arg(title)!,
+      mode,
+      expiresMs,
+      param: arg(param)!,
+    });
+    return rc < 0 ? rc : invokeId;
+  }
+
+  /** Drop the callbacks; nothing is raised afterwards. Idempotent. */
+  close(): void {
+    this.#closed = true;
+    this.#callbacks = null;
+  }
+
+  #ready(id: number, tooBig: boolean): MockClient | number {
+    if (this.#unitId === null) return ErrorCode.NON_INIT;
+    const c = this.#clients.get(id);
+    if (!c) return ErrorCode.CLIENTID_INVALID;
+    if (tooBig) return ErrorCode.MAX_DATASIZE;
+    return c.connected ? c : ErrorCode.CONN_NOT_ESTAB;
+  }
+
+  #takeInvokeId(): number {
+    const id = this.#nextInvokeId;
+    this.#nextInvokeId = id === 0x7fffffff ? 1 : id + 1;
+    return id;
+  }
+
+  #flowResult(
+    localClientId: number,
+    head: HeadFields,
+    invokeId: number,
+    projectId: Uint8Array,
+    ret: number,
+    param: Uint8Array,
+  ): void {
+    const pending = this.#flows.get(invokeId);
+    if (!pending || pending.localClientId !== localClientId) {
+      this.#trace(
+        `client ${localClientId}: dropped a late or unknown flow result, invoke id ${invokeId}`,
+      );
+      return;
+    }
+    this.#flows.delete(invokeId);
+    this.#bus.clock.clearTimeout(pending.timer);
+    const h = this.#head(head);
+    this.#raise((cb) =>
+      cb.invokeFlowRet(localClientId, h, projectId, invokeId, ret, param)
+    );
+  }
+
+  #head(h: HeadFields): Uint8Array {
+    return encodePacketHead({
+      cmd: h.cmd,
+      cmdType: h.cmdType,
+      srcUnitClientType: h.src.clientType,
+      srcUnitId: h.src.unitId,
+      srcUnitClientId: h.src.clientId,
+      dstUnitClientType: h.dst.clientType,
+      dstUnitId: h.dst.unitId,
+      dstUnitClientId: h.dst.clientId,
+      // The bus may count another head size: recount with ours.
+      packetSize: packetHeadSize(this.longSize) + h.dataLen,
+      dataLen: h.dataLen,
+    }, this.longSize);
+  }
+
+  #raise(fn: (cb: BackendCallbacks) => void): void {
+    const cb = this.#callbacks;
+    if (cb === null || this.#closed) return;
+    try {
+      fn(cb);
+    } catch (e) {
+      // The API guards its callbacks; this only keeps the mock's state sane.
+      try {
+        cb.traceError(utf8(`mock backend: a callback threw: ${e}`));
+      } catch { /* nothing left to tell */ }
+    }
+  }
+
+  #trace(line: string, error = false): void {
+    this.#raise((cb) => (error ? cb.traceError : cb.traceInfo)(utf8(line)));
+  }
+}
+
+const encoder = new TextEncoder();
+const utf8 = (s: string): Uint8Array => encoder.encode(s);
+
+function isInt(x: number, lo: number, hi: number): boolean {
+  return Number.isInteger(x) && x >= lo && x <= hi;
+}
+
+function validHost(h: string): boolean {
+  return h.length > 0 && h.length <= MAX_IP_ADDR_LEN;
+}

@@ -1,0 +1,226 @@
+/**
+ * One local client of the mock backend: its connect/reconnect loop over
+ * master and slave, and the sink that turns bus deliveries into library
+ * callbacks. Internal to {@link MockBackend}.
+ *
+ * @example
+ * ```ts
+ * import type { MockClientConfig } from "./backend_client.ts";
+ * const config: MockClientConfig = {
+ *   id: 0, type: 4, targets: [{ host: "127.0.0.1", port: 8000 }],
+ *   user: null, password: null, addInfo: new Uint8Array(),
+ * };
+ * ```
+ * @module
+ */
+import { decodeText } from "../api/text.ts";
+import type { BackendCallbacks } from "../ffi/backend.ts";
+import type { Clock } from "./clock.ts";
+import type {
+  BusAddress,
+  BusAttach,
+  BusPort,
+  FlowInvocation,
+  HeadFields,
+  NotifyMessage,
+  PortSink,
+} from "./port.ts";
+
+/** What a client needs from its backend. */
+export interface MockClientHost {
+  readonly bus: BusAttach;
+  readonly clock: Clock;
+  readonly reconnectMs: number;
+  /** The unit id given to `init`. */
+  unitId(): number;
+  /** Call a callback unless closed. */
+  raise(fn: (cb: BackendCallbacks) => void): void;
+  trace(line: string, error?: boolean): void;
+  /** Head bytes for a delivered head. */
+  head(h: HeadFields): Uint8Array;
+  /** A flow result arrived: the backend's flow timers decide. */
+  flowResult(
+    localClientId: number,
+    head: HeadFields,
+    invokeId: number,
+    projectId: Uint8Array,
+    ret: number,
+    param: Uint8Array,
+  ): void;
+  /** A reconnect timer (not keeping the program alive). */
+  setTimer(fn: () => void, ms: number): unknown;
+}
+
+/** How one client connects. */
+export interface MockClientConfig {
+  id: number;
+  type: number;
+  /** Master, then the slave when there is one. */
+  targets: { host: string; port: number }[];
+  user: Uint8Array | null;
+  password: Uint8Array | null;
+  addInfo: Uint8Array;
+}
+
+const text = (b: Uint8Array | null): string | null =>
+  b === null ? null : decodeText(b, "utf-8");
+
+/** One local client of a mock backend. */
+export class MockClient {
+  #host: MockClientHost;
+  #config: MockClientConfig;
+  #port: BusPort | null = null;
+  #timer: unknown = undefined;
+  #disposed = false;
+  /** Bumped per attempt: a sink of an older attempt is ignored. */
+  #session = 0;
+
+  /** A client that does nothing until {@link MockClient.connect}. */
+  constructor(host: MockClientHost, config: MockClientConfig) {
+    this.#host = host;
+    this.#config = config;
+  }
+
+  /** Whether it holds an established connection. */
+  get connected(): boolean {
+    return this.#port !== null;
+  }
+
+  /** One round: the master, then the slave; on failure the next round is timed. */
+  connect(): void {
+    this.#timer = undefined;
+    if (this.#disposed || this.#port) return;
+    const h = this.#host;
+    const { id, type } = this.#config;
+    for (const t of this.#config.targets) {
+      const session = ++this.#session;
+      const r = h.bus.attach(t.host, t.port, {
+        address: { unitId: h.unitId(), clientId: id, clientType: type },
+        user: text(this.#config.user),
+        password: text(this.#config.password),
+        addInfo: this.#config.addInfo.slice(),
+      }, this.#sink(session));
+      if (r.ok) {
+        this.#port = r.port;
+        const unit = r.port.accessUnitId;
+        h.trace(
+          `client ${id}: connected to unit ${unit} (${t.host}:${t.port})`,
+        );
+        h.raise((cb) => cb.connection(id, unit, 0));
+        return;
+      }
+      h.trace(
+        `client ${id}: connect to ${t.host}:${t.port} failed (${r.code}): ${r.reason}`,
+        true,
+      );
+      h.raise((cb) => cb.connection(id, -1, r.code));
+      if (this.#disposed) return;
+    }
+    this.#retryLater();
+  }
+
+  /** Leave the bus and stop every timer; nothing is raised afterwards. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#session++;
+    if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#port?.detach();
+    this.#port = null;
+  }
+
+  /** Data through the established connection. */
+  send(
+    cmd: number,
+    cmdType: number,
+    dst: BusAddress,
+    data: Uint8Array,
+  ): number {
+    return this.#port!.send(cmd, cmdType, dst, data);
+  }
+
+  /** A ping through the established connection. */
+  ping(dst: BusAddress, data: Uint8Array): number {
+    return this.#port!.ping(dst, data);
+  }
+
+  /** A flow invocation through the established connection. */
+  invokeFlow(
+    serverUnitId: number,
+    ipscIndex: number,
+    inv: Omit<FlowInvocation, "from">,
+  ): number {
+    return this.#port!.invokeFlow(serverUnitId, ipscIndex, inv);
+  }
+
+  /** A notification through the established connection. */
+  notify(
+    serverUnitId: number,
+    processIndex: number,
+    msg: Omit<NotifyMessage, "from">,
+  ): number {
+    return this.#port!.notify(serverUnitId, processIndex, msg);
+  }
+
+  #retryLater(): void {
+    if (this.#disposed || this.#timer !== undefined) return;
+    this.#timer = this.#host.setTimer(
+      () => this.connect(),
+      this.#host.reconnectMs,
+    );
+  }
+
+  #sink(session: number): PortSink {
+    const h = this.#host;
+    const id = this.#config.id;
+    const live = (): boolean => session === this.#session && !this.#disposed;
+    const raise = (fn: (cb: BackendCallbacks) => void): void => {
+      if (live()) h.raise(fn);
+    };
+    return {
+      data: (head, data) =>
+        raise((cb) => cb.recvData(id, h.head(head), data.slice())),
+      flowAck: (head, invokeId, projectId, ack, msg) =>
+        raise((cb) =>
+          cb.invokeFlowAck(
+            id,
+            h.head(head),
+            projectId.slice(),
+            invokeId,
+            ack,
+            msg.slice(),
+          )
+        ),
+      flowResult: (head, invokeId, projectId, ret, param) => {
+        if (live()) {
+          h.flowResult(
+            id,
+            head,
+            invokeId,
+            projectId.slice(),
+            ret,
+            param.slice(),
+          );
+        }
+      },
+      globalConnect: (e) =>
+        raise((cb) =>
+          cb.globalConnect(
+            e.unitId,
+            e.clientId,
+            e.clientType,
+            e.accessUnitId,
+            e.status,
+            e.addInfo.slice(),
+          )
+        ),
+      closed: (reason) => {
+        if (!live() || this.#port === null) return;
+        this.#port = null;
+        h.trace(`client ${id}: connection broke: ${reason}`, true);
+        h.raise((cb) => cb.disconnect(id));
+        this.#retryLater();
+      },
+    };
+  }
+}

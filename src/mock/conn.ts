@@ -1,0 +1,65 @@
+/**
+ * Internal shapes shared by the mock bus's parts: one attached connection
+ * and the routing services the flow book uses. Not exported from the mock
+ * entry point.
+ *
+ * @example
+ * ```ts
+ * import type { Conn } from "./conn.ts";
+ * const isOpen = (c: Conn): boolean => c.open;
+ * ```
+ * @module
+ */
+import type { Clock } from "./clock.ts";
+import type { MockNode } from "./bus.ts";
+import type { BusAddress, HeadFields, PortSink } from "./port.ts";
+
+/** One attached connection as the bus keeps it. */
+export interface Conn {
+  /** Unique per bus, never reused: tells a reconnection from the old one. */
+  readonly id: number;
+  readonly address: BusAddress;
+  readonly node: MockNode;
+  readonly sink: PortSink;
+  readonly addInfo: Uint8Array;
+  readonly connectedAt: number;
+  /** False once detached or closed; deliveries to it are then dropped. */
+  open: boolean;
+}
+
+/** What the bus lends its parts for routing. */
+export interface Router {
+  readonly clock: Clock;
+  readonly strict: boolean;
+  /** The open connection at exactly this address (type included). */
+  find(dst: BusAddress): Conn | undefined;
+  /** Run later, in order per link; `onDrop` instead if `to` closed meanwhile. */
+  post(
+    src: BusAddress,
+    to: Conn,
+    run: () => void,
+    onDrop?: () => void,
+  ): void;
+  head(
+    cmd: number,
+    cmdType: number,
+    src: BusAddress,
+    dst: BusAddress,
+    dataLen: number,
+  ): HeadFields;
+  /** An ordinary log line. */
+  log(line: string): void;
+  /** A line that must be seen (strict-mode failures). */
+  loud(line: string): void;
+}
+
+/**
+ * The `cmd` values the mock bus puts in heads of flow traffic (cmdtype
+ * `INTERNAL`). The vendor's values are not public; these are ours.
+ */
+export const FlowCmd = {
+  INVOKE: 1,
+  ACK: 2,
+  RESULT: 3,
+  NOTIFY: 4,
+} as const;

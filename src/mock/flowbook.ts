@@ -1,0 +1,210 @@
+/**
+ * The mock bus's flow routing and bookkeeping: invocations go to the IPSC
+ * named by (unit id, process index), acknowledges and results go back to the
+ * caller, and every call is recorded with its state.
+ *
+ * @example
+ * ```ts
+ * import type { FlowCallRecord } from "@smartbus/netclient/mock";
+ * const open = (calls: FlowCallRecord[]) => calls.filter((c) => c.state === "pending");
+ * ```
+ * @module
+ */
+import {
+  ClientType,
+  CmdType,
+  FLOW_ACK_OK,
+  FLOW_RET_OK,
+} from "../api/constants.ts";
+import { type Conn, FlowCmd, type Router } from "./conn.ts";
+import type { BusAddress, FlowInvocation } from "./port.ts";
+import {
+  copyAddress,
+  type FlowCallRecord,
+  formatAddress,
+  recordText,
+} from "./records.ts";
+
+const callKey = (from: BusAddress, invokeId: number): string =>
+  `${from.unitId}/${from.clientId}#${invokeId}`;
+
+/** Routes flow traffic and records each call. Internal to the bus. */
+export class FlowBook {
+  #router: Router;
+  #calls: FlowCallRecord[] = [];
+  #byKey = new Map<string, FlowCallRecord>();
+
+  /** Book-keeping over `router`. */
+  constructor(router: Router) {
+    this.#router = router;
+  }
+
+  /** Every call with its state as of now (snapshots). */
+  calls(): FlowCallRecord[] {
+    const now = this.#router.clock.now();
+    return this.#calls.map((c) => {
+      const waiting = c.state === "pending" || c.state === "acknowledged";
+      const state = c.mode === 0 && waiting && now >= c.startedAt + c.timeoutMs
+        ? "unanswered"
+        : c.state;
+      return {
+        ...c,
+        from: copyAddress(c.from),
+        server: { ...c.server },
+        state,
+      };
+    });
+  }
+
+  /** Forget every call. */
+  clear(): void {
+    this.#calls = [];
+    this.#byKey.clear();
+  }
+
+  /** Route an invocation from `caller` to the IPSC at `server`. */
+  invoke(
+    caller: Conn,
+    server: BusAddress,
+    inv: Omit<FlowInvocation, "from">,
+  ): void {
+    const r = this.#router;
+    const record: FlowCallRecord = {
+      invokeId: inv.invokeId,
+      from: copyAddress(caller.address),
+      server: { unitId: server.unitId, processIndex: server.clientId },
+      project: recordText(inv.projectId),
+      flow: recordText(inv.flowId),
+      mode: inv.mode,
+      timeoutMs: inv.timeoutMs,
+      params: recordText(inv.params),
+      state: "pending",
+      startedAt: r.clock.now(),
+      late: false,
+    };
+    this.#calls.push(record);
+    this.#byKey.set(callKey(caller.address, inv.invokeId), record);
+    const ipsc = r.find(server);
+    if (!ipsc?.sink.invokeFlow) {
+      const where = `${server.unitId}/${server.clientId}`;
+      this.unhandled(caller.address, inv.invokeId, `no IPSC at ${where}`);
+      if (r.strict) {
+        const msg = new TextEncoder().encode(
+          `no such flow ${record.project}/${record.flow}: no IPSC at ${where}`,
+        );
+        this.ack(server, caller.address, inv.invokeId, inv.projectId, -1, msg);
+      }
+      return;
+    }
+    const delivered: FlowInvocation = {
+      ...inv,
+      from: copyAddress(caller.address),
+      projectId: inv.projectId.slice(),
+      flowId: inv.flowId.slice(),
+      params: inv.params.slice(),
+    };
+    r.post(caller.address, ipsc, () => ipsc.sink.invokeFlow!(delivered));
+  }
+
+  /** Mark a call as handled by no flow (strict mode: loudly). */
+  unhandled(from: BusAddress, invokeId: number, reason: string): void {
+    const record = this.#byKey.get(callKey(from, invokeId));
+    const what = record
+      ? `${record.project}/${record.flow} from ${formatAddress(from)}`
+      : `invoke id ${invokeId} from ${formatAddress(from)}`;
+    if (record) record.unhandled = reason;
+    const line = `unhandled flow call ${what}: ${reason}`;
+    if (this.#router.strict) this.#router.loud(line);
+    else this.#router.log(line);
+  }
+
+  /** The IPSC at `src` acknowledges `invokeId` to the caller at `to`. */
+  ack(
+    src: BusAddress,
+    to: BusAddress,
+    invokeId: number,
+    projectId: Uint8Array,
+    ack: number,
+    msg: Uint8Array,
+  ): void {
+    const r = this.#router;
+    const record = this.#byKey.get(callKey(to, invokeId));
+    if (record && record.ack === undefined) {
+      record.ack = ack;
+      record.ackMessage = recordText(msg);
+      record.ackAt = r.clock.now();
+      if (record.state === "pending") {
+        record.state = ack === FLOW_ACK_OK ? "acknowledged" : "errored";
+      }
+    }
+    this.#answer(
+      src,
+      to,
+      "acknowledge",
+      msg.length,
+      (caller, head) =>
+        caller.sink.flowAck(
+          head,
+          invokeId,
+          projectId.slice(),
+          ack,
+          msg.slice(),
+        ),
+    );
+  }
+
+  /** The IPSC at `src` returns (ret 1) or fails `invokeId` to the caller at `to`. */
+  result(
+    src: BusAddress,
+    to: BusAddress,
+    invokeId: number,
+    projectId: Uint8Array,
+    ret: number,
+    param: Uint8Array,
+  ): void {
+    const r = this.#router;
+    const record = this.#byKey.get(callKey(to, invokeId));
+    if (record && record.ret === undefined) {
+      const now = r.clock.now();
+      record.ret = ret;
+      record.result = recordText(param);
+      record.answeredAt = now;
+      record.late = record.mode === 0 &&
+        now >= record.startedAt + record.timeoutMs;
+      record.state = ret === FLOW_RET_OK ? "responded" : "errored";
+    }
+    this.#answer(
+      src,
+      to,
+      "result",
+      param.length,
+      (caller, head) =>
+        caller.sink.flowResult(
+          head,
+          invokeId,
+          projectId.slice(),
+          ret,
+          param.slice(),
+        ),
+    );
+  }
+
+  #answer(
+    src: BusAddress,
+    to: BusAddress,
+    what: string,
+    len: number,
+    deliver: (caller: Conn, head: ReturnType<Router["head"]>) => void,
+  ): void {
+    const r = this.#router;
+    const from = { ...src, clientType: ClientType.IPSC };
+    const caller = r.find(to);
+    if (!caller) {
+      r.log(`flow ${what} for ${formatAddress(to)} dropped: caller gone`);
+      return;
+    }
+    const cmd = what === "result" ? FlowCmd.RESULT : FlowCmd.ACK;
+    const head = r.head(cmd, CmdType.INTERNAL, from, caller.address, len);
+    r.post(from, caller, () => deliver(caller, head));
+  }
+}

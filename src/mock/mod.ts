@@ -1,0 +1,76 @@
+/**
+ * `@smartbus/netclient/mock`: a SmartBus in memory, to test apps without a
+ * SmartBus server or an IPSC. A {@link MockBus} holds nodes, routes data,
+ * pings and flow calls, and sends global connect events; {@link MockIpsc}
+ * flow servers run flows written as async functions; {@link MockBackend}
+ * plays the C library for one unit, so the client API runs on the bus
+ * unchanged; a {@link VirtualClock} makes timeouts take no real time.
+ *
+ * @example
+ * ```ts
+ * import { MockBackend, MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ *
+ * const clock = new VirtualClock();
+ * const bus = new MockBus({ clock, strict: true });
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addIpsc({ unitId: 0, processIndex: 0 })
+ *   .flow("demo", "add", ([a, b]) => [(a as number) + (b as number)]);
+ *
+ * const backend = new MockBackend(bus); // hand it to the client API
+ * console.log(backend.kind); // "mock"
+ * bus.assertNoUnhandled();
+ * ```
+ * @module
+ */
+
+export { type Clock, RealClock, unrefTimer, VirtualClock } from "./clock.ts";
+export type { VirtualClockOptions } from "./clock.ts";
+export {
+  type LinkDelay,
+  MockBus,
+  type MockBusOptions,
+  type MockNode,
+  type MockNodeOptions,
+} from "./bus.ts";
+export {
+  type FlowContext,
+  FlowFailure,
+  type FlowHandler,
+  type IpscHost,
+  type IpscNotification,
+  MockIpsc,
+  type MockIpscOptions,
+} from "./ipsc.ts";
+export { MockBackend, type MockBackendOptions } from "./backend.ts";
+export {
+  addressMatches,
+  type ClientRecord,
+  copyAddress,
+  type FlowCallRecord,
+  type FlowCallState,
+  formatAddress,
+  type MessageKind,
+  type MessageRecord,
+  type NotificationRecord,
+  recordText,
+} from "./records.ts";
+export type {
+  AttachRequest,
+  AttachResult,
+  BusAddress,
+  BusAttach,
+  BusPort,
+  FlowInvocation,
+  GlobalConnectEvent,
+  HeadFields,
+  NotifyMessage,
+  PortSink,
+} from "./port.ts";
+export {
+  serveTcp,
+  type TcpAddress,
+  type TcpFront,
+  type TcpFrontOptions,
+  type TcpLogger,
+  type TcpNode,
+} from "./tcp.ts";

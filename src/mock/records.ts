@@ -1,0 +1,196 @@
+/**
+ * What the mock bus remembers for inspection: messages, flow calls,
+ * notifications, connected clients. Every record handed out is a snapshot
+ * (a fresh object); text fields are decoded for reading in assertions.
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * for (const m of bus.sent()) console.log(m.kind, m.src, m.dst, m.status);
+ * ```
+ * @module
+ */
+import { decodeGbkOrUtf8 } from "../api/text.ts";
+import type { BusAddress } from "./port.ts";
+
+/** What kind of traffic a {@link MessageRecord} is. */
+export type MessageKind = "data" | "ping" | "pingAck";
+
+/**
+ * One data packet, ping or ping answer that went through the bus.
+ *
+ * @example
+ * ```ts
+ * import type { MessageRecord } from "@smartbus/netclient/mock";
+ * const text = (m: MessageRecord): string => new TextDecoder().decode(m.bytes);
+ * ```
+ */
+export interface MessageRecord {
+  kind: MessageKind;
+  /** Bus time when it was sent. */
+  time: number;
+  /** Bus time when it reached the receiver (absent until then). */
+  deliveredAt?: number;
+  cmd: number;
+  cmdType: number;
+  src: BusAddress;
+  dst: BusAddress;
+  /** The data as sent (a copy). */
+  bytes: Uint8Array;
+  /** `queued` until delivered; `dropped` when nobody could take it. */
+  status: "queued" | "delivered" | "dropped";
+  /** Why it was dropped. */
+  reason?: string;
+}
+
+/**
+ * Where a flow call stands: `pending` (no acknowledge yet), `acknowledged`
+ * (ack 1, no result yet: final for fire-and-forget calls), `responded`
+ * (ret 1), `errored` (ack ≠ 1 or ret ≠ 1), `unanswered` (wanted a result
+ * but its timeout passed on the bus clock without one).
+ */
+export type FlowCallState =
+  | "pending"
+  | "acknowledged"
+  | "responded"
+  | "errored"
+  | "unanswered";
+
+/**
+ * One flow invocation as the bus saw it.
+ *
+ * @example
+ * ```ts
+ * import type { FlowCallRecord } from "@smartbus/netclient/mock";
+ * const done = (c: FlowCallRecord): boolean => c.state === "responded";
+ * ```
+ */
+export interface FlowCallRecord {
+  invokeId: number;
+  /** The caller. */
+  from: BusAddress;
+  /** The IPSC named by the call (`server` unit id, process index). */
+  server: { unitId: number; processIndex: number };
+  project: string;
+  flow: string;
+  /** 0 wants the result, 1 fire and forget. */
+  mode: number;
+  timeoutMs: number;
+  /** The parameter list as sent (JSON text). */
+  params: string;
+  state: FlowCallState;
+  /** Bus time of the call. */
+  startedAt: number;
+  ack?: number;
+  ackMessage?: string;
+  ackAt?: number;
+  ret?: number;
+  /** The result list as returned (JSON text). */
+  result?: string;
+  answeredAt?: number;
+  /** The result came after the call's timeout (the caller's library dropped it). */
+  late: boolean;
+  /** Why no flow handled it, when none did. */
+  unhandled?: string;
+}
+
+/**
+ * One notification as the bus saw it.
+ *
+ * @example
+ * ```ts
+ * import type { NotificationRecord } from "@smartbus/netclient/mock";
+ * const titles = (ns: NotificationRecord[]): string[] => ns.map((n) => n.title);
+ * ```
+ */
+export interface NotificationRecord {
+  time: number;
+  from: BusAddress;
+  to: { unitId: number; processIndex: number };
+  invokeId: number;
+  project: string;
+  title: string;
+  mode: number;
+  expiresMs: number;
+  param: string;
+  /** False when no IPSC took it. */
+  delivered: boolean;
+}
+
+/**
+ * One connection on the bus.
+ *
+ * @example
+ * ```ts
+ * import type { ClientRecord } from "@smartbus/netclient/mock";
+ * const where = (c: ClientRecord): number => c.nodeUnitId;
+ * ```
+ */
+export interface ClientRecord {
+  address: BusAddress;
+  /** The unit id of the node it is attached to. */
+  nodeUnitId: number;
+  addInfo: string;
+  /** Bus time of the login. */
+  connectedAt: number;
+}
+
+/**
+ * Does `address` match every field `filter` gives?
+ *
+ * @example
+ * ```ts
+ * import { addressMatches } from "@smartbus/netclient/mock";
+ * addressMatches({ unitId: 17, clientId: 0, clientType: 4 }, { unitId: 17 }); // true
+ * ```
+ */
+export function addressMatches(
+  address: BusAddress,
+  filter: Partial<BusAddress> | undefined,
+): boolean {
+  if (filter === undefined) return true;
+  return (filter.unitId === undefined || filter.unitId === address.unitId) &&
+    (filter.clientId === undefined || filter.clientId === address.clientId) &&
+    (filter.clientType === undefined ||
+      filter.clientType === address.clientType);
+}
+
+/**
+ * `"<unitId> <clientId> <clientType>"`, the form the API's `addrExpr` uses.
+ *
+ * @example
+ * ```ts
+ * import { formatAddress } from "@smartbus/netclient/mock";
+ * formatAddress({ unitId: 17, clientId: 0, clientType: 4 }); // "17 0 4"
+ * ```
+ */
+export function formatAddress(a: BusAddress): string {
+  return `${a.unitId} ${a.clientId} ${a.clientType}`;
+}
+
+/**
+ * A copy of an address, so records never alias live objects.
+ *
+ * @example
+ * ```ts
+ * import { copyAddress } from "@smartbus/netclient/mock";
+ * const a = copyAddress({ unitId: 17, clientId: 0, clientType: 4 });
+ * ```
+ */
+export function copyAddress(a: BusAddress): BusAddress {
+  return { unitId: a.unitId, clientId: a.clientId, clientType: a.clientType };
+}
+
+/**
+ * Bytes as readable text for records: what the bus carries in flow calls,
+ * notifications and `add_info` is GBK (UTF-8 accepted when not valid GBK),
+ * as the API reads it. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { recordText } from "@smartbus/netclient/mock";
+ * recordText(new Uint8Array([0x68, 0x69])); // "hi"
+ * ```
+ */
+export const recordText: (bytes: Uint8Array) => string = decodeGbkOrUtf8;
