@@ -54,6 +54,7 @@ export interface TcpFrontOptions {
 
 /** A served node: where it really listens. */
 export interface TcpAddress {
+  /** The node's unit id. */
   unitId: number;
   /** The host listened on. */
   host: string;
@@ -69,6 +70,7 @@ export interface TcpFront {
   readonly connectionCount: number;
   /** Closes every connection (detaching it from the bus) and every server. Idempotent. */
   close(): Promise<void>;
+  /** Same as {@link TcpFront.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

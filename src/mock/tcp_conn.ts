@@ -31,18 +31,25 @@ import { WireError } from "./wire_fields.ts";
 
 /** Where the TCP front writes its log lines. */
 export interface TcpLogger {
+  /** Routine events: logins, refused logins, connections ending. */
   info(message: string): void;
+  /** A connection closed by the front: bad frame, missed heartbeats, slow reader. */
   warn(message: string): void;
 }
 
 /** Settings shared by every connection of one front. */
 export interface ConnSettings {
+  /** The bus to attach to. */
   bus: BusAttach;
   /** The node address given to `bus.attach`. */
   node: { unitId: number; host: string; port: number };
+  /** Where log lines go. */
   logger: TcpLogger;
+  /** Heartbeat interval announced in LOGIN_ANSWER. */
   heartbeatMs: number;
+  /** Largest payload accepted or sent. */
   frameLimit: number;
+  /** Unsent bytes before the connection is dropped. */
   maxQueuedBytes: number;
 }
 
@@ -77,6 +84,7 @@ export class TcpConnection {
   #lastRx = Date.now();
   readonly #onGone: (c: TcpConnection) => void;
 
+  /** Takes over `socket`; `onGone` runs once when the connection ends. */
   constructor(
     settings: ConnSettings,
     socket: Socket,

@@ -56,17 +56,20 @@ export type FrameKindValue = typeof FrameKind[keyof typeof FrameKind];
 
 /** The addressing part of a wire head. */
 export interface WireHead {
+  /** `cmd` (DATA: the user's command; otherwise 0). */
   cmd: number;
+  /** `cmdtype` (DATA: the user's; PING_ANSWER: 8; otherwise 0). */
   cmdType: number;
+  /** Source address (signed 8-bit fields on the wire). */
   src: BusAddress;
+  /** Destination address (signed 8-bit fields on the wire). */
   dst: BusAddress;
 }
 
-type K = typeof FrameKind;
 /** Every frame, by kind; `head` defaults to zeros when encoding. */
 export type Frame =
   | {
-    kind: K["LOGIN"];
+    kind: typeof FrameKind.LOGIN;
     head?: WireHead;
     clientId: number;
     clientType: number;
@@ -76,19 +79,22 @@ export type Frame =
     addInfo: Uint8Array;
   }
   | {
-    kind: K["LOGIN_ANSWER"];
+    kind: typeof FrameKind.LOGIN_ANSWER;
     head?: WireHead;
     result: number;
     heartbeatMs: number;
     reason: Uint8Array;
   }
   | {
-    kind: K["DATA"] | K["PING"] | K["PING_ANSWER"];
+    kind:
+      | typeof FrameKind.DATA
+      | typeof FrameKind.PING
+      | typeof FrameKind.PING_ANSWER;
     head?: WireHead;
     data: Uint8Array;
   }
   | {
-    kind: K["FLOW_INVOKE"];
+    kind: typeof FrameKind.FLOW_INVOKE;
     head?: WireHead;
     invokeId: number;
     serverUnit: number;
@@ -100,7 +106,7 @@ export type Frame =
     params: Uint8Array;
   }
   | {
-    kind: K["FLOW_ACK"];
+    kind: typeof FrameKind.FLOW_ACK;
     head?: WireHead;
     invokeId: number;
     ack: number;
@@ -108,7 +114,7 @@ export type Frame =
     msg: Uint8Array;
   }
   | {
-    kind: K["FLOW_RESULT"];
+    kind: typeof FrameKind.FLOW_RESULT;
     head?: WireHead;
     invokeId: number;
     ret: number;
@@ -116,7 +122,7 @@ export type Frame =
     param: Uint8Array;
   }
   | {
-    kind: K["NOTIFY"];
+    kind: typeof FrameKind.NOTIFY;
     head?: WireHead;
     invokeId: number;
     serverUnit: number;
@@ -128,7 +134,7 @@ export type Frame =
     param: Uint8Array;
   }
   | {
-    kind: K["GLOBAL_CONNECT"];
+    kind: typeof FrameKind.GLOBAL_CONNECT;
     head?: WireHead;
     unitId: number;
     clientId: number;
@@ -137,8 +143,13 @@ export type Frame =
     status: number;
     addInfo: Uint8Array;
   }
-  | { kind: K["HEARTBEAT"]; head?: WireHead }
-  | { kind: K["CLOSE"]; head?: WireHead; code: number; reason: Uint8Array };
+  | { kind: typeof FrameKind.HEARTBEAT; head?: WireHead }
+  | {
+    kind: typeof FrameKind.CLOSE;
+    head?: WireHead;
+    code: number;
+    reason: Uint8Array;
+  };
 
 /** A decoded frame: like {@link Frame} but `head` is always present. */
 export type DecodedFrame = Frame & { head: WireHead };
@@ -383,6 +394,7 @@ export class FrameDecoder {
   #loggedIn = false;
   #failed: WireError | null = null;
 
+  /** `frameLimit`: largest `data_len` accepted (default {@link DEFAULT_FRAME_LIMIT}). */
   constructor(options: { role: DecoderRole; frameLimit?: number }) {
     this.#role = options.role;
     this.#limit = options.frameLimit ?? DEFAULT_FRAME_LIMIT;

@@ -39,6 +39,7 @@ export type WireErrorReason =
 export class WireError extends Error {
   /** A stable, machine-readable reason. */
   readonly reason: WireErrorReason;
+  /** A violation with its `reason` and a human-readable `message`. */
   constructor(reason: WireErrorReason, message: string) {
     super(message);
     this.name = "WireError";
@@ -136,6 +137,7 @@ export class PayloadReader {
   readonly #v: DataView;
   #at = 0;
 
+  /** Reads `bytes` (not copied). */
   constructor(bytes: Uint8Array) {
     this.#b = bytes;
     this.#v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -166,9 +168,11 @@ export class PayloadReader {
     this.#at += 4;
     return x;
   }
-  /** A string: a copy; `null` only accepted when `nullable`. */
+  /** A string that may be null (the `0xFFFF` length): a copy. */
   str(nullable: true): Uint8Array | null;
+  /** A string that must not be null: a copy. */
   str(nullable?: false): Uint8Array;
+  /** A string: a copy; `null` only accepted when `nullable`. */
   str(nullable = false): Uint8Array | null {
     this.#need(2, "string length");
     const n = this.#v.getUint16(this.#at, true);
