@@ -2,10 +2,11 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { MockBus } from "../src/mock/bus.ts";
 import { serveTcp, type TcpFront } from "../src/mock/tcp.ts";
+import { encodeFrame, FrameDecoder, FrameKind } from "../src/mock/wire.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const NODE_UNIT = 3;
@@ -64,6 +65,48 @@ async function startBus(users?: Record<string, string>): Promise<Bus> {
     front,
     port: front.addresses[0].port,
     [Symbol.asyncDispose]: () => front.close(),
+  };
+}
+
+/**
+ * A raw peer, not the mock bus: answers every LOGIN with unit 5 and a 100 ms
+ * heartbeat, then the 1st connection goes silent and the 2nd sends garbage.
+ */
+async function faultyPeer(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer();
+  const sockets = new Set<Socket>();
+  let n = 0;
+  server.on("connection", (socket) => {
+    const k = n++;
+    sockets.add(socket);
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+    const decoder = new FrameDecoder({ role: "bus" });
+    socket.on("data", (chunk: Uint8Array) => {
+      for (const f of decoder.push(chunk)) {
+        if (f.kind !== FrameKind.LOGIN) continue;
+        socket.write(
+          encodeFrame({
+            kind: FrameKind.LOGIN_ANSWER,
+            result: 5,
+            heartbeatMs: 100,
+            reason: new Uint8Array(),
+          }),
+        );
+        if (k === 1) socket.write(new Uint8Array(20).fill(0xab));
+      }
+    });
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve())
+  );
+  const a = server.address();
+  return {
+    port: typeof a === "object" && a ? a.port : 0,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -194,6 +237,27 @@ describe("native c", () => {
       const run = await runProgram(v.exe, args, 60_000);
       assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
       assert.match(run.out, /auth checks passed/);
+    });
+
+    test(`native c - ${v.name}: a silent or garbling peer breaks the link and the library reconnects`, async () => {
+      await build();
+      const peer = await faultyPeer();
+      try {
+        const args = [
+          "127.0.0.1",
+          String(peer.port),
+          "5",
+          "0",
+          "0",
+          "1",
+          "faults",
+        ];
+        const run = await runProgram(v.exe, args, 60_000);
+        assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
+        assert.match(run.out, /fault checks passed/);
+      } finally {
+        await peer.close();
+      }
     });
   }
 });

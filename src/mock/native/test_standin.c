@@ -12,7 +12,11 @@
  *                   and the JS side restarts the node; expects a new
  *                   connection_cb(ack 0);
  *   auth            the node wants credentials: expects two failed attempts
- *                   with -4 (the library keeps retrying), then Release.
+ *                   with -4 (the library keeps retrying), then Release;
+ *   faults          against a raw peer (not the mock bus) that answers the
+ *                   login with unit 5 and heartbeat 100 ms, then goes silent
+ *                   (1st connection) or sends garbage (2nd): expects
+ *                   connected, disconnect, connected, disconnect, connected.
  * Exits 0 when every check passed; otherwise prints the failed check and
  * exits 1.
  */
@@ -25,7 +29,7 @@
 
 #include "smartbus_netcli.h"
 
-#define MAX_EV 256
+#define MAX_EV 4096
 
 typedef struct {
   int type; /* 'C' connect, 'D' disconnect, 'R' recv, 'A' ack, 'T' ret, 'G' global */
@@ -268,6 +272,42 @@ static int run_auth(const char *host, unsigned short port) {
   return 0;
 }
 
+static int run_faults(const char *host, unsigned short port) {
+  install_callbacks();
+  EXPECT_RC(SmartBusNetCli_Init(24), 0);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, SMARTBUS_CLIENT_TYPE_AGENT, host, port, NULL, 0xFFFF, NULL, NULL, ""), 0);
+  key k = {'C', 1, 0}, dk = {'D', 1, 0};
+  CHECK(wait_for(connected_ok, &k, 5000, "connection to the silent peer").i1 == 5);
+  wait_for(by_type_client, &dk, 3000, "disconnect after missed heartbeats");
+  CHECK(wait_for(connected_ok, &k, 5000, "connection to the garbage peer").i1 == 5);
+  wait_for(by_type_client, &dk, 3000, "disconnect after a malformed frame");
+  CHECK(wait_for(connected_ok, &k, 5000, "third connection").i1 == 5);
+  SmartBusNetCli_Release();
+  printf("test_standin: fault checks passed\n");
+  return 0;
+}
+
+typedef struct {
+  int unit, n;
+} blast_arg;
+
+/* Sends from its own thread: the library must take calls from any thread. */
+static void *blast(void *p) {
+  const blast_arg *a = p;
+  for (int i = 0; i < a->n; i++) {
+    if (SmartBusNetCli_SendData(1, 9, SMARTBUS_CMDTYPE_USER, a->unit, 2, SMARTBUS_CLIENT_TYPE_AGENT, "mt", 3) != 0) {
+      fprintf(stderr, "test_standin: FAILED: SendData from a thread\n");
+      exit(1);
+    }
+  }
+  return NULL;
+}
+
+static int is_mt_data(const event *e, const void *w) {
+  (void)w;
+  return e->type == 'R' && e->client == 2 && e->head.cmd == 9;
+}
+
 int main(int argc, char **argv) {
   if (argc != 7 && argc != 8) {
     fprintf(stderr, "usage: %s host port node_unit ipsc_unit ipsc_index dead_port [main|reconnect|auth]\n", argv[0]);
@@ -280,6 +320,7 @@ int main(int argc, char **argv) {
   const int UNIT = 20, AGENT = SMARTBUS_CLIENT_TYPE_AGENT;
   if (strcmp(mode, "reconnect") == 0) return run_reconnect(host, port, node);
   if (strcmp(mode, "auth") == 0) return run_auth(host, port);
+  if (strcmp(mode, "faults") == 0) return run_faults(host, port);
 
   CHECK(sizeof(SMARTBUS_PACKET_HEAD) == 12 + 2 * sizeof(long));
 
@@ -388,6 +429,23 @@ int main(int argc, char **argv) {
   CHECK(id4 > id3);
   int id5 = SmartBusNetCli_SendNotify(1, ipsc_unit, ipsc_index, "proj", "title", 0, 1000, "x");
   CHECK(id5 > id4);
+
+  /* Four threads send at once; every packet arrives. */
+  {
+    pthread_t th[4];
+    blast_arg ba = {UNIT, 100};
+    for (int i = 0; i < 4; i++) CHECK(pthread_create(&th[i], NULL, blast, &ba) == 0);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 400; i++) wait_for(is_mt_data, NULL, 5000, "data sent from four threads");
+  }
+
+  /* Idle for more than three bus heartbeat intervals (the JS side uses
+     200 ms): the library's heartbeats keep the link up. */
+  sleep_ms(1000);
+  key dk = {'D', 1, 0};
+  CHECK(count_events(by_type_client, &dk) == 0);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 7, 3, UNIT, 2, AGENT, "after idle", 11), 0);
+  wait_for(by_type_client, &r2, 5000, "data after an idle second");
 
   pthread_mutex_lock(&mu);
   int traces = ntrace, vtraces = nvtrace;
