@@ -1,0 +1,291 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ErrorCode } from "../src/api/constants.ts";
+import { MockBus } from "../src/mock/bus.ts";
+import { VirtualClock } from "../src/mock/clock.ts";
+import type { BusPort } from "../src/mock/port.ts";
+import { addr, RecordingSink, req, te, text } from "./shared/mock_recorders.ts";
+
+function setup(strict = false) {
+  const clock = new VirtualClock();
+  const lines: string[] = [];
+  const bus = new MockBus({ clock, strict, logger: (l) => lines.push(l) });
+  bus.addNode({ unitId: 0, port: 8000 });
+  bus.addNode({ unitId: 1, port: 8001 });
+  bus.addNode({ unitId: 2, port: 8002, users: { alice: "s3cret" } });
+  const join = (unitId: number, clientId: number, port = 8000) => {
+    const sink = new RecordingSink();
+    const r = bus.attach(
+      "127.0.0.1",
+      port,
+      req(addr(unitId, clientId), null, null, `u${unitId}`),
+      sink,
+    );
+    assert.ok(r.ok, `login of ${unitId}/${clientId}`);
+    return { sink, port: (r as { port: BusPort }).port };
+  };
+  return { clock, bus, lines, join };
+}
+
+describe("mock bus", () => {
+  test("login - succeeds on a known node and reports its unit id", () => {
+    const { bus } = setup();
+    const r = bus.attach(
+      "localhost",
+      8001,
+      req(addr(17, 0)),
+      new RecordingSink(),
+    );
+    assert.ok(r.ok);
+    assert.equal(r.port.accessUnitId, 1);
+    assert.deepEqual(
+      bus.clients().map((c) => [c.address.unitId, c.nodeUnitId]),
+      [[17, 1]],
+    );
+  });
+
+  test("login - refusals carry the library's codes", () => {
+    const { bus } = setup();
+    const code = (
+      port: number,
+      user: string | null,
+      pwd: string | null,
+      unit = 17,
+    ) => {
+      const r = bus.attach(
+        "127.0.0.1",
+        port,
+        req(addr(unit, 0), user, pwd),
+        new RecordingSink(),
+      );
+      return r.ok ? 0 : r.code;
+    };
+    assert.equal(code(8002, null, null), ErrorCode.AUTHOR);
+    assert.equal(code(8002, "bob", "s3cret"), ErrorCode.USER);
+    assert.equal(code(8002, "alice", "nope"), ErrorCode.PWD);
+    assert.equal(code(9999, null, null), ErrorCode.ESTABLI_CONNECT);
+    assert.equal(code(8002, "alice", "s3cret"), 0);
+    assert.equal(code(8000, null, null), ErrorCode.REGISTERED_REPEAT);
+    bus.stopNode(1);
+    assert.equal(code(8001, null, null, 18), ErrorCode.ESTABLI_CONNECT);
+  });
+
+  test("login - a node takes at most 16 clients", () => {
+    const { bus } = setup();
+    for (let i = 0; i < 16; i++) {
+      assert.ok(
+        bus.attach("127.0.0.1", 8000, req(addr(17, i)), new RecordingSink()).ok,
+      );
+    }
+    const r = bus.attach(
+      "127.0.0.1",
+      8000,
+      req(addr(17, 16)),
+      new RecordingSink(),
+    );
+    assert.equal(r.ok ? 0 : r.code, ErrorCode.CLI_TOOMANY);
+    assert.ok(
+      bus.attach("127.0.0.1", 8001, req(addr(17, 16)), new RecordingSink()).ok,
+    );
+  });
+
+  test("events - a newcomer hears 2 for nodes and clients, others hear 1, then 0", async () => {
+    const { bus, clock, join } = setup();
+    const a = join(17, 0);
+    await clock.flush();
+    assert.deepEqual(a.sink.globals(), [[0, -1, 1, 0, 2], [1, -1, 1, 1, 2], [
+      2,
+      -1,
+      1,
+      2,
+      2,
+    ]]);
+    a.sink.clear();
+    const b = join(18, 3, 8001);
+    assert.deepEqual(b.sink.events, [], "nothing is delivered inside attach");
+    await clock.flush();
+    assert.deepEqual(b.sink.globals().slice(3), [[17, 0, 4, 0, 2]]);
+    assert.deepEqual(a.sink.globals(), [[18, 3, 4, 1, 1]]);
+    const joined = a.sink.of("global")[0].event;
+    assert.equal(text(joined.addInfo), "u18");
+    b.port.detach();
+    b.port.detach();
+    await clock.flush();
+    assert.deepEqual(a.sink.globals(), [[18, 3, 4, 1, 1], [18, 3, 4, 1, 0]]);
+    assert.deepEqual(b.sink.of("closed"), [], "detach is not a close");
+    assert.equal(
+      b.port.send(1, 3, addr(17, 0), te.encode("x")),
+      ErrorCode.CONN_NOT_ESTAB,
+    );
+    assert.equal(bus.clients().length, 1);
+  });
+
+  test("routing - data crosses nodes with the right head, asynchronously and in order", async () => {
+    const { bus, clock, join } = setup();
+    const a = join(17, 0, 8000);
+    const b = join(18, 5, 8001);
+    await clock.flush();
+    b.sink.clear();
+    for (let i = 0; i < 50; i++) {
+      assert.equal(a.port.send(7, 3, addr(18, 5), te.encode(`m${i}`)), 0);
+    }
+    assert.deepEqual(b.sink.events, []);
+    await clock.flush();
+    const got = b.sink.of("data");
+    assert.deepEqual(
+      got.map((e) => e.text),
+      Array.from({ length: 50 }, (_, i) => `m${i}`),
+    );
+    assert.deepEqual(got[0].head, {
+      cmd: 7,
+      cmdType: 3,
+      src: addr(17, 0),
+      dst: addr(18, 5),
+      packetSize: 28 + 2,
+      dataLen: 2,
+    });
+    assert.equal(bus.sent(addr(17, 0)).length, 50);
+    assert.equal(bus.received({ unitId: 18 }).length, 50);
+    assert.equal(bus.received({ unitId: 17 }).length, 0);
+  });
+
+  test("routing - unknown destinations are dropped and recorded, sending to oneself is refused", async () => {
+    const { bus, clock, join } = setup();
+    const a = join(17, 0);
+    join(18, 0);
+    assert.equal(a.port.send(1, 3, addr(19, 0), te.encode("x")), 0);
+    assert.equal(
+      a.port.send(1, 3, addr(18, 0, 2), te.encode("x")),
+      0,
+      "type must match",
+    );
+    assert.equal(
+      a.port.send(1, 3, addr(17, 0), te.encode("x")),
+      ErrorCode.SEND_OWN,
+    );
+    await clock.flush();
+    assert.deepEqual(bus.sent().map((m) => [m.status, m.reason]), [
+      ["dropped", "no such destination"],
+      ["dropped", "no such destination"],
+    ]);
+  });
+
+  test("ping - answered by the bus with cmdtype 8 and the same data; the target sees nothing", async () => {
+    const { clock, join } = setup();
+    const a = join(17, 0);
+    const b = join(18, 2, 8001);
+    await clock.flush();
+    a.sink.clear();
+    b.sink.clear();
+    assert.equal(a.port.ping(addr(18, 2), te.encode("hello")), 0);
+    await clock.flush();
+    assert.deepEqual(b.sink.events, []);
+    const [answer] = a.sink.of("data");
+    assert.equal(answer.text, "hello");
+    assert.equal(answer.head.cmdType, 8);
+    assert.deepEqual(answer.head.src, addr(18, 2));
+    assert.deepEqual(answer.head.dst, addr(17, 0));
+  });
+
+  test("faults - stopping a node closes its connections and tells the others", async () => {
+    const { bus, clock, join } = setup();
+    const a = join(17, 0, 8000);
+    const b = join(18, 0, 8001);
+    await clock.flush();
+    a.sink.clear();
+    bus.stopNode(1);
+    assert.equal(bus.node(1).running, false);
+    await clock.flush();
+    assert.deepEqual(b.sink.of("closed").map((e) => e.reason), [
+      "node 1 stopped",
+    ]);
+    assert.deepEqual(a.sink.globals(), [[18, 0, 4, 1, 0], [1, -1, 1, 1, 0]]);
+    assert.equal(
+      b.port.send(1, 3, addr(17, 0), te.encode("x")),
+      ErrorCode.CONN_NOT_ESTAB,
+    );
+    a.sink.clear();
+    bus.startNode(1);
+    await clock.flush();
+    assert.deepEqual(a.sink.globals(), [[1, -1, 1, 1, 1]]);
+    join(18, 0, 8001);
+  });
+
+  test("faults - kick cuts one client", async () => {
+    const { bus, clock, join } = setup();
+    const a = join(17, 0);
+    const b = join(18, 0);
+    await clock.flush();
+    a.sink.clear();
+    assert.equal(bus.kick({ unitId: 18, clientId: 0 }), true);
+    assert.equal(bus.kick({ unitId: 18, clientId: 0 }), false);
+    await clock.flush();
+    assert.deepEqual(b.sink.of("closed").map((e) => e.reason), ["kicked"]);
+    assert.deepEqual(a.sink.globals(), [[18, 0, 4, 0, 0]]);
+  });
+
+  test("faults - a link delay holds deliveries on the bus clock and keeps their order", async () => {
+    const { bus, clock, join } = setup();
+    const a = join(17, 0);
+    const b = join(18, 0);
+    await clock.flush();
+    b.sink.clear();
+    bus.setLinkDelay((src) => (src.unitId === 17 ? 100 : 0));
+    a.port.send(1, 3, addr(18, 0), te.encode("slow"));
+    bus.setLinkDelay(undefined);
+    a.port.send(1, 3, addr(18, 0), te.encode("after"));
+    await clock.advance(99);
+    assert.deepEqual(b.sink.of("data"), []);
+    await clock.advance(1);
+    assert.deepEqual(b.sink.of("data").map((e) => e.text), ["slow", "after"]);
+  });
+
+  test("robustness - a sink that throws does not break the bus", async () => {
+    const { bus, clock, lines, join } = setup();
+    const a = join(17, 0);
+    const bad = new RecordingSink();
+    bad.data = () => {
+      throw new Error("boom");
+    };
+    assert.ok(bus.attach("127.0.0.1", 8000, req(addr(18, 0)), bad).ok);
+    const c = join(19, 0);
+    a.port.send(1, 3, addr(18, 0), te.encode("x"));
+    a.port.send(1, 3, addr(19, 0), te.encode("y"));
+    await clock.flush();
+    assert.deepEqual(c.sink.of("data").map((e) => e.text), ["y"]);
+    assert.ok(lines.some((l) => l.includes("boom")));
+  });
+
+  test("reset - closes everything, clears records, restarts nodes, keeps nodes", async () => {
+    const { bus, clock, join } = setup();
+    const a = join(17, 0);
+    join(18, 0);
+    a.port.send(1, 3, addr(18, 0), te.encode("x"));
+    bus.stopNode(1);
+    bus.reset();
+    await clock.flush();
+    assert.deepEqual(a.sink.of("closed").map((e) => e.reason), ["bus reset"]);
+    assert.deepEqual(bus.clients(), []);
+    assert.deepEqual(bus.sent(), []);
+    assert.deepEqual(bus.flowCalls(), []);
+    assert.deepEqual(bus.nodes().map((n) => [n.unitId, n.running]), [
+      [0, true],
+      [1, true],
+      [2, true],
+    ]);
+    const again = join(17, 0, 8001);
+    await clock.flush();
+    assert.equal(again.sink.globals().length, 3);
+  });
+
+  test("nodes - bad or clashing nodes are refused", () => {
+    const { bus } = setup();
+    assert.throws(() => bus.addNode({ unitId: 16, port: 9000 }), RangeError);
+    assert.throws(() => bus.addNode({ unitId: 0, port: 9000 }), /exists/);
+    assert.throws(
+      () => bus.addNode({ unitId: 5, host: "localhost", port: 8000 }),
+      /taken/,
+    );
+    assert.throws(() => bus.node(9), /no node 9/);
+  });
+});
