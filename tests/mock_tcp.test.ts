@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { connect, type Socket } from "node:net";
 import { MockBus } from "../src/mock/bus.ts";
 import { serveTcp, type TcpFront } from "../src/mock/tcp.ts";
@@ -366,5 +367,31 @@ describe("mock tcp", () => {
       refused.kind === FrameKind.FLOW_ACK && refused.invokeId === 8 &&
         refused.ack < 1,
     );
+  });
+
+  test("mock tcp - random bytes from one peer never disturb the others", async () => {
+    await using s = await setup();
+    const a = await RawClient.open(s.port), b = await RawClient.open(s.port);
+    await a.login(1);
+    await b.login(2);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 200 }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        async (logIn, chunks) => {
+          const bad = await RawClient.open(s.port);
+          if (logIn) await bad.login(9);
+          for (const c of chunks) bad.socket.write(c);
+          bad.socket.end();
+          await bounded(bad.closed, 3000, "the fuzzing peer's socket closes");
+        },
+      ),
+      { numRuns: 40 },
+    );
+    await exchange(a, b, "still fine after fuzzing");
+    assert.equal(s.bus.clients().length, 2);
   });
 });
