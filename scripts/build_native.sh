@@ -47,14 +47,14 @@ build_variant() {
   local flags=("$@")
   mkdir -p "$dir"
   if stale "$dir/libbusnetcli.so" "${lib_sources[@]}" "${headers[@]}"; then
-    "$cc" "${common[@]}" "${flags[@]}" -fPIC -shared -o "$dir/libbusnetcli.so.tmp" "${lib_sources[@]}"
-    mv -f "$dir/libbusnetcli.so.tmp" "$dir/libbusnetcli.so"
+    "$cc" "${common[@]}" "${flags[@]}" -fPIC -shared -o "$dir/libbusnetcli.so.$$.tmp" "${lib_sources[@]}"
+    mv -f "$dir/libbusnetcli.so.$$.tmp" "$dir/libbusnetcli.so"
     echo "built $dir/libbusnetcli.so"
   fi
   if stale "$dir/test_standin" "$src/test_standin.c" "$dir/libbusnetcli.so" "${headers[@]}"; then
-    "$cc" "${common[@]}" "${flags[@]}" -o "$dir/test_standin.tmp" "$src/test_standin.c" \
+    "$cc" "${common[@]}" "${flags[@]}" -o "$dir/test_standin.$$.tmp" "$src/test_standin.c" \
       -L"$dir" -lbusnetcli -Wl,-rpath,'$ORIGIN'
-    mv -f "$dir/test_standin.tmp" "$dir/test_standin"
+    mv -f "$dir/test_standin.$$.tmp" "$dir/test_standin"
     echo "built $dir/test_standin"
   fi
 }
