@@ -67,6 +67,7 @@ export interface MockNodeOptions {
   unitId: number;
   /** Default `"127.0.0.1"`; `"localhost"` is the same host. */
   host?: string;
+  /** The TCP port clients dial (1–65535). */
   port: number;
   /** User name → password; `undefined` lets anyone in without credentials. */
   users?: Record<string, string>;
@@ -83,9 +84,13 @@ export interface MockNodeOptions {
  * ```
  */
 export interface MockNode {
+  /** 0–15. */
   readonly unitId: number;
+  /** Host clients dial (`"localhost"` stored as `"127.0.0.1"`). */
   readonly host: string;
+  /** Port clients dial. */
   readonly port: number;
+  /** Accounts; `undefined` when the node asks for none. */
   readonly users: Readonly<Record<string, string>> | undefined;
   /** False between `stopNode` and `startNode`. */
   readonly running: boolean;

@@ -49,6 +49,7 @@ export interface MockIpscOptions {
   node?: number;
   /** Login; by default the node's first account when the node requires one. */
   user?: string;
+  /** Password for `user`. */
   password?: string;
   /** Its `add_info` as others see it in connect events (default `"mock-ipsc"`). */
   addInfo?: string;
@@ -67,13 +68,17 @@ export interface MockIpscOptions {
  * ```
  */
 export interface FlowContext {
+  /** The caller's invoke id. */
   readonly invokeId: number;
   /** The caller. */
   readonly from: BusAddress;
+  /** Project id, decoded from GBK. */
   readonly project: string;
+  /** Flow name, decoded from GBK. */
   readonly flow: string;
   /** 0 wants the result, 1 fire and forget. */
   readonly mode: number;
+  /** The caller's timeout in ms. */
   readonly timeoutMs: number;
   /** The bus clock. */
   readonly clock: Clock;
@@ -110,6 +115,7 @@ export type FlowHandler = (
  * ```
  */
 export class FlowFailure extends Error {
+  /** `"FlowFailure"`. */
   override name = "FlowFailure";
   /** The ret the caller gets. */
   readonly ret: number;
@@ -140,25 +146,36 @@ class Stop {
  * ```
  */
 export interface IpscNotification {
+  /** Bus time of arrival. */
   time: number;
+  /** The sender. */
   from: BusAddress;
+  /** The sender's invoke id. */
   invokeId: number;
+  /** Project id (GBK-decoded). */
   project: string;
+  /** Title (GBK-decoded). */
   title: string;
+  /** `mode` as sent. */
   mode: number;
+  /** Expiry in ms. */
   expiresMs: number;
+  /** Parameter text (GBK-decoded). */
   param: string;
 }
 
 /** What a mock IPSC needs from its bus. */
 export interface IpscHost {
+  /** The bus clock. */
   readonly clock: Clock;
+  /** Log in, as any connection does. */
   attach(
     host: string,
     port: number,
     request: AttachRequest,
     sink: PortSink,
   ): AttachResult;
+  /** Write a line to the bus log. */
   log(line: string): void;
   /** Record a flow call no flow handled. */
   unhandled(from: BusAddress, invokeId: number, reason: string): void;

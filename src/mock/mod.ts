@@ -54,6 +54,7 @@ export {
   type NotificationRecord,
   recordText,
 } from "./records.ts";
+export type { Backend, BackendCallbacks, BackendKind } from "../ffi/backend.ts";
 export type {
   AttachRequest,
   AttachResult,

@@ -27,14 +27,19 @@ export type MessageKind = "data" | "ping" | "pingAck";
  * ```
  */
 export interface MessageRecord {
+  /** Data, a ping, or the bus's answer to a ping. */
   kind: MessageKind;
   /** Bus time when it was sent. */
   time: number;
   /** Bus time when it reached the receiver (absent until then). */
   deliveredAt?: number;
+  /** `cmd` (0 for pings). */
   cmd: number;
+  /** `cmdtype` (8 for ping answers). */
   cmdType: number;
+  /** The sender (for a ping answer: the pinged client). */
   src: BusAddress;
+  /** The addressee. */
   dst: BusAddress;
   /** The data as sent (a copy). */
   bytes: Uint8Array;
@@ -67,27 +72,37 @@ export type FlowCallState =
  * ```
  */
 export interface FlowCallRecord {
+  /** The caller's invoke id. */
   invokeId: number;
   /** The caller. */
   from: BusAddress;
   /** The IPSC named by the call (`server` unit id, process index). */
   server: { unitId: number; processIndex: number };
+  /** Project id (decoded). */
   project: string;
+  /** Flow name (decoded). */
   flow: string;
   /** 0 wants the result, 1 fire and forget. */
   mode: number;
+  /** The caller's timeout in ms. */
   timeoutMs: number;
   /** The parameter list as sent (JSON text). */
   params: string;
+  /** Where it stands as of the snapshot. */
   state: FlowCallState;
   /** Bus time of the call. */
   startedAt: number;
+  /** The acknowledge, once it came. */
   ack?: number;
+  /** The acknowledge's message. */
   ackMessage?: string;
+  /** Bus time of the acknowledge. */
   ackAt?: number;
+  /** The result code, once it came (1 ok). */
   ret?: number;
   /** The result list as returned (JSON text). */
   result?: string;
+  /** Bus time of the result. */
   answeredAt?: number;
   /** The result came after the call's timeout (the caller's library dropped it). */
   late: boolean;
@@ -105,14 +120,23 @@ export interface FlowCallRecord {
  * ```
  */
 export interface NotificationRecord {
+  /** Bus time when it was sent. */
   time: number;
+  /** The sender. */
   from: BusAddress;
+  /** The IPSC it was meant for. */
   to: { unitId: number; processIndex: number };
+  /** The sender's invoke id. */
   invokeId: number;
+  /** Project id (decoded). */
   project: string;
+  /** Title (decoded). */
   title: string;
+  /** `mode` as sent. */
   mode: number;
+  /** Expiry in ms. */
   expiresMs: number;
+  /** Parameter text (decoded). */
   param: string;
   /** False when no IPSC took it. */
   delivered: boolean;
@@ -128,9 +152,11 @@ export interface NotificationRecord {
  * ```
  */
 export interface ClientRecord {
+  /** Where it sits on the bus. */
   address: BusAddress;
   /** The unit id of the node it is attached to. */
   nodeUnitId: number;
+  /** Its `add_info` (decoded). */
   addInfo: string;
   /** Bus time of the login. */
   connectedAt: number;
