@@ -35,15 +35,15 @@ void sb_trace(sb_lib *lib, int error, const char *fmt, ...) {
   if (!pthread_equal(pthread_self(), lib->thread)) sb_wake(lib);
 }
 
-static void free_str(char *s) {
-  if (s) sb_poison_free(s, strlen(s) + 1);
+static void free_str(char *s, size_t len) {
+  if (s) sb_poison_free(s, (len ? len : strlen(s)) + 1);
 }
 
 void sb_event_free(sb_event *e) {
   sb_poison_free(e->head, sizeof(SMARTBUS_PACKET_HEAD));
   sb_poison_free(e->data, e->data_len ? e->data_len : 1);
-  free_str(e->s1);
-  free_str(e->s2);
+  free_str(e->s1, e->s1_len);
+  free_str(e->s2, e->s2_len);
   free(e);
 }
 

@@ -164,6 +164,7 @@ static void do_write(sb_lib *lib, sb_client *c, int64_t now) {
 static void do_read(sb_lib *lib, sb_client *c, int64_t now) {
   for (;;) {
     size_t room = SB_WIRE_HEAD + SB_FRAME_LIMIT - c->in_len;
+    if (room == 0) return; /* cannot happen: a full buffer holds a whole frame */
     ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
     if (n == 0) {
       sb_link_broken(lib, c, "closed by the bus", now);

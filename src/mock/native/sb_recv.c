@@ -79,7 +79,8 @@ static int on_frame(sb_lib *lib, sb_client *c, int kind, const sb_addr_head *h, 
   case K_FLOW_ACK:
   case K_FLOW_RESULT: {
     int32_t id = sb_rd_i32(&r), code = sb_rd_i32(&r);
-    char *project = sb_rd_str(&r, NULL), *text = sb_rd_str(&r, NULL);
+    size_t np = 0, nt = 0;
+    char *project = sb_rd_str(&r, &np), *text = sb_rd_str(&r, &nt);
     if (r.bad || r.at != r.len) {
       free(project);
       free(text);
@@ -108,13 +109,16 @@ static int on_frame(sb_lib *lib, sb_client *c, int kind, const sb_addr_head *h, 
     e->i2 = code;
     e->s1 = project;
     e->s2 = text;
+    e->s1_len = np;
+    e->s2_len = nt;
     return 0;
   }
   case K_GLOBAL_CONNECT: {
     char g[5];
     for (int i = 0; i < 4; i++) g[i] = (char)sb_rd_i8(&r);
     g[4] = (char)sb_rd_i8(&r);
-    char *info = sb_rd_str(&r, NULL);
+    size_t ni = 0;
+    char *info = sb_rd_str(&r, &ni);
     if (r.bad || r.at != r.len) {
       free(info);
       sb_link_broken(lib, c, "malformed GLOBAL_CONNECT", now);
@@ -127,6 +131,7 @@ static int on_frame(sb_lib *lib, sb_client *c, int kind, const sb_addr_head *h, 
     }
     memcpy(e->g, g, 5);
     e->s1 = info;
+    e->s1_len = ni;
     return 0;
   }
   case K_HEARTBEAT:

@@ -89,6 +89,7 @@ typedef struct sb_event {
   void *data;
   size_t data_len;
   char *s1, *s2;
+  size_t s1_len, s2_len; /* string lengths when they may hold NULs (0: use strlen) */
   char g[5];
 } sb_event;
 
