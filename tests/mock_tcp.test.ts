@@ -179,6 +179,16 @@ describe("mock tcp", () => {
     assert.equal(s.bus.clients().length, 2);
   });
 
+  test("mock tcp - local client ids above 127 are reachable", async () => {
+    await using s = await setup();
+    const a = await RawClient.open(s.port), b = await RawClient.open(s.port);
+    await a.login(1);
+    assert.equal(await b.login(200), 3);
+    a.send({ kind: FrameKind.DATA, head: to(200), data: te.encode("high") });
+    const got = await b.next((f) => f.kind === FrameKind.DATA);
+    assert.ok(got.kind === FrameKind.DATA && td.decode(got.data) === "high");
+  });
+
   test("mock tcp - a ping is answered as PING_ANSWER with cmdtype 8", async () => {
     await using s = await setup();
     const a = await RawClient.open(s.port), b = await RawClient.open(s.port);

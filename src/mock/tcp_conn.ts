@@ -60,6 +60,16 @@ const CODE_BREAK = -3;
 const text = new TextEncoder();
 const utf8 = new TextDecoder();
 
+/**
+ * Head address bytes are signed (C `char`), but a network client's local
+ * client id is 0–255: read it unsigned for unit ids 16–47 so that ids above
+ * 127 route like the others. Node addresses keep -1 (the node itself).
+ */
+function busAddress(a: BusAddress): BusAddress {
+  const client = a.unitId >= 16 ? a.clientId & 0xff : a.clientId;
+  return { unitId: a.unitId, clientId: client, clientType: a.clientType };
+}
+
 function wireHead(h: HeadFields): WireHead {
   return {
     cmd: h.cmd,
@@ -204,10 +214,15 @@ export class TcpConnection {
     let code = 0;
     switch (f.kind) {
       case FrameKind.DATA:
-        code = port.send(f.head.cmd, f.head.cmdType, f.head.dst, f.data);
+        code = port.send(
+          f.head.cmd,
+          f.head.cmdType,
+          busAddress(f.head.dst),
+          f.data,
+        );
         break;
       case FrameKind.PING:
-        code = port.ping(f.head.dst, f.data);
+        code = port.ping(busAddress(f.head.dst), f.data);
         break;
       case FrameKind.FLOW_INVOKE: {
         const { invokeId, mode, timeoutMs } = f;
@@ -241,11 +256,17 @@ export class TcpConnection {
         });
         break;
       case FrameKind.FLOW_ACK:
-        code = port.flowAck(f.head.dst, f.invokeId, f.project, f.ack, f.msg);
+        code = port.flowAck(
+          busAddress(f.head.dst),
+          f.invokeId,
+          f.project,
+          f.ack,
+          f.msg,
+        );
         break;
       case FrameKind.FLOW_RESULT:
         code = port.flowResult(
-          f.head.dst,
+          busAddress(f.head.dst),
           f.invokeId,
           f.project,
           f.ret,
