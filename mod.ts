@@ -1,0 +1,58 @@
+/**
+ * @smartbus/netclient — drive the SmartBus network client library
+ * (`libbusnetcli`) from Deno, Bun and Node: start IVR flows on an IPSC and
+ * get their results, send data and pings, follow who is connected. The mock
+ * bus (`@smartbus/netclient/mock`) lets you test without a server.
+ *
+ * @example
+ * ```ts
+ * import { Client, initialize } from "@smartbus/netclient";
+ * initialize(17); // loads libbusnetcli (SMARTBUS_NETCLI_LIB or the search path)
+ * const client = new Client(1, 0, "10.0.0.1", 8000);
+ * await client.connect();
+ * const result = await client.invoke({ server: 0, process: 0, project: "p", flow: "f", params: [1] });
+ * console.log(result);
+ * ```
+ * @module
+ */
+export * from "./src/api/constants.ts";
+export * from "./src/api/errors.ts";
+export * from "./src/api/log.ts";
+export * from "./src/api/emitter.ts";
+export * from "./src/api/timers.ts";
+export * from "./src/api/pending.ts";
+export * from "./src/api/status.ts";
+export * from "./src/api/flows.ts";
+export * from "./src/api/text.ts";
+export * from "./src/api/packinfo.ts";
+export * from "./src/api/params.ts";
+export type { ClientEvents } from "./src/api/client_events.ts";
+export {
+  type Address,
+  type CallOptions,
+  Client,
+  type ClientOptions,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_FLOW_TIMEOUT_MS,
+  type FlowCall,
+} from "./src/api/client.ts";
+export {
+  type BackendChoice,
+  type GlobalConnectHandler,
+  type GlobalConnectInfo,
+  SmartBus,
+  type SmartBusEvents,
+  type SmartBusOptions,
+} from "./src/api/smartbus.ts";
+export {
+  defaultBus,
+  finalize,
+  getUnitId,
+  initialize,
+  isInitialized,
+} from "./src/api/facade.ts";
+export type {
+  Backend,
+  BackendCallbacks,
+  BackendKind,
+} from "./src/ffi/backend.ts";

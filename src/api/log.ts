@@ -1,0 +1,91 @@
+/**
+ * The logger the API reports to: library trace lines, handler failures,
+ * dropped events. `console` fits it.
+ *
+ * @example
+ * ```ts
+ * import type { Logger } from "@smartbus/netclient";
+ * const quiet: Logger = { debug() {}, info() {}, warn() {}, error: console.error };
+ * ```
+ * @module
+ */
+
+/** Where the API writes what it cannot throw: `console` is one. */
+export interface Logger {
+  debug(message: string, ...rest: unknown[]): void;
+  info(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
+
+/** Python `logging` levels, as the original package's `logging_option` used them. */
+export type LogLevelNumber = 10 | 20 | 30 | 40 | 50;
+
+/**
+ * The seed's `logging_option = (enabled, level, error_level)`: whether the
+ * library's trace lines are logged, and at which levels (Python numbers:
+ * 10 debug, 20 info, 30 warning, 40 error, 50 critical).
+ *
+ * @example
+ * ```ts
+ * import type { LoggingOption } from "@smartbus/netclient";
+ * const opt: LoggingOption = [true, 10, 40];
+ * ```
+ */
+export type LoggingOption = readonly [
+  enabled: boolean,
+  level: number,
+  errorLevel: number,
+];
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+/**
+ * Write `message` to `logger` at a Python-style numeric level.
+ *
+ * @example
+ * ```ts
+ * import { logAt } from "@smartbus/netclient";
+ * logAt(console, 40, "library error line");
+ * ```
+ */
+export function logAt(logger: Logger, level: number, message: string): void {
+  if (level >= 40) logger.error(message);
+  else if (level >= 30) logger.warn(message);
+  else if (level >= 20) logger.info(message);
+  else logger.debug(message);
+}
+
+/**
+ * Run a user handler so that neither a throw nor a rejected promise can reach
+ * the library's callback path: failures go to the logger.
+ *
+ * @example
+ * ```ts
+ * import { runGuarded } from "@smartbus/netclient";
+ * runGuarded(console, "onReceiveText", () => { throw new Error("bug"); });
+ * ```
+ */
+export function runGuarded(
+  logger: Logger,
+  what: string,
+  fn: () => unknown,
+): void {
+  try {
+    const r = fn();
+    if (r && typeof (r as PromiseLike<unknown>).then === "function") {
+      (r as PromiseLike<unknown>).then(
+        undefined,
+        (e: unknown) => logger.error(`handler ${what} rejected`, e),
+      );
+    }
+  } catch (e) {
+    logger.error(`handler ${what} threw`, e);
+  }
+}

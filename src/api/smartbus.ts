@@ -1,0 +1,339 @@
+/**
+ * {@link SmartBus}: one loaded library serving one unit id. It owns the
+ * backend, receives every library callback and routes it to the client with
+ * that local client id, and reports global connect events. Several instances
+ * can share one mock bus (several units in one process); a native library
+ * holds process-wide state, so a native backend serves one instance at a time.
+ *
+ * @example
+ * ```ts
+ * import { Client, SmartBus } from "@smartbus/netclient";
+ * import { MockBus, MockBackend } from "@smartbus/netclient/mock";
+ * const mock = new MockBus();
+ * mock.addNode({ unitId: 0, port: 8000 });
+ * await using bus = new SmartBus({ unitId: 17, backend: new MockBackend(mock) });
+ * const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: 8000 });
+ * console.log(await client.connect()); // 0: the node reached
+ * ```
+ * @module
+ */
+import type { Backend, BackendCallbacks } from "../ffi/backend.ts";
+import { createBackend } from "../ffi/select.ts";
+import { errorCodeName } from "./constants.ts";
+import { Emitter } from "./emitter.ts";
+import { LibraryError, NotInitializedError } from "./errors.ts";
+import { logAt, type Logger, type LoggingOption, runGuarded } from "./log.ts";
+import { decodeGbkOrUtf8 } from "./text.ts";
+import { realTimers, type Timers } from "./timers.ts";
+import { assertUnitId } from "./validate.ts";
+
+/** A global connect event, decoded. */
+export interface GlobalConnectInfo {
+  /** Unit id of the client or node that joined or left. */
+  unitId: number;
+  /** Its client id; -1 for a bus node itself. */
+  clientId: number;
+  /** Its client type (`ClientType`). */
+  clientType: number;
+  /** The node it is attached to. */
+  accessUnitId: number;
+  /** 0 left, 1 joined, 2 was already there when we joined. */
+  status: number;
+  /** Its `add_info`, decoded from GBK. */
+  addInfo: string;
+}
+
+/**
+ * The seed's `onglobalconnect(unitId, clientId, clientType, accessUnitId,
+ * status, addInfo)`.
+ */
+export type GlobalConnectHandler = (
+  unitId: number,
+  clientId: number,
+  clientType: number,
+  accessUnitId: number,
+  status: number,
+  addInfo: string,
+) => unknown;
+
+/** Events of a {@link SmartBus}. */
+export type SmartBusEvents = {
+  globalConnect: [info: GlobalConnectInfo];
+  /** A trace line of the library (`error` true for the error channel). */
+  trace: [line: string, error: boolean];
+};
+
+/** A backend instance, or the name of a native backend to load. */
+export type BackendChoice = Backend | "deno" | "bun" | "node";
+
+/** Options of {@link SmartBus}. */
+export interface SmartBusOptions {
+  /** This process's unit id on the bus: 16–47, globally unique. */
+  unitId: number;
+  /**
+   * A backend instance (a `MockBackend`, or one you built), or the name of a
+   * native one; default: chosen by runtime (Deno, Bun, Node).
+   */
+  backend?: BackendChoice;
+  /** Path of `libbusnetcli.so` for native backends (else `SMARTBUS_NETCLI_LIB`, else the search order). */
+  libraryPath?: string;
+  /** Where trace lines and handler failures go (default: `console`). */
+  logger?: Logger;
+  /** The seed's `(enabled, level, error_level)` for the library's trace lines; default `[true, 10, 40]`. */
+  logging?: LoggingOption;
+  /** The seed's `onglobalconnect` callback. */
+  onGlobalConnect?: GlobalConnectHandler;
+  /**
+   * Timers for the API's own deadlines. Default: a backend's `clock` when it
+   * has one (the mock's virtual clock), else real timers.
+   */
+  timers?: Timers;
+}
+
+/** What a client registers to receive its callbacks. @internal */
+export interface ClientSink {
+  readonly localClientId: number;
+  _connection(accessUnitId: number, ack: number): void;
+  _disconnect(): void;
+  _recvData(head: Uint8Array, data: Uint8Array): void;
+  _flowAck(
+    head: Uint8Array | null,
+    project: Uint8Array,
+    invokeId: number,
+    ack: number,
+    msg: Uint8Array,
+  ): void;
+  _flowRet(
+    head: Uint8Array | null,
+    project: Uint8Array,
+    invokeId: number,
+    ret: number,
+    param: Uint8Array,
+  ): void;
+  _close(reason: string): void;
+}
+
+const keyOf = (u: number, c: number, t: number): string => `${u}:${c}:${t}`;
+
+/**
+ * One unit id's library instance. `close()` (also `finalize()`, `using`)
+ * closes every client and releases the library.
+ */
+export class SmartBus {
+  /** This instance's unit id. */
+  readonly unitId: number;
+  /** The backend it drives. */
+  readonly backend: Backend;
+  /** Where failures and trace lines are reported. */
+  readonly logger: Logger;
+  /** The timers its awaited calls use. */
+  readonly timers: Timers;
+  /** The seed's global connect callback; assign or override to handle. */
+  onGlobalConnect: GlobalConnectHandler | undefined;
+  #events: Emitter<SmartBusEvents>;
+  #clients = new Map<number, ClientSink>();
+  #present = new Map<string, GlobalConnectInfo>();
+  #closed = false;
+  #logging: LoggingOption;
+
+  /** Load (for native backends) and initialise the library for `options.unitId`. */
+  constructor(options: SmartBusOptions) {
+    this.unitId = assertUnitId(options?.unitId);
+    this.logger = options.logger ?? console;
+    this.#logging = options.logging ?? [true, 10, 40];
+    this.onGlobalConnect = options.onGlobalConnect;
+    this.#events = new Emitter(this.logger);
+    const backend = createBackend({
+      backend: options.backend,
+      libraryPath: options.libraryPath,
+    });
+    this.backend = backend;
+    const clock = (backend as { clock?: Timers }).clock;
+    this.timers = options.timers ?? clock ?? realTimers;
+    backend.setCallbacks(this.#callbacks());
+    const rc = backend.init(this.unitId);
+    if (rc < 0) {
+      backend.close();
+      this.#closed = true;
+      throw new LibraryError("SmartBusNetCli_Init", rc);
+    }
+  }
+
+  /** Whether `close()` has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Add a typed listener; returns its remover. */
+  on<K extends keyof SmartBusEvents>(
+    event: K,
+    listener: (...args: SmartBusEvents[K]) => unknown,
+  ): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /**
+   * Who is on the bus as far as the global connect events told us (status
+   * 1 and 2 add, 0 removes), bus nodes included.
+   */
+  presence(): GlobalConnectInfo[] {
+    return [...this.#present.values()];
+  }
+
+  /** Throws `NotInitializedError` once closed. @internal */
+  _assertOpen(what: string): void {
+    if (this.#closed) {
+      throw new NotInitializedError(`${what}: SmartBus unit ${this.unitId}`);
+    }
+  }
+
+  /** @internal */
+  _register(client: ClientSink): boolean {
+    this._assertOpen("creating a client");
+    if (this.#clients.has(client.localClientId)) return false;
+    this.#clients.set(client.localClientId, client);
+    return true;
+  }
+
+  /** @internal */
+  _unregister(client: ClientSink): void {
+    if (this.#clients.get(client.localClientId) === client) {
+      this.#clients.delete(client.localClientId);
+    }
+  }
+
+  /** The clients currently registered, by local client id. */
+  clientIds(): number[] {
+    return [...this.#clients.keys()];
+  }
+
+  /**
+   * Close every client (pending calls reject with `AbortedError`), release
+   * the library and free the backend's callbacks. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of [...this.#clients.values()]) c._close("SmartBus closed");
+    this.#clients.clear();
+    try {
+      this.backend.release();
+    } finally {
+      this.backend.close();
+      this.#events.clear();
+      this.#present.clear();
+    }
+  }
+
+  /** Same as `close()`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Same as `close()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  #route(localClientId: number, what: string): ClientSink | undefined {
+    const c = this.#clients.get(localClientId);
+    if (!c) {
+      this.logger.debug(`${what} for unknown client ${localClientId} dropped`);
+    }
+    return c;
+  }
+
+  #callbacks(): BackendCallbacks {
+    // Each entry is guarded: nothing thrown here may unwind into the library's thread.
+    const guard = (what: string, fn: () => void) =>
+      runGuarded(this.logger, what, fn);
+    return {
+      connection: (id, unit, ack) =>
+        guard(
+          "connection",
+          () => this.#route(id, "connection")?._connection(unit, ack),
+        ),
+      disconnect: (id) =>
+        guard("disconnect", () => this.#route(id, "disconnect")?._disconnect()),
+      recvData: (id, head, data) =>
+        guard("recvData", () => this.#route(id, "data")?._recvData(head, data)),
+      invokeFlowAck: (id, head, project, invokeId, ack, msg) =>
+        guard(
+          "invokeFlowAck",
+          () =>
+            this.#route(id, "flow ack")?._flowAck(
+              head,
+              project,
+              invokeId,
+              ack,
+              msg,
+            ),
+        ),
+      invokeFlowRet: (id, head, project, invokeId, ret, param) =>
+        guard(
+          "invokeFlowRet",
+          () =>
+            this.#route(id, "flow result")?._flowRet(
+              head,
+              project,
+              invokeId,
+              ret,
+              param,
+            ),
+        ),
+      globalConnect: (
+        unitId,
+        clientId,
+        clientType,
+        accessUnitId,
+        status,
+        addInfo,
+      ) =>
+        guard("globalConnect", () =>
+          this.#globalConnect({
+            unitId,
+            clientId,
+            clientType,
+            accessUnitId,
+            status,
+            addInfo: decodeGbkOrUtf8(addInfo),
+          })),
+      traceInfo: (msg) => guard("trace", () => this.#trace(msg, false)),
+      traceError: (msg) => guard("trace", () => this.#trace(msg, true)),
+    };
+  }
+
+  #trace(msg: Uint8Array, error: boolean): void {
+    const line = decodeGbkOrUtf8(msg);
+    const [enabled, level, errorLevel] = this.#logging;
+    if (enabled) {
+      logAt(this.logger, error ? errorLevel : level, `[busnetcli] ${line}`);
+    }
+    this.#events.emit("trace", line, error);
+  }
+
+  #globalConnect(info: GlobalConnectInfo): void {
+    const key = keyOf(info.unitId, info.clientId, info.clientType);
+    if (info.status === 0) this.#present.delete(key);
+    else this.#present.set(key, info);
+    const h = this.onGlobalConnect;
+    if (h) {
+      runGuarded(this.logger, "onGlobalConnect", () =>
+        h(
+          info.unitId,
+          info.clientId,
+          info.clientType,
+          info.accessUnitId,
+          info.status,
+          info.addInfo,
+        ));
+    }
+    this.#events.emit("globalConnect", info);
+  }
+}
+
+/** Describe a library code for messages: `-6 (PWD)`. @internal */
+export function describeCode(code: number): string {
+  return `${code} (${errorCodeName(code)})`;
+}

@@ -1,0 +1,31 @@
+/**
+ * The timer source the API uses for its own deadlines. The mock bus's
+ * virtual clock fits it, so awaited calls time out on virtual time in tests.
+ *
+ * @example
+ * ```ts
+ * import { realTimers } from "@smartbus/netclient";
+ * const h = realTimers.setTimeout(() => console.log("late"), 10);
+ * realTimers.clearTimeout(h);
+ * ```
+ * @module
+ */
+
+/** Minimal timer API: what `VirtualClock` and the real timers share. */
+export interface Timers {
+  /** Milliseconds on this source's clock. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * Real timers, looked up on `globalThis` at each call rather than captured at
+ * import, so that fake-timer libraries installed later still work.
+ */
+export const realTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) =>
+    globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+};

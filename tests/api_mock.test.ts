@@ -1,0 +1,6 @@
+import { apiCases } from "./shared/api_cases.ts";
+import { inputCases } from "./shared/input_cases.ts";
+import { mockEnv } from "./shared/mock_env.ts";
+
+apiCases("mock", mockEnv);
+inputCases("mock", mockEnv);

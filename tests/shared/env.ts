@@ -1,0 +1,102 @@
+/**
+ * What a shared test case needs from a backend: a mock bus with two nodes
+ * (master 0 and slave 1) and an IPSC at unit 0 / process 0, units to create,
+ * and a way to let bus time pass. The in-memory env runs on a virtual clock;
+ * native envs run the same bus on TCP with the stand-in library, in real time.
+ */
+import type { SmartBus, SmartBusOptions } from "../../mod.ts";
+import type { MockBus, MockIpsc } from "../../src/mock/mod.ts";
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface TestEnv {
+  /** "mock", "deno", "bun" or "node". */
+  readonly name: string;
+  /** Virtual clock: `pass()` costs no real time. */
+  readonly virtualTime: boolean;
+  /** Several SmartBus units at once (false for native libraries: process-wide state). */
+  readonly multiUnit: boolean;
+  readonly bus: MockBus;
+  /** The IPSC (unit 0, process 0) on node 0. */
+  readonly ipsc: MockIpsc;
+  /** Node 0's address, as a client dials it. */
+  readonly master: HostPort;
+  /** Node 1's address. */
+  readonly slave: HostPort;
+  /** Node 2: requires user "alice" with password "s3cret". */
+  readonly secured: HostPort;
+  /** What `initialize()`/`new SmartBus()` need to use this env's backend (a fresh backend each call). */
+  unitOptions(): Partial<SmartBusOptions>;
+  /** A new unit on this env's backend; closed by `close()`. */
+  unit(unitId: number, options?: Partial<SmartBusOptions>): SmartBus;
+  /** Let `ms` of bus time pass. */
+  pass(ms: number): Promise<void>;
+  /** How long reconnect attempts are apart, ms. */
+  readonly reconnectMs: number;
+  close(): Promise<void>;
+}
+
+export type EnvFactory = () => Promise<TestEnv>;
+
+/** A logger that records, for asserting on reported handler failures. */
+export function recordingLogger(): {
+  lines: { level: string; message: string }[];
+  debug(m: string): void;
+  info(m: string): void;
+  warn(m: string): void;
+  error(m: string): void;
+} {
+  const lines: { level: string; message: string }[] = [];
+  const at = (level: string) => (message: string) => {
+    lines.push({ level, message });
+  };
+  return {
+    lines,
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+  };
+}
+
+/**
+ * Resolves with the arguments of the next `event` that `predicate` accepts;
+ * rejects after `realMs` of real time, so no test can hang.
+ */
+export function nextEvent<A extends unknown[]>(
+  on: (listener: (...args: A) => void) => () => void,
+  realMs = 10_000,
+  predicate: (...args: A) => boolean = () => true,
+): Promise<A> {
+  return new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`event not seen within ${realMs} ms`));
+    }, realMs);
+    const off = on((...args: A) => {
+      if (!predicate(...args)) return;
+      clearTimeout(timer);
+      off();
+      resolve(args);
+    });
+  });
+}
+
+/** Poll `cond` while letting bus time pass in `stepMs` steps, at most `maxMs`. */
+export async function until(
+  env: TestEnv,
+  cond: () => boolean,
+  maxMs: number,
+  stepMs = 20,
+): Promise<void> {
+  for (let t = 0; t <= maxMs; t += stepMs) {
+    if (cond()) return;
+    await env.pass(stepMs);
+  }
+  if (!cond()) {
+    throw new Error(`condition not met within ${maxMs} ms of bus time`);
+  }
+}
