@@ -1,0 +1,219 @@
+/**
+ * The Deno backend: `Deno.dlopen` and thread-safe `Deno.UnsafeCallback`s.
+ *
+ * Deno's thread-safe callback blocks the library's thread until the JS
+ * function has run (`docs/abi.md`), so the pointers are still valid inside
+ * it: each callback copies the packet head, strings and data into fresh
+ * `Uint8Array`s before it returns. Callbacks are unref'd so that they do not
+ * hold the process open by themselves; the keep-alive policy of `native.ts`
+ * refs one of them while a connection exists.
+ *
+ * @example
+ * ```ts
+ * import { createDenoBackend } from "./deno.ts";
+ * const backend = createDenoBackend({ libraryPath: "./build/libbusnetcli.so" });
+ * console.log(backend.kind, backend.longSize);
+ * ```
+ * @module
+ */
+import type { BackendCallbacks } from "./backend.ts";
+import { SmartBusError } from "../api/errors.ts";
+import {
+  CALLBACK_SIGNATURES as CB,
+  INVOKEFLOW_ACK_CB_NAME,
+  LIBRARY_SYMBOLS,
+  packetHeadSize,
+} from "./symbols.ts";
+import { libraryCandidates, loadFirst } from "./loader.ts";
+import {
+  createNativeBackend,
+  type NativeBackend,
+  type NativeSymbols,
+  platformLongSize,
+} from "./native.ts";
+
+/** Options of {@link createDenoBackend}. */
+export interface DenoBackendOptions {
+  /** The library file; else `SMARTBUS_NETCLI_LIB`, else the default search. */
+  libraryPath?: string;
+}
+
+type Ptr = Deno.PointerValue;
+
+/**
+ * Load the library with `Deno.dlopen` and bind it as a {@link Backend}.
+ * Throws `LibraryLoadError` (every path tried) when it cannot be loaded.
+ *
+ * @example
+ * ```ts
+ * import { createDenoBackend } from "./deno.ts";
+ * const b = createDenoBackend();
+ * b.init(17);
+ * b.release();
+ * b.close();
+ * ```
+ */
+export function createDenoBackend(
+  options: DenoBackendOptions = {},
+): NativeBackend {
+  const D = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (!D?.dlopen) {
+    throw new SmartBusError("the deno backend needs the Deno runtime");
+  }
+  const { value: lib } = loadFirst(
+    libraryCandidates(options),
+    (path) => D.dlopen(path, LIBRARY_SYMBOLS),
+  );
+  const longSize = platformLongSize(D.build.os);
+  const headSize = packetHeadSize(longSize);
+  const handles: Deno.UnsafeCallback[] = [];
+  let keeper: Deno.UnsafeCallback | undefined;
+
+  const installCallbacks = (
+    target: () => BackendCallbacks | undefined,
+  ): void => {
+    const make = <T extends Deno.UnsafeCallbackDefinition>(
+      def: T,
+      fn: Deno.UnsafeCallbackFunction<T["parameters"], T["result"]>,
+    ): Deno.UnsafeCallback<T> => {
+      const cb = D.UnsafeCallback.threadSafe(def, fn);
+      cb.unref(); // keep-alive is decided by native.ts, not by existence
+      handles.push(cb as unknown as Deno.UnsafeCallback);
+      return cb;
+    };
+    const head = (p: Ptr): Uint8Array | null =>
+      p === null ? null : copyBytes(p, headSize);
+    const conn = make(CB.connection_cb, (_arg, id, unit, ack) => {
+      target()?.connection(id, unit, ack);
+    });
+    const recv = make(CB.recvdata_cb, (_arg, id, h, data, size) => {
+      const t = target();
+      if (t) t.recvData(id, copyBytes(h, headSize), copyBytes(data, size));
+    });
+    const disc = make(CB.disconnect_cb, (_arg, id) => {
+      target()?.disconnect(id);
+    });
+    const ack = make(
+      CB.invokeflow_ack_cb,
+      (_arg, id, h, project, invokeId, code, msg) => {
+        const t = target();
+        if (t) {
+          t.invokeFlowAck(
+            id,
+            head(h),
+            copyCString(project),
+            invokeId,
+            code,
+            copyCString(msg),
+          );
+        }
+      },
+    );
+    const ret = make(
+      CB.invokeflow_ret_cb,
+      (_arg, id, h, project, invokeId, code, param) => {
+        const t = target();
+        if (t) {
+          t.invokeFlowRet(
+            id,
+            head(h),
+            copyCString(project),
+            invokeId,
+            code,
+            copyCString(param),
+          );
+        }
+      },
+    );
+    const glob = make(
+      CB.global_connect_cb,
+      (_arg, unit, client, type, access, status, info) => {
+        const t = target();
+        if (t) {
+          t.globalConnect(
+            unit,
+            client,
+            type,
+            access,
+            status,
+            copyCString(info),
+          );
+        }
+      },
+    );
+    const info = make(CB.trace_cb, (msg) => {
+      const t = target();
+      if (t) t.traceInfo(copyCString(msg));
+    });
+    const error = make(CB.trace_cb, (msg) => {
+      const t = target();
+      if (t) t.traceError(copyCString(msg));
+    });
+    keeper = conn as unknown as Deno.UnsafeCallback;
+    const s = lib.symbols;
+    s.SmartBusNetCli_SetCallBackFn(
+      conn.pointer,
+      recv.pointer,
+      disc.pointer,
+      ret.pointer,
+      glob.pointer,
+      null,
+    );
+    s.SmartBusNetCli_SetCallBackFnEx(INVOKEFLOW_ACK_CB_NAME, ack.pointer);
+    s.SmartBusNetCli_SetTraceStr(info.pointer, error.pointer);
+  };
+
+  return createNativeBackend({
+    kind: "deno",
+    symbols: lib.symbols as unknown as NativeSymbols,
+    installCallbacks,
+    keepAlive(on: boolean): void {
+      if (on) keeper?.ref();
+      else keeper?.unref();
+    },
+    dispose(): void {
+      for (const cb of handles.splice(0)) cb.close();
+      keeper = undefined;
+      lib.close();
+    },
+  }, longSize);
+}
+
+/** A fresh copy of `len` bytes at `p` (empty for NULL or len <= 0). */
+function copyBytes(p: Ptr, len: number): Uint8Array {
+  const out = new Uint8Array(len > 0 ? len : 0);
+  if (p !== null && len > 0) Deno.UnsafePointerView.copyInto(p, out);
+  return out;
+}
+
+// Reads stay inside one 4 KiB page at a time: a page that holds a byte of the
+// string is mapped, so scanning never touches memory past the NUL's page.
+const PAGE = 4096;
+
+/** A fresh copy of the C string at `p`, without its NUL (empty for NULL). */
+function copyCString(p: Ptr): Uint8Array {
+  if (p === null) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  let offset = 0;
+  let room = PAGE - Number(BigInt(Deno.UnsafePointer.value(p)) % BigInt(PAGE));
+  for (;;) {
+    const chunk = new Uint8Array(room);
+    Deno.UnsafePointerView.copyInto(p, chunk, offset);
+    const nul = chunk.indexOf(0);
+    const part = nul < 0 ? chunk : chunk.subarray(0, nul);
+    parts.push(part);
+    total += part.length;
+    if (nul >= 0) break;
+    offset += room;
+    room = PAGE;
+  }
+  if (parts.length === 1) return parts[0].slice();
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,334 @@
+/**
+ * The part of the native backends that does not depend on the runtime: the
+ * mapping of {@link Backend} methods to C calls, the library's lifecycle
+ * (init → release → close), and when the process must be kept alive.
+ *
+ * Keep-alive policy (shared by Deno and Bun): a native backend holds the
+ * process open from the first `createConnect` that returns 0 until
+ * `release()` (or `close()`). The library then owns a connection it keeps
+ * reconnecting by itself, and connection events or flow results may still
+ * arrive, so the program must not exit under it; before any connection, and
+ * after `release()`, nothing holds the process and a finished program exits
+ * by itself. The library's thread may still raise a callback while nothing
+ * holds the process (a trace line after `init`); it is delivered if the
+ * program is still running.
+ *
+ * Unloading: the library may still be inside (or about to return from) a
+ * callback when `Release` returns (the stand-in returns at once when a
+ * callback is running, because a Deno callback blocks its thread until the JS
+ * thread runs it). So `close()` stops forwarding events at once, but frees the
+ * native callbacks and unloads the library only after a short grace period on
+ * an unref'd timer; {@link NativeBackend.settled} tells when that is done.
+ *
+ * @example
+ * ```ts
+ * import type { NativeSymbols } from "./native.ts";
+ * function version(s: NativeSymbols): number { return s.SmartBusNetCli_Init(17); }
+ * ```
+ * @module
+ */
+import type { Backend, BackendCallbacks, BackendKind } from "./backend.ts";
+import { SmartBusError } from "../api/errors.ts";
+
+/** A C string or data argument: NUL-terminated bytes, or `null` for NULL. */
+export type CBytes = Uint8Array | null;
+
+/** The library's functions as a runtime binds them (numbers and byte arrays). */
+export interface NativeSymbols {
+  SmartBusNetCli_Init(unitid: number): number;
+  SmartBusNetCli_Release(): void;
+  SmartBusNetCli_CreateConnect(
+    localClientId: number,
+    localClientType: number,
+    masterIp: CBytes,
+    masterPort: number,
+    slaveIp: CBytes,
+    slavePort: number,
+    user: CBytes,
+    pwd: CBytes,
+    addInfo: CBytes,
+  ): number;
+  SmartBusNetCli_SendData(
+    localClientId: number,
+    cmd: number,
+    cmdType: number,
+    dstUnitId: number,
+    dstClientId: number,
+    dstClientType: number,
+    data: CBytes,
+    size: number,
+  ): number;
+  SmartBusNetCli_SendPing(
+    localClientId: number,
+    dstUnitId: number,
+    dstClientId: number,
+    dstClientType: number,
+    data: CBytes,
+    size: number,
+  ): number;
+  SmartBusNetCli_RemoteInvokeFlow(
+    localClientId: number,
+    serverUnitId: number,
+    ipscIndex: number,
+    projectId: CBytes,
+    flowId: CBytes,
+    mode: number,
+    timeoutMs: number,
+    valueList: CBytes,
+  ): number;
+  SmartBusNetCli_SendNotify(
+    localClientId: number,
+    serverUnitId: number,
+    processIndex: number,
+    projectId: CBytes,
+    title: CBytes,
+    mode: number,
+    expiresMs: number,
+    param: CBytes,
+  ): number;
+}
+
+/** What a runtime provides on top of its bound symbols. */
+export interface NativeRuntime {
+  /** Which backend this is. */
+  kind: BackendKind;
+  /** The bound functions. */
+  symbols: NativeSymbols;
+  /** Create the native callbacks (once) and install them all in the library. */
+  installCallbacks(target: () => BackendCallbacks | undefined): void;
+  /** Hold (`true`) or stop holding (`false`) the process open. */
+  keepAlive(on: boolean): void;
+  /** Free the native callbacks and unload the library; the library is released. */
+  dispose(): void;
+}
+
+/** How long after `close()` the native callbacks are freed and the library unloaded. */
+export const DISPOSE_GRACE_MS = 50;
+
+/**
+ * A {@link Backend} over a native library, with one optional extra.
+ *
+ * @example
+ * ```ts
+ * import type { NativeBackend } from "./native.ts";
+ * async function shutdown(b: NativeBackend): Promise<void> {
+ *   b.release();
+ *   b.close();
+ *   await b.settled();
+ * }
+ * ```
+ */
+export interface NativeBackend extends Backend {
+  /**
+   * Resolves once `close()` has freed the native callbacks and unloaded the
+   * library (at once when `close()` has not been called). Awaiting it is
+   * only needed by code that checks for leaked resources, such as tests.
+   */
+  settled(): Promise<void>;
+}
+
+/**
+ * `sizeof(long)` of a library built for this OS: 4 on Windows (LLP64),
+ * else 8 (every 64-bit Unix is LP64).
+ *
+ * @example
+ * ```ts
+ * import { platformLongSize } from "./native.ts";
+ * console.log(platformLongSize("linux")); // 8
+ * ```
+ */
+export function platformLongSize(os: string): 4 | 8 {
+  return os === "windows" ? 4 : 8;
+}
+
+/**
+ * Build a {@link Backend} over a runtime's bound library.
+ *
+ * @example
+ * ```ts
+ * import { createNativeBackend, type NativeRuntime } from "./native.ts";
+ * declare const runtime: NativeRuntime;
+ * const backend = createNativeBackend(runtime, 8);
+ * ```
+ */
+export function createNativeBackend(
+  runtime: NativeRuntime,
+  longSize: 4 | 8,
+): NativeBackend {
+  const s = runtime.symbols;
+  let callbacks: BackendCallbacks | undefined;
+  let installed = false;
+  let initialized = false;
+  let holding = false;
+  let closed = false;
+  let disposed: Promise<void> = Promise.resolve();
+
+  const open = (what: string): void => {
+    if (closed) {
+      throw new SmartBusError(
+        `${what}: the ${runtime.kind} backend is closed`,
+      );
+    }
+  };
+  const hold = (on: boolean): void => {
+    if (holding === on) return;
+    holding = on;
+    runtime.keepAlive(on);
+  };
+
+  return {
+    kind: runtime.kind,
+    longSize,
+    init(unitId: number): number {
+      open("init");
+      const rc = s.SmartBusNetCli_Init(unitId);
+      if (rc === 0) initialized = true;
+      return rc;
+    },
+    release(): void {
+      open("release");
+      s.SmartBusNetCli_Release();
+      initialized = false;
+      hold(false);
+    },
+    setCallbacks(cbs: BackendCallbacks): void {
+      open("setCallbacks");
+      callbacks = cbs;
+      if (!installed) {
+        // Callbacks read `callbacks` at call time: installing once is enough,
+        // and native handles never change under the library's feet.
+        runtime.installCallbacks(() => closed ? undefined : callbacks);
+        installed = true;
+      }
+    },
+    createConnect(
+      id,
+      type,
+      masterIp,
+      masterPort,
+      slaveIp,
+      slavePort,
+      user,
+      password,
+      addInfo,
+    ) {
+      open("createConnect");
+      const rc = s.SmartBusNetCli_CreateConnect(
+        id,
+        type,
+        masterIp,
+        masterPort,
+        slaveIp,
+        slavePort,
+        user,
+        password,
+        addInfo,
+      );
+      if (rc === 0) hold(true);
+      return rc;
+    },
+    sendData(id, cmd, cmdType, dstUnitId, dstClientId, dstClientType, data) {
+      open("sendData");
+      return s.SmartBusNetCli_SendData(
+        id,
+        cmd,
+        cmdType,
+        dstUnitId,
+        dstClientId,
+        dstClientType,
+        data,
+        data.byteLength,
+      );
+    },
+    sendPing(id, dstUnitId, dstClientId, dstClientType, data) {
+      open("sendPing");
+      return s.SmartBusNetCli_SendPing(
+        id,
+        dstUnitId,
+        dstClientId,
+        dstClientType,
+        data,
+        data.byteLength,
+      );
+    },
+    remoteInvokeFlow(
+      id,
+      server,
+      ipsc,
+      projectId,
+      flowId,
+      mode,
+      timeoutMs,
+      valueList,
+    ) {
+      open("remoteInvokeFlow");
+      return s.SmartBusNetCli_RemoteInvokeFlow(
+        id,
+        server,
+        ipsc,
+        projectId,
+        flowId,
+        mode,
+        timeoutMs,
+        valueList,
+      );
+    },
+    sendNotify(
+      id,
+      server,
+      processIndex,
+      projectId,
+      title,
+      mode,
+      expiresMs,
+      param,
+    ) {
+      open("sendNotify");
+      return s.SmartBusNetCli_SendNotify(
+        id,
+        server,
+        processIndex,
+        projectId,
+        title,
+        mode,
+        expiresMs,
+        param,
+      );
+    },
+    close(): void {
+      if (closed) return;
+      // Freeing callbacks the library may still call would crash the
+      // process: release first when the API did not.
+      if (initialized) this.release();
+      closed = true;
+      hold(false);
+      disposed = new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          try {
+            runtime.dispose();
+            resolve();
+          } catch (e) {
+            reject(e);
+          }
+        }, DISPOSE_GRACE_MS);
+        unrefTimer(timer);
+      });
+      // A failing unload must not surface as an unhandled rejection when
+      // nobody awaits settled().
+      disposed.catch(() => {});
+    },
+    settled(): Promise<void> {
+      return disposed;
+    },
+  };
+}
+
+/** Let a timer not hold the process open, in Deno, Bun and Node alike. */
+function unrefTimer(timer: unknown): void {
+  if (typeof timer === "number") {
+    (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno
+      ?.unrefTimer(timer);
+  } else {
+    (timer as { unref?: () => void }).unref?.();
+  }
+}
