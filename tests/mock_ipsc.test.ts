@@ -298,6 +298,18 @@ describe("mock ipsc", () => {
     assert.deepEqual(s.rets().map((r) => r[3]), [-25, 1]);
   });
 
+  test("strict - a crashed IPSC is a fault, not an unhandled call: the caller times out", async () => {
+    const s = await setup(true);
+    s.ipsc.flow("p", "ok", () => [1]);
+    s.ipsc.crash();
+    s.invoke("ok", "[]", 0, 1000);
+    await s.clock.advance(1000);
+    assert.deepEqual(s.acks(), []);
+    assert.deepEqual(s.rets().map((r) => r[3]), [-25]);
+    assert.deepEqual(s.bus.unhandled(), []);
+    assert.equal(s.bus.flowCalls()[0].state, "unanswered");
+  });
+
   test("reset - IPSCs come back with their flows after a bus reset", async () => {
     const s = await setup();
     s.ipsc.flow("p", "ok", () => [true]);

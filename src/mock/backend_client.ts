@@ -164,6 +164,9 @@ export class MockClient {
 
   #retryLater(): void {
     if (this.#disposed || this.#timer !== undefined) return;
+    this.#host.trace(
+      `client ${this.#config.id}: next connect attempt in ${this.#host.reconnectMs} ms`,
+    );
     this.#timer = this.#host.setTimer(
       () => this.connect(),
       this.#host.reconnectMs,

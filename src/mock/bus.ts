@@ -166,6 +166,10 @@ export class MockBus implements BusAttach {
       clock: this.clock,
       strict: this.strict,
       find: (dst) => this.#find(dst),
+      ipscDown: (a) =>
+        this.#ipscs.some((i) =>
+          i.unitId === a.unitId && i.processIndex === a.clientId
+        ),
       post: (src, to, run, onDrop) => this.#post(src, to, run, false, onDrop),
       head: (cmd, cmdType, src, dst, len) =>
         this.#head(cmd, cmdType, src, dst, len),

@@ -31,6 +31,11 @@ export interface Conn {
 export interface Router {
   readonly clock: Clock;
   readonly strict: boolean;
+  /**
+   * Asked when nobody holds `address`: does a mock IPSC live there (so it is
+   * down: crashed, or its node stopped) rather than never existed?
+   */
+  ipscDown(address: BusAddress): boolean;
   /** The open connection at exactly this address (type included). */
   find(dst: BusAddress): Conn | undefined;
   /** Run later, in order per link; `onDrop` instead if `to` closed meanwhile. */

@@ -25,6 +25,10 @@ import {
   recordText,
 } from "./records.ts";
 
+/** When the caller's library gives up (it uses 30 s for a timeout ≤ 0). */
+const deadline = (c: FlowCallRecord): number =>
+  c.startedAt + (c.timeoutMs > 0 ? c.timeoutMs : 30_000);
+
 const callKey = (from: BusAddress, invokeId: number): string =>
   `${from.unitId}/${from.clientId}#${invokeId}`;
 
@@ -44,7 +48,7 @@ export class FlowBook {
     const now = this.#router.clock.now();
     return this.#calls.map((c) => {
       const waiting = c.state === "pending" || c.state === "acknowledged";
-      const state = c.mode === 0 && waiting && now >= c.startedAt + c.timeoutMs
+      const state = c.mode === 0 && waiting && now >= deadline(c)
         ? "unanswered"
         : c.state;
       return {
@@ -85,6 +89,13 @@ export class FlowBook {
     this.#calls.push(record);
     this.#byKey.set(callKey(caller.address, inv.invokeId), record);
     const ipsc = r.find(server);
+    if (!ipsc?.sink.invokeFlow && r.ipscDown(server)) {
+      // A fault the test made (crash, node stopped): the caller just times out.
+      r.log(
+        `flow ${record.project}/${record.flow} dropped: IPSC ${server.unitId}/${server.clientId} is down`,
+      );
+      return;
+    }
     if (!ipsc?.sink.invokeFlow) {
       const where = `${server.unitId}/${server.clientId}`;
       this.unhandled(caller.address, inv.invokeId, `no IPSC at ${where}`);
@@ -170,7 +181,7 @@ export class FlowBook {
       record.result = recordText(param);
       record.answeredAt = now;
       record.late = record.mode === 0 &&
-        now >= record.startedAt + record.timeoutMs;
+        now >= deadline(record);
       record.state = ret === FLOW_RET_OK ? "responded" : "errored";
     }
     this.#answer(
