@@ -5,7 +5,7 @@ import { encodeText } from "../src/api/text.ts";
 import { MockBackend } from "../src/mock/backend.ts";
 import { MockBus } from "../src/mock/bus.ts";
 import { VirtualClock } from "../src/mock/clock.ts";
-import { FlowFailure } from "../src/mock/ipsc.ts";
+import { FlowFailure } from "../src/mock/flow_run.ts";
 import { cs, recordingCallbacks } from "./shared/mock_recorders.ts";
 
 const gbkC = (s: string): Uint8Array => {

@@ -19,25 +19,19 @@
  * ```
  * @module
  */
-import {
-  ClientType,
-  ErrorCode,
-  FLOW_ACK_OK,
-  FLOW_RET_OK,
-} from "../api/constants.ts";
-import { parseFlowResult, serializeFlowParams } from "../api/params.ts";
-import { decodeText, encodeText } from "../api/text.ts";
+import { ClientType } from "../api/constants.ts";
+import { decodeText } from "../api/text.ts";
 import type { Clock } from "./clock.ts";
+import { type FlowHandler, gbkLoose, runFlow } from "./flow_run.ts";
 import type {
   AttachRequest,
   AttachResult,
   BusAddress,
   BusPort,
-  FlowInvocation,
   NotifyMessage,
   PortSink,
 } from "./port.ts";
-import { copyAddress, formatAddress } from "./records.ts";
+import { copyAddress } from "./records.ts";
 
 /** How to add a mock IPSC ({@link MockBus.addIpsc}). */
 export interface MockIpscOptions {
@@ -53,87 +47,6 @@ export interface MockIpscOptions {
   password?: string;
   /** Its `add_info` as others see it in connect events (default `"mock-ipsc"`). */
   addInfo?: string;
-}
-
-/**
- * What a flow handler gets besides its parameters.
- *
- * @example
- * ```ts
- * import type { FlowContext } from "@smartbus/netclient/mock";
- * const slow = async (_p: unknown[], ctx: FlowContext) => {
- *   await ctx.sleep(ctx.timeoutMs + 1); // answers too late
- *   return ["late"];
- * };
- * ```
- */
-export interface FlowContext {
-  /** The caller's invoke id. */
-  readonly invokeId: number;
-  /** The caller. */
-  readonly from: BusAddress;
-  /** Project id, decoded from GBK. */
-  readonly project: string;
-  /** Flow name, decoded from GBK. */
-  readonly flow: string;
-  /** 0 wants the result, 1 fire and forget. */
-  readonly mode: number;
-  /** The caller's timeout in ms. */
-  readonly timeoutMs: number;
-  /** The bus clock. */
-  readonly clock: Clock;
-  /** Resolve after `ms` of bus time. */
-  sleep(ms: number): Promise<void>;
-  /**
-   * Do not start the flow: acknowledge with `ack` (≠ 1, default -1) and
-   * `message`, never answer. Call it before the handler's first `await`;
-   * later, the acknowledge is gone and it fails the call with ret `ack`.
-   */
-  refuse(ack?: number, message?: string): never;
-  /** End the flow with ret `ret` (< 1, default -1) and no result. */
-  fail(ret?: number): never;
-  /** Never answer from now on (before the first `await`: not even an acknowledge). */
-  noAnswer(): never;
-}
-
-/**
- * A flow: returns its result list (a non-array value becomes a one-element
- * list, `undefined` an empty one).
- */
-export type FlowHandler = (
-  params: unknown[],
-  ctx: FlowContext,
-) => unknown;
-
-/**
- * Thrown by a flow handler to fail the call with `ret` (< 1).
- *
- * @example
- * ```ts
- * import { FlowFailure } from "@smartbus/netclient/mock";
- * const handler = () => { throw new FlowFailure(-3, "database down"); };
- * ```
- */
-export class FlowFailure extends Error {
-  /** `"FlowFailure"`. */
-  override name = "FlowFailure";
-  /** The ret the caller gets. */
-  readonly ret: number;
-  /** Fail with `ret` (< 1; default -1). */
-  constructor(ret: number = -1, message?: string) {
-    if (!Number.isInteger(ret) || ret >= FLOW_RET_OK) {
-      throw new RangeError(
-        `a flow failure needs an integer ret < 1, got ${ret}`,
-      );
-    }
-    super(message ?? `flow failed with ret ${ret}`);
-    this.ret = ret;
-  }
-}
-
-/** Control flow of `refuse`/`noAnswer`: not an error of the handler. */
-class Stop {
-  constructor(readonly kind: "refused" | "silent") {}
 }
 
 /**
@@ -181,13 +94,6 @@ export interface IpscHost {
   unhandled(from: BusAddress, invokeId: number, reason: string): void;
 }
 
-const gbk = (text: string): Uint8Array => {
-  try {
-    return encodeText(text, "gbk");
-  } catch {
-    return encodeText(text.replace(/[^\x20-\x7e]/g, "?"), "gbk");
-  }
-};
 const flowKey = (project: string, flow: string): string =>
   `${project}\0${flow}`;
 
@@ -327,7 +233,15 @@ export class MockIpsc {
         this.#host.log(`IPSC ${this.unitId}/${this.processIndex} lost: ${why}`);
       },
       invokeFlow: (inv) => {
-        if (live() && this.#port) this.#invoke(this.#port, inv);
+        if (!live() || !this.#port) return;
+        const project = decodeText(inv.projectId, "gbk");
+        const flow = decodeText(inv.flowId, "gbk");
+        runFlow(this.#port, inv, this.#flows.get(flowKey(project, flow)), {
+          clock: this.#host.clock,
+          log: (line) => this.#host.log(line),
+          unhandled: (why) => this.#host.unhandled(inv.from, inv.invokeId, why),
+          name: `IPSC ${this.unitId}/${this.processIndex}`,
+        });
       },
       notify: (msg) => {
         if (live()) this.#notify(msg);
@@ -337,7 +251,7 @@ export class MockIpsc {
       address: this.address,
       user,
       password,
-      addInfo: gbk(this.#options.addInfo ?? "mock-ipsc"),
+      addInfo: gbkLoose(this.#options.addInfo ?? "mock-ipsc"),
     }, sink);
     if (result.ok) this.#port = result.port;
     else {
@@ -378,93 +292,5 @@ export class MockIpsc {
         this.#host.log(`an onNotify listener threw: ${e}`);
       }
     }
-  }
-
-  #invoke(port: BusPort, inv: FlowInvocation): void {
-    const host = this.#host;
-    const project = decodeText(inv.projectId, "gbk");
-    const flow = decodeText(inv.flowId, "gbk");
-    const me = `IPSC ${this.unitId}/${this.processIndex}`;
-    let acked = false;
-    let silent = false;
-    let answered = false;
-    const ack = (code: number, msg: string): void => {
-      if (acked || silent) return;
-      acked = true;
-      port.flowAck(inv.from, inv.invokeId, inv.projectId, code, gbk(msg));
-    };
-    const answer = (ret: number, param: Uint8Array): void => {
-      if (answered || silent || inv.mode !== 0) return;
-      answered = true;
-      port.flowResult(inv.from, inv.invokeId, inv.projectId, ret, param);
-    };
-    const handler = this.#flows.get(flowKey(project, flow));
-    if (!handler) {
-      const why = `no such flow ${project}/${flow} on ${me}`;
-      ack(-1, why);
-      host.unhandled(inv.from, inv.invokeId, why);
-      return;
-    }
-    let params: unknown[];
-    try {
-      params = parseFlowResult(inv.params) ?? [];
-    } catch (e) {
-      ack(-1, `invalid parameter list: ${(e as Error).message}`);
-      return;
-    }
-    const clock = host.clock;
-    const ctx: FlowContext = {
-      invokeId: inv.invokeId,
-      from: copyAddress(inv.from),
-      project,
-      flow,
-      mode: inv.mode,
-      timeoutMs: inv.timeoutMs,
-      clock,
-      sleep: (ms) => new Promise((res) => clock.setTimeout(res, ms)),
-      refuse: (code = -1, message = "refused") => {
-        if (acked) {
-          throw new FlowFailure(code < FLOW_RET_OK ? code : -1, message);
-        }
-        ack(code === FLOW_ACK_OK ? -1 : code, message);
-        throw new Stop("refused");
-      },
-      fail: (ret = -1) => {
-        throw new FlowFailure(ret);
-      },
-      noAnswer: () => {
-        silent = true;
-        throw new Stop("silent");
-      },
-    };
-    let outcome: Promise<unknown>;
-    try {
-      outcome = Promise.resolve(handler(params, ctx));
-    } catch (e) {
-      outcome = Promise.reject(e);
-    }
-    ack(FLOW_ACK_OK, "");
-    outcome.then((value) => {
-      let bytes: Uint8Array;
-      try {
-        const withNul = serializeFlowParams(value);
-        bytes = withNul.subarray(0, withNul.length - 1);
-      } catch (e) {
-        host.log(
-          `${me} flow ${project}/${flow} returned an unsendable value: ${e}`,
-        );
-        return answer(ErrorCode.OTHER, new Uint8Array());
-      }
-      answer(FLOW_RET_OK, bytes);
-    }, (e: unknown) => {
-      if (e instanceof Stop) return;
-      if (e instanceof FlowFailure) return answer(e.ret, new Uint8Array());
-      host.log(
-        `${me} flow ${project}/${flow} (invoke id ${inv.invokeId} from ${
-          formatAddress(inv.from)
-        }) threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`,
-      );
-      answer(ErrorCode.OTHER, new Uint8Array());
-    });
   }
 }

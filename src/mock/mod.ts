@@ -33,14 +33,12 @@ export {
   type MockNodeOptions,
 } from "./bus.ts";
 export {
-  type FlowContext,
-  FlowFailure,
-  type FlowHandler,
   type IpscHost,
   type IpscNotification,
   MockIpsc,
   type MockIpscOptions,
 } from "./ipsc.ts";
+export { type FlowContext, FlowFailure, type FlowHandler } from "./flow_run.ts";
 export { MockBackend, type MockBackendOptions } from "./backend.ts";
 export {
   addressMatches,
