@@ -12,13 +12,7 @@
  */
 
 import type { Socket } from "node:net";
-import type {
-  BusAddress,
-  BusAttach,
-  BusPort,
-  HeadFields,
-  PortSink,
-} from "./port.ts";
+import type { BusAddress, BusAttach, BusPort } from "./port.ts";
 import {
   encodeFrame,
   type Frame,
@@ -28,6 +22,7 @@ import {
   zeroHead,
 } from "./wire.ts";
 import { WireError } from "./wire_fields.ts";
+import { frameSink } from "./tcp_sink.ts";
 
 /** Where the TCP front writes its log lines. */
 export interface TcpLogger {
@@ -54,7 +49,6 @@ export interface ConnSettings {
 }
 
 const IPSC = 2;
-const PING_ACK = 8;
 const CODE_PROTOCOL = -1;
 const CODE_BREAK = -3;
 const text = new TextEncoder();
@@ -68,15 +62,6 @@ const utf8 = new TextDecoder();
 function busAddress(a: BusAddress): BusAddress {
   const client = a.unitId >= 16 ? a.clientId & 0xff : a.clientId;
   return { unitId: a.unitId, clientId: client, clientType: a.clientType };
-}
-
-function wireHead(h: HeadFields): WireHead {
-  return {
-    cmd: h.cmd,
-    cmdType: h.cmdType,
-    src: { ...h.src },
-    dst: { ...h.dst },
-  };
 }
 
 /**
@@ -319,7 +304,13 @@ export class TcpConnection {
       node.host,
       node.port,
       request,
-      this.#sink(address.clientType === IPSC),
+      frameSink({
+        ipsc: address.clientType === IPSC,
+        live: () => !this.#closed,
+        send: (frame) => this.#send(frame),
+        address: () => this.#address as BusAddress,
+        closed: (reason) => this.#busClosed(reason),
+      }),
     );
     if (!res.ok) {
       this.#s.logger.info(
@@ -347,89 +338,15 @@ export class TcpConnection {
     });
   }
 
-  #sink(ipsc: boolean): PortSink {
-    const live = (): boolean => !this.#closed;
-    const sink: PortSink = {
-      data: (head, data) => {
-        if (!live()) return;
-        const kind = head.cmdType === PING_ACK
-          ? FrameKind.PING_ANSWER
-          : FrameKind.DATA;
-        this.#send({ kind, head: wireHead(head), data });
-      },
-      flowAck: (head, invokeId, project, ack, msg) => {
-        if (live()) {
-          this.#send({
-            kind: FrameKind.FLOW_ACK,
-            head: wireHead(head),
-            invokeId,
-            ack,
-            project,
-            msg,
-          });
-        }
-      },
-      flowResult: (head, invokeId, project, ret, param) => {
-        if (live()) {
-          this.#send({
-            kind: FrameKind.FLOW_RESULT,
-            head: wireHead(head),
-            invokeId,
-            ret,
-            project,
-            param,
-          });
-        }
-      },
-      globalConnect: (e) => {
-        if (live()) this.#send({ kind: FrameKind.GLOBAL_CONNECT, ...e });
-      },
-      closed: (reason) => {
-        if (!live()) return;
-        this.#s.logger.info(`tcp front: bus closed ${this.#peer}: ${reason}`);
-        this.#send({
-          kind: FrameKind.CLOSE,
-          code: CODE_BREAK,
-          reason: text.encode(reason),
-        });
-        this.#port = null;
-        this.#shutdown(false);
-      },
-    };
-    if (ipsc) {
-      sink.invokeFlow = (inv) => {
-        if (!live()) return;
-        const me = this.#address as BusAddress;
-        this.#send({
-          kind: FrameKind.FLOW_INVOKE,
-          head: { ...zeroHead(), src: { ...inv.from }, dst: { ...me } },
-          invokeId: inv.invokeId,
-          serverUnit: me.unitId,
-          ipscIndex: me.clientId,
-          mode: inv.mode,
-          timeoutMs: inv.timeoutMs,
-          project: inv.projectId,
-          flow: inv.flowId,
-          params: inv.params,
-        });
-      };
-      sink.notify = (m) => {
-        if (!live()) return;
-        const me = this.#address as BusAddress;
-        this.#send({
-          kind: FrameKind.NOTIFY,
-          head: { ...zeroHead(), src: { ...m.from }, dst: { ...me } },
-          invokeId: m.invokeId,
-          serverUnit: me.unitId,
-          processIndex: me.clientId,
-          mode: m.mode,
-          expiresMs: m.expiresMs,
-          project: m.projectId,
-          title: m.title,
-          param: m.param,
-        });
-      };
-    }
-    return sink;
+  /** The bus closed this connection (node stop, kick, reset). */
+  #busClosed(reason: string): void {
+    this.#s.logger.info(`tcp front: bus closed ${this.#peer}: ${reason}`);
+    this.#send({
+      kind: FrameKind.CLOSE,
+      code: CODE_BREAK,
+      reason: text.encode(reason),
+    });
+    this.#port = null;
+    this.#shutdown(false);
   }
 }
