@@ -14,11 +14,7 @@
  * ```
  * @module
  */
-import {
-  ClientType,
-  ErrorCode,
-  MAX_CLIENTS_PER_NODE,
-} from "../api/constants.ts";
+import { ErrorCode } from "../api/constants.ts";
 import { packetHeadSize } from "../api/packinfo.ts";
 import { type Clock, RealClock } from "./clock.ts";
 import { DeliveryQueue } from "./delivery.ts";
@@ -30,11 +26,24 @@ import type {
   AttachResult,
   BusAddress,
   BusAttach,
-  GlobalConnectEvent,
   HeadFields,
   PortSink,
 } from "./port.ts";
 import { Traffic } from "./traffic.ts";
+import { connEvent, loginRefusal, nodeEvent } from "./login.ts";
+import type {
+  LinkDelay,
+  MockBusOptions,
+  MockNode,
+  MockNodeOptions,
+} from "./bus_types.ts";
+
+export type {
+  LinkDelay,
+  MockBusOptions,
+  MockNode,
+  MockNodeOptions,
+} from "./bus_types.ts";
 import {
   addressMatches,
   type ClientRecord,
@@ -46,62 +55,9 @@ import {
   recordText,
 } from "./records.ts";
 
-/** Options of {@link MockBus}. */
-export interface MockBusOptions {
-  /** Time source for delays, flow timeouts and records (default: {@link RealClock}). */
-  clock?: Clock;
-  /**
-   * Flow calls no flow handles are answered at once with ack -1 (so nothing
-   * hangs) and reported to the logger (or `console.error` without one).
-   */
-  strict?: boolean;
-  /** Receives one line per notable bus event (drops, faults, handler errors). */
-  logger?: (line: string) => void;
-  /** `sizeof(long)` used for `packetSize` in delivered heads (default 8). */
-  longSize?: 4 | 8;
-}
-
-/** How to add a node. */
-export interface MockNodeOptions {
-  /** 0–15. */
-  unitId: number;
-  /** Default `"127.0.0.1"`; `"localhost"` is the same host. */
-  host?: string;
-  /** The TCP port clients dial (1–65535). */
-  port: number;
-  /** User name → password; `undefined` lets anyone in without credentials. */
-  users?: Record<string, string>;
-}
-
-/**
- * A bus node as the bus keeps it (live view).
- *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const node = new MockBus().addNode({ unitId: 0, port: 8000 });
- * console.log(node.running); // true
- * ```
- */
-export interface MockNode {
-  /** 0–15. */
-  readonly unitId: number;
-  /** Host clients dial (`"localhost"` stored as `"127.0.0.1"`). */
-  readonly host: string;
-  /** Port clients dial. */
-  readonly port: number;
-  /** Accounts; `undefined` when the node asks for none. */
-  readonly users: Readonly<Record<string, string>> | undefined;
-  /** False between `stopNode` and `startNode`. */
-  readonly running: boolean;
-}
-
 interface NodeState extends MockNode {
   running: boolean;
 }
-
-/** Per-link delay hook: ms a delivery from `src` to `dst` takes (0 = next microtask). */
-export type LinkDelay = (src: BusAddress, dst: BusAddress) => number;
 
 const normHost = (h: string): string => h === "localhost" ? "127.0.0.1" : h;
 const key = (a: { unitId: number; clientId: number }): string =>
@@ -391,29 +347,8 @@ export class MockBus implements BusAttach {
       return { ok: false, code, reason };
     };
     if (!node) return fail(ErrorCode.ESTABLI_CONNECT, "no node there");
-    if (!node.running) {
-      return fail(ErrorCode.ESTABLI_CONNECT, `node ${node.unitId} is down`);
-    }
-    if (node.users !== undefined) {
-      const { user, password } = request;
-      if (user === null || password === null) {
-        return fail(ErrorCode.AUTHOR, "credentials required");
-      }
-      if (!Object.hasOwn(node.users, user)) {
-        return fail(ErrorCode.USER, `unknown user ${user}`);
-      }
-      if (node.users[user] !== password) {
-        return fail(ErrorCode.PWD, "wrong password");
-      }
-    }
-    if (this.#conns.has(key(request.address))) {
-      return fail(ErrorCode.REGISTERED_REPEAT, `${who} is already connected`);
-    }
-    let onNode = 0;
-    for (const c of this.#conns.values()) if (c.node === node) onNode++;
-    if (onNode >= MAX_CLIENTS_PER_NODE) {
-      return fail(ErrorCode.CLI_TOOMANY, `node ${node.unitId} is full`);
-    }
+    const refusal = loginRefusal(node, request, this.#conns.values());
+    if (refusal) return fail(refusal.code, refusal.reason);
     const conn: Conn = {
       id: this.#nextConnId++,
       address: copyAddress(request.address),
@@ -425,13 +360,13 @@ export class MockBus implements BusAttach {
     };
     for (const n of this.#nodes.values()) {
       if (!n.running) continue;
-      const { src, event } = this.#nodeEvent(n, 2);
+      const { src, event } = nodeEvent(n, 2);
       this.#post(src, conn, () => sink.globalConnect(event));
     }
     for (const other of this.#conns.values()) {
-      const present = this.#connEvent(other, 2);
+      const present = connEvent(other, 2);
       this.#post(other.address, conn, () => sink.globalConnect(present));
-      const joined = this.#connEvent(conn, 1);
+      const joined = connEvent(conn, 1);
       this.#post(conn.address, other, () => other.sink.globalConnect(joined));
     }
     this.#conns.set(key(conn.address), conn);
@@ -487,34 +422,9 @@ export class MockBus implements BusAttach {
     };
   }
 
-  #connEvent(c: Conn, status: number): GlobalConnectEvent {
-    return {
-      unitId: c.address.unitId,
-      clientId: c.address.clientId,
-      clientType: c.address.clientType,
-      accessUnitId: c.node.unitId,
-      status,
-      addInfo: c.addInfo.slice(),
-    };
-  }
-
-  #nodeEvent(
-    n: MockNode,
-    status: number,
-  ): { src: BusAddress; event: GlobalConnectEvent } {
-    const src = { unitId: n.unitId, clientId: -1, clientType: ClientType.NODE };
-    const event = {
-      ...src,
-      accessUnitId: n.unitId,
-      status,
-      addInfo: new Uint8Array(),
-    };
-    return { src, event };
-  }
-
   #announceNode(node: MockNode, status: number): void {
     for (const c of this.#conns.values()) {
-      const { src, event } = this.#nodeEvent(node, status);
+      const { src, event } = nodeEvent(node, status);
       this.#post(src, c, () => c.sink.globalConnect(event));
     }
   }
@@ -526,7 +436,7 @@ export class MockBus implements BusAttach {
     this.#conns.delete(key(conn.address));
     this.log(`${formatAddress(conn.address)} left`);
     for (const c of this.#conns.values()) {
-      const event = this.#connEvent(conn, 0);
+      const event = connEvent(conn, 0);
       this.#post(conn.address, c, () => c.sink.globalConnect(event));
     }
   }

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Clock } from "./clock.ts";
-import type { MockNode } from "./bus.ts";
+import type { MockNode } from "./bus_types.ts";
 import type { BusAddress, HeadFields, PortSink } from "./port.ts";
 
 /** One attached connection as the bus keeps it. */

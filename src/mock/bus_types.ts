@@ -1,0 +1,65 @@
+/**
+ * The option and node shapes of `MockBus`.
+ *
+ * @example
+ * ```ts
+ * import type { MockNodeOptions } from "@smartbus/netclient/mock";
+ * const secured: MockNodeOptions = { unitId: 2, port: 8002, users: { alice: "s3cret" } };
+ * ```
+ * @module
+ */
+import type { Clock } from "./clock.ts";
+import type { BusAddress } from "./port.ts";
+
+/** Options of `MockBus`. */
+export interface MockBusOptions {
+  /** Time source for delays, flow timeouts and records (default: a `RealClock`). */
+  clock?: Clock;
+  /**
+   * Flow calls no flow handles are answered at once with ack -1 (so nothing
+   * hangs) and reported to the logger (or `console.error` without one).
+   */
+  strict?: boolean;
+  /** Receives one line per notable bus event (drops, faults, handler errors). */
+  logger?: (line: string) => void;
+  /** `sizeof(long)` used for `packetSize` in delivered heads (default 8). */
+  longSize?: 4 | 8;
+}
+
+/** How to add a node. */
+export interface MockNodeOptions {
+  /** 0–15. */
+  unitId: number;
+  /** Default `"127.0.0.1"`; `"localhost"` is the same host. */
+  host?: string;
+  /** The TCP port clients dial (1–65535). */
+  port: number;
+  /** User name → password; `undefined` lets anyone in without credentials. */
+  users?: Record<string, string>;
+}
+
+/**
+ * A bus node as the bus keeps it (live view).
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const node = new MockBus().addNode({ unitId: 0, port: 8000 });
+ * console.log(node.running); // true
+ * ```
+ */
+export interface MockNode {
+  /** 0–15. */
+  readonly unitId: number;
+  /** Host clients dial (`"localhost"` stored as `"127.0.0.1"`). */
+  readonly host: string;
+  /** Port clients dial. */
+  readonly port: number;
+  /** Accounts; `undefined` when the node asks for none. */
+  readonly users: Readonly<Record<string, string>> | undefined;
+  /** False between `stopNode` and `startNode`. */
+  readonly running: boolean;
+}
+
+/** Per-link delay hook: ms a delivery from `src` to `dst` takes (0 = next microtask). */
+export type LinkDelay = (src: BusAddress, dst: BusAddress) => number;

@@ -1,0 +1,134 @@
+/**
+ * Who may log in to a mock bus node, and what the bus tells everyone about
+ * who is there: the login checks with the library's error codes, and the
+ * global connect events of clients and nodes. Internal to the bus.
+ *
+ * @example
+ * ```ts
+ * import { loginRefusal } from "./login.ts";
+ * const node = { unitId: 0, host: "127.0.0.1", port: 8000, users: { a: "b" }, running: true };
+ * const request = {
+ *   address: { unitId: 17, clientId: 0, clientType: 4 },
+ *   user: "a", password: "x", addInfo: new Uint8Array(),
+ * };
+ * console.log(loginRefusal(node, request, [])?.code); // -6
+ * ```
+ * @module
+ */
+import {
+  ClientType,
+  ErrorCode,
+  MAX_CLIENTS_PER_NODE,
+} from "../api/constants.ts";
+import type { MockNode } from "./bus_types.ts";
+import type { Conn } from "./conn.ts";
+import type { AttachRequest, BusAddress, GlobalConnectEvent } from "./port.ts";
+
+/** Why a login is refused: an `ErrorCode` and a reason for the log. */
+export interface Refusal {
+  /** The library's error code. */
+  code: number;
+  /** A line for the log. */
+  reason: string;
+}
+
+/**
+ * Why `request` may not log in to `node` (undefined: it may), given the
+ * open connections `conns` of the whole bus. The order of the checks is the
+ * order a real login meets them: node up, credentials, duplicate, room.
+ *
+ * @example
+ * ```ts
+ * import { loginRefusal } from "./login.ts";
+ * const node = { unitId: 0, host: "127.0.0.1", port: 8000, users: undefined, running: false };
+ * const request = {
+ *   address: { unitId: 17, clientId: 0, clientType: 4 },
+ *   user: null, password: null, addInfo: new Uint8Array(),
+ * };
+ * console.log(loginRefusal(node, request, [])?.code); // -20
+ * ```
+ */
+export function loginRefusal(
+  node: MockNode,
+  request: AttachRequest,
+  conns: Iterable<Conn>,
+): Refusal | undefined {
+  const refuse = (code: number, reason: string): Refusal => ({ code, reason });
+  if (!node.running) {
+    return refuse(ErrorCode.ESTABLI_CONNECT, `node ${node.unitId} is down`);
+  }
+  if (node.users !== undefined) {
+    const { user, password } = request;
+    if (user === null || password === null) {
+      return refuse(ErrorCode.AUTHOR, "credentials required");
+    }
+    if (!Object.hasOwn(node.users, user)) {
+      return refuse(ErrorCode.USER, `unknown user ${user}`);
+    }
+    if (node.users[user] !== password) {
+      return refuse(ErrorCode.PWD, "wrong password");
+    }
+  }
+  const a = request.address;
+  let onNode = 0;
+  for (const c of conns) {
+    if (c.address.unitId === a.unitId && c.address.clientId === a.clientId) {
+      return refuse(
+        ErrorCode.REGISTERED_REPEAT,
+        `${a.unitId}/${a.clientId} is already connected`,
+      );
+    }
+    if (c.node.unitId === node.unitId) onNode++;
+  }
+  if (onNode >= MAX_CLIENTS_PER_NODE) {
+    return refuse(ErrorCode.CLI_TOOMANY, `node ${node.unitId} is full`);
+  }
+  return undefined;
+}
+
+/**
+ * The global connect event about connection `c` (a fresh copy each time).
+ *
+ * @example
+ * ```ts
+ * import { connEvent } from "./login.ts";
+ * import type { Conn } from "./conn.ts";
+ * declare const c: Conn;
+ * console.log(connEvent(c, 1).status); // 1
+ * ```
+ */
+export function connEvent(c: Conn, status: number): GlobalConnectEvent {
+  return {
+    unitId: c.address.unitId,
+    clientId: c.address.clientId,
+    clientType: c.address.clientType,
+    accessUnitId: c.node.unitId,
+    status,
+    addInfo: c.addInfo.slice(),
+  };
+}
+
+/**
+ * The global connect event about node `n` (client id -1, type NODE) and
+ * the address it comes from.
+ *
+ * @example
+ * ```ts
+ * import { nodeEvent } from "./login.ts";
+ * const n = { unitId: 1, host: "127.0.0.1", port: 8001, users: undefined, running: true };
+ * console.log(nodeEvent(n, 2).event.clientId); // -1
+ * ```
+ */
+export function nodeEvent(
+  n: MockNode,
+  status: number,
+): { src: BusAddress; event: GlobalConnectEvent } {
+  const src = { unitId: n.unitId, clientId: -1, clientType: ClientType.NODE };
+  const event = {
+    ...src,
+    accessUnitId: n.unitId,
+    status,
+    addInfo: new Uint8Array(),
+  };
+  return { src, event };
+}
