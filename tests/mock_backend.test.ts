@@ -4,7 +4,7 @@ import { ErrorCode } from "../src/api/constants.ts";
 import type { PackInfo } from "../src/api/packinfo.ts";
 import { MockBackend } from "../src/mock/backend.ts";
 import { MockBus } from "../src/mock/bus.ts";
-import { VirtualClock } from "../src/mock/clock.ts";
+import { RealClock, VirtualClock } from "../src/mock/clock.ts";
 import {
   addr,
   cs,
@@ -316,5 +316,53 @@ describe("mock backend", () => {
     await clock.advance(RECONNECT);
     assert.deepEqual(rec.named("connection"), []);
     backend.release();
+  });
+
+  test("real clock - failover works on real timers too", async () => {
+    const bus = new MockBus({ clock: new RealClock() });
+    bus.addNode({ unitId: 0, port: 8000 });
+    bus.addNode({ unitId: 1, port: 8001 });
+    const backend = new MockBackend(bus, { reconnectIntervalMs: 20 });
+    const rec = recordingCallbacks();
+    let wake = () => {};
+    const seen = (n: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error("no connect in 5 s")),
+          5000,
+        );
+        wake = () => {
+          if (
+            rec.named("connection").filter((c) => c[2] === 0).length < n
+          ) return;
+          clearTimeout(timer);
+          resolve();
+        };
+        wake();
+      });
+    rec.callbacks.connection = (...a) => {
+      rec.calls.push(["connection", ...a]);
+      wake();
+    };
+    backend.setCallbacks(rec.callbacks);
+    backend.init(17);
+    backend.createConnect(
+      0,
+      4,
+      cs("127.0.0.1"),
+      8000,
+      cs("127.0.0.1"),
+      8001,
+      null,
+      null,
+      null,
+    );
+    await seen(1);
+    bus.stopNode(0);
+    await seen(2);
+    assert.deepEqual(rec.named("connection").at(-1), [0, 1, 0]);
+    assert.deepEqual(rec.named("disconnect"), [[0]]);
+    backend.release();
+    backend.close();
   });
 });
