@@ -17,8 +17,10 @@
  * callback when `Release` returns (the stand-in returns at once when a
  * callback is running, because a Deno callback blocks its thread until the JS
  * thread runs it). So `close()` stops forwarding events at once, but frees the
- * native callbacks and unloads the library only after a short grace period on
- * an unref'd timer; {@link NativeBackend.settled} tells when that is done.
+ * native callbacks and unloads the library only after a short grace period
+ * (a timer that holds the process that long, so that unloading does happen
+ * before a finished program exits); {@link NativeBackend.settled} tells when
+ * that is done.
  *
  * @example
  * ```ts
@@ -303,7 +305,7 @@ export function createNativeBackend(
       closed = true;
       hold(false);
       disposed = new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
+        setTimeout(() => {
           try {
             runtime.dispose();
             resolve();
@@ -311,7 +313,6 @@ export function createNativeBackend(
             reject(e);
           }
         }, DISPOSE_GRACE_MS);
-        unrefTimer(timer);
       });
       // A failing unload must not surface as an unhandled rejection when
       // nobody awaits settled().
@@ -321,14 +322,4 @@ export function createNativeBackend(
       return disposed;
     },
   };
-}
-
-/** Let a timer not hold the process open, in Deno, Bun and Node alike. */
-function unrefTimer(timer: unknown): void {
-  if (typeof timer === "number") {
-    (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno
-      ?.unrefTimer(timer);
-  } else {
-    (timer as { unref?: () => void }).unref?.();
-  }
 }
