@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { ErrorCode } from "../src/api/constants.ts";
 import { MockBus } from "../src/mock/bus.ts";
 import { VirtualClock } from "../src/mock/clock.ts";
@@ -287,5 +288,61 @@ describe("mock bus", () => {
       /taken/,
     );
     assert.throws(() => bus.node(9), /no node 9/);
+  });
+
+  test("ordering - per link FIFO holds under any mix of senders and link delays", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            from: fc.integer({ min: 0, max: 2 }),
+            to: fc.integer({ min: 0, max: 2 }),
+            delay: fc.constantFrom(0, 0, 1, 5, 50),
+            wait: fc.constantFrom(0, 0, 3),
+          }),
+          { maxLength: 40 },
+        ),
+        async (plan) => {
+          const { bus, clock, join } = setup();
+          const peers = [join(20, 0), join(21, 0, 8001), join(22, 0)];
+          await clock.flush();
+          for (const p of peers) p.sink.clear();
+          const sent: string[][] = peers.map(() => []);
+          let n = 0;
+          for (const step of plan) {
+            if (step.from === step.to) continue;
+            bus.setLinkDelay(() => step.delay);
+            const body = `${step.from}:${n++}`;
+            peers[step.from].port.send(
+              1,
+              3,
+              addr(20 + step.to, 0),
+              te.encode(body),
+            );
+            sent[step.to].push(body);
+            if (step.wait) await clock.advance(step.wait);
+          }
+          await clock.advance(1000);
+          peers.forEach((p, i) => {
+            const got = p.sink.of("data").map((e) => e.text);
+            assert.deepEqual(
+              [...got].sort(),
+              [...sent[i]].sort(),
+              "nothing lost",
+            );
+            for (const from of [0, 1, 2]) {
+              const mine = (xs: string[]) =>
+                xs.filter((x) => x.startsWith(`${from}:`));
+              assert.deepEqual(
+                mine(got),
+                mine(sent[i]),
+                `link ${from} -> ${i} kept its order`,
+              );
+            }
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
