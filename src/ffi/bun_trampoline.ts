@@ -65,7 +65,7 @@ export const TrampolineFn = {
 } as const;
 
 /** The trampoline's C11 source (TinyCC; libc and pthreads only). */
-export const TRAMPOLINE_SOURCE = String.raw`
+export const TRAMPOLINE_SOURCE: string = String.raw`
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

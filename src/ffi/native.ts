@@ -37,8 +37,11 @@ export type CBytes = Uint8Array | null;
 
 /** The library's functions as a runtime binds them (numbers and byte arrays). */
 export interface NativeSymbols {
+  /** `int SmartBusNetCli_Init(unsigned char unitid)`. */
   SmartBusNetCli_Init(unitid: number): number;
+  /** `void SmartBusNetCli_Release(void)`. */
   SmartBusNetCli_Release(): void;
+  /** `int SmartBusNetCli_CreateConnect(...)`: strings NUL-terminated or NULL. */
   SmartBusNetCli_CreateConnect(
     localClientId: number,
     localClientType: number,
@@ -50,6 +53,7 @@ export interface NativeSymbols {
     pwd: CBytes,
     addInfo: CBytes,
   ): number;
+  /** `int SmartBusNetCli_SendData(...)`: `size` is `data`'s length. */
   SmartBusNetCli_SendData(
     localClientId: number,
     cmd: number,
@@ -60,6 +64,7 @@ export interface NativeSymbols {
     data: CBytes,
     size: number,
   ): number;
+  /** `int SmartBusNetCli_SendPing(...)`: `size` is `data`'s length. */
   SmartBusNetCli_SendPing(
     localClientId: number,
     dstUnitId: number,
@@ -68,6 +73,7 @@ export interface NativeSymbols {
     data: CBytes,
     size: number,
   ): number;
+  /** `int SmartBusNetCli_RemoteInvokeFlow(...)`: > 0 invoke id. */
   SmartBusNetCli_RemoteInvokeFlow(
     localClientId: number,
     serverUnitId: number,
@@ -78,6 +84,7 @@ export interface NativeSymbols {
     timeoutMs: number,
     valueList: CBytes,
   ): number;
+  /** `int SmartBusNetCli_SendNotify(...)`: > 0 invoke id. */
   SmartBusNetCli_SendNotify(
     localClientId: number,
     serverUnitId: number,
