@@ -120,6 +120,9 @@ export interface VirtualClockOptions {
  * {@link VirtualClock.runAll}. Timers due at the same time run in the order
  * they were set; between two timers every pending microtask settles, so
  * promise chains started by one timer finish before the next one runs.
+ * Settling takes one real macrotask turn (`setImmediate`, else
+ * `setTimeout(0)`), so fake-timer libraries that replace those must not be
+ * installed while a virtual clock advances.
  *
  * @example
  * ```ts
