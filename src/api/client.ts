@@ -47,7 +47,7 @@ import { FlowTracker } from "./flows.ts";
 import { PackInfo } from "./packinfo.ts";
 import { parseFlowResult, serializeFlowParams } from "./params.ts";
 import { Pending } from "./pending.ts";
-import { type ClientSink, describeCode, type SmartBus } from "./smartbus.ts";
+import { describeCode, type SmartBus } from "./smartbus.ts";
 import { type ConnectionStatus, StatusFeed } from "./status.ts";
 import {
   cString,
@@ -63,8 +63,11 @@ import type { ClientEvents } from "./client_events.ts";
 
 /** Where a message goes: a client anywhere on the bus. */
 export interface Address {
+  /** Unit id (16–47 a client unit, 0–15 a node). */
   unitId: number;
+  /** Client id on that unit. */
   clientId: number;
+  /** Client type (`ClientType`). */
   clientType: number;
 }
 
@@ -84,12 +87,19 @@ export interface ClientOptions {
   localClientId: number;
   /** Default `ClientType.NULL`... the seed required it; 0–255. */
   localClientType?: number;
+  /** Master bus server host (name or IP, < 64 bytes). */
   masterHost: string;
+  /** Master bus server port. */
   masterPort: number;
+  /** Slave bus server host; null/empty for none. */
   slaverHost?: string | null;
+  /** Slave bus server port; 0xFFFF (default) for none. */
   slaverPort?: number;
+  /** Login name; null for none. */
   authorUsr?: string | null;
+  /** Password; null for none. */
   authorPwd?: string | null;
+  /** Additional info other clients see in global connect events (GBK). */
   extInfo?: string | null;
   /** Text encoding for send/receive: `"utf-8"` (default) or `"gbk"`. */
   encoding?: string;
@@ -101,7 +111,9 @@ export interface FlowCall {
   server: number;
   /** The IPSC's process index (its client id). */
   process: number;
+  /** The flow's project id (GBK). */
   project: string;
+  /** The flow's name (GBK). */
   flow: string;
   /** Anything JSON can carry; a non-array becomes a one-element list. */
   params?: unknown;
@@ -121,7 +133,7 @@ const RTT_PREFIX = "\u0001smartbus-rtt:";
  * send, ping and invoke flows. Events come both as overridable `on*` methods
  * (the seed's) and as typed listeners through `on(event, fn)`.
  */
-export class Client implements ClientSink {
+export class Client {
   /** The seed's classmethod `initialize`: see {@link initialize}. */
   static initialize: typeof initialize = initialize;
   /** The seed's classmethod `finalize`: see {@link finalize}. */

@@ -35,6 +35,7 @@ export interface SmartBusErrorOptions {
  * ```
  */
 export class SmartBusError extends Error {
+  /** The error class name. */
   override name = "SmartBusError";
   /** Library error code (negative), or 0 when the error is the binding's own. */
   readonly code: number;
@@ -59,6 +60,7 @@ export class SmartBusError extends Error {
  * ```
  */
 export class LibraryError extends SmartBusError {
+  /** The error class name. */
   override name = "LibraryError";
   /** The C function that returned the code. */
   readonly func: string;
@@ -85,6 +87,7 @@ export class LibraryError extends SmartBusError {
  * ```
  */
 export class ConnectError extends SmartBusError {
+  /** The error class name. */
   override name = "ConnectError";
 }
 
@@ -99,6 +102,7 @@ export class ConnectError extends SmartBusError {
  * ```
  */
 export class NotInitializedError extends SmartBusError {
+  /** The error class name. */
   override name = "NotInitializedError";
   /** Create the error; `what` says which call was refused. */
   constructor(what = "the SmartBus library", options?: SmartBusErrorOptions) {
@@ -116,6 +120,7 @@ export class NotInitializedError extends SmartBusError {
  * ```
  */
 export class AlreadyInitializedError extends SmartBusError {
+  /** The error class name. */
   override name = "AlreadyInitializedError";
   /** Create the error for the unit id already initialized. */
   constructor(unitId: number, options?: SmartBusErrorOptions) {
@@ -137,6 +142,7 @@ export class AlreadyInitializedError extends SmartBusError {
  * ```
  */
 export class AlreadyExistsError extends SmartBusError {
+  /** The error class name. */
   override name = "AlreadyExistsError";
   /** Create the error for the duplicate `localClientId`. */
   constructor(localClientId: number, options?: SmartBusErrorOptions) {
@@ -160,6 +166,7 @@ export class AlreadyExistsError extends SmartBusError {
  * ```
  */
 export class InvalidArgumentError extends SmartBusError {
+  /** The error class name. */
   override name = "InvalidArgumentError";
   /** The parameter that was refused. */
   readonly argument: string;
@@ -193,6 +200,7 @@ export interface FlowCallInfo {
  * ```
  */
 export class FlowError extends SmartBusError {
+  /** The error class name. */
   override name = "FlowError";
   /** The invoke id of the failed call (0 when the library gave none). */
   readonly invokeId: number;
@@ -223,6 +231,7 @@ export class FlowError extends SmartBusError {
  * ```
  */
 export class FlowTimeoutError extends FlowError {
+  /** The error class name. */
   override name = "FlowTimeoutError";
   /** The timeout that expired, in milliseconds. */
   readonly timeoutMs: number;
@@ -254,6 +263,7 @@ export class FlowTimeoutError extends FlowError {
  * ```
  */
 export class FlowNotStartedError extends FlowError {
+  /** The error class name. */
   override name = "FlowNotStartedError";
   /** The acknowledgement value (≠ 1). */
   readonly ack: number;
@@ -288,6 +298,7 @@ export class FlowNotStartedError extends FlowError {
  * ```
  */
 export class AbortedError extends SmartBusError {
+  /** The error class name. */
   override name = "AbortedError";
   /** Create the error for the aborted operation `what`. */
   constructor(what: string, options?: SmartBusErrorOptions) {
@@ -305,6 +316,7 @@ export class AbortedError extends SmartBusError {
  * ```
  */
 export class TimeoutError extends SmartBusError {
+  /** The error class name. */
   override name = "TimeoutError";
   /** The timeout that expired, in milliseconds. */
   readonly timeoutMs: number;
@@ -327,6 +339,7 @@ export class TimeoutError extends SmartBusError {
  * ```
  */
 export class LibraryLoadError extends SmartBusError {
+  /** The error class name. */
   override name = "LibraryLoadError";
   /** Every path tried, in order. */
   readonly tried: readonly string[];

@@ -12,9 +12,13 @@
 
 /** Where the API writes what it cannot throw: `console` is one. */
 export interface Logger {
+  /** Detail lines (library trace at level 10). */
   debug(message: string, ...rest: unknown[]): void;
+  /** Routine lines. */
   info(message: string, ...rest: unknown[]): void;
+  /** Something went wrong but the client carries on. */
   warn(message: string, ...rest: unknown[]): void;
+  /** Failures: library error lines, handlers that threw. */
   error(message: string, ...rest: unknown[]): void;
 }
 

@@ -15,7 +15,9 @@
 export interface Timers {
   /** Milliseconds on this source's clock. */
   now(): number;
+  /** Call `fn` once after `ms`; returns a handle for `clearTimeout`. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancel a timer; unknown or fired handles are ignored. */
   clearTimeout(handle: unknown): void;
 }
 

@@ -27,9 +27,13 @@ export interface BusAddress {
 
 /** The fields of a packet head, as the bus fills them in for a delivery. */
 export interface HeadFields {
+  /** Command. */
   cmd: number;
+  /** Command type (`CmdType`). */
   cmdType: number;
+  /** Sender. */
   src: BusAddress;
+  /** Receiver. */
   dst: BusAddress;
   /** Head size plus data length. */
   packetSize: number;
@@ -55,10 +59,13 @@ export interface FlowInvocation {
   from: BusAddress;
   /** The caller's invoke id (> 0), echoed in the acknowledge and the result. */
   invokeId: number;
+  /** The project id, raw bytes (GBK). */
   projectId: Uint8Array;
+  /** The flow's name, raw bytes (GBK). */
   flowId: Uint8Array;
   /** 0 wants the result, 1 fire and forget. */
   mode: number;
+  /** The caller's timeout, ms. */
   timeoutMs: number;
   /** The JSON array text, raw bytes (GBK). */
   params: Uint8Array;
@@ -66,23 +73,35 @@ export interface FlowInvocation {
 
 /** A notification as delivered to an IPSC. */
 export interface NotifyMessage {
+  /** Who sent it. */
   from: BusAddress;
+  /** The caller's invoke id (> 0). */
   invokeId: number;
+  /** The project id, raw bytes (GBK). */
   projectId: Uint8Array;
+  /** The title, raw bytes (GBK). */
   title: Uint8Array;
+  /** Passed through unchanged. */
   mode: number;
+  /** Validity, ms. */
   expiresMs: number;
+  /** The payload, raw bytes (GBK). */
   param: Uint8Array;
 }
 
 /** A global connect event, as the six-`char` callback carries it. */
 export interface GlobalConnectEvent {
+  /** Unit id of who joined or left. */
   unitId: number;
+  /** Its client id (-1: a node). */
   clientId: number;
+  /** Its client type. */
   clientType: number;
+  /** The node it is attached to. */
   accessUnitId: number;
   /** 0 left, 1 joined, 2 already present when the receiver joined. */
   status: number;
+  /** Its `add_info`, raw bytes. */
   addInfo: Uint8Array;
 }
 
@@ -124,18 +143,22 @@ export interface PortSink {
 export interface BusPort {
   /** The unit id of the node this connection reached. */
   readonly accessUnitId: number;
+  /** Send data to `dst`. */
   send(
     cmd: number,
     cmdType: number,
     dst: BusAddress,
     data: Uint8Array,
   ): number;
+  /** Ping `dst`; the bus answers on the target's behalf (cmdtype 8). */
   ping(dst: BusAddress, data: Uint8Array): number;
+  /** Invoke a flow on the IPSC at `serverUnitId`/`ipscIndex`. */
   invokeFlow(
     serverUnitId: number,
     ipscIndex: number,
     invocation: Omit<FlowInvocation, "from">,
   ): number;
+  /** Send a notification to the IPSC at `serverUnitId`/`processIndex`. */
   notify(
     serverUnitId: number,
     processIndex: number,
@@ -171,6 +194,7 @@ export type AttachResult =
  * library's `CreateConnect` would dial it.
  */
 export interface BusAttach {
+  /** Log in at the node listening on `host:port`; deliveries then go to `sink`. */
   attach(
     host: string,
     port: number,

@@ -1,0 +1,80 @@
+/**
+ * The native env: the stand-in `libbusnetcli.so` (built by
+ * `scripts/build_native.sh`) driven by a real backend, attached over TCP to
+ * a mock bus served in this process. Real time; reconnects every 100 ms.
+ */
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import {
+  type BackendChoice,
+  silentLogger,
+  SmartBus,
+  type SmartBusOptions,
+} from "../../mod.ts";
+import { MockBus, serveTcp } from "../../src/mock/mod.ts";
+import type { EnvFactory, TestEnv } from "./env.ts";
+
+const RECONNECT_MS = 100;
+/** Where the build script puts the stand-in. */
+export const STANDIN_PATH: string = fileURLToPath(
+  new URL("../../build/libbusnetcli.so", import.meta.url),
+);
+
+export function nativeEnv(
+  backend: Exclude<BackendChoice, object>,
+  libraryPath = STANDIN_PATH,
+): EnvFactory {
+  return async () => {
+    process.env.SMARTBUS_STANDIN_RECONNECT_MS = String(RECONNECT_MS);
+    const bus = new MockBus({ strict: true, logger: () => {} });
+    const known = [8000, 8001, 8002];
+    bus.addNode({ unitId: 0, port: known[0] });
+    bus.addNode({ unitId: 1, port: known[1] });
+    bus.addNode({ unitId: 2, port: known[2], users: { alice: "s3cret" } });
+    const ipsc = bus.addIpsc({ unitId: 0, processIndex: 0, node: 0 });
+    const front = await serveTcp(
+      bus,
+      known.map((port, unitId) => ({
+        unitId,
+        host: "127.0.0.1",
+        port,
+        listenPort: 0,
+      })),
+      { logger: { warn() {}, info() {} }, heartbeatMs: 1000 },
+    );
+    const [master, slave, secured] = front.addresses.map((a) => ({
+      host: a.host,
+      port: a.port,
+    }));
+    const units: SmartBus[] = [];
+    const unitOptions = (): Partial<SmartBusOptions> => ({
+      backend,
+      libraryPath,
+      logger: silentLogger,
+    });
+    const env: TestEnv = {
+      name: String(backend),
+      virtualTime: false,
+      multiUnit: false,
+      bus,
+      ipsc,
+      master,
+      slave,
+      secured,
+      reconnectMs: RECONNECT_MS,
+      unitOptions,
+      unit(unitId, options) {
+        const u = new SmartBus({ unitId, ...unitOptions(), ...options });
+        units.push(u);
+        return u;
+      },
+      pass: (ms) => new Promise((r) => setTimeout(r, ms)),
+      async close() {
+        for (const u of units) u.close();
+        await front.close();
+        bus.reset();
+      },
+    };
+    return env;
+  };
+}
