@@ -13,6 +13,14 @@
  * holds the process (a trace line after `init`); it is delivered if the
  * program is still running.
  *
+ * Exit: while the library is initialized and nothing holds the process, the
+ * library's thread may still call back at any moment, and a runtime that
+ * tears down while a foreign thread is inside a callback aborts (Deno:
+ * "The futex facility returned an unexpected error code"). So when the event
+ * loop runs dry with the library still initialized (Deno's `beforeunload`,
+ * Bun's and Node's `beforeExit`), the backend closes itself: `Release`, then
+ * the grace period below, during which callbacks already queued still run.
+ *
  * Unloading: the library may still be inside (or about to return from) a
  * callback when `Release` returns (the stand-in returns at once when a
  * callback is running, because a Deno callback blocks its thread until the JS
@@ -171,6 +179,7 @@ export function createNativeBackend(
   let holding = false;
   let closed = false;
   let disposed: Promise<void> = Promise.resolve();
+  let stopWatchingExit: (() => void) | undefined;
 
   const open = (what: string): void => {
     if (closed) {
@@ -185,13 +194,16 @@ export function createNativeBackend(
     runtime.keepAlive(on);
   };
 
-  return {
+  const backend: NativeBackend = {
     kind: runtime.kind,
     longSize,
     init(unitId: number): number {
       open("init");
       const rc = s.SmartBusNetCli_Init(unitId);
-      if (rc === 0) initialized = true;
+      if (rc === 0) {
+        initialized = true;
+        stopWatchingExit ??= onLoopDrained(() => backend.close());
+      }
       return rc;
     },
     release(): void {
@@ -310,6 +322,8 @@ export function createNativeBackend(
       // process: release first when the API did not.
       if (initialized) this.release();
       closed = true;
+      stopWatchingExit?.();
+      stopWatchingExit = undefined;
       hold(false);
       disposed = new Promise((resolve, reject) => {
         setTimeout(() => {
@@ -329,4 +343,32 @@ export function createNativeBackend(
       return disposed;
     },
   };
+  return backend;
+}
+
+/**
+ * Run `fn` when the event loop has nothing left to do and the program would
+ * exit; returns the way to stop watching.
+ */
+function onLoopDrained(fn: () => void): () => void {
+  const g = globalThis as {
+    Deno?: unknown;
+    addEventListener?: (type: string, fn: () => void) => void;
+    removeEventListener?: (type: string, fn: () => void) => void;
+    process?: {
+      on?(type: string, fn: () => void): void;
+      off?(type: string, fn: () => void): void;
+    };
+  };
+  if (g.Deno !== undefined && g.addEventListener && g.removeEventListener) {
+    const add = g.addEventListener, remove = g.removeEventListener;
+    add("beforeunload", fn);
+    return () => remove("beforeunload", fn);
+  }
+  const p = g.process;
+  if (p?.on && p.off) {
+    p.on("beforeExit", fn);
+    return () => p.off?.("beforeExit", fn);
+  }
+  return () => {};
 }
