@@ -1,0 +1,13 @@
+/** The shared API suite on the Bun backend (skipped under other runtimes). */
+import { describe } from "node:test";
+import { apiCases } from "./shared/api_cases.ts";
+import { inputCases } from "./shared/input_cases.ts";
+import { nativeEnv } from "./shared/native_env.ts";
+
+if ("Bun" in globalThis) {
+  const env = nativeEnv("bun");
+  apiCases("bun", env);
+  inputCases("bun", env);
+} else {
+  describe.skip("api (bun) - runs under bun test only", () => {});
+}
