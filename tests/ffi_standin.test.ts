@@ -1,0 +1,227 @@
+/**
+ * The running runtime's native backend against the real stand-in library
+ * (`build/libbusnetcli.so`, built by `scripts/build_native.sh`) talking over
+ * TCP to a mock bus served in this process: connections, data between two
+ * local clients, pings, flows with results and the library's own timeout.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import {
+  cstr,
+  nativeFactory,
+  Recorder,
+  runtime,
+  text,
+} from "./fixtures/ffi_harness.ts";
+import type { NativeBackend } from "../src/ffi/native.ts";
+import { MockBus, serveTcp, type TcpFront } from "../src/mock/mod.ts";
+
+const STANDIN = fileURLToPath(
+  new URL("../build/libbusnetcli.so", import.meta.url),
+);
+const SCRIPT = fileURLToPath(
+  new URL("../scripts/build_native.sh", import.meta.url),
+);
+
+function build(): string | false {
+  if (typeof nativeFactory === "string") return nativeFactory;
+  try {
+    execFileSync("bash", [SCRIPT, "--no-asan"], { stdio: "pipe" });
+    return false;
+  } catch (e) {
+    return `cannot build the stand-in library: ${(e as Error).message}`;
+  }
+}
+
+const skip = build();
+const UNIT = 20;
+
+describe(`ffi backend on the stand-in (${runtime})`, { skip }, () => {
+  let bus: MockBus;
+  let front: TcpFront;
+  let master: { host: string; port: number };
+  let secured: { host: string; port: number };
+  let b: NativeBackend;
+  const rec = new Recorder();
+
+  before(async () => {
+    process.env.SMARTBUS_STANDIN_RECONNECT_MS = "100";
+    bus = new MockBus({ logger: () => {} });
+    bus.addNode({ unitId: 0, port: 8100 });
+    bus.addNode({ unitId: 2, port: 8102, users: { alice: "s3cret" } });
+    const ipsc = bus.addIpsc({ unitId: 0, processIndex: 0, node: 0 });
+    ipsc.flow("proj", "echo", (params) => params);
+    front = await serveTcp(
+      bus,
+      [
+        { unitId: 0, host: "127.0.0.1", port: 8100, listenPort: 0 },
+        { unitId: 2, host: "127.0.0.1", port: 8102, listenPort: 0 },
+      ],
+      { logger: { warn() {}, info() {} } },
+    );
+    [master, secured] = front.addresses.map((a) => ({
+      host: a.host,
+      port: a.port,
+    }));
+    if (typeof nativeFactory === "string") throw new Error(nativeFactory);
+    b = nativeFactory(STANDIN);
+    b.setCallbacks(rec.callbacks);
+    assert.equal(b.init(UNIT), 0);
+  });
+
+  after(async () => {
+    b?.release();
+    b?.close();
+    await b?.settled();
+    await front?.close();
+  });
+
+  test("ffi standin - two local clients connect and see each other join", async () => {
+    for (const id of [1, 2]) {
+      const rc = b.createConnect(
+        id,
+        3,
+        cstr(master.host),
+        master.port,
+        null,
+        0xffff,
+        null,
+        null,
+        cstr(`c${id}`),
+      );
+      assert.equal(rc, 0);
+    }
+    await rec.until(
+      () => rec.of("connection").filter((c) => c[2] === 0).length === 2,
+      "two connections",
+    );
+    assert.deepEqual(rec.of("connection").map((c) => c.slice(1)), [[0, 0], [
+      0,
+      0,
+    ]]);
+    await rec.until(
+      () =>
+        rec.of("globalConnect").some((g) =>
+          g[0] === UNIT && g[1] === 2 && text(g[5]) === "c2"
+        ),
+      "client 2's global connect event",
+    );
+    const ipsc = rec.of("globalConnect").find((g) => g[2] === 2);
+    assert.ok(ipsc, "the IPSC was announced");
+  });
+
+  test("ffi standin - 3,000 messages from client 1 reach client 2 intact and in order", async () => {
+    const N = 3000;
+    let got = 0;
+    const problems: string[] = [];
+    rec.onRecv = (id, h, data) => {
+      const i = got++;
+      const v = new DataView(h.buffer, h.byteOffset, h.byteLength);
+      const size = (i * 131) % 1500;
+      const ok = id === 2 && v.getUint16(0, true) === 0x5b15 &&
+        h[2] === i % 256 && h[3] === 3 &&
+        [v.getInt8(4), v.getInt8(5), v.getInt8(6)].join() === `3,${UNIT},1` &&
+        Number(v.getBigInt64(12 + 8, true)) === size && data.length === size &&
+        data.every((x, k) => x === ((i + k) & 0xff));
+      if (!ok && problems.length < 5) {
+        problems.push(`message ${i}: ${[...h].join(",")} ${data.length}`);
+      }
+    };
+    for (let i = 0; i < N; i++) {
+      const size = (i * 131) % 1500;
+      const data = Uint8Array.from({ length: size }, (_, k) => (i + k) & 0xff);
+      assert.equal(b.sendData(1, i % 256, 3, UNIT, 2, 3, data), 0);
+    }
+    await rec.until(() => got === N, `${N} messages`, 30_000);
+    rec.onRecv = undefined;
+    assert.deepEqual(problems, []);
+  });
+
+  test("ffi standin - a ping to the IPSC is answered with cmdtype 8", async () => {
+    const before = rec.of("recvData").length;
+    assert.equal(b.sendPing(1, 0, 0, 2, cstr("ping")), 0);
+    await rec.until(
+      () => rec.of("recvData").length > before,
+      "the ping answer",
+    );
+    const [id, h, data] = rec.of("recvData")[before] as [
+      number,
+      Uint8Array,
+      Uint8Array,
+    ];
+    assert.equal(id, 1);
+    assert.equal(h[3], 8);
+    assert.equal(text(data).replace(/\0+$/, ""), "ping");
+  });
+
+  test("ffi standin - a flow acknowledges and returns its result", async () => {
+    const invokeId = b.remoteInvokeFlow(
+      1,
+      0,
+      0,
+      cstr("proj"),
+      cstr("echo"),
+      0,
+      5000,
+      cstr('[1,"two"]'),
+    );
+    assert.ok(invokeId > 0, String(invokeId));
+    await rec.until(
+      () => rec.of("invokeFlowRet").some((r) => r[3] === invokeId),
+      "the flow result",
+    );
+    const ack = rec.of("invokeFlowAck").find((a) => a[3] === invokeId);
+    assert.ok(ack);
+    assert.equal(ack[4], 1);
+    assert.equal(text(ack[2]), "proj");
+    const ret = rec.of("invokeFlowRet").find((r) => r[3] === invokeId)!;
+    assert.equal(ret[4], 1);
+    assert.ok(ret[1] instanceof Uint8Array);
+    assert.deepEqual(JSON.parse(text(ret[5])), [1, "two"]);
+  });
+
+  test("ffi standin - the library's own timer ends a flow nobody answers", async () => {
+    const invokeId = b.remoteInvokeFlow(
+      1,
+      0,
+      0,
+      cstr("proj"),
+      cstr("missing"),
+      0,
+      200,
+      cstr("[]"),
+    );
+    assert.ok(invokeId > 0);
+    await rec.until(
+      () => rec.of("invokeFlowRet").some((r) => r[3] === invokeId),
+      "the timeout",
+    );
+    const ret = rec.of("invokeFlowRet").find((r) => r[3] === invokeId)!;
+    assert.deepEqual([ret[1], text(ret[2]), ret[4]], [null, "proj", -25]);
+  });
+
+  test("ffi standin - a wrong password is reported as a failed attempt with its code", async () => {
+    const rc = b.createConnect(
+      3,
+      3,
+      cstr(secured.host),
+      secured.port,
+      null,
+      0xffff,
+      cstr("alice"),
+      cstr("wrong"),
+      null,
+    );
+    assert.equal(rc, 0);
+    await rec.until(
+      () =>
+        rec.of("connection").some((c) => c[0] === 3 && (c[2] as number) < 0),
+      "a failed attempt",
+    );
+    const fail = rec.of("connection").find((c) => c[0] === 3)!;
+    assert.equal(fail[2], -6);
+  });
+});
