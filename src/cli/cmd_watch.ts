@@ -1,0 +1,143 @@
+/**
+ * `smartbus watch`: stay connected and print global connect events and
+ * received data as they come, until Ctrl-C, `--count` or `--duration`.
+ *
+ * @example
+ * ```ts
+ * import { watchCommand } from "./cmd_watch.ts";
+ * console.log(watchCommand.name); // "watch"
+ * ```
+ * @module
+ */
+import { ClientType } from "../api/constants.ts";
+import type { PackInfo } from "../api/packinfo.ts";
+import type { GlobalConnectInfo } from "../api/smartbus.ts";
+import {
+  COMMON_HELP,
+  expectPositionals,
+  parseCommand,
+  parseDuration,
+  parseInteger,
+  str,
+} from "./args.ts";
+import { type Command, type CommandContext, wantsHelp } from "./command.ts";
+import { EXIT_CODES_HELP, ExitCode } from "./exit.ts";
+import { openSession, sessionSettings } from "./session.ts";
+
+const USAGE = "smartbus watch [options]";
+
+const HELP = `Print who connects and leaves, and the data this client receives,
+one line each on stdout, until Ctrl-C, --count or --duration.
+
+Usage: ${USAGE}
+
+Lines read:
+  connect joined unit=18 client=1 type=agent node=0 info="..."
+  (status joined, left, or present: already there when we joined)
+  data from=18/1/agent cmd=0 cmdtype=3 "the text"
+
+Options:
+  --json                 one JSON object per line instead
+  --count N              stop after N lines
+  --duration T           stop after T (500ms, 5s, 1m)
+
+${COMMON_HELP}
+
+${EXIT_CODES_HELP}`;
+
+const STATUS = ["left", "joined", "present"];
+const typeNames = new Map<number, string>(
+  Object.entries(ClientType).map(([k, v]) => [v, k.toLowerCase()]),
+);
+const typeName = (t: number): string => typeNames.get(t) ?? String(t);
+
+/** A global connect event as a text line or a JSON object. */
+export function connectLine(e: GlobalConnectInfo, json: boolean): string {
+  const status = STATUS[e.status] ?? String(e.status);
+  if (json) return JSON.stringify({ event: "connect", ...e, status });
+  return `connect ${status} unit=${e.unitId} client=${e.clientId} type=${
+    typeName(e.clientType)
+  } node=${e.accessUnitId} info=${JSON.stringify(e.addInfo)}`;
+}
+
+/** Received data as a text line or a JSON object. */
+export function dataLine(info: PackInfo, text: string, json: boolean): string {
+  if (json) {
+    return JSON.stringify({
+      event: "data",
+      from: {
+        unitId: info.srcUnitId,
+        clientId: info.srcUnitClientId,
+        clientType: info.srcUnitClientType,
+      },
+      cmd: info.cmd,
+      cmdType: info.cmdType,
+      text,
+    });
+  }
+  return `data from=${info.srcUnitId}/${info.srcUnitClientId}/${
+    typeName(info.srcUnitClientType)
+  } cmd=${info.cmd} cmdtype=${info.cmdType} ${JSON.stringify(text)}`;
+}
+
+/** The `watch` command. */
+export const watchCommand: Command = {
+  name: "watch",
+  summary: "print connect events and received data as they come",
+  help: HELP,
+  async run(argv: string[], { io, signal }: CommandContext): Promise<number> {
+    if (wantsHelp(argv)) {
+      io.out(HELP);
+      return ExitCode.OK;
+    }
+    const p = parseCommand("watch", argv, {
+      json: { type: "boolean" },
+      count: { type: "string" },
+      duration: { type: "string" },
+    });
+    expectPositionals(p, 0, 0, USAGE);
+    const json = p.values.json === true;
+    const countText = str(p, "count");
+    const count = countText === undefined
+      ? Infinity
+      : parseInteger(countText, "--count", 1, Number.MAX_SAFE_INTEGER);
+    const durationText = str(p, "duration");
+    const duration = durationText === undefined
+      ? undefined
+      : parseDuration(durationText, "--duration");
+    const settings = sessionSettings(p, io);
+
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => finish = r);
+    let printed = 0;
+    const print = (line: string): void => {
+      if (printed >= count) return;
+      io.out(line);
+      if (++printed >= count) finish();
+    };
+    const onAbort = (): void => finish();
+    signal.addEventListener("abort", onAbort);
+    const timer = duration === undefined
+      ? undefined
+      : setTimeout(finish, duration);
+    const session = await openSession(settings, io, signal, (bus, client) => {
+      bus.on("globalConnect", (e) => print(connectLine(e, json)));
+      client.on(
+        "receiveText",
+        (info, text) => print(dataLine(info, text, json)),
+      );
+    }).catch((e) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      throw e;
+    });
+    try {
+      await finished;
+      return ExitCode.OK;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      session.close();
+    }
+  },
+};

@@ -1,0 +1,279 @@
+/**
+ * One connected client built from the common options: a {@link SmartBus}
+ * on the chosen backend (native, or an in-process mock bus) and a
+ * {@link Client} logged in at `--master`. Closing it releases everything so
+ * that the program can end by itself.
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from "./args.ts";
+ * import { processIo } from "./io.ts";
+ * import { openSession, sessionSettings } from "./session.ts";
+ * const io = processIo();
+ * const settings = sessionSettings(parseCommand("ping", ["--backend", "mock"], {}), io);
+ * const session = await openSession(settings, io);
+ * session.close();
+ * ```
+ * @module
+ */
+import { ClientType, NO_SLAVE_PORT } from "../api/constants.ts";
+import { Client } from "../api/client.ts";
+import {
+  ConnectError,
+  LibraryLoadError,
+  SmartBusError,
+} from "../api/errors.ts";
+import { silentLogger } from "../api/log.ts";
+import { type BackendChoice, SmartBus } from "../api/smartbus.ts";
+import { MockBackend } from "../mock/backend.ts";
+import { createMockBus } from "../mock/server.ts";
+import {
+  type HostPort,
+  parseClientType,
+  type Parsed,
+  parseDuration,
+  parseHostPort,
+  parseInteger,
+  str,
+} from "./args.ts";
+import { CliFailure, ExitCode, UsageError } from "./exit.ts";
+import { type Io, stderrLogger } from "./io.ts";
+
+/** Default unit id of the command-line client. */
+export const DEFAULT_UNIT = 30;
+/** Default deadline of a call, ms. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default deadline to connect, ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Environment variable read when `--password` is absent. */
+export const PASSWORD_ENV = "SMARTBUS_PASSWORD";
+
+/** The common options, checked. */
+export interface SessionSettings {
+  backend: "deno" | "bun" | "node" | "mock" | undefined;
+  libraryPath: string | undefined;
+  flows: string | undefined;
+  unitId: number;
+  clientId: number;
+  clientType: number;
+  master: HostPort;
+  slave: HostPort | undefined;
+  user: string | undefined;
+  password: string | undefined;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  verbose: boolean;
+}
+
+const BACKENDS = ["deno", "bun", "node", "mock"] as const;
+
+/**
+ * Check the common options of `p` (env: `SMARTBUS_PASSWORD`).
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from "./args.ts";
+ * import { processIo } from "./io.ts";
+ * import { sessionSettings } from "./session.ts";
+ * const s = sessionSettings(parseCommand("ping", ["--unit", "20"], {}), processIo());
+ * console.log(s.unitId); // 20
+ * ```
+ */
+export function sessionSettings(p: Parsed, io: Io): SessionSettings {
+  const backend = str(p, "backend");
+  if (
+    backend !== undefined &&
+    !(BACKENDS as readonly string[]).includes(backend)
+  ) {
+    throw new UsageError(
+      `--backend must be one of ${BACKENDS.join(", ")}, got ${
+        JSON.stringify(backend)
+      }`,
+    );
+  }
+  const flows = str(p, "flows");
+  if (flows !== undefined && backend !== "mock") {
+    throw new UsageError(
+      "--flows needs --backend mock (a served bus takes its flows from `smartbus mock --flows`)",
+    );
+  }
+  const opt = <T>(name: string, parse: (s: string) => T, dflt: T): T => {
+    const s = str(p, name);
+    return s === undefined ? dflt : parse(s);
+  };
+  const slave = str(p, "slave");
+  const password = str(p, "password") ?? io.env[PASSWORD_ENV];
+  return {
+    backend: backend as SessionSettings["backend"],
+    libraryPath: str(p, "lib"),
+    flows,
+    unitId: opt("unit", (s) => parseInteger(s, "--unit", 16, 47), DEFAULT_UNIT),
+    clientId: opt("client", (s) => parseInteger(s, "--client", 0, 255), 1),
+    clientType: opt(
+      "type",
+      (s) => parseClientType(s, "--type"),
+      ClientType.AGENT,
+    ),
+    master: opt("master", (s) => parseHostPort(s, "--master"), {
+      host: "127.0.0.1",
+      port: 8000,
+    }),
+    slave: slave === undefined ? undefined : parseHostPort(slave, "--slave"),
+    user: str(p, "user"),
+    password: password === "" ? undefined : password,
+    timeoutMs: opt(
+      "timeout",
+      (s) => parseDuration(s, "--timeout"),
+      DEFAULT_TIMEOUT_MS,
+    ),
+    connectTimeoutMs: opt(
+      "connect-timeout",
+      (s) => parseDuration(s, "--connect-timeout"),
+      DEFAULT_CONNECT_TIMEOUT_MS,
+    ),
+    verbose: p.values.verbose === true,
+  };
+}
+
+/** A connected client and its unit. */
+export interface Session {
+  readonly bus: SmartBus;
+  readonly client: Client;
+  readonly settings: SessionSettings;
+  /** The node reached. */
+  readonly nodeUnitId: number;
+  /** Close the client and release the library. Idempotent. */
+  close(): void;
+}
+
+const where = (s: SessionSettings): string =>
+  `${s.master.host}:${s.master.port}` +
+  (s.slave ? ` (or ${s.slave.host}:${s.slave.port})` : "");
+
+async function backendFor(
+  s: SessionSettings,
+  io: Io,
+): Promise<BackendChoice | undefined> {
+  if (s.backend !== "mock") return s.backend;
+  const nodes = [{ unitId: 0, ...s.master }];
+  if (s.slave) nodes.push({ unitId: 1, ...s.slave });
+  const { bus } = await createMockBus({
+    nodes,
+    flows: s.flows,
+    log: s.verbose ? (line) => io.err(line) : undefined,
+  });
+  return new MockBackend(bus, { reconnectIntervalMs: 200 });
+}
+
+/** Load the backend; every way it can fail becomes a library-load failure. */
+function openUnit(
+  s: SessionSettings,
+  io: Io,
+  backend: BackendChoice | undefined,
+): SmartBus {
+  try {
+    return new SmartBus({
+      unitId: s.unitId,
+      backend,
+      libraryPath: s.libraryPath,
+      logger: s.verbose ? stderrLogger(io, true) : silentLogger,
+      logging: [s.verbose, 10, 40],
+    });
+  } catch (e) {
+    if (e instanceof LibraryLoadError) throw e;
+    if (e instanceof SmartBusError && !(e.code < 0)) {
+      throw new CliFailure(
+        ExitCode.LIBRARY,
+        `cannot use backend ${s.backend ?? "(this runtime's)"}: ${
+          e.message.split("\n")[0]
+        }; choose another --backend`,
+      );
+    }
+    throw e;
+  }
+}
+
+/**
+ * Create the unit and the client and connect within `connectTimeoutMs`;
+ * `ConnectError` becomes a one-line {@link CliFailure} (exit 3) naming the
+ * address and what to check. `beforeConnect` subscribes to events that may
+ * come while connecting (global connect events).
+ *
+ * @example
+ * ```ts
+ * import { parseCommand } from "./args.ts";
+ * import { processIo } from "./io.ts";
+ * import { openSession, sessionSettings } from "./session.ts";
+ * const io = processIo();
+ * const s = await openSession(sessionSettings(parseCommand("x", ["--backend", "mock"], {}), io), io);
+ * console.log(s.nodeUnitId); // 0
+ * s.close();
+ * ```
+ */
+export async function openSession(
+  s: SessionSettings,
+  io: Io,
+  signal?: AbortSignal,
+  beforeConnect?: (bus: SmartBus, client: Client) => void,
+): Promise<Session> {
+  const bus = openUnit(s, io, await backendFor(s, io));
+  try {
+    const client = new Client({
+      bus,
+      localClientId: s.clientId,
+      localClientType: s.clientType,
+      masterHost: s.master.host,
+      masterPort: s.master.port,
+      slaverHost: s.slave?.host ?? null,
+      slaverPort: s.slave?.port ?? NO_SLAVE_PORT,
+      authorUsr: s.user ?? null,
+      authorPwd: s.password ?? null,
+    });
+    beforeConnect?.(bus, client);
+    let nodeUnitId: number;
+    try {
+      nodeUnitId = await client.connect({
+        timeout: s.connectTimeoutMs,
+        signal,
+      });
+    } catch (e) {
+      if (e instanceof ConnectError) {
+        throw new CliFailure(
+          ExitCode.CONNECT,
+          `cannot connect to ${
+            where(s)
+          } as unit ${s.unitId} client ${s.clientId}: ${e.message}${
+            connectHint(e.codeName)
+          }`,
+        );
+      }
+      throw e;
+    }
+    return {
+      bus,
+      client,
+      settings: s,
+      nodeUnitId,
+      close: () => {
+        client.close();
+        bus.close();
+      },
+    };
+  } catch (e) {
+    bus.close();
+    throw e;
+  }
+}
+
+function connectHint(codeName: string): string {
+  switch (codeName) {
+    case "AUTHOR":
+    case "USER":
+    case "PWD":
+      return `; check --user and --password (or ${PASSWORD_ENV})`;
+    case "REGISTERED_REPEAT":
+      return "; another program holds this unit and client id: change --unit or --client";
+    default:
+      return "; is the bus running there? check --master/--slave or raise --connect-timeout";
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * A mock SmartBus served on TCP in one call: nodes, accounts, one mock IPSC
+ * with its flows, and a log line per connect, disconnect and flow call. This
+ * is what `smartbus mock` runs; apps in any language (through the native
+ * stand-in library) and tests can use it too.
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from "./server.ts";
+ * await using server = await startMockServer({
+ *   nodes: [{ unitId: 0, port: 0 }], // 0: a free port
+ *   flows: { "ivr/echo": (params: unknown[]) => params, "ivr/fixed": ["ok"] },
+ * });
+ * console.log(server.addresses[0].port);
+ * ```
+ * @module
+ */
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { MockBus } from "./bus.ts";
+import type { FlowHandler } from "./flow_run.ts";
+import type { MockIpsc } from "./ipsc.ts";
+import { formatAddress } from "./records.ts";
+import { serveTcp, type TcpAddress } from "./tcp.ts";
+
+/** A node to serve. */
+export interface MockServerNode {
+  /** 0–15. */
+  unitId: number;
+  /** Where to listen and how the bus knows the node; default `"127.0.0.1"`. */
+  host?: string;
+  /** TCP port; 0 picks a free one (see {@link MockServer.addresses}). */
+  port: number;
+}
+
+/**
+ * Flows by `"project/flow"` (split at the first `/`): a handler, or a
+ * canned result list answered to every call.
+ */
+export type FlowTable = Record<string, FlowHandler | unknown[]>;
+
+/** A flow table, or a function that registers flows on the IPSC itself. */
+export type FlowSetup = FlowTable | ((ipsc: MockIpsc) => unknown);
+
+/** Options of {@link createMockBus} and {@link startMockServer}. */
+export interface MockServerOptions {
+  /** Default: one node 0 at 127.0.0.1:8000. */
+  nodes?: MockServerNode[];
+  /** User name → password, required on every node; default: no login needed. */
+  users?: Record<string, string>;
+  /** The mock IPSC's unit id and process index (default 0:0); `null` for none. */
+  ipsc?: { unitId: number; processIndex: number } | null;
+  /**
+   * Its flows; a string is a file: `.json` holds canned answers
+   * (`{ "project/flow": [result...] }`), anything else is a module whose
+   * default export (or `flows` export) is a {@link FlowSetup}.
+   */
+  flows?: FlowSetup | string;
+  /** One line per connect, disconnect, flow call and bus event; default: none. */
+  log?: (line: string) => void;
+  /** Heartbeat interval announced to TCP clients, ms (default 5000). */
+  heartbeatMs?: number;
+}
+
+/** A running mock server. */
+export interface MockServer {
+  /** Where each node listens, in the order given. */
+  readonly addresses: readonly TcpAddress[];
+  /** The bus, to inspect records or inject faults. */
+  readonly bus: MockBus;
+  /** The mock IPSC, or null when `ipsc: null` was asked. */
+  readonly ipsc: MockIpsc | null;
+  /** Close every socket and server. Idempotent. */
+  close(): Promise<void>;
+  /** Same as `close()`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The default node when none is given. */
+export const DEFAULT_MOCK_NODE: Readonly<Required<MockServerNode>> = {
+  unitId: 0,
+  host: "127.0.0.1",
+  port: 8000,
+};
+
+/**
+ * Read a flow file: JSON canned answers, or a JS/TS module (its default
+ * export, else its `flows` export).
+ *
+ * @example
+ * ```ts
+ * import { loadFlows } from "./server.ts";
+ * const flows = await loadFlows("./answers.json");
+ * ```
+ */
+export async function loadFlows(path: string): Promise<FlowSetup> {
+  const full = resolve(path);
+  if (full.toLowerCase().endsWith(".json")) {
+    const parsed: unknown = JSON.parse(await readFile(full, "utf8"));
+    if (
+      typeof parsed !== "object" || parsed === null || Array.isArray(parsed)
+    ) {
+      throw new TypeError(
+        `${path}: expected an object { "project/flow": [result...] }`,
+      );
+    }
+    const table: FlowTable = {};
+    for (const [k, v] of Object.entries(parsed)) {
+      table[k] = Array.isArray(v) ? v : [v];
+    }
+    return table;
+  }
+  const mod = await import(pathToFileURL(full).href) as Record<string, unknown>;
+  const setup = mod.default ?? mod.flows;
+  if (
+    typeof setup === "function" ||
+    (typeof setup === "object" && setup !== null)
+  ) {
+    return setup as FlowSetup;
+  }
+  throw new TypeError(
+    `${path}: export default a { "project/flow": handler } object or a function (ipsc) => void`,
+  );
+}
+
+function splitFlowKey(key: string): [string, string] {
+  const i = key.indexOf("/");
+  if (i <= 0 || i === key.length - 1) {
+    throw new TypeError(
+      `flow key ${JSON.stringify(key)} must read "project/flow"`,
+    );
+  }
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** Register `setup` on `ipsc`; each call is logged before it runs. */
+async function applyFlows(
+  ipsc: MockIpsc,
+  setup: FlowSetup,
+  log: (line: string) => void,
+): Promise<void> {
+  if (typeof setup === "function") {
+    await setup(ipsc);
+    return;
+  }
+  for (const [key, value] of Object.entries(setup)) {
+    const [project, flow] = splitFlowKey(key);
+    const run: FlowHandler = typeof value === "function"
+      ? value
+      : Array.isArray(value)
+      ? () => value
+      : (() => {
+        throw new TypeError(`flow ${key}: a function or a result list`);
+      })();
+    ipsc.flow(project, flow, (params, ctx) => {
+      log(
+        `flow call ${project}/${flow} from ${
+          formatAddress(ctx.from)
+        } (invoke id ${ctx.invokeId}, timeout ${ctx.timeoutMs} ms): ${
+          JSON.stringify(params)
+        }`,
+      );
+      return run(params, ctx);
+    });
+  }
+}
+
+/**
+ * A mock bus (real time, strict) with `options`' nodes, accounts and IPSC
+ * flows, not served anywhere: for an in-process `MockBackend`. Nodes with
+ * port 0 get port 1 + their unit id on the bus.
+ *
+ * @example
+ * ```ts
+ * import { MockBackend } from "./backend.ts";
+ * import { createMockBus } from "./server.ts";
+ * const { bus } = await createMockBus({ flows: { "p/hello": ["hi"] } });
+ * const backend = new MockBackend(bus);
+ * ```
+ */
+export async function createMockBus(
+  options: MockServerOptions = {},
+): Promise<{ bus: MockBus; ipsc: MockIpsc | null }> {
+  const log = options.log ?? (() => {});
+  const bus = new MockBus({ strict: true, logger: log });
+  const nodes = options.nodes?.length ? options.nodes : [DEFAULT_MOCK_NODE];
+  for (const n of nodes) {
+    bus.addNode({
+      unitId: n.unitId,
+      host: n.host ?? DEFAULT_MOCK_NODE.host,
+      port: n.port === 0 ? placeholderPort(n.unitId) : n.port,
+      users: options.users,
+    });
+  }
+  const want = options.ipsc === undefined
+    ? { unitId: 0, processIndex: 0 }
+    : options.ipsc;
+  let ipsc: MockIpsc | null = null;
+  if (want) {
+    ipsc = bus.addIpsc({ ...want, node: nodes[0].unitId });
+    if (options.flows !== undefined) {
+      const setup = typeof options.flows === "string"
+        ? await loadFlows(options.flows)
+        : options.flows;
+      await applyFlows(ipsc, setup, log);
+    }
+  }
+  return { bus, ipsc };
+}
+
+/**
+ * A port 0 node still needs a port on the bus (the address it is known by);
+ * clients dial the real one, the TCP front maps it back.
+ */
+function placeholderPort(unitId: number): number {
+  return 1 + unitId;
+}
+
+/**
+ * Start a mock bus on TCP in one call (see {@link MockServerOptions}).
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from "./server.ts";
+ * const server = await startMockServer({
+ *   nodes: [{ unitId: 0, port: 0 }],
+ *   users: { alice: "s3cret" },
+ *   flows: "./answers.json",
+ *   log: (line) => console.error(line),
+ * });
+ * await server.close();
+ * ```
+ */
+export async function startMockServer(
+  options: MockServerOptions = {},
+): Promise<MockServer> {
+  const log = options.log ?? (() => {});
+  const { bus, ipsc } = await createMockBus(options);
+  const nodes = bus.nodes();
+  const asked = options.nodes?.length ? options.nodes : [DEFAULT_MOCK_NODE];
+  const front = await serveTcp(
+    bus,
+    nodes.map((n, i) => ({
+      unitId: n.unitId,
+      host: n.host,
+      port: n.port,
+      listenPort: asked[i].port,
+    })),
+    {
+      heartbeatMs: options.heartbeatMs,
+      logger: { warn: log, info: () => {} },
+    },
+  );
+  return {
+    addresses: front.addresses,
+    bus,
+    ipsc,
+    close: () => front.close(),
+    [Symbol.asyncDispose]: () => front.close(),
+  };
+}
