@@ -18,8 +18,11 @@ import { UsageError } from "./exit.ts";
 
 /** A `parseArgs` option description. */
 export interface OptionSpec {
+  /** Takes a value, or is a flag. */
   type: "string" | "boolean";
+  /** One-letter alias. */
   short?: string;
+  /** May be given several times (values collected in an array). */
   multiple?: boolean;
 }
 
@@ -65,7 +68,9 @@ export const COMMON_HELP = `Connection options:
 
 /** What `parseArgs` gave: option values by name, and the positionals. */
 export interface Parsed {
+  /** Option values by long name. */
   values: Record<string, string | boolean | string[] | undefined>;
+  /** The arguments that are not options, in order. */
   positionals: string[];
 }
 
@@ -167,7 +172,9 @@ export function parseDuration(text: string, name: string): number {
 
 /** A host and a port. */
 export interface HostPort {
+  /** Host name or IP address. */
   host: string;
+  /** TCP port. */
   port: number;
 }
 

@@ -56,6 +56,7 @@ export const EXIT_CODES_HELP = `Exit codes:
  * ```
  */
 export class UsageError extends Error {
+  /** `"UsageError"`. */
   override name = "UsageError";
 }
 
@@ -69,6 +70,7 @@ export class UsageError extends Error {
  * ```
  */
 export class CliFailure extends Error {
+  /** `"CliFailure"`. */
   override name = "CliFailure";
   /** The exit code to end with. */
   readonly exitCode: ExitCodeValue;

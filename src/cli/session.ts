@@ -50,18 +50,31 @@ export const PASSWORD_ENV = "SMARTBUS_PASSWORD";
 
 /** The common options, checked. */
 export interface SessionSettings {
+  /** `--backend`; undefined: this runtime's native one. */
   backend: "deno" | "bun" | "node" | "mock" | undefined;
+  /** `--lib`. */
   libraryPath: string | undefined;
+  /** `--flows` (mock backend only). */
   flows: string | undefined;
+  /** `--unit`. */
   unitId: number;
+  /** `--client`. */
   clientId: number;
+  /** `--type`. */
   clientType: number;
+  /** `--master`. */
   master: HostPort;
+  /** `--slave`. */
   slave: HostPort | undefined;
+  /** `--user`. */
   user: string | undefined;
+  /** `--password`, else `SMARTBUS_PASSWORD`; never printed. */
   password: string | undefined;
+  /** `--timeout`, ms. */
   timeoutMs: number;
+  /** `--connect-timeout`, ms. */
   connectTimeoutMs: number;
+  /** `--verbose`. */
   verbose: boolean;
 }
 
@@ -137,8 +150,11 @@ export function sessionSettings(p: Parsed, io: Io): SessionSettings {
 
 /** A connected client and its unit. */
 export interface Session {
+  /** The unit. */
   readonly bus: SmartBus;
+  /** The connected client. */
   readonly client: Client;
+  /** What it was built from. */
   readonly settings: SessionSettings;
   /** The node reached. */
   readonly nodeUnitId: number;
