@@ -186,34 +186,39 @@ function copyBytes(p: Ptr, len: number): Uint8Array {
   return out;
 }
 
-// Reads stay inside one 4 KiB page at a time: a page that holds a byte of the
-// string is mapped, so scanning never touches memory past the NUL's page.
-const PAGE = 4096;
-
 /** A fresh copy of the C string at `p`, without its NUL (empty for NULL). */
 function copyCString(p: Ptr): Uint8Array {
   if (p === null) return new Uint8Array(0);
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  let offset = 0;
-  let room = PAGE - Number(BigInt(Deno.UnsafePointer.value(p)) % BigInt(PAGE));
-  for (;;) {
-    const chunk = new Uint8Array(room);
-    Deno.UnsafePointerView.copyInto(p, chunk, offset);
-    const nul = chunk.indexOf(0);
-    const part = nul < 0 ? chunk : chunk.subarray(0, nul);
-    parts.push(part);
-    total += part.length;
-    if (nul >= 0) break;
-    offset += room;
-    room = PAGE;
+  return copyBytes(p, cStringLength(p));
+}
+
+// The C library's strlen reads exactly up to the NUL (sanitizers agree, and
+// it is one call); without it, a byte-by-byte scan (~40 ns a byte).
+const LIBC: Record<string, string[]> = {
+  linux: ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"],
+  darwin: ["libSystem.B.dylib"],
+  windows: ["ucrtbase.dll", "msvcrt.dll"],
+};
+let strlen: ((p: Ptr) => number) | null | undefined;
+
+function cStringLength(p: Ptr): number {
+  if (strlen === undefined) {
+    strlen = null;
+    for (const name of LIBC[Deno.build.os] ?? []) {
+      try {
+        const libc = Deno.dlopen(name, {
+          strlen: { parameters: ["pointer"], result: "usize" },
+        });
+        strlen = (q) => Number(libc.symbols.strlen(q));
+        break;
+      } catch {
+        // try the next name; the scan below always works
+      }
+    }
   }
-  if (parts.length === 1) return parts[0].slice();
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  if (strlen) return strlen(p);
+  const view = new Deno.UnsafePointerView(p!);
+  let n = 0;
+  while (view.getUint8(n) !== 0) n++;
+  return n;
 }
