@@ -1,6 +1,8 @@
 import { apiCases } from "./shared/api_cases.ts";
 import { inputCases } from "./shared/input_cases.ts";
+import { seedCases } from "./shared/seed_cases.ts";
 import { mockEnv } from "./shared/mock_env.ts";
 
 apiCases("mock", mockEnv);
 inputCases("mock", mockEnv);
+seedCases("mock", mockEnv);
