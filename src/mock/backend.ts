@@ -133,6 +133,14 @@ export class MockBackend implements Backend {
     };
   }
 
+  /**
+   * The bus clock: a `SmartBus` on this backend takes it as its timers, so
+   * awaited calls time out on the same (possibly virtual) time as the bus.
+   */
+  get clock(): Clock {
+    return this.#bus.clock;
+  }
+
   /** `SmartBusNetCli_Init`. */
   init(unitId: number): number {
     if (!Number.isInteger(unitId) || unitId < 16 || unitId > 47) {

@@ -30,6 +30,7 @@ import type {
   PortSink,
 } from "./port.ts";
 import { Traffic } from "./traffic.ts";
+import { BusFaults, type TrafficKind } from "./faults.ts";
 import { connEvent, loginRefusal, nodeEvent } from "./login.ts";
 import type {
   LinkDelay,
@@ -59,6 +60,20 @@ interface NodeState extends MockNode {
   running: boolean;
 }
 
+/** How one delivery is posted. */
+interface PostOptions {
+  /** Run even if the receiver closed meanwhile, and bypass every fault. */
+  always?: boolean;
+  /** Instead of running: the receiver left, or a fault dropped it. */
+  onDrop?: (reason: string) => void;
+  /** What it is, for fault rules (default `"event"`). */
+  kind?: TrafficKind;
+  /** The sender's node when the sender is not (or no longer) on the bus. */
+  srcNode?: number;
+  /** Sent by the fault layer itself: never dropped by a cut. */
+  told?: boolean;
+}
+
 const normHost = (h: string): string => h === "localhost" ? "127.0.0.1" : h;
 const key = (a: { unitId: number; clientId: number }): string =>
   `${a.unitId}/${a.clientId}`;
@@ -69,8 +84,10 @@ const key = (a: { unitId: number; clientId: number }): string =>
  * connection could not be established); credentials required but missing →
  * `AUTHOR` (-4); unknown user → `USER` (-5); wrong password → `PWD` (-6);
  * the same unit id + client id already connected anywhere (whatever the
- * type) → `REGISTERED_REPEAT` (-24); 16 clients on the node →
- * `CLI_TOOMANY` (-21).
+ * type) → `REGISTERED_REPEAT` (-24); the unit already has 16 clients on
+ * that node → `CLI_TOOMANY` (-21) (the limit counts the clients of one
+ * unit per node, so 32 units × 16 clients fit on one bus); the client is
+ * cut off that node by a fault → `ESTABLI_CONNECT` (-20).
  *
  * Ports of closed connections return `CONN_NOT_ESTAB` (-2); sending or
  * pinging oneself returns `SEND_OWN` (-11). Data, pings and flow calls to an
@@ -105,6 +122,11 @@ export class MockBus implements BusAttach {
   #flows: FlowBook;
   #ipscs: MockIpsc[] = [];
   #router: Router;
+  /**
+   * Fault switches: cut links, latency, drops, misbehaving flows (see
+   * {@link BusFaults}).
+   */
+  readonly faults: BusFaults;
 
   /** A bus with no nodes. */
   constructor(options: MockBusOptions = {}) {
@@ -126,7 +148,8 @@ export class MockBus implements BusAttach {
         this.#ipscs.some((i) =>
           i.unitId === a.unitId && i.processIndex === a.clientId
         ),
-      post: (src, to, run, onDrop) => this.#post(src, to, run, false, onDrop),
+      post: (src, to, run, onDrop, kind) =>
+        this.#post(src, to, run, { onDrop, kind }),
       head: (cmd, cmdType, src, dst, len) =>
         this.#head(cmd, cmdType, src, dst, len),
       log: (line) => this.log(line),
@@ -134,6 +157,30 @@ export class MockBus implements BusAttach {
     };
     this.#flows = new FlowBook(this.#router);
     this.#traffic = new Traffic(this.#router, this.#flows);
+    this.faults = new BusFaults({
+      conns: () => this.#conns.values(),
+      nodeRunning: (u) => this.#nodes.get(u)?.running === true,
+      hasNode: (u) => this.#nodes.has(u),
+      close: (c, why) => this.#close(c, why),
+      tellNode: (u, to, status) => {
+        const { src, event } = nodeEvent(this.#nodes.get(u)!, status);
+        this.#post(src, to, () => to.sink.globalConnect(event), { told: true });
+      },
+      tellConn: (about, to, status) => {
+        const event = connEvent(about, status);
+        this.#post(about.address, to, () => to.sink.globalConnect(event), {
+          told: true,
+        });
+      },
+      flowFault: (a, fault, lateByMs) => {
+        const ipsc = this.#ipscs.find((i) =>
+          i.unitId === a.unitId && i.processIndex === a.processIndex
+        );
+        ipsc?.setFlowFault(fault, lateByMs);
+        return ipsc !== undefined;
+      },
+      log: (line) => this.log(line),
+    });
   }
 
   /** Write one line to the bus logger. */
@@ -321,8 +368,11 @@ export class MockBus implements BusAttach {
     this.#conns.clear();
     this.#queue.clear();
     this.#linkDelay = undefined;
+    this.faults.clear();
     for (const c of conns) {
-      this.#post(c.address, c, () => c.sink.closed("bus reset"), true);
+      this.#post(c.address, c, () => c.sink.closed("bus reset"), {
+        always: true,
+      });
     }
     this.#traffic.clear();
     this.#flows.clear();
@@ -347,6 +397,9 @@ export class MockBus implements BusAttach {
       return { ok: false, code, reason };
     };
     if (!node) return fail(ErrorCode.ESTABLI_CONNECT, "no node there");
+    if (this.faults.clientCut(request.address, node.unitId)) {
+      return fail(ErrorCode.ESTABLI_CONNECT, "its link to the node is cut");
+    }
     const refusal = loginRefusal(node, request, this.#conns.values());
     if (refusal) return fail(refusal.code, refusal.reason);
     const conn: Conn = {
@@ -367,7 +420,9 @@ export class MockBus implements BusAttach {
       const present = connEvent(other, 2);
       this.#post(other.address, conn, () => sink.globalConnect(present));
       const joined = connEvent(conn, 1);
-      this.#post(conn.address, other, () => other.sink.globalConnect(joined));
+      this.#post(conn.address, other, () => other.sink.globalConnect(joined), {
+        srcNode: node.unitId,
+      });
     }
     this.#conns.set(key(conn.address), conn);
     this.log(`${who} logged in at node ${node.unitId}`);
@@ -395,14 +450,49 @@ export class MockBus implements BusAttach {
     src: BusAddress,
     to: Conn,
     run: () => void,
-    always = false,
-    onDrop?: () => void,
+    options: PostOptions = {},
   ): void {
-    const delay = this.#linkDelay?.(src, to.address) ?? 0;
+    const { always = false, onDrop, kind = "event", told = false } = options;
+    let delay = this.#linkDelay?.(src, to.address) ?? 0;
+    const srcNode = told ? undefined : options.srcNode ?? this.#nodeOf(src);
+    if (!always) {
+      const v = this.faults.verdict(src, srcNode, to, kind);
+      if (v.drop !== undefined) {
+        return this.#faultDrop(src, to, kind, v.drop, onDrop);
+      }
+      delay += v.delayMs;
+    }
+    // Events are checked against cuts only when posted: a leave in flight
+    // must still arrive, or the receiver would keep a ghost.
+    const recheck = !always && kind !== "event";
     this.#queue.post(`${key(src)}>${to.id}`, delay, () => {
-      if (always || to.open) run();
-      else onDrop?.();
+      if (always) return run();
+      if (!to.open) return onDrop?.("receiver left");
+      const cut = recheck ? this.faults.cutBetween(srcNode, to) : undefined;
+      if (cut !== undefined) return this.#faultDrop(src, to, kind, cut, onDrop);
+      run();
     });
+  }
+
+  #faultDrop(
+    src: BusAddress,
+    to: Conn,
+    kind: TrafficKind,
+    reason: string,
+    onDrop: ((reason: string) => void) | undefined,
+  ): void {
+    if (onDrop) return onDrop(reason);
+    this.log(
+      `${kind} ${formatAddress(src)} -> ${
+        formatAddress(to.address)
+      } dropped: ${reason}`,
+    );
+  }
+
+  /** The node `src` sits on (a node's own address: that node). */
+  #nodeOf(src: BusAddress): number | undefined {
+    if (src.clientId === -1) return src.unitId;
+    return this.#conns.get(key(src))?.node.unitId;
   }
 
   #head(
@@ -437,7 +527,9 @@ export class MockBus implements BusAttach {
     this.log(`${formatAddress(conn.address)} left`);
     for (const c of this.#conns.values()) {
       const event = connEvent(conn, 0);
-      this.#post(conn.address, c, () => c.sink.globalConnect(event));
+      this.#post(conn.address, c, () => c.sink.globalConnect(event), {
+        srcNode: conn.node.unitId,
+      });
     }
   }
 
@@ -445,6 +537,8 @@ export class MockBus implements BusAttach {
     if (!conn.open) return;
     this.#leave(conn);
     this.log(`${formatAddress(conn.address)} closed: ${reason}`);
-    this.#post(conn.address, conn, () => conn.sink.closed(reason), true);
+    this.#post(conn.address, conn, () => conn.sink.closed(reason), {
+      always: true,
+    });
   }
 }

@@ -12,6 +12,7 @@
  */
 import type { Clock } from "./clock.ts";
 import type { MockNode } from "./bus_types.ts";
+import type { TrafficKind } from "./faults.ts";
 import type { BusAddress, HeadFields, PortSink } from "./port.ts";
 
 /** One attached connection as the bus keeps it. */
@@ -38,12 +39,17 @@ export interface Router {
   ipscDown(address: BusAddress): boolean;
   /** The open connection at exactly this address (type included). */
   find(dst: BusAddress): Conn | undefined;
-  /** Run later, in order per link; `onDrop` instead if `to` closed meanwhile. */
+  /**
+   * Run later, in order per link; `onDrop` instead (with the reason) if `to`
+   * closed meanwhile or a fault dropped it. `kind` is what fault rules
+   * match (default `"event"`).
+   */
   post(
     src: BusAddress,
     to: Conn,
     run: () => void,
-    onDrop?: () => void,
+    onDrop?: (reason: string) => void,
+    kind?: TrafficKind,
   ): void;
   head(
     cmd: number,

@@ -113,6 +113,12 @@ export interface FlowRunHost {
   unhandled(reason: string): void;
   /** The IPSC's name in log lines. */
   readonly name: string;
+  /**
+   * A fault forced on this IPSC (`bus.faults.flows`): `silent` acks 1 and
+   * never answers, `mute` sends nothing, `late` answers `lateByMs` after
+   * the caller's timeout.
+   */
+  readonly fault?: { mode: "silent" | "late" | "mute"; lateByMs: number };
 }
 
 /**
@@ -155,6 +161,24 @@ export function runFlow(
   const project = decodeText(inv.projectId, "gbk");
   const flow = decodeText(inv.flowId, "gbk");
   const me = host.name;
+  const fault = host.fault;
+  if (fault?.mode === "mute" || fault?.mode === "silent") {
+    host.log(`${me} flow ${project}/${flow}: ${fault.mode} by fault`);
+    if (fault.mode === "silent") {
+      port.flowAck(
+        inv.from,
+        inv.invokeId,
+        inv.projectId,
+        FLOW_ACK_OK,
+        new Uint8Array(),
+      );
+    }
+    return;
+  }
+  const answerAt = fault?.mode === "late"
+    ? host.clock.now() + (inv.timeoutMs > 0 ? inv.timeoutMs : 30_000) +
+      fault.lateByMs
+    : undefined;
   let acked = false;
   let silent = false;
   let answered = false;
@@ -166,7 +190,11 @@ export function runFlow(
   const answer = (ret: number, param: Uint8Array): void => {
     if (answered || silent || inv.mode !== 0) return;
     answered = true;
-    port.flowResult(inv.from, inv.invokeId, inv.projectId, ret, param);
+    const send = (): void =>
+      void port.flowResult(inv.from, inv.invokeId, inv.projectId, ret, param);
+    const wait = answerAt === undefined ? 0 : answerAt - host.clock.now();
+    if (wait > 0) host.clock.setTimeout(send, wait);
+    else send();
   };
   if (!handler) {
     const why = `no such flow ${project}/${flow} on ${me}`;

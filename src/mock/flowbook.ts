@@ -114,7 +114,13 @@ export class FlowBook {
       flowId: inv.flowId.slice(),
       params: inv.params.slice(),
     };
-    r.post(caller.address, ipsc, () => ipsc.sink.invokeFlow!(delivered));
+    r.post(
+      caller.address,
+      ipsc,
+      () => ipsc.sink.invokeFlow!(delivered),
+      undefined,
+      "flow",
+    );
   }
 
   /** Mark a call as handled by no flow (strict mode: loudly). */
@@ -216,6 +222,6 @@ export class FlowBook {
     }
     const cmd = what === "result" ? FlowCmd.RESULT : FlowCmd.ACK;
     const head = r.head(cmd, CmdType.INTERNAL, from, caller.address, len);
-    r.post(from, caller, () => deliver(caller, head));
+    r.post(from, caller, () => deliver(caller, head), undefined, "flow");
   }
 }

@@ -125,6 +125,7 @@ export class MockIpsc {
   #port: BusPort | null = null;
   #session = 0;
   #crashed = false;
+  #fault: { mode: "silent" | "late" | "mute"; lateByMs: number } | undefined;
   #notifications: IpscNotification[] = [];
   #listeners = new Set<(n: IpscNotification) => void>();
 
@@ -203,6 +204,22 @@ export class MockIpsc {
     this.#host.log(`IPSC ${this.unitId}/${this.processIndex} crashed`);
   }
 
+  /**
+   * Force every flow of this IPSC to misbehave: `silent` acknowledges
+   * (ack 1) and never answers, `mute` sends nothing at all, `late` runs the
+   * flow and answers `lateByMs` after the caller's timeout; `null` behaves
+   * again. Also reachable as `bus.faults.flows(ipsc, mode)`.
+   */
+  setFlowFault(
+    mode: "silent" | "late" | "mute" | null,
+    lateByMs = 1,
+  ): void {
+    this.#fault = mode === null ? undefined : { mode, lateByMs };
+    this.#host.log(
+      `IPSC ${this.unitId}/${this.processIndex} flows: ${mode ?? "normal"}`,
+    );
+  }
+
   /** Come back after `crash` (flows kept). */
   restart(): void {
     this.#crashed = false;
@@ -241,6 +258,7 @@ export class MockIpsc {
           log: (line) => this.#host.log(line),
           unhandled: (why) => this.#host.unhandled(inv.from, inv.invokeId, why),
           name: `IPSC ${this.unitId}/${this.processIndex}`,
+          fault: this.#fault,
         });
       },
       notify: (msg) => {
@@ -261,9 +279,10 @@ export class MockIpsc {
     }
   }
 
-  /** Forget received notifications and come back if crashed (used by `bus.reset`). */
+  /** Forget received notifications and flow faults, come back if crashed (used by `bus.reset`). */
   resetState(): void {
     this.#notifications = [];
+    this.#fault = undefined;
     this.restart();
   }
 

@@ -36,6 +36,9 @@ export interface Refusal {
  * Why `request` may not log in to `node` (undefined: it may), given the
  * open connections `conns` of the whole bus. The order of the checks is the
  * order a real login meets them: node up, credentials, duplicate, room.
+ * Room is counted per unit: a unit may attach at most
+ * `MAX_CLIENTS_PER_NODE` (16) of its local clients to one node, whatever
+ * other units have there (so 32 units × 16 clients fit on a bus).
  *
  * @example
  * ```ts
@@ -78,10 +81,15 @@ export function loginRefusal(
         `${a.unitId}/${a.clientId} is already connected`,
       );
     }
-    if (c.node.unitId === node.unitId) onNode++;
+    if (c.node.unitId === node.unitId && c.address.unitId === a.unitId) {
+      onNode++;
+    }
   }
   if (onNode >= MAX_CLIENTS_PER_NODE) {
-    return refuse(ErrorCode.CLI_TOOMANY, `node ${node.unitId} is full`);
+    return refuse(
+      ErrorCode.CLI_TOOMANY,
+      `unit ${a.unitId} already has ${MAX_CLIENTS_PER_NODE} clients on node ${node.unitId}`,
+    );
   }
   return undefined;
 }

@@ -131,10 +131,16 @@ export class Traffic {
           title: msg.title.slice(),
           param: msg.param.slice(),
         };
-        this.#r.post(me, target, () => {
-          record.delivered = true;
-          target.sink.notify!(copy);
-        });
+        this.#r.post(
+          me,
+          target,
+          () => {
+            record.delivered = true;
+            target.sink.notify!(copy);
+          },
+          undefined,
+          "flow",
+        );
         return ErrorCode.OK;
       },
       flowAck: (to, invokeId, projectId, ack, msg) => {
@@ -204,13 +210,19 @@ export class Traffic {
 
   /** Deliver `record` to `to` (or run `instead` on arrival, for pings). */
   #deliver(record: MessageRecord, to: Conn, instead?: () => void): void {
-    this.#r.post(record.src, to, () => {
-      record.status = "delivered";
-      record.deliveredAt = this.#r.clock.now();
-      if (instead) return instead();
-      const { cmd, cmdType, src, dst, bytes } = record;
-      const head = this.#r.head(cmd, cmdType, src, dst, bytes.length);
-      to.sink.data(head, bytes.slice());
-    }, () => this.#drop(record, "receiver left"));
+    this.#r.post(
+      record.src,
+      to,
+      () => {
+        record.status = "delivered";
+        record.deliveredAt = this.#r.clock.now();
+        if (instead) return instead();
+        const { cmd, cmdType, src, dst, bytes } = record;
+        const head = this.#r.head(cmd, cmdType, src, dst, bytes.length);
+        to.sink.data(head, bytes.slice());
+      },
+      (why) => this.#drop(record, why),
+      record.kind === "data" ? "data" : "ping",
+    );
   }
 }

@@ -1,0 +1,414 @@
+/**
+ * Faults on demand for the mock bus ({@link MockBus.faults}): cut and heal
+ * the link between two nodes or between a client and its node, add latency
+ * and jitter to links, drop or delay a share of the traffic, and make an
+ * IPSC's flows go silent or answer late. Randomness comes from a seeded
+ * PRNG and delays run on the bus clock, so a run on a `VirtualClock`
+ * replays exactly from its seed.
+ *
+ * Because the TCP front attaches its connections through the same bus,
+ * every fault here applies to TCP clients (the native stand-in) too.
+ *
+ * @example
+ * ```ts
+ * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ clock: new VirtualClock() });
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addNode({ unitId: 1, port: 8001 });
+ * bus.faults.seed(42);
+ * bus.faults.cutLink(0, 1); // clients on 0 and 1 stop seeing each other
+ * bus.faults.latency({ baseMs: 5, jitterMs: 20 });
+ * bus.faults.dropShare(0.1); // 10 % of data packets vanish on the bus
+ * bus.faults.healAll();
+ * ```
+ * @module
+ */
+import type { Conn } from "./conn.ts";
+import type { BusAddress } from "./port.ts";
+import { addressMatches, formatAddress } from "./records.ts";
+
+/**
+ * What a fault rule can match: `data` (data packets), `ping` (pings and
+ * their answers), `flow` (invocations, acknowledges, results,
+ * notifications), `event` (global connect events).
+ */
+export type TrafficKind = "data" | "ping" | "flow" | "event";
+
+/**
+ * Which traffic a rule applies to; every field left out matches anything.
+ *
+ * @example
+ * ```ts
+ * import type { TrafficFilter } from "@smartbus/netclient/mock";
+ * const fromUnit17: TrafficFilter = { from: { unitId: 17 }, kinds: ["data", "ping"] };
+ * ```
+ */
+export interface TrafficFilter {
+  /** Sender address fields to match. */
+  from?: Partial<BusAddress>;
+  /** Receiver address fields to match. */
+  to?: Partial<BusAddress>;
+  /** Kinds to match (default: `["data"]` for drops, every kind for delays). */
+  kinds?: TrafficKind[];
+}
+
+/**
+ * Latency on matching links: each delivery takes `baseMs` plus a uniform
+ * random 0–`jitterMs` ms. Deliveries on one link (sender → receiver) never
+ * overtake each other, whatever the jitter.
+ *
+ * @example
+ * ```ts
+ * import type { LatencyRule } from "@smartbus/netclient/mock";
+ * const wan: LatencyRule = { baseMs: 40, jitterMs: 10, to: { unitId: 18 } };
+ * ```
+ */
+export interface LatencyRule extends TrafficFilter {
+  /** Fixed part of the delay, ms. */
+  baseMs: number;
+  /** Largest random extra delay, ms (default 0). */
+  jitterMs?: number;
+}
+
+/**
+ * How an IPSC's flows misbehave ({@link BusFaults.flows}): `silent`
+ * acknowledges (ack 1) and never answers; `late` acknowledges and answers
+ * `lateByMs` after the caller's timeout; `mute` sends nothing at all.
+ */
+export type FlowFault = "silent" | "late" | "mute";
+
+/** What the fault layer says about one delivery. */
+export interface Verdict {
+  /** Extra delay, ms. */
+  delayMs: number;
+  /** Why it is dropped (absent: deliver). */
+  drop?: string;
+}
+
+/** What {@link BusFaults} needs from its bus. Internal. */
+export interface FaultHost {
+  /** Open connections. */
+  conns(): Iterable<Conn>;
+  /** Whether node `unitId` exists and runs. */
+  nodeRunning(unitId: number): boolean;
+  /** Whether node `unitId` exists. */
+  hasNode(unitId: number): boolean;
+  /** Close a connection as a broken link (the client hears `closed`). */
+  close(conn: Conn, reason: string): void;
+  /** Tell `to` it lost (0) or regained (1) sight of the node `nodeUnitId`. */
+  tellNode(nodeUnitId: number, to: Conn, status: 0 | 1): void;
+  /** Tell `to` it lost (0) or regained (1) sight of `about`. */
+  tellConn(about: Conn, to: Conn, status: 0 | 1): void;
+  /** Set a flow fault on the IPSC at `address`; false when there is none. */
+  flowFault(
+    address: { unitId: number; processIndex: number },
+    fault: FlowFault | null,
+    lateByMs: number,
+  ): boolean;
+  log(line: string): void;
+}
+
+interface ShareRule {
+  share: number;
+  filter: TrafficFilter;
+  delayMs: number;
+}
+
+const pairKey = (a: number, b: number): string =>
+  a < b ? `${a}-${b}` : `${b}-${a}`;
+const clientKey = (a: { unitId: number; clientId: number }): string =>
+  `${a.unitId}/${a.clientId}`;
+
+/**
+ * Mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)).
+ *
+ * @example
+ * ```ts
+ * import { seededRandom } from "@smartbus/netclient/mock";
+ * const rnd = seededRandom(7);
+ * console.log(rnd() === seededRandom(7)()); // true
+ * ```
+ */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The fault switches of one bus; reach them as `bus.faults`.
+ *
+ * The bus is a full mesh of nodes with no transit routing: when the link
+ * between nodes A and B is cut, traffic between a client on A and a client
+ * on B is dropped (recorded with reason `"link cut"`, flow calls time out),
+ * even if a third node could relay it. Each side then hears status 0 for
+ * the other node and every client on it; on heal, status 1 for those still
+ * there. Joins and leaves across a cut are not heard until the heal.
+ *
+ * @example
+ * ```ts
+ * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ clock: new VirtualClock() });
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addNode({ unitId: 1, port: 8001 });
+ * // client 17/1 loses node 0 (its connection breaks); it may fail over to 1
+ * bus.faults.cutClient({ unitId: 17, clientId: 1 }, { node: 0 });
+ * bus.faults.healClient({ unitId: 17, clientId: 1 });
+ * ```
+ */
+export class BusFaults {
+  #host: FaultHost;
+  #random: () => number = seededRandom(1);
+  #cutLinks = new Set<string>();
+  /** Client key → nodes it cannot reach (`null`: none at all). */
+  #cutClients = new Map<string, Set<number> | null>();
+  #latency: LatencyRule[] = [];
+  #shares: ShareRule[] = [];
+
+  /** Faults over `host` (the bus builds it). */
+  constructor(host: FaultHost) {
+    this.#host = host;
+  }
+
+  /** Restart the PRNG at `seed` (default seed: 1). */
+  seed(seed: number): void {
+    this.#random = seededRandom(seed);
+  }
+
+  /** Whether any fault is switched on. */
+  get active(): boolean {
+    return this.#cutLinks.size > 0 || this.#cutClients.size > 0 ||
+      this.#latency.length > 0 || this.#shares.length > 0;
+  }
+
+  // ---- node links --------------------------------------------------------
+
+  /** Cut the link between nodes `a` and `b` (see the class doc). Idempotent. */
+  cutLink(a: number, b: number): void {
+    this.#checkPair(a, b);
+    const k = pairKey(a, b);
+    if (this.#cutLinks.has(k)) return;
+    this.#cutLinks.add(k);
+    this.#host.log(`link between nodes ${a} and ${b} cut`);
+    this.#tellAcross(a, b, 0);
+  }
+
+  /** Heal the link between nodes `a` and `b`; each side hears status 1 for the other. */
+  healLink(a: number, b: number): void {
+    this.#checkPair(a, b);
+    if (!this.#cutLinks.delete(pairKey(a, b))) return;
+    this.#host.log(`link between nodes ${a} and ${b} healed`);
+    this.#tellAcross(a, b, 1);
+  }
+
+  /** Whether nodes `a` and `b` reach each other (a node always reaches itself). */
+  linked(a: number, b: number): boolean {
+    return a === b || !this.#cutLinks.has(pairKey(a, b));
+  }
+
+  // ---- client links ------------------------------------------------------
+
+  /**
+   * Cut the link between the client at `address` and its node (or only
+   * `options.node`): its connection breaks now, and its logins to that node
+   * fail with `ESTABLI_CONNECT` (-20) until {@link BusFaults.healClient}.
+   */
+  cutClient(
+    address: { unitId: number; clientId: number },
+    options: { node?: number } = {},
+  ): void {
+    const k = clientKey(address);
+    if (options.node === undefined) this.#cutClients.set(k, null);
+    else {
+      const cut = this.#cutClients.get(k);
+      if (cut === null) return;
+      (cut ?? this.#cutClients.set(k, new Set()).get(k)!).add(options.node);
+    }
+    for (const c of [...this.#host.conns()]) {
+      if (
+        clientKey(c.address) === k && this.clientCut(c.address, c.node.unitId)
+      ) {
+        this.#host.close(c, "link to its node cut");
+      }
+    }
+    this.#host.log(
+      `client ${k} cut off${
+        options.node === undefined ? "" : ` node ${options.node}`
+      }`,
+    );
+  }
+
+  /** Let the client at `address` reach every node again. */
+  healClient(address: { unitId: number; clientId: number }): void {
+    if (this.#cutClients.delete(clientKey(address))) {
+      this.#host.log(`client ${clientKey(address)} healed`);
+    }
+  }
+
+  /** Whether the client at `address` is cut off node `nodeUnitId`. */
+  clientCut(
+    address: { unitId: number; clientId: number },
+    nodeUnitId: number,
+  ): boolean {
+    const cut = this.#cutClients.get(clientKey(address));
+    return cut === null || (cut !== undefined && cut.has(nodeUnitId));
+  }
+
+  // ---- latency and shares ------------------------------------------------
+
+  /** Add latency to matching deliveries; returns the function that removes it. */
+  latency(rule: LatencyRule): () => void {
+    if (!(rule.baseMs >= 0) || !((rule.jitterMs ?? 0) >= 0)) {
+      throw new RangeError("latency: baseMs and jitterMs must be >= 0");
+    }
+    const r = { ...rule };
+    this.#latency.push(r);
+    return () => void (this.#latency = this.#latency.filter((x) => x !== r));
+  }
+
+  /**
+   * Drop a `share` (0–1) of matching deliveries (default: data packets);
+   * returns the function that stops it. Dropped data is recorded with
+   * reason `"dropped by fault"`.
+   */
+  dropShare(share: number, filter: TrafficFilter = {}): () => void {
+    return this.#share(share, { kinds: ["data"], ...filter }, Infinity);
+  }
+
+  /** Delay a `share` (0–1) of matching deliveries by `delayMs` more. */
+  delayShare(
+    share: number,
+    delayMs: number,
+    filter: TrafficFilter = {},
+  ): () => void {
+    if (!(delayMs >= 0)) throw new RangeError("delayShare: delayMs >= 0");
+    return this.#share(share, filter, delayMs);
+  }
+
+  // ---- IPSC flows --------------------------------------------------------
+
+  /**
+   * Make the flows of the IPSC at (`unitId`, `processIndex`) misbehave
+   * (`null`: behave again). `late` answers `lateByMs` (default 1) after the
+   * caller's timeout.
+   */
+  flows(
+    ipsc: { unitId: number; processIndex: number },
+    fault: FlowFault | null,
+    lateByMs = 1,
+  ): void {
+    if (!this.#host.flowFault(ipsc, fault, lateByMs)) {
+      throw new Error(`no mock IPSC ${ipsc.unitId}/${ipsc.processIndex}`);
+    }
+  }
+
+  /** Heal every link and client, drop every latency and share rule. */
+  healAll(): void {
+    for (const k of [...this.#cutLinks]) {
+      const [a, b] = k.split("-").map(Number);
+      this.healLink(a, b);
+    }
+    this.#cutClients.clear();
+    this.#latency = [];
+    this.#shares = [];
+  }
+
+  /** Forget every fault without telling anyone (the bus is being reset). */
+  clear(): void {
+    this.#cutLinks.clear();
+    this.#cutClients.clear();
+    this.#latency = [];
+    this.#shares = [];
+  }
+
+  // ---- used by the bus ---------------------------------------------------
+
+  /**
+   * The verdict for one delivery posted now, from the node `srcNode`
+   * (undefined when unknown) to `to`. Draws from the PRNG only when a rule
+   * matches, so runs without rules draw nothing.
+   */
+  verdict(
+    src: BusAddress,
+    srcNode: number | undefined,
+    to: Conn,
+    kind: TrafficKind,
+  ): Verdict {
+    let delayMs = 0;
+    for (const r of this.#latency) {
+      if (!this.#matches(r, src, to.address, kind, true)) continue;
+      const jitter = r.jitterMs ?? 0;
+      delayMs += r.baseMs + (jitter > 0 ? this.#random() * jitter : 0);
+    }
+    for (const r of this.#shares) {
+      if (!this.#matches(r.filter, src, to.address, kind, false)) continue;
+      if (this.#random() >= r.share) continue;
+      if (r.delayMs === Infinity) return { delayMs, drop: "dropped by fault" };
+      delayMs += r.delayMs;
+    }
+    const cut = this.cutBetween(srcNode, to);
+    return cut ? { delayMs, drop: cut } : { delayMs };
+  }
+
+  /** Why a delivery from node `srcNode` to `to` cannot pass now (undefined: it can). */
+  cutBetween(srcNode: number | undefined, to: Conn): string | undefined {
+    if (srcNode === undefined || this.linked(srcNode, to.node.unitId)) {
+      return undefined;
+    }
+    return "link cut";
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  #share(share: number, filter: TrafficFilter, delayMs: number): () => void {
+    if (!(share >= 0 && share <= 1)) {
+      throw new RangeError(`share must be 0–1, got ${share}`);
+    }
+    const r: ShareRule = { share, filter: { ...filter }, delayMs };
+    this.#shares.push(r);
+    return () => void (this.#shares = this.#shares.filter((x) => x !== r));
+  }
+
+  #matches(
+    f: TrafficFilter,
+    src: BusAddress,
+    dst: BusAddress,
+    kind: TrafficKind,
+    anyKind: boolean,
+  ): boolean {
+    const kinds = f.kinds ?? (anyKind ? undefined : ["data"]);
+    return (kinds === undefined || kinds.includes(kind)) &&
+      addressMatches(src, f.from) && addressMatches(dst, f.to);
+  }
+
+  #checkPair(a: number, b: number): void {
+    if (a === b || !this.#host.hasNode(a) || !this.#host.hasNode(b)) {
+      throw new RangeError(`cannot cut/heal nodes ${a} and ${b}`);
+    }
+  }
+
+  /** Tell each side of the a–b link about the other side's node and clients. */
+  #tellAcross(a: number, b: number, status: 0 | 1): void {
+    const conns = [...this.#host.conns()];
+    for (const [here, there] of [[a, b], [b, a]]) {
+      const mine = conns.filter((c) => c.node.unitId === here);
+      const theirs = conns.filter((c) => c.node.unitId === there);
+      for (const to of mine) {
+        if (this.#host.nodeRunning(there)) {
+          this.#host.tellNode(there, to, status);
+        }
+        for (const about of theirs) this.#host.tellConn(about, to, status);
+      }
+    }
+    this.#host.log(
+      `${status ? "re" : "un"}announced across ${a}–${b}: ${
+        conns.map((c) => formatAddress(c.address)).join(", ") || "nobody"
+      }`,
+    );
+  }
+}
