@@ -1,0 +1,550 @@
+/**
+ * The `smartbus` command, driven as a subprocess of the running runtime
+ * (`deno run -A` under Deno, `bun` under Bun): help, usage errors, exit
+ * codes, the in-process mock backend, the native backend (the stand-in
+ * library) against a mock bus served on loopback, and `smartbus mock`.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { type MockServer, startMockServer } from "../src/mock/server.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const MAIN = join(ROOT, "src/cli/main.ts");
+const LIB = join(ROOT, "build/libbusnetcli.so");
+const PASSWORD = "pw-Zq8-never-shown";
+const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+const NATIVE = deno !== undefined || "Bun" in globalThis;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function command(args: string[]): [string, string[]] {
+  return deno
+    ? [deno.execPath(), ["run", "-A", "--quiet", MAIN, ...args]]
+    : [process.execPath, [MAIN, ...args]];
+}
+
+function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith("SMARTBUS_")) env[k] = v;
+  }
+  return {
+    ...env,
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+    SMARTBUS_STANDIN_RECONNECT_MS: "100",
+    ...extra,
+  };
+}
+
+/** A running CLI process with its output collected. */
+class Cli {
+  readonly child: ChildProcess;
+  stdout = "";
+  stderr = "";
+  readonly done: Promise<Run>;
+  #waiters = new Set<() => void>();
+
+  constructor(
+    args: string[],
+    env: Record<string, string> = {},
+    input?: string,
+  ) {
+    const [exe, argv] = command(args);
+    this.child = spawn(exe, argv, {
+      cwd: ROOT,
+      env: childEnv(env),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.child.stdout!.setEncoding("utf8");
+    this.child.stderr!.setEncoding("utf8");
+    this.child.stdout!.on("data", (s: string) => this.#add("stdout", s));
+    this.child.stderr!.on("data", (s: string) => this.#add("stderr", s));
+    this.child.stdin!.end(input ?? "");
+    this.done = new Promise((resolve, reject) => {
+      this.child.once("error", reject);
+      this.child.once(
+        "close",
+        (code) => resolve({ code, stdout: this.stdout, stderr: this.stderr }),
+      );
+    });
+  }
+
+  #add(which: "stdout" | "stderr", s: string): void {
+    this[which] += s;
+    for (const w of [...this.#waiters]) w();
+  }
+
+  /** Resolves once `stream` matches `re`; rejects after `ms`. */
+  waitFor(
+    stream: "stdout" | "stderr",
+    re: RegExp,
+    ms = 10_000,
+  ): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const m = this[stream].match(re);
+        if (!m) return;
+        this.#waiters.delete(check);
+        clearTimeout(timer);
+        resolve(m);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(
+          new Error(
+            `${re} not seen on ${stream} within ${ms} ms:\n${
+              this[stream]
+            }\n${this.stderr}`,
+          ),
+        );
+      }, ms);
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  /**
+   * Send `sig` through `process.kill`: Deno's `ChildProcess.kill` reports
+   * the child as killed by the signal even when it handled it and exited 0.
+   */
+  signal(sig: "SIGTERM" | "SIGINT"): void {
+    if (this.child.pid !== undefined && this.child.exitCode === null) {
+      process.kill(this.child.pid, sig);
+    }
+  }
+
+  /** The exit, or a kill and a rejection after `ms`. */
+  finish(ms = 15_000): Promise<Run> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill("SIGKILL");
+        reject(
+          new Error(
+            `CLI did not exit within ${ms} ms; stderr:\n${this.stderr}`,
+          ),
+        );
+      }, ms);
+    });
+    return Promise.race([this.done, late]).finally(() => clearTimeout(timer));
+  }
+}
+
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<Run> {
+  return new Cli(args, env, input).finish();
+}
+
+/** One stderr line and nothing on stdout: how every failure must look. */
+function assertFailure(r: Run, code: number, re: RegExp): void {
+  assert.equal(r.code, code, `exit code; stderr: ${r.stderr}`);
+  assert.equal(r.stdout, "");
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one stderr line, got:\n${r.stderr}`);
+  assert.match(lines[0], re);
+}
+
+function deadPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+function buildNative(): Promise<void> {
+  if (existsSync(LIB)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    execFile("bash", [join(ROOT, "scripts/build_native.sh")], {
+      timeout: 180_000,
+    }, (err, _o, stderr) => {
+      if (err) {
+        reject(new Error(`build_native.sh failed: ${err.message}\n${stderr}`));
+      } else resolve();
+    });
+  });
+}
+
+const FLOWS_TS = `export default {
+  "t/echo": (params) => params,
+  "t/silent": (_params, ctx) => ctx.noAnswer(),
+  "t/fail": (_params, ctx) => ctx.fail(-3),
+};
+`;
+
+let dir = "";
+let flowsTs = "";
+let answersJson = "";
+const MOCK = (): string[] => ["--backend", "mock", "--flows", flowsTs];
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "smartbus-cli-"));
+  flowsTs = join(dir, "flows.mjs");
+  answersJson = join(dir, "answers.json");
+  writeFileSync(flowsTs, FLOWS_TS);
+  writeFileSync(
+    answersJson,
+    JSON.stringify({ "ivr/hello": ["hi", 42], "ivr/one": "x" }),
+  );
+});
+
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("cli - help and usage", () => {
+  test("cli - --help works on the top level and on every command", async () => {
+    const names = ["mock", "invoke", "ping", "send", "notify", "watch"];
+    const runs = await Promise.all([
+      cli(["--help"]),
+      cli(["help", "invoke"]),
+      ...names.map((n) => cli([n, "--help"])),
+    ]);
+    for (const r of runs) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Usage: smartbus/);
+      assert.match(
+        r.stdout,
+        /Exit codes:[\s\S]*6 +the library could not be loaded/,
+      );
+      assert.equal(r.stderr, "");
+    }
+    for (const n of names) {
+      assert.match(runs[0].stdout, new RegExp(`\\n  ${n} `));
+    }
+  });
+
+  test("cli - usage errors exit 2 with one line", async () => {
+    const [none, unknown, option, timeout, missing, flows, backend] =
+      await Promise.all([
+        cli([]),
+        cli(["frobnicate"]),
+        cli(["invoke", "--bogus", "p", "f"]),
+        cli(["invoke", ...MOCK(), "--timeout", "soon", "p", "f"]),
+        cli(["ping", ...MOCK(), "0"]),
+        cli(["invoke", "--flows", flowsTs, "p", "f"]),
+        cli(["invoke", "--backend", "java", "p", "f"]),
+      ]);
+    assertFailure(none, 2, /missing command; see smartbus --help/);
+    assertFailure(unknown, 2, /unknown command "frobnicate"/);
+    assertFailure(
+      option,
+      2,
+      /Unknown option '--bogus'; see smartbus invoke --help/,
+    );
+    assertFailure(timeout, 2, /--timeout must be a positive duration/);
+    assertFailure(missing, 2, /missing arguments; usage: smartbus ping/);
+    assertFailure(flows, 2, /--flows needs --backend mock/);
+    assertFailure(backend, 2, /--backend must be one of deno, bun, node, mock/);
+  });
+
+  test("cli - a library that cannot load exits 6 listing the paths tried", async () => {
+    const [flag, env] = await Promise.all([
+      cli(["invoke", "--lib", "/nonexistent/libbusnetcli.so", "p", "f"]),
+      cli(["ping", "0", "0", "ipsc"], {
+        SMARTBUS_NETCLI_LIB: "/nowhere/libx.so",
+      }),
+    ]);
+    assertFailure(
+      flag,
+      6,
+      /cannot load libbusnetcli: set --lib or SMARTBUS_NETCLI_LIB \(tried: .*\/nonexistent\/libbusnetcli\.so/,
+    );
+    assertFailure(env, 6, /tried: .*\/nowhere\/libx\.so/);
+  });
+});
+
+describe("cli - in-process mock backend", () => {
+  test("cli - invoke prints the flow result as JSON and exits 0", async () => {
+    const [echo, canned] = await Promise.all([
+      cli(["invoke", ...MOCK(), "t", "echo", "1", "two", '"3"', '{"a":[1]}']),
+      cli([
+        "invoke",
+        "--backend",
+        "mock",
+        "--flows",
+        answersJson,
+        "ivr",
+        "hello",
+      ]),
+    ]);
+    assert.equal(echo.code, 0, echo.stderr);
+    assert.equal(echo.stdout, '[1,"two","3",{"a":[1]}]\n');
+    assert.equal(echo.stderr, "");
+    assert.equal(canned.code, 0, canned.stderr);
+    assert.deepEqual(JSON.parse(canned.stdout), ["hi", 42]);
+  });
+
+  test("cli - flow timeout exits 4, unknown and failing flows exit 5", async () => {
+    const [silent, unknown, failing] = await Promise.all([
+      cli(["invoke", ...MOCK(), "--timeout", "300ms", "t", "silent"]),
+      cli(["invoke", ...MOCK(), "t", "nope"]),
+      cli(["invoke", ...MOCK(), "t", "fail"]),
+    ]);
+    assertFailure(
+      silent,
+      4,
+      /flow t\/silent on IPSC 0:0 gave no result within 300 ms: raise --timeout/,
+    );
+    assertFailure(
+      unknown,
+      5,
+      /flow t\/nope on IPSC 0:0 did not start \(ack -1: .*no such flow/,
+    );
+    assertFailure(failing, 5, /flow t\/fail on IPSC 0:0 failed with code -3/);
+  });
+
+  test("cli - --repeat prints each result and ends with throughput and p50/p99 on stderr", async () => {
+    const r = await cli([
+      "invoke",
+      ...MOCK(),
+      "--repeat",
+      "50",
+      "--concurrency",
+      "5",
+      "t",
+      "echo",
+      "7",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trimEnd().split("\n"), Array(50).fill("[7]"));
+    assert.match(
+      r.stderr,
+      /^50 calls in [\d.]+ s: [\d.]+ calls\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, 0 failed\n$/,
+    );
+  });
+
+  test("cli - notify prints an invoke id; watch prints connect events as JSON lines", async () => {
+    const [notify, watch] = await Promise.all([
+      cli(["notify", ...MOCK(), "t", "hello", "param"]),
+      cli(["watch", ...MOCK(), "--json", "--count", "2"]),
+    ]);
+    assert.equal(notify.code, 0, notify.stderr);
+    assert.match(notify.stdout, /^[1-9]\d*\n$/);
+    assert.equal(watch.code, 0, watch.stderr);
+    const events = watch.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    assert.equal(events.length, 2);
+    for (const e of events) assert.equal(e.event, "connect");
+    assert.ok(
+      events.some((e) =>
+        e.unitId === 0 && e.clientId === 0 && e.clientType === 2 &&
+        e.status === "present"
+      ),
+    );
+  });
+});
+
+describe(
+  "cli - native backend against a served mock bus",
+  { skip: !NATIVE },
+  () => {
+    let server: MockServer;
+    let master = "";
+
+    before(async () => {
+      await buildNative();
+      server = await startMockServer({
+        nodes: [{ unitId: 0, port: 0 }],
+        users: { alice: PASSWORD },
+        flows: {
+          "t/echo": (params: unknown[]) => params,
+          "t/silent": (_p, ctx) => ctx.noAnswer(),
+        },
+      });
+      master = `127.0.0.1:${server.addresses[0].port}`;
+    });
+
+    after(async () => {
+      await server?.close();
+    });
+
+    const common =
+      (): string[] => ["--lib", LIB, "--master", master, "--user", "alice"];
+
+    test("cli - invoke, ping and a flow timeout through the library; the password is never shown", async () => {
+      const [ok, env, ping, late] = await Promise.all([
+        cli([
+          "invoke",
+          ...common(),
+          "--password",
+          PASSWORD,
+          "--unit",
+          "20",
+          "-v",
+          "t",
+          "echo",
+          "x",
+        ]),
+        cli(["invoke", ...common(), "--unit", "21", "t", "echo", "y"], {
+          SMARTBUS_PASSWORD: PASSWORD,
+        }),
+        cli([
+          "ping",
+          ...common(),
+          "--password",
+          PASSWORD,
+          "--unit",
+          "22",
+          "0",
+          "0",
+          "ipsc",
+        ]),
+        cli([
+          "invoke",
+          ...common(),
+          "--password",
+          PASSWORD,
+          "--unit",
+          "23",
+          "--timeout",
+          "300ms",
+          "t",
+          "silent",
+        ]),
+      ]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout, '["x"]\n');
+      assert.equal(env.code, 0, env.stderr);
+      assert.equal(env.stdout, '["y"]\n');
+      assert.equal(ping.code, 0, ping.stderr);
+      assert.match(ping.stdout, /^\d+\n$/);
+      assertFailure(late, 4, /flow t\/silent .* gave no result within 300 ms/);
+      for (const r of [ok, env, ping, late]) {
+        assert.ok(!(r.stdout + r.stderr).includes(PASSWORD), "password leaked");
+      }
+    });
+
+    test("cli - wrong password and an unreachable bus exit 3", async () => {
+      const port = await deadPort();
+      const [wrong, dead] = await Promise.all([
+        cli([
+          "invoke",
+          ...common(),
+          "--password",
+          "not-it",
+          "--unit",
+          "24",
+          "t",
+          "echo",
+        ]),
+        cli([
+          "invoke",
+          "--lib",
+          LIB,
+          "--master",
+          `127.0.0.1:${port}`,
+          "--connect-timeout",
+          "500ms",
+          "--unit",
+          "25",
+          "t",
+          "echo",
+        ]),
+      ]);
+      assertFailure(
+        wrong,
+        3,
+        /authentication refused.*PWD.*check --user and --password/,
+      );
+      assertFailure(
+        dead,
+        3,
+        new RegExp(
+          `cannot connect to 127\\.0\\.0\\.1:${port} .*not connected within 500 ms`,
+        ),
+      );
+    });
+
+    test("cli - watch shows data another CLI sends, and stops on SIGTERM with exit 0", async () => {
+      const watch = new Cli(["watch", ...common(), "--unit", "26", "--json"], {
+        SMARTBUS_PASSWORD: PASSWORD,
+      });
+      try {
+        await watch.waitFor("stdout", /"clientType":2/);
+        const send = await cli(
+          ["send", ...common(), "--unit", "27", "26", "1", "agent"],
+          { SMARTBUS_PASSWORD: PASSWORD },
+          "hello from stdin",
+        );
+        assert.equal(send.code, 0, send.stderr);
+        await watch.waitFor("stdout", /"event":"data"/);
+        watch.signal("SIGTERM");
+        const r = await watch.finish(10_000);
+        assert.equal(r.code, 0, r.stderr);
+        const data = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l))
+          .find((e) => e.event === "data");
+        assert.deepEqual(data.from, { unitId: 27, clientId: 1, clientType: 4 });
+        assert.equal(data.text, "hello from stdin");
+      } finally {
+        watch.child.kill("SIGKILL");
+      }
+    });
+  },
+);
+
+describe("cli - smartbus mock", () => {
+  test("cli - mock serves flows from a file, logs calls, and stops on SIGTERM with exit 0", async () => {
+    if (NATIVE) await buildNative();
+    const mock = new Cli([
+      "mock",
+      "--node",
+      "0=127.0.0.1:0",
+      "--flows",
+      answersJson,
+    ]);
+    try {
+      const [, port] = await mock.waitFor(
+        "stdout",
+        /listening node=0 127\.0\.0\.1:(\d+)\n/,
+      );
+      const peer = connect(Number(port), "127.0.0.1");
+      const peerClosed = new Promise<void>((resolve) =>
+        peer.once("close", () => resolve())
+      );
+      peer.on("error", () => {});
+      await new Promise<void>((resolve, reject) => {
+        peer.once("connect", resolve);
+        peer.once("error", reject);
+      });
+      if (NATIVE) {
+        const r = await cli([
+          "invoke",
+          "--lib",
+          LIB,
+          "--master",
+          `127.0.0.1:${port}`,
+          "ivr",
+          "one",
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, '["x"]\n');
+        await mock.waitFor("stderr", /flow call ivr\/one from 30 1 4/);
+        await mock.waitFor("stderr", /30 1 4 left/);
+      }
+      mock.signal("SIGTERM");
+      const r = await mock.finish(10_000);
+      assert.equal(r.code, 0, r.stderr);
+      await peerClosed;
+    } finally {
+      mock.child.kill("SIGKILL");
+    }
+  });
+});
