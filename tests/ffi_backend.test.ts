@@ -8,6 +8,8 @@ import { after, before, describe, test } from "node:test";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
 import process from "node:process";
 import assert from "node:assert/strict";
 import {
@@ -419,6 +421,48 @@ describe(`ffi backend loading (${runtime})`, () => {
       assert.ok(caught instanceof LibraryLoadError, String(caught));
       assert.deepEqual(caught.tried, [missing]);
       assert.match(caught.message, /SMARTBUS_NETCLI_LIB/);
+    },
+  );
+
+  test(
+    "ffi backend - without env permission, Deno still reports every path tried",
+    {
+      skip: runtime === "deno"
+        ? false
+        : "Deno permissions only exist under Deno",
+    },
+    () => {
+      const mod = new URL("../src/ffi/deno.ts", import.meta.url).href;
+      const code =
+        `import { createDenoBackend } from ${JSON.stringify(mod)};\n` +
+        `try { createDenoBackend(); } catch (e) { console.log(e.name); console.log(JSON.stringify(e.tried)); }\n`;
+      const script = join(dirname(LIB || tmpdir() + "/x"), "noperm.ts");
+      writeFileSync(script, code);
+      // Reading only the script and the module graph; no env access at all.
+      const graph = fileURLToPath(new URL("../src/", import.meta.url));
+      // Deno.Command, not node:child_process: Deno gives a deno child spawned
+      // through node:child_process every permission.
+      const r = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--no-config",
+          "--no-prompt",
+          "--allow-ffi",
+          `--allow-read=${script},${graph}`,
+          script,
+        ],
+      }).outputSync();
+      assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+      const [name, tried] = new TextDecoder().decode(r.stdout).trim().split(
+        "\n",
+      );
+      assert.equal(name, "LibraryLoadError");
+      const paths = JSON.parse(tried) as string[];
+      assert.equal(paths[0], "libbusnetcli.so");
+      assert.ok(
+        paths.some((p) => /^SMARTBUS_NETCLI_LIB: not readable/.test(p)),
+        tried,
+      );
     },
   );
 
