@@ -177,6 +177,13 @@ async function backendFor(
     nodes,
     flows: s.flows,
     log: s.verbose ? (line) => io.err(line) : undefined,
+  }).catch((e: unknown) => {
+    throw new CliFailure(
+      ExitCode.USAGE,
+      `cannot load --flows ${s.flows}: ${
+        String((e as Error)?.message ?? e).split("\n")[0]
+      }; see smartbus invoke --help`,
+    );
   });
   return new MockBackend(bus, { reconnectIntervalMs: 200 });
 }

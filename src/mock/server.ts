@@ -19,7 +19,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { MockBus } from "./bus.ts";
-import type { FlowHandler } from "./flow_run.ts";
+import type { FlowContext, FlowHandler } from "./flow_run.ts";
 import type { MockIpsc } from "./ipsc.ts";
 import { formatAddress } from "./records.ts";
 import { serveTcp, type TcpAddress } from "./tcp.ts";
@@ -140,8 +140,32 @@ async function applyFlows(
   setup: FlowSetup,
   log: (line: string) => void,
 ): Promise<void> {
+  const logged =
+    (project: string, flow: string, run: FlowHandler) =>
+    (params: unknown[], ctx: FlowContext): unknown => {
+      log(
+        `flow call ${project}/${flow} from ${
+          formatAddress(ctx.from)
+        } (invoke id ${ctx.invokeId}, timeout ${ctx.timeoutMs} ms): ${
+          JSON.stringify(params)
+        }`,
+      );
+      return run(params, ctx);
+    };
   if (typeof setup === "function") {
-    await setup(ipsc);
+    // The setup sees the IPSC with a `flow` that logs each call; every other
+    // member is the IPSC's own (bound: its private fields need the real `this`).
+    const view = new Proxy(ipsc, {
+      get(target, prop) {
+        if (prop === "flow") {
+          return (project: string, flow: string, run: FlowHandler) =>
+            target.flow(project, flow, logged(project, flow, run)) && view;
+        }
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    await setup(view);
     return;
   }
   for (const [key, value] of Object.entries(setup)) {
@@ -153,16 +177,7 @@ async function applyFlows(
       : (() => {
         throw new TypeError(`flow ${key}: a function or a result list`);
       })();
-    ipsc.flow(project, flow, (params, ctx) => {
-      log(
-        `flow call ${project}/${flow} from ${
-          formatAddress(ctx.from)
-        } (invoke id ${ctx.invokeId}, timeout ${ctx.timeoutMs} ms): ${
-          JSON.stringify(params)
-        }`,
-      );
-      return run(params, ctx);
-    });
+    ipsc.flow(project, flow, logged(project, flow, run));
   }
 }
 
@@ -183,6 +198,10 @@ export async function createMockBus(
   options: MockServerOptions = {},
 ): Promise<{ bus: MockBus; ipsc: MockIpsc | null }> {
   const log = options.log ?? (() => {});
+  // Load first: a bad file must fail before anything logs in.
+  const setup = typeof options.flows === "string"
+    ? await loadFlows(options.flows)
+    : options.flows;
   const bus = new MockBus({ strict: true, logger: log });
   const nodes = options.nodes?.length ? options.nodes : [DEFAULT_MOCK_NODE];
   for (const n of nodes) {
@@ -199,12 +218,15 @@ export async function createMockBus(
   let ipsc: MockIpsc | null = null;
   if (want) {
     ipsc = bus.addIpsc({ ...want, node: nodes[0].unitId });
-    if (options.flows !== undefined) {
-      const setup = typeof options.flows === "string"
-        ? await loadFlows(options.flows)
-        : options.flows;
-      await applyFlows(ipsc, setup, log);
-    }
+    if (setup !== undefined) await applyFlows(ipsc, setup, log);
+    const who = `${want.unitId}:${want.processIndex}`;
+    ipsc.onNotify((n) =>
+      log(
+        `notify to IPSC ${who} from ${formatAddress(n.from)}: ${n.project} ${
+          JSON.stringify(n.title)
+        } ${JSON.stringify(n.param)}`,
+      )
+    );
   }
   return { bus, ipsc };
 }
