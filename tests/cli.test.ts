@@ -352,6 +352,46 @@ describe("cli - in-process mock backend", () => {
   });
 });
 
+describe("cli - signals and timeouts on the mock backend", () => {
+  test("cli - a ping nobody answers exits 4", async () => {
+    const r = await cli([
+      "ping",
+      ...MOCK(),
+      "--timeout",
+      "300ms",
+      "40",
+      "0",
+      "agent",
+    ]);
+    assertFailure(r, 4, /no answer from 40 0 agent within 300 ms/);
+  });
+
+  test("cli - Ctrl-C ends watch with exit 0 and a pending invoke with exit 1", async () => {
+    const watch = new Cli(["watch", ...MOCK()]);
+    const invoke = new Cli(["invoke", ...MOCK(), "-v", "t", "silent"]);
+    try {
+      await Promise.all([
+        watch.waitFor("stdout", /connect present unit=0 client=0 type=ipsc/),
+        invoke.waitFor("stderr", /flow call t\/silent/),
+      ]);
+      watch.signal("SIGINT");
+      invoke.signal("SIGINT");
+      const [w, i] = await Promise.all([
+        watch.finish(10_000),
+        invoke.finish(10_000),
+      ]);
+      assert.equal(w.code, 0, w.stderr);
+      assert.equal(w.stderr, "");
+      assert.equal(i.code, 1, i.stderr);
+      assert.equal(i.stdout, "");
+      assert.match(i.stderr, /\ninterrupted\n$/);
+    } finally {
+      watch.child.kill("SIGKILL");
+      invoke.child.kill("SIGKILL");
+    }
+  });
+});
+
 describe(
   "cli - native backend against a served mock bus",
   { skip: !NATIVE },

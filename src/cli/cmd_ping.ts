@@ -19,7 +19,8 @@ import {
   str,
 } from "./args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
-import { EXIT_CODES_HELP, ExitCode } from "./exit.ts";
+import { TimeoutError } from "../api/errors.ts";
+import { CliFailure, EXIT_CODES_HELP, ExitCode } from "./exit.ts";
 import { openSession, sessionSettings } from "./session.ts";
 
 const USAGE = "smartbus ping [options] UNIT CLIENT TYPE";
@@ -90,6 +91,12 @@ export const pingCommand: Command = {
         const rtt = await session.client.rtt(dst, {
           timeout: settings.timeoutMs,
           signal,
+        }).catch((e) => {
+          if (!(e instanceof TimeoutError)) throw e;
+          throw new CliFailure(
+            ExitCode.TIMEOUT,
+            `no answer from ${u} ${c} ${t} within ${e.timeoutMs} ms: check the address (is it connected? see smartbus watch), or raise --timeout`,
+          );
         });
         io.out(String(rtt));
       }

@@ -38,7 +38,12 @@ async function main(): Promise<void> {
   process.exitCode = code;
   // Unref'd: it never keeps the process alive, it only ends one that
   // something else (a library thread, a stray handle) still holds.
-  const guard = setTimeout(() => process.exit(code), EXIT_GRACE_MS);
+  const guard = setTimeout(() => {
+    process.stderr.write(
+      `warning: still running ${EXIT_GRACE_MS} ms after finishing; exiting\n`,
+    );
+    process.exit(code);
+  }, EXIT_GRACE_MS);
   (guard as unknown as { unref?: () => void }).unref?.();
 }
 
