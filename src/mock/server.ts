@@ -181,10 +181,54 @@ async function applyFlows(
   }
 }
 
+/** Load the flow file first: a bad file must fail before anything logs in. */
+async function resolveFlows(
+  options: MockServerOptions,
+): Promise<FlowSetup | undefined> {
+  return typeof options.flows === "string"
+    ? await loadFlows(options.flows)
+    : options.flows;
+}
+
+/** Add `nodes` (real ports), then the IPSC with its flows and a notify log. */
+async function populate(
+  bus: MockBus,
+  nodes: readonly Required<MockServerNode>[],
+  options: MockServerOptions,
+  setup: FlowSetup | undefined,
+  log: (line: string) => void,
+): Promise<MockIpsc | null> {
+  for (const n of nodes) bus.addNode({ ...n, users: options.users });
+  const want = options.ipsc === undefined
+    ? { unitId: 0, processIndex: 0 }
+    : options.ipsc;
+  if (!want) return null;
+  const ipsc = bus.addIpsc({ ...want, node: nodes[0].unitId });
+  if (setup !== undefined) await applyFlows(ipsc, setup, log);
+  const who = `${want.unitId}:${want.processIndex}`;
+  ipsc.onNotify((n) =>
+    log(
+      `notify to IPSC ${who} from ${formatAddress(n.from)}: ${n.project} ${
+        JSON.stringify(n.title)
+      } ${JSON.stringify(n.param)}`,
+    )
+  );
+  return ipsc;
+}
+
+function askedNodes(options: MockServerOptions): Required<MockServerNode>[] {
+  const nodes = options.nodes?.length ? options.nodes : [DEFAULT_MOCK_NODE];
+  return nodes.map((n) => ({
+    unitId: n.unitId,
+    host: n.host ?? DEFAULT_MOCK_NODE.host,
+    port: n.port,
+  }));
+}
+
 /**
  * A mock bus (real time, strict) with `options`' nodes, accounts and IPSC
- * flows, not served anywhere: for an in-process `MockBackend`. Nodes with
- * port 0 get port 1 + their unit id on the bus.
+ * flows, not served anywhere: for an in-process `MockBackend`. Every node
+ * needs a real port number here (1–65535): it is the address clients dial.
  *
  * @example
  * ```ts
@@ -198,49 +242,17 @@ export async function createMockBus(
   options: MockServerOptions = {},
 ): Promise<{ bus: MockBus; ipsc: MockIpsc | null }> {
   const log = options.log ?? (() => {});
-  // Load first: a bad file must fail before anything logs in.
-  const setup = typeof options.flows === "string"
-    ? await loadFlows(options.flows)
-    : options.flows;
+  const setup = await resolveFlows(options);
   const bus = new MockBus({ strict: true, logger: log });
-  const nodes = options.nodes?.length ? options.nodes : [DEFAULT_MOCK_NODE];
-  for (const n of nodes) {
-    bus.addNode({
-      unitId: n.unitId,
-      host: n.host ?? DEFAULT_MOCK_NODE.host,
-      port: n.port === 0 ? placeholderPort(n.unitId) : n.port,
-      users: options.users,
-    });
-  }
-  const want = options.ipsc === undefined
-    ? { unitId: 0, processIndex: 0 }
-    : options.ipsc;
-  let ipsc: MockIpsc | null = null;
-  if (want) {
-    ipsc = bus.addIpsc({ ...want, node: nodes[0].unitId });
-    if (setup !== undefined) await applyFlows(ipsc, setup, log);
-    const who = `${want.unitId}:${want.processIndex}`;
-    ipsc.onNotify((n) =>
-      log(
-        `notify to IPSC ${who} from ${formatAddress(n.from)}: ${n.project} ${
-          JSON.stringify(n.title)
-        } ${JSON.stringify(n.param)}`,
-      )
-    );
-  }
+  const ipsc = await populate(bus, askedNodes(options), options, setup, log);
   return { bus, ipsc };
 }
 
 /**
- * A port 0 node still needs a port on the bus (the address it is known by);
- * clients dial the real one, the TCP front maps it back.
- */
-function placeholderPort(unitId: number): number {
-  return 1 + unitId;
-}
-
-/**
- * Start a mock bus on TCP in one call (see {@link MockServerOptions}).
+ * Start a mock bus on TCP in one call (see {@link MockServerOptions}). A
+ * node asked with port 0 is known on the bus by the port picked, so
+ * in-process clients (`MockBackend` on `server.bus`) dial the same address
+ * as TCP clients.
  *
  * @example
  * ```ts
@@ -258,22 +270,24 @@ export async function startMockServer(
   options: MockServerOptions = {},
 ): Promise<MockServer> {
   const log = options.log ?? (() => {});
-  const { bus, ipsc } = await createMockBus(options);
-  const nodes = bus.nodes();
-  const asked = options.nodes?.length ? options.nodes : [DEFAULT_MOCK_NODE];
-  const front = await serveTcp(
-    bus,
-    nodes.map((n, i) => ({
-      unitId: n.unitId,
-      host: n.host,
-      port: n.port,
-      listenPort: asked[i].port,
-    })),
-    {
-      heartbeatMs: options.heartbeatMs,
-      logger: { warn: log, info: () => {} },
-    },
-  );
+  const setup = await resolveFlows(options);
+  const bus = new MockBus({ strict: true, logger: log });
+  const asked = askedNodes(options);
+  // Listen before the nodes exist: only then are picked ports known. The
+  // front attaches at login time; a login in the moment before the nodes are
+  // added is refused and retried, as with a node not up yet.
+  const front = await serveTcp(bus, asked, {
+    heartbeatMs: options.heartbeatMs,
+    logger: { warn: log, info: () => {} },
+  });
+  let ipsc: MockIpsc | null;
+  try {
+    const real = asked.map((n, i) => ({ ...n, port: front.addresses[i].port }));
+    ipsc = await populate(bus, real, options, setup, log);
+  } catch (e) {
+    await front.close();
+    throw e;
+  }
   return {
     addresses: front.addresses,
     bus,
