@@ -14,6 +14,7 @@
  * @module
  */
 import process from "node:process";
+import { setTimeout } from "node:timers";
 import { processIo } from "./io.ts";
 import { runCli } from "./run.ts";
 
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     );
     process.exit(code);
   }, EXIT_GRACE_MS);
-  (guard as unknown as { unref?: () => void }).unref?.();
+  guard.unref();
 }
 
 await main();
