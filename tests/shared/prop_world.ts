@@ -1,0 +1,288 @@
+/**
+ * A small world for the property suites: a mock bus on a virtual clock with
+ * two nodes (0 master, 1 slave), an IPSC with test flows on node 0, and
+ * units of clients on the public API, every event they raise recorded with
+ * its bus time. Ops apply faults and traffic; the suites check what the
+ * records say.
+ */
+import {
+  Client,
+  ClientType,
+  FlowError,
+  FlowNotStartedError,
+  FlowTimeoutError,
+  LibraryError,
+  silentLogger,
+  SmartBus,
+} from "../../mod.ts";
+import {
+  FlowFailure,
+  MockBackend,
+  MockBus,
+  type MockIpsc,
+  VirtualClock,
+} from "../../src/mock/mod.ts";
+
+export const RECONNECT_MS = 1000;
+export const FLOWS = ["echo", "fail", "refuse", "silent", "late"] as const;
+export type FlowName = typeof FLOWS[number];
+
+/** One flow call made through `Client.invoke`, and everything seen about it. */
+export interface FlowTrace {
+  client: number;
+  flow: FlowName;
+  timeoutMs: number;
+  at: number;
+  /** The invoke id; undefined when `invoke` threw at once. */
+  invokeId?: number;
+  /** Synchronous failure (the client was not connected). */
+  threw?: unknown;
+  /** How and when the promise settled. */
+  promise?: { at: number; ok: boolean; value: unknown };
+  acks: { at: number; ack: number }[];
+  /** respond / timeout / error events, in order. */
+  outcomes: {
+    at: number;
+    kind: "respond" | "timeout" | "error";
+    value: unknown;
+  }[];
+}
+
+/** One `send` and what became of it. */
+export interface SendTrace {
+  from: number;
+  to: number;
+  text: string;
+  at: number;
+  threw?: unknown;
+}
+
+export interface ClientRecord {
+  index: number;
+  unitId: number;
+  id: number;
+  client: Client;
+  disconnects: number[];
+  connects: { at: number; unit: number }[];
+  received: { at: number; from: string; text: string }[];
+}
+
+export interface World {
+  clock: VirtualClock;
+  bus: MockBus;
+  ipsc: MockIpsc;
+  units: SmartBus[];
+  clients: ClientRecord[];
+  flows: FlowTrace[];
+  sends: SendTrace[];
+  invoke(
+    client: number,
+    flow: FlowName,
+    timeoutMs: number,
+    sleepMs: number,
+  ): FlowTrace;
+  send(from: number, to: number): SendTrace;
+  close(): void;
+}
+
+/** Units `unitIds` with `perUnit` clients each (ids 1..perUnit), master node 0, slave node 1. */
+export function makeWorld(unitIds: number[] = [17, 18], perUnit = 2): World {
+  const clock = new VirtualClock();
+  const bus = new MockBus({ clock, strict: true, logger: () => {} });
+  bus.addNode({ unitId: 0, port: 8000 });
+  bus.addNode({ unitId: 1, port: 8001 });
+  const ipsc = bus.addIpsc({ unitId: 0, processIndex: 0, node: 0 });
+  ipsc
+    .flow("p", "echo", async ([v, sleep], ctx) => {
+      await ctx.sleep(sleep as number);
+      return [v];
+    })
+    .flow("p", "fail", async (_p, ctx) => {
+      await ctx.sleep(1);
+      throw new FlowFailure(-3, "failed on purpose");
+    })
+    .flow("p", "refuse", (_p, ctx) => ctx.refuse(-1, "refused on purpose"))
+    .flow("p", "silent", async (_p, ctx) => {
+      await ctx.sleep(1);
+      ctx.noAnswer();
+    })
+    .flow("p", "late", async (_p, ctx) => {
+      await ctx.sleep(ctx.timeoutMs + 5);
+      return ["late"];
+    });
+  const units: SmartBus[] = [];
+  const clients: ClientRecord[] = [];
+  for (const unitId of unitIds) {
+    const unit = new SmartBus({
+      unitId,
+      backend: new TracingBackend(bus, { reconnectIntervalMs: RECONNECT_MS }),
+      logger: silentLogger,
+    });
+    units.push(unit);
+    for (let id = 1; id <= perUnit; id++) {
+      const client = new Client({
+        bus: unit,
+        localClientId: id,
+        localClientType: ClientType.AGENT,
+        masterHost: "127.0.0.1",
+        masterPort: 8000,
+        slaverHost: "127.0.0.1",
+        slaverPort: 8001,
+      });
+      const rec: ClientRecord = {
+        index: clients.length,
+        unitId,
+        id,
+        client,
+        disconnects: [],
+        connects: [],
+        received: [],
+      };
+      client.on("disconnect", () => void rec.disconnects.push(clock.now()));
+      client.on(
+        "connectSuccess",
+        (unit) => void rec.connects.push({ at: clock.now(), unit }),
+      );
+      client.on("receiveText", (info, text) =>
+        void rec.received.push({
+          at: clock.now(),
+          from: `${info.srcUnitId}/${info.srcUnitClientId}`,
+          text,
+        }));
+      clients.push(rec);
+      void client.connect().catch(() => {});
+    }
+  }
+  const flows: FlowTrace[] = [];
+  const byId = new Map<string, FlowTrace>();
+  for (const rec of clients) {
+    const find = (id: number) => byId.get(`${rec.index}#${id}`);
+    rec.client.on(
+      "invokeFlowAcknowledge",
+      (_i, _p, id, ack) => void find(id)?.acks.push({ at: clock.now(), ack }),
+    );
+    rec.client.on(
+      "invokeFlowRespond",
+      (_i, _p, id, result) =>
+        void find(id)?.outcomes.push({
+          at: clock.now(),
+          kind: "respond",
+          value: result,
+        }),
+    );
+    rec.client.on(
+      "invokeFlowTimeout",
+      (_i, _p, id) =>
+        void find(id)?.outcomes.push({
+          at: clock.now(),
+          kind: "timeout",
+          value: null,
+        }),
+    );
+    rec.client.on(
+      "invokeFlowError",
+      (_i, _p, id, errno) =>
+        void find(id)?.outcomes.push({
+          at: clock.now(),
+          kind: "error",
+          value: errno,
+        }),
+    );
+  }
+  const sends: SendTrace[] = [];
+  let seq = 0;
+  return {
+    clock,
+    bus,
+    ipsc,
+    units,
+    clients,
+    flows,
+    sends,
+    invoke(client, flow, timeoutMs, sleepMs) {
+      const rec = clients[client];
+      const t: FlowTrace = {
+        client,
+        flow,
+        timeoutMs,
+        at: clock.now(),
+        acks: [],
+        outcomes: [],
+      };
+      flows.push(t);
+      // invoke() never throws: a call the library refused rejects with no invoke id.
+      const backend = rec.client.bus.backend as TracingBackend;
+      backend.lastInvokeId = undefined;
+      const p = rec.client.invoke(
+        {
+          server: 0,
+          process: 0,
+          project: "p",
+          flow,
+          params: [`v${seq++}`, sleepMs],
+        },
+        { timeout: timeoutMs },
+      );
+      const id = backend.lastInvokeId !== undefined && backend.lastInvokeId > 0
+        ? backend.lastInvokeId
+        : undefined;
+      if (id !== undefined) {
+        t.invokeId = id;
+        byId.set(`${client}#${id}`, t);
+      }
+      p.then(
+        (value) => void (t.promise = { at: clock.now(), ok: true, value }),
+        (error) => {
+          if (id === undefined) t.threw = error;
+          t.promise = { at: clock.now(), ok: false, value: error };
+        },
+      );
+      return t;
+    },
+    send(from, to) {
+      const a = clients[from];
+      const b = clients[to];
+      const t: SendTrace = {
+        from,
+        to,
+        text: `m${seq++} ${a.unitId}/${a.id}>${b.unitId}/${b.id}`,
+        at: clock.now(),
+      };
+      try {
+        a.client.send(1, 0, b.unitId, b.id, ClientType.AGENT, t.text);
+      } catch (e) {
+        t.threw = e;
+      }
+      sends.push(t);
+      return t;
+    },
+    close() {
+      for (const u of units) u.close();
+    },
+  };
+}
+
+/**
+ * The mock backend, remembering what its last `RemoteInvokeFlow` returned:
+ * `invoke()` keeps the invoke id to itself, and the suites must tie each
+ * promise to the events carrying that id.
+ */
+export class TracingBackend extends MockBackend {
+  lastInvokeId: number | undefined;
+  override remoteInvokeFlow(
+    ...args: Parameters<MockBackend["remoteInvokeFlow"]>
+  ): number {
+    const rc = super.remoteInvokeFlow(...args);
+    this.lastInvokeId = rc;
+    return rc;
+  }
+}
+
+/** Classify a settled `invoke()` rejection. */
+export function errorKind(e: unknown): string {
+  if (e instanceof FlowTimeoutError) return "FlowTimeoutError";
+  if (e instanceof FlowNotStartedError) return "FlowNotStartedError";
+  if (e instanceof FlowError) return `FlowError(${e.code})`;
+  if (e instanceof LibraryError) return `LibraryError(${e.code})`;
+  return String(e);
+}
