@@ -81,6 +81,11 @@ export function checkFlow(w: World, t: FlowTrace): void {
       deadline,
       `${what}: the library's timer fires at the deadline`,
     );
+    assert.equal(
+      t.promise.at,
+      deadline,
+      `${what}: invoke() rejects at the deadline`,
+    );
   } else {
     assert.equal(errorKind(t.promise.value), `FlowError(${out.value})`, what);
   }
