@@ -73,3 +73,39 @@ export {
   type TcpLogger,
   type TcpNode,
 } from "./tcp.ts";
+export {
+  createMockBus,
+  DEFAULT_MOCK_NODE,
+  type FlowSetup,
+  type FlowTable,
+  loadFlows,
+  type MockServer,
+  type MockServerNode,
+  type MockServerOptions,
+  startMockServer,
+} from "./server.ts";
+export {
+  type DecodedFrame,
+  type DecoderRole,
+  DEFAULT_FRAME_LIMIT,
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  FrameKind,
+  type FrameKindValue,
+  WIRE_FLAG,
+  WIRE_HEAD_SIZE,
+  WIRE_VERSION,
+  WireError,
+  type WireErrorReason,
+  type WireHead,
+  zeroHead,
+} from "./wire.ts";
+export {
+  BusFaults,
+  type FlowFault,
+  type LatencyRule,
+  seededRandom,
+  type TrafficFilter,
+  type TrafficKind,
+} from "./faults.ts";
