@@ -332,6 +332,8 @@ export class BusFaults {
    * The verdict for one delivery posted now, from the node `srcNode`
    * (undefined when unknown) to `to`. Draws from the PRNG only when a rule
    * matches, so runs without rules draw nothing.
+   *
+   * @internal
    */
   verdict(
     src: BusAddress,
