@@ -357,7 +357,11 @@ export class BusFaults {
     return cut ? { delayMs, drop: cut } : { delayMs };
   }
 
-  /** Why a delivery from node `srcNode` to `to` cannot pass now (undefined: it can). */
+  /**
+   * Why a delivery from node `srcNode` to `to` cannot pass now (undefined: it can).
+   *
+   * @internal
+   */
   cutBetween(srcNode: number | undefined, to: Conn): string | undefined {
     if (srcNode === undefined || this.linked(srcNode, to.node.unitId)) {
       return undefined;
