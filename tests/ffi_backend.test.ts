@@ -5,12 +5,10 @@
  * the callback returns: a backend that reads late sees garbage here.
  */
 import { after, before, describe, test } from "node:test";
-import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import process from "node:process";
 import assert from "node:assert/strict";
 import {
   buildCbprobe,
@@ -18,6 +16,7 @@ import {
   cstr,
   nativeFactory,
   Recorder,
+  removeBuild,
   runtime,
   text,
   trampolineLive,
@@ -96,6 +95,7 @@ describe(`ffi backend (${runtime})`, { skip }, () => {
       "the fixture freed everything it handed out",
     );
     assert.equal(trampolineLive(), 0, "every trampoline block was freed");
+    removeBuild(LIB);
   });
 
   test("ffi backend - init raises the library's trace line from its thread", async () => {
@@ -329,81 +329,6 @@ describe(`ffi backend (${runtime})`, { skip }, () => {
   });
 });
 
-/** Run `body` (a module using `backend`, a fresh native backend on LIB) in a child process. */
-function runChild(
-  name: string,
-  body: string,
-): { code: number | null; out: string; ms: number } {
-  const factory = runtime === "deno" ? "createDenoBackend" : "createBunBackend";
-  const mod = new URL(`../src/ffi/${runtime}.ts`, import.meta.url).href;
-  const script = join(dirname(LIB), `${name}.ts`);
-  writeFileSync(
-    script,
-    `import { ${factory} } from ${JSON.stringify(mod)};\n` +
-      `const backend = ${factory}({ libraryPath: ${JSON.stringify(LIB)} });\n` +
-      `const nop = () => {};\n` +
-      `backend.setCallbacks({ connection: nop, recvData: nop, disconnect: nop, invokeFlowAck: nop,` +
-      ` invokeFlowRet: nop, globalConnect: nop, traceInfo: nop, traceError: nop });\n` +
-      `const unref = (t: unknown) => typeof t === "number" ? Deno.unrefTimer(t) : (t as { unref(): void }).unref();\n` +
-      `const cstr = (s: string) => new TextEncoder().encode(s + "\\0");\n` +
-      body,
-  );
-  const args = runtime === "deno" ? ["run", "-A", script] : [script];
-  const start = Date.now();
-  const r = spawnSync(process.execPath, args, {
-    encoding: "utf8",
-    timeout: 20_000,
-  });
-  return {
-    code: r.status,
-    out: `${r.stdout}${r.stderr}`,
-    ms: Date.now() - start,
-  };
-}
-
-describe(`ffi backend keep-alive (${runtime})`, { skip }, () => {
-  test("ffi backend - a program that never connected exits by itself", () => {
-    const r = runChild("idle", `backend.init(17);\nconsole.log("done");\n`);
-    assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /done/);
-  });
-
-  test("ffi backend - a program that ends while callbacks are in flight exits cleanly", () => {
-    const r = runChild(
-      "busy",
-      `backend.init(17);\n` +
-        `for (let i = 0; i < 5000; i++) backend.sendData(1, 1, 3, 0, 0, 0, new Uint8Array(64));\n` +
-        `console.log("done");\n`,
-    );
-    assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /done/);
-  });
-
-  test("ffi backend - a created connection holds the process until release", () => {
-    const r = runChild(
-      "held",
-      `backend.init(17);\n` +
-        `backend.createConnect(1, 3, cstr("127.0.0.1"), 8000, null, 0xffff, null, null, null);\n` +
-        // An unref'd timer only fires if something else holds the process.
-        `unref(setTimeout(() => { console.log("still alive"); backend.release(); backend.close(); }, 200));\n`,
-    );
-    assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /still alive/);
-  });
-
-  test("ffi backend - after release and close the program exits by itself", () => {
-    const r = runChild(
-      "closed",
-      `backend.init(17);\n` +
-        `backend.createConnect(1, 3, cstr("127.0.0.1"), 8000, null, 0xffff, null, null, null);\n` +
-        `backend.release();\nbackend.close();\n` +
-        `unref(setTimeout(() => console.log("held too long"), 5000));\n`,
-    );
-    assert.equal(r.code, 0, r.out);
-    assert.doesNotMatch(r.out, /held too long/);
-  });
-});
-
 describe(`ffi backend loading (${runtime})`, () => {
   test(
     "ffi backend - a missing library throws LibraryLoadError listing the path",
@@ -436,7 +361,8 @@ describe(`ffi backend loading (${runtime})`, () => {
       const code =
         `import { createDenoBackend } from ${JSON.stringify(mod)};\n` +
         `try { createDenoBackend(); } catch (e) { console.log(e.name); console.log(JSON.stringify(e.tried)); }\n`;
-      const script = join(dirname(LIB || tmpdir() + "/x"), "noperm.ts");
+      const dir = mkdtempSync(join(tmpdir(), "noperm-"));
+      const script = join(dir, "noperm.ts");
       writeFileSync(script, code);
       // Reading only the script and the module graph; no env access at all.
       const graph = fileURLToPath(new URL("../src/", import.meta.url));
@@ -452,6 +378,7 @@ describe(`ffi backend loading (${runtime})`, () => {
           script,
         ],
       }).outputSync();
+      rmSync(dir, { recursive: true, force: true });
       assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
       const [name, tried] = new TextDecoder().decode(r.stdout).trim().split(
         "\n",

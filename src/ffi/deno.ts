@@ -32,6 +32,18 @@ import {
   platformLongSize,
 } from "./native.ts";
 
+// The shared table, plus Release as a nonblocking call (run on a worker
+// thread, resolved as a promise) for releaseAsync().
+const DENO_SYMBOLS = {
+  ...LIBRARY_SYMBOLS,
+  SmartBusNetCli_ReleaseOffThread: {
+    name: "SmartBusNetCli_Release",
+    parameters: [],
+    result: "void",
+    nonblocking: true,
+  },
+} as const;
+
 /** Options of {@link createDenoBackend}. */
 export interface DenoBackendOptions {
   /** The library file; else `SMARTBUS_NETCLI_LIB`, else the default search. */
@@ -62,7 +74,7 @@ export function createDenoBackend(
   }
   const { value: lib } = loadFirst(
     libraryCandidates(options),
-    (path) => D.dlopen(path, LIBRARY_SYMBOLS),
+    (path) => D.dlopen(path, DENO_SYMBOLS),
   );
   const longSize = platformLongSize(D.build.os);
   const headSize = packetHeadSize(longSize);
@@ -170,6 +182,9 @@ export function createDenoBackend(
     keepAlive(on: boolean): void {
       if (on) keeper?.ref();
       else keeper?.unref();
+    },
+    releaseOffThread(): Promise<void> {
+      return lib.symbols.SmartBusNetCli_ReleaseOffThread();
     },
     dispose(): void {
       for (const cb of handles.splice(0)) cb.close();

@@ -18,8 +18,18 @@
  * tears down while a foreign thread is inside a callback aborts (Deno:
  * "The futex facility returned an unexpected error code"). So when the event
  * loop runs dry with the library still initialized (Deno's `beforeunload`,
- * Bun's and Node's `beforeExit`), the backend closes itself: `Release`, then
- * the grace period below, during which callbacks already queued still run.
+ * Bun's and Node's `beforeExit`), the backend closes itself: `Release` (off
+ * the JS thread where the runtime can), then the grace period below, during
+ * which callbacks already queued still run.
+ *
+ * Releasing off the JS thread ({@link NativeBackend.releaseAsync}): under
+ * Deno a callback holds the library's thread until the JS thread has run it
+ * (and the promise continuations it triggers). A library whose `Release`
+ * joins that thread therefore deadlocks when `Release` is called on the JS
+ * thread while its thread is inside a callback, e.g. right after
+ * `await client.ping()`. The stand-in avoids this by not waiting for a
+ * running callback; for libraries that do wait, `releaseAsync()` calls
+ * `Release` on a worker thread and keeps the JS thread serving callbacks.
  *
  * Unloading: the library may still be inside (or about to return from) a
  * callback when `Release` returns (the stand-in returns at once when a
@@ -117,13 +127,15 @@ export interface NativeRuntime {
   keepAlive(on: boolean): void;
   /** Free the native callbacks and unload the library; the library is released. */
   dispose(): void;
+  /** Call `Release` on another thread, leaving the JS thread free (Deno). */
+  releaseOffThread?(): Promise<void>;
 }
 
 /** How long after `close()` the native callbacks are freed and the library unloaded. */
 export const DISPOSE_GRACE_MS = 50;
 
 /**
- * A {@link Backend} over a native library, with one optional extra.
+ * A {@link Backend} over a native library, with two extras.
  *
  * @example
  * ```ts
@@ -142,6 +154,13 @@ export interface NativeBackend extends Backend {
    * only needed by code that checks for leaked resources, such as tests.
    */
   settled(): Promise<void>;
+  /**
+   * `Release` without blocking the JS thread where the runtime can (Deno);
+   * resolves once `Release` has returned. Use it instead of `release()` when
+   * the library's `Release` waits for its own thread (see the module notes).
+   * `init()` throws while it is pending.
+   */
+  releaseAsync(): Promise<void>;
 }
 
 /**
@@ -180,6 +199,7 @@ export function createNativeBackend(
   let closed = false;
   let disposed: Promise<void> = Promise.resolve();
   let stopWatchingExit: (() => void) | undefined;
+  let releasing: Promise<void> | undefined;
 
   const open = (what: string): void => {
     if (closed) {
@@ -199,10 +219,18 @@ export function createNativeBackend(
     longSize,
     init(unitId: number): number {
       open("init");
+      if (releasing) {
+        throw new SmartBusError(
+          "init: the library is still being released; await releaseAsync() first",
+        );
+      }
       const rc = s.SmartBusNetCli_Init(unitId);
       if (rc === 0) {
         initialized = true;
-        stopWatchingExit ??= onLoopDrained(() => backend.close());
+        stopWatchingExit ??= onLoopDrained(() => {
+          if (!initialized) return backend.close();
+          backend.releaseAsync().finally(() => backend.close());
+        });
       }
       return rc;
     },
@@ -211,6 +239,21 @@ export function createNativeBackend(
       s.SmartBusNetCli_Release();
       initialized = false;
       hold(false);
+    },
+    releaseAsync(): Promise<void> {
+      open("releaseAsync");
+      if (!initialized) return releasing ?? Promise.resolve();
+      if (!runtime.releaseOffThread) {
+        backend.release();
+        return Promise.resolve();
+      }
+      initialized = false;
+      hold(false);
+      const done = runtime.releaseOffThread().finally(() => {
+        releasing = undefined;
+      });
+      releasing = done;
+      return done;
     },
     setCallbacks(cbs: BackendCallbacks): void {
       open("setCallbacks");
@@ -320,21 +363,24 @@ export function createNativeBackend(
       if (closed) return;
       // Freeing callbacks the library may still call would crash the
       // process: release first when the API did not.
-      if (initialized) this.release();
+      if (initialized) backend.release();
       closed = true;
       stopWatchingExit?.();
       stopWatchingExit = undefined;
       hold(false);
-      disposed = new Promise((resolve, reject) => {
-        setTimeout(() => {
-          try {
-            runtime.dispose();
-            resolve();
-          } catch (e) {
-            reject(e);
-          }
-        }, DISPOSE_GRACE_MS);
-      });
+      const grace = (): Promise<void> =>
+        new Promise((resolve, reject) => {
+          setTimeout(() => {
+            try {
+              runtime.dispose();
+              resolve();
+            } catch (e) {
+              reject(e);
+            }
+          }, DISPOSE_GRACE_MS);
+        });
+      // An off-thread Release still running must return before unloading.
+      disposed = releasing ? releasing.then(grace) : grace();
       // A failing unload must not surface as an unhandled rejection when
       // nobody awaits settled().
       disposed.catch(() => {});
@@ -353,8 +399,8 @@ export function createNativeBackend(
 function onLoopDrained(fn: () => void): () => void {
   const g = globalThis as {
     Deno?: unknown;
-    addEventListener?: (type: string, fn: () => void) => void;
-    removeEventListener?: (type: string, fn: () => void) => void;
+    addEventListener?: (type: string, fn: (e: Event) => void) => void;
+    removeEventListener?: (type: string, fn: (e: Event) => void) => void;
     process?: {
       on?(type: string, fn: () => void): void;
       off?(type: string, fn: () => void): void;
@@ -362,8 +408,14 @@ function onLoopDrained(fn: () => void): () => void {
   };
   if (g.Deno !== undefined && g.addEventListener && g.removeEventListener) {
     const add = g.addEventListener, remove = g.removeEventListener;
-    add("beforeunload", fn);
-    return () => remove("beforeunload", fn);
+    // Deno only keeps running for the work `fn` schedules (Release, the
+    // grace timer) when the event is cancelled.
+    const listener = (e: Event): void => {
+      e.preventDefault();
+      fn();
+    };
+    add("beforeunload", listener);
+    return () => remove("beforeunload", listener);
   }
   const p = g.process;
   if (p?.on && p.off) {
