@@ -170,4 +170,25 @@ describe(`ffi lifecycle (${runtime})`, { skip }, () => {
       assert.doesNotMatch(r.out, /released/);
     },
   );
+
+  test(
+    "ffi lifecycle - Bun without a writable temp folder says so instead of crashing",
+    {
+      skip: runtime === "bun"
+        ? false
+        : "only the Bun backend compiles a trampoline",
+    },
+    () => {
+      const r = runChild("notmp", `console.log("unreachable");\n`, {
+        env: { TMPDIR: "/nonexistent/smartbus-tmp" },
+      });
+      assert.notEqual(r.code, 0);
+      assert.match(
+        r.out,
+        /SmartBusError: the bun backend needs a writable temporary folder/,
+      );
+      assert.match(r.out, /TMPDIR/);
+      assert.doesNotMatch(r.out, /unreachable/);
+    },
+  );
 });
