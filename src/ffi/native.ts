@@ -49,6 +49,7 @@
  */
 import type { Backend, BackendCallbacks, BackendKind } from "./backend.ts";
 import { SmartBusError } from "../api/errors.ts";
+import { onLoopDrained } from "./loop_exit.ts";
 
 /** A C string or data argument: NUL-terminated bytes, or `null` for NULL. */
 export type CBytes = Uint8Array | null;
@@ -390,37 +391,4 @@ export function createNativeBackend(
     },
   };
   return backend;
-}
-
-/**
- * Run `fn` when the event loop has nothing left to do and the program would
- * exit; returns the way to stop watching.
- */
-function onLoopDrained(fn: () => void): () => void {
-  const g = globalThis as {
-    Deno?: unknown;
-    addEventListener?: (type: string, fn: (e: Event) => void) => void;
-    removeEventListener?: (type: string, fn: (e: Event) => void) => void;
-    process?: {
-      on?(type: string, fn: () => void): void;
-      off?(type: string, fn: () => void): void;
-    };
-  };
-  if (g.Deno !== undefined && g.addEventListener && g.removeEventListener) {
-    const add = g.addEventListener, remove = g.removeEventListener;
-    // Deno only keeps running for the work `fn` schedules (Release, the
-    // grace timer) when the event is cancelled.
-    const listener = (e: Event): void => {
-      e.preventDefault();
-      fn();
-    };
-    add("beforeunload", listener);
-    return () => remove("beforeunload", listener);
-  }
-  const p = g.process;
-  if (p?.on && p.off) {
-    p.on("beforeExit", fn);
-    return () => p.off?.("beforeExit", fn);
-  }
-  return () => {};
 }
