@@ -1,0 +1,27 @@
+/**
+ * The shared API suites on the Node backend (koffi), against the stand-in
+ * over TCP. Node cannot run `.ts`: `scripts/build_npm.ts` compiles this file
+ * with the package and runs it with `node --test` on the built JS. Skipped
+ * under Deno and Bun (they have their own backends and suites).
+ */
+import process from "node:process";
+import { describe } from "node:test";
+import "../src/ffi/node_entry.ts";
+import { apiCases } from "./shared/api_cases.ts";
+import { inputCases } from "./shared/input_cases.ts";
+import { seedCases } from "./shared/seed_cases.ts";
+import { nativeEnv } from "./shared/native_env.ts";
+
+const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
+// The built copy lives under npm/, away from build/: the build passes the
+// stand-in's path in the environment.
+const standin = process.env.SMARTBUS_NODE_STANDIN;
+
+if (isNode) {
+  const env = standin ? nativeEnv("node", standin) : nativeEnv("node");
+  apiCases("node", env);
+  inputCases("node", env);
+  seedCases("node", env);
+} else {
+  describe.skip("api (node) - runs under node --test on the npm build only", () => {});
+}
