@@ -14,7 +14,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { LibraryError, NotInitializedError } from "../mod.ts";
 import { checkProperty } from "./shared/fc.ts";
 import {
   applyOp,
@@ -23,123 +22,8 @@ import {
   type Op,
   opsArb,
 } from "./shared/prop_ops.ts";
+import { checkData, checkPresence } from "./shared/prop_checks.ts";
 import { makeWorld, RECONNECT_MS, type World } from "./shared/prop_world.ts";
-
-const REASONS = new Set([
-  "no such destination",
-  "receiver left",
-  "link cut",
-  "dropped by fault",
-]);
-
-/** Check every send against the bus records and what each receiver got. */
-function checkData(w: World, lossless: boolean): void {
-  const records = new Map(
-    w.bus.sent().filter((m) => m.kind === "data").map((m) => [
-      new TextDecoder().decode(m.bytes).replace(/\0$/, ""),
-      m,
-    ]),
-  );
-  for (const s of w.sends) {
-    const sender = w.clients[s.from];
-    const receiver = w.clients[s.to];
-    const got = receiver.received.filter((r) => r.text === s.text);
-    if (s.threw !== undefined) {
-      const closed = sender.client.closed &&
-        s.threw instanceof NotInitializedError;
-      const down = s.threw instanceof LibraryError && s.threw.code === -2;
-      assert.ok(closed || down, `send "${s.text}" threw ${s.threw}`);
-      assert.equal(got.length, 0, `"${s.text}" threw yet arrived`);
-      continue;
-    }
-    const rec = records.get(s.text);
-    assert.ok(
-      rec,
-      `"${s.text}" was sent without error but the bus has no record of it`,
-    );
-    if (rec.status === "delivered") {
-      assert.equal(got.length, 1, `"${s.text}" delivered ${got.length} times`);
-      assert.equal(
-        got[0].from,
-        `${sender.unitId}/${sender.id}`,
-        `"${s.text}" sender`,
-      );
-      continue;
-    }
-    assert.equal(
-      rec.status,
-      "dropped",
-      `"${s.text}" still ${rec.status} after draining`,
-    );
-    assert.equal(got.length, 0, `"${s.text}" dropped by the bus yet arrived`);
-    assert.ok(
-      REASONS.has(rec.reason ?? ""),
-      `"${s.text}" dropped for ${rec.reason}`,
-    );
-    if (lossless) {
-      assert.ok(
-        rec.reason === "no such destination" || rec.reason === "receiver left",
-        `"${s.text}" lost to ${rec.reason} with no lossy fault`,
-      );
-      if (rec.reason === "receiver left") {
-        assert.ok(
-          receiver.disconnects.some((t) => t >= s.at),
-          `"${s.text}": receiver left without a disconnect`,
-        );
-      }
-    }
-  }
-  // Nothing arrives that was not sent, and per sender the order is kept.
-  const sentAt = new Map(w.sends.map((s, i) => [s.text, i]));
-  for (const r of w.clients) {
-    const last = new Map<string, number>();
-    for (const m of r.received) {
-      const i = sentAt.get(m.text);
-      assert.ok(
-        i !== undefined,
-        `client ${r.index} received "${m.text}" that nobody sent`,
-      );
-      assert.ok(
-        i > (last.get(m.from) ?? -1),
-        `client ${r.index}: "${m.text}" from ${m.from} out of order`,
-      );
-      last.set(m.from, i);
-    }
-  }
-}
-
-/**
- * Every open unit's presence equals the bus: every connection and every
- * running node. Not `exact`: only that nobody present is missing (ghosts of
- * those who left while the unit was cut off entirely are tolerated).
- */
-function checkPresence(w: World, exact: boolean): void {
-  const truth = [
-    ...w.bus.clients().map((c) =>
-      `${c.address.unitId}/${c.address.clientId}/${c.address.clientType}`
-    ),
-    ...w.bus.nodes().filter((n) => n.running).map((n) => `${n.unitId}/-1/1`),
-  ].sort();
-  for (const u of w.units.filter((u) => !u.closed)) {
-    const seen = u.presence().map((p) =>
-      `${p.unitId}/${p.clientId}/${p.clientType}`
-    ).sort();
-    if (exact) {
-      assert.deepEqual(
-        seen,
-        truth,
-        `unit ${u.unitId}: presence() differs from the bus`,
-      );
-    } else {
-      const missing = truth.filter((t) => !seen.includes(t));
-      assert.deepEqual(
-        missing,
-        [],
-        `unit ${u.unitId}: presence() misses clients that are there`,
-      );
-    }
-  }
-}
 
 async function run(
   ops: Op[],

@@ -27,91 +27,11 @@ import {
   type Op,
   opsArb,
 } from "./shared/prop_ops.ts";
-import {
-  errorKind,
-  type FlowTrace,
-  makeWorld,
-  type World,
-} from "./shared/prop_world.ts";
-
-export function checkFlow(w: World, t: FlowTrace): void {
-  const what =
-    `${t.flow} call of client ${t.client} at ${t.at} (timeout ${t.timeoutMs})`;
-  assert.ok(t.promise, `${what}: the promise never settled`);
-  if (t.invokeId === undefined) {
-    assert.equal(
-      errorKind(t.threw),
-      "LibraryError(-2)",
-      `${what}: refused at once`,
-    );
-    assert.equal(t.outcomes.length, 0, `${what}: events without an invoke id`);
-    return;
-  }
-  assert.equal(
-    t.outcomes.length,
-    1,
-    `${what} (invoke id ${t.invokeId}): ${t.outcomes.length} outcomes: ${
-      JSON.stringify(t.outcomes)
-    }`,
-  );
-  const [out] = t.outcomes;
-  const deadline = t.at + t.timeoutMs;
-  assert.ok(
-    out.at <= deadline,
-    `${what}: outcome at ${out.at} after the deadline ${deadline}`,
-  );
-  assert.ok(
-    t.promise.at <= out.at,
-    `${what}: promise settled at ${t.promise.at}, after the outcome`,
-  );
-  const refused = t.acks.find((a) => a.ack !== 1);
-  if (refused && refused.at <= out.at) {
-    assert.equal(errorKind(t.promise.value), "FlowNotStartedError", what);
-    assert.equal(t.promise.at, refused.at, `${what}: rejected at the ack`);
-  } else if (out.kind === "respond") {
-    assert.ok(
-      t.promise.ok,
-      `${what}: responded but rejected with ${errorKind(t.promise.value)}`,
-    );
-    assert.deepEqual(t.promise.value, out.value ?? []);
-  } else if (out.kind === "timeout") {
-    assert.equal(errorKind(t.promise.value), "FlowTimeoutError", what);
-    assert.equal(
-      out.at,
-      deadline,
-      `${what}: the library's timer fires at the deadline`,
-    );
-    assert.equal(
-      t.promise.at,
-      deadline,
-      `${what}: invoke() rejects at the deadline`,
-    );
-  } else {
-    assert.equal(errorKind(t.promise.value), `FlowError(${out.value})`, what);
-  }
-  // Flows that answer after the deadline (or never) must not get a result through.
-  if (t.flow === "late" || t.flow === "silent" || t.flow === "refuse") {
-    assert.notEqual(
-      out.kind,
-      "respond",
-      `${what}: a late or missing answer was delivered`,
-    );
-  }
-  const rec = w.bus.flowCalls().find((c) =>
-    c.invokeId === t.invokeId && c.from.unitId === w.clients[t.client].unitId &&
-    c.from.clientId === w.clients[t.client].id
-  );
-  if (rec?.late) {
-    assert.notEqual(
-      out.kind,
-      "respond",
-      `${what}: the bus answered late, yet it responded`,
-    );
-  }
-}
+import { checkFlow } from "./shared/prop_checks.ts";
+import { makeWorld, type MockWorld } from "./shared/prop_world.ts";
 
 /** After draining: no pending flows, no virtual timers, every call checked. */
-export async function checkAllFlows(w: World): Promise<void> {
+export async function checkAllFlows(w: MockWorld): Promise<void> {
   for (const t of w.flows) checkFlow(w, t);
   for (const c of w.clients) {
     assert.equal(

@@ -1,14 +1,14 @@
 /**
  * Operations for the property suites: what fast-check generates (traffic,
- * time, faults) and how each one is applied to a {@link World}. Each suite
+ * time, faults) and how each one is applied to a {@link MockWorld}. Each suite
  * picks the kinds it wants with {@link opsArb}.
  */
 import fc from "fast-check";
 import {
   type FlowName,
   FLOWS,
+  type MockWorld,
   RECONNECT_MS,
-  type World,
 } from "./prop_world.ts";
 
 export type Op =
@@ -109,10 +109,10 @@ interface Undo {
   latency: (() => void)[];
   drop: (() => void)[];
 }
-const undos = new WeakMap<World, Undo>();
+const undos = new WeakMap<MockWorld, Undo>();
 
 /** Apply one op to `w` (advances settle the virtual clock; others only flush). */
-export async function applyOp(w: World, o: Op): Promise<void> {
+export async function applyOp(w: MockWorld, o: Op): Promise<void> {
   const u = undos.get(w) ?? { latency: [], drop: [] };
   undos.set(w, u);
   const addr = (i: number) => ({
@@ -188,7 +188,7 @@ export async function applyOp(w: World, o: Op): Promise<void> {
  * enough bus time pass for every reconnect, flow timeout, grace timer and
  * delayed delivery to run out.
  */
-export async function healAndDrain(w: World): Promise<void> {
+export async function healAndDrain(w: MockWorld): Promise<void> {
   w.bus.faults.healAll();
   w.bus.faults.flows(w.ipsc, null);
   w.bus.startNode(0);

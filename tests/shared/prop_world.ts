@@ -16,6 +16,7 @@ import {
   SmartBus,
 } from "../../mod.ts";
 import {
+  type Backend,
   FlowFailure,
   MockBackend,
   MockBus,
@@ -68,7 +69,8 @@ export interface ClientRecord {
 }
 
 export interface World {
-  clock: VirtualClock;
+  /** The bus clock (virtual for the mock world, real for native ones). */
+  clock: { now(): number };
   bus: MockBus;
   ipsc: MockIpsc;
   units: SmartBus[];
@@ -85,13 +87,13 @@ export interface World {
   close(): void;
 }
 
-/** Units `unitIds` with `perUnit` clients each (ids 1..perUnit), master node 0, slave node 1. */
-export function makeWorld(unitIds: number[] = [17, 18], perUnit = 2): World {
-  const clock = new VirtualClock();
-  const bus = new MockBus({ clock, strict: true, logger: () => {} });
-  bus.addNode({ unitId: 0, port: 8000 });
-  bus.addNode({ unitId: 1, port: 8001 });
-  const ipsc = bus.addIpsc({ unitId: 0, processIndex: 0, node: 0 });
+/** The mock world: a virtual clock drives everything. */
+export interface MockWorld extends World {
+  clock: VirtualClock;
+}
+
+/** Register the suites' test flows on `ipsc`. */
+export function addTestFlows(ipsc: MockIpsc): void {
   ipsc
     .flow("p", "echo", async ([v, sleep], ctx) => {
       await ctx.sleep(sleep as number);
@@ -110,28 +112,67 @@ export function makeWorld(unitIds: number[] = [17, 18], perUnit = 2): World {
       await ctx.sleep(ctx.timeoutMs + 5);
       return ["late"];
     });
-  const units: SmartBus[] = [];
-  const clients: ClientRecord[] = [];
-  for (const unitId of unitIds) {
-    const unit = new SmartBus({
+}
+
+/** Units `unitIds` with `perUnit` clients each (ids 1..perUnit), master node 0, slave node 1. */
+export function makeWorld(
+  unitIds: number[] = [17, 18],
+  perUnit = 2,
+): MockWorld {
+  const clock = new VirtualClock();
+  const bus = new MockBus({ clock, strict: true, logger: () => {} });
+  bus.addNode({ unitId: 0, port: 8000 });
+  bus.addNode({ unitId: 1, port: 8001 });
+  const ipsc = bus.addIpsc({ unitId: 0, processIndex: 0, node: 0 });
+  addTestFlows(ipsc);
+  const units = unitIds.map((unitId) =>
+    new SmartBus({
       unitId,
       backend: new TracingBackend(bus, { reconnectIntervalMs: RECONNECT_MS }),
       logger: silentLogger,
-    });
-    units.push(unit);
+    })
+  );
+  const nodes = {
+    master: { host: "127.0.0.1", port: 8000 },
+    slave: { host: "127.0.0.1", port: 8001 },
+  };
+  return { ...instrument(bus, ipsc, clock, units, perUnit, nodes), clock };
+}
+
+/** The invoke id `invoke()` just got, read off the backend (see {@link traceInvokeIds}). */
+type InvokeIdProbe = { lastInvokeId?: number };
+
+/**
+ * Clients on `units`, every event they raise recorded at `clock.now()`, and
+ * the traffic helpers. Each unit's backend must remember its last invoke id
+ * ({@link TracingBackend} or {@link traceInvokeIds}).
+ */
+export function instrument(
+  bus: MockBus,
+  ipsc: MockIpsc,
+  clock: { now(): number },
+  units: SmartBus[],
+  perUnit: number,
+  nodes: {
+    master: { host: string; port: number };
+    slave: { host: string; port: number };
+  },
+): World {
+  const clients: ClientRecord[] = [];
+  for (const unit of units) {
     for (let id = 1; id <= perUnit; id++) {
       const client = new Client({
         bus: unit,
         localClientId: id,
         localClientType: ClientType.AGENT,
-        masterHost: "127.0.0.1",
-        masterPort: 8000,
-        slaverHost: "127.0.0.1",
-        slaverPort: 8001,
+        masterHost: nodes.master.host,
+        masterPort: nodes.master.port,
+        slaverHost: nodes.slave.host,
+        slaverPort: nodes.slave.port,
       });
       const rec: ClientRecord = {
         index: clients.length,
-        unitId,
+        unitId: unit.unitId,
         id,
         client,
         disconnects: [],
@@ -157,36 +198,26 @@ export function makeWorld(unitIds: number[] = [17, 18], perUnit = 2): World {
   const byId = new Map<string, FlowTrace>();
   for (const rec of clients) {
     const find = (id: number) => byId.get(`${rec.index}#${id}`);
+    const outcome = (
+      id: number,
+      kind: FlowTrace["outcomes"][number]["kind"],
+      value: unknown,
+    ) => void find(id)?.outcomes.push({ at: clock.now(), kind, value });
     rec.client.on(
       "invokeFlowAcknowledge",
       (_i, _p, id, ack) => void find(id)?.acks.push({ at: clock.now(), ack }),
     );
     rec.client.on(
       "invokeFlowRespond",
-      (_i, _p, id, result) =>
-        void find(id)?.outcomes.push({
-          at: clock.now(),
-          kind: "respond",
-          value: result,
-        }),
+      (_i, _p, id, r) => outcome(id, "respond", r),
     );
     rec.client.on(
       "invokeFlowTimeout",
-      (_i, _p, id) =>
-        void find(id)?.outcomes.push({
-          at: clock.now(),
-          kind: "timeout",
-          value: null,
-        }),
+      (_i, _p, id) => outcome(id, "timeout", null),
     );
     rec.client.on(
       "invokeFlowError",
-      (_i, _p, id, errno) =>
-        void find(id)?.outcomes.push({
-          at: clock.now(),
-          kind: "error",
-          value: errno,
-        }),
+      (_i, _p, id, errno) => outcome(id, "error", errno),
     );
   }
   const sends: SendTrace[] = [];
@@ -211,7 +242,7 @@ export function makeWorld(unitIds: number[] = [17, 18], perUnit = 2): World {
       };
       flows.push(t);
       // invoke() never throws: a call the library refused rejects with no invoke id.
-      const backend = rec.client.bus.backend as TracingBackend;
+      const backend = rec.client.bus.backend as unknown as InvokeIdProbe;
       backend.lastInvokeId = undefined;
       const p = rec.client.invoke(
         {
@@ -223,9 +254,8 @@ export function makeWorld(unitIds: number[] = [17, 18], perUnit = 2): World {
         },
         { timeout: timeoutMs },
       );
-      const id = backend.lastInvokeId !== undefined && backend.lastInvokeId > 0
-        ? backend.lastInvokeId
-        : undefined;
+      const last = backend.lastInvokeId;
+      const id = last !== undefined && last > 0 ? last : undefined;
       if (id !== undefined) {
         t.invokeId = id;
         byId.set(`${client}#${id}`, t);
@@ -276,6 +306,32 @@ export class TracingBackend extends MockBackend {
     this.lastInvokeId = rc;
     return rc;
   }
+}
+
+/** Any backend (a native one), wrapped to remember its last invoke id like {@link TracingBackend}. */
+export function traceInvokeIds(backend: Backend): Backend & InvokeIdProbe {
+  const probe: InvokeIdProbe = {};
+  return new Proxy(backend, {
+    get(target, prop) {
+      if (prop === "lastInvokeId") return probe.lastInvokeId;
+      if (prop === "remoteInvokeFlow") {
+        return (...args: Parameters<Backend["remoteInvokeFlow"]>): number => {
+          const rc = target.remoteInvokeFlow(...args);
+          probe.lastInvokeId = rc;
+          return rc;
+        };
+      }
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+    set(target, prop, value) {
+      if (prop === "lastInvokeId") {
+        probe.lastInvokeId = value;
+        return true;
+      }
+      return Reflect.set(target, prop, value, target);
+    },
+  }) as Backend & InvokeIdProbe;
 }
 
 /** Classify a settled `invoke()` rejection. */
