@@ -1,0 +1,258 @@
+/**
+ * The TypeScript driver: what a user of the public API pays, under Deno, Bun
+ * and (through a bundle, see `node_entry.ts`) Node. It only uses
+ * `SmartBus`, `Client`, `send`, `on("receiveData")`, `rtt` and `invoke`, on
+ * the backend the runtime picks, against the stand-in library and the
+ * benchmark's TCP mock bus. Same modes and options as the C and Python
+ * drivers:
+ *
+ * ```sh
+ * deno run -A bench/js/driver.ts send --port P --count N --batch B
+ * bun bench/js/driver.ts recv --port P --count N --warm W --peer-unit F
+ * deno run -A bench/js/driver.ts flow --port P --inflight 1,64,1024 --flows 500,5000,20000
+ * ```
+ *
+ * Prints `READY` (recv) and one line `RESULT {json}` on stdout.
+ * @module
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import {
+  Client,
+  ClientType,
+  CmdType,
+  ErrorCode,
+  LibraryError,
+  silentLogger,
+  SmartBus,
+} from "../../mod.ts";
+import { collectGarbage, memory, now, percentile } from "./measure.ts";
+
+/** The 64-byte text every driver sends (the API adds the NUL). */
+export const TEXT =
+  "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/";
+const IPSC = { unitId: 0, clientId: 0, clientType: ClientType.IPSC };
+const CREDIT_EVERY = 1024;
+
+/** Options shared by every mode. */
+interface Options {
+  host: string;
+  port: number;
+  unit: number;
+  count: number;
+  batch: number;
+  warm: number;
+  peerUnit: number;
+  inflight: number[];
+  flows: number[];
+  lib: string;
+}
+
+function parse(argv: string[]): { mode: string; o: Options } {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string" },
+      unit: { type: "string", default: "17" },
+      count: { type: "string", default: "100000" },
+      batch: { type: "string", default: "10000" },
+      warm: { type: "string", default: "10000" },
+      "peer-unit": { type: "string", default: "40" },
+      inflight: { type: "string", default: "1,64,1024" },
+      flows: { type: "string", default: "500,5000,20000" },
+      lib: {
+        type: "string",
+        default: process.env.SMARTBUS_NETCLI_LIB ??
+          fileURLToPath(
+            new URL("../../build/libbusnetcli.so", import.meta.url),
+          ),
+      },
+    },
+  });
+  const list = (s: string) => s.split(",").map(Number);
+  return {
+    mode: positionals[0] ?? "",
+    o: {
+      host: values.host!,
+      port: Number(values.port),
+      unit: Number(values.unit),
+      count: Number(values.count),
+      batch: Number(values.batch),
+      warm: Number(values.warm),
+      peerUnit: Number(values["peer-unit"]),
+      inflight: list(values.inflight!),
+      flows: list(values.flows!),
+      lib: values.lib!,
+    },
+  };
+}
+
+async function connect(o: Options): Promise<{ bus: SmartBus; client: Client }> {
+  const bus = new SmartBus({
+    unitId: o.unit,
+    libraryPath: o.lib,
+    logger: silentLogger,
+  });
+  const client = new Client({
+    bus,
+    localClientId: 1,
+    masterHost: o.host,
+    masterPort: o.port,
+  });
+  await client.connect({ timeout: 10_000 });
+  return { bus, client };
+}
+
+/** Send `n` texts; returns the ms spent in the calls and counts BUFF_FULL retries. */
+function sendBatch(client: Client, n: number, full: { n: number }): number {
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    try {
+      client.send(1, CmdType.USER, 0, 0, ClientType.IPSC, TEXT);
+    } catch (e) {
+      if (!(e instanceof LibraryError) || e.code !== ErrorCode.BUFF_FULL) {
+        throw e;
+      }
+      full.n++;
+      i--;
+    }
+  }
+  return now() - t0;
+}
+
+async function runSend(o: Options): Promise<Record<string, unknown>> {
+  const { bus, client } = await connect(o);
+  const full = { n: 0 };
+  sendBatch(client, o.batch, full); // warm-up
+  // The bus answers the ping after it took every frame sent before it.
+  await client.rtt(IPSC, { timeout: 30_000 });
+  let busy = 0;
+  let done = 0;
+  while (done < o.count) {
+    const n = Math.min(o.batch, o.count - done);
+    busy += sendBatch(client, n, full);
+    done += n;
+    await client.rtt(IPSC, { timeout: 30_000 });
+  }
+  bus.close();
+  return {
+    calls_per_s: done / (busy / 1000),
+    count: done,
+    batch: o.batch,
+    buff_full: full.n,
+  };
+}
+
+async function runRecv(o: Options): Promise<Record<string, unknown>> {
+  const { bus, client } = await connect(o);
+  let received = 0;
+  let tStart = 0;
+  let tEnd = 0;
+  let before = memory();
+  // Not Promise.withResolvers: Node 20 lacks it.
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  client.on("receiveData", (info) => {
+    if (info.cmdType !== CmdType.USER) return;
+    const n = ++received;
+    if (n === o.warm) {
+      collectGarbage();
+      before = memory();
+      tStart = now();
+    }
+    if (n % CREDIT_EVERY === 0) {
+      client.send(2, CmdType.USER, o.peerUnit, 1, 0, "c");
+    }
+    if (n === o.count) {
+      tEnd = now();
+      resolve();
+    }
+  });
+  console.log("READY");
+  const timer = setTimeout(() => {
+    console.error(`recv: only ${received} of ${o.count} after 600 s`);
+    process.exit(1);
+  }, 600_000);
+  await promise;
+  clearTimeout(timer);
+  collectGarbage();
+  const after = memory();
+  bus.close();
+  return {
+    msgs_per_s: (o.count - o.warm) / ((tEnd - tStart) / 1000),
+    count: o.count,
+    warm: o.warm,
+    rss_before: before.rss,
+    rss_after: after.rss,
+    heap_before: before.heap,
+    heap_after: after.heap,
+  };
+}
+
+async function flowRound(
+  client: Client,
+  k: number,
+  total: number,
+  lat: number[],
+): Promise<number> {
+  let issued = 0;
+  const call = {
+    server: 0,
+    process: 0,
+    project: "bench",
+    flow: "echo",
+    params: [1, "bench"],
+  };
+  const worker = async (): Promise<void> => {
+    while (issued < total) {
+      issued++;
+      const t0 = now();
+      await client.invoke(call);
+      lat.push(now() - t0);
+    }
+  };
+  const t0 = now();
+  await Promise.all(Array.from({ length: Math.min(k, total) }, worker));
+  return now() - t0;
+}
+
+async function runFlow(o: Options): Promise<Record<string, unknown>> {
+  const { bus, client } = await connect(o);
+  const flows = [];
+  for (let i = 0; i < o.inflight.length; i++) {
+    const k = o.inflight[i];
+    const n = o.flows[i];
+    await flowRound(client, k, Math.max(o.warm, k), []);
+    const lat: number[] = [];
+    const ms = await flowRound(client, k, n, lat);
+    lat.sort((a, b) => a - b);
+    flows.push({
+      inflight: k,
+      count: n,
+      per_s: n / (ms / 1000),
+      p50_ms: percentile(lat, 0.5),
+      p99_ms: percentile(lat, 0.99),
+      errors: 0,
+    });
+  }
+  bus.close();
+  return { flows };
+}
+
+/** Runs the driver with the command line `argv` (mode first). */
+export async function main(argv: string[]): Promise<void> {
+  const { mode, o } = parse(argv);
+  const run = { send: runSend, recv: runRecv, flow: runFlow }[mode];
+  if (!run) {
+    console.error("usage: driver.ts send|recv|flow --port P ...");
+    process.exit(2);
+  }
+  const result = await run(o);
+  console.log(`RESULT ${JSON.stringify(result)}`);
+  process.exit(0);
+}
+
+if (import.meta.main) await main(process.argv.slice(2));

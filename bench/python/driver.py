@@ -1,0 +1,216 @@
+"""The Python driver: the original package's way (`netclient.py`, ctypes)
+against the stand-in library and the benchmark's TCP mock bus. Same modes
+and options as the C and JS drivers:
+
+    python3 bench/python/driver.py send --port P --count N --batch B
+    python3 bench/python/driver.py recv --port P --count N --warm W --peer-unit F
+    python3 bench/python/driver.py flow --port P --inflight 1,64,1024 --flows 500,5000,20000
+
+Prints READY (recv) and one line `RESULT {json}` on stdout. Events run on the
+library's thread, as they did in the original package.
+"""
+
+import argparse
+import gc
+import json
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from netclient import Client, SmartBusError  # noqa: E402
+
+TEXT = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/"
+IPSC = (0, 0, 2)
+USER = 3
+PING_ACK = 8
+BUFF_FULL = -7
+CREDIT_EVERY = 1024
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class BenchClient(Client):
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.connected = threading.Event()
+        self.pong = threading.Event()
+        self.on_text = None
+        self.on_result = None
+
+    def onConnectSuccess(self, unitId):
+        self.connected.set()
+
+    def onReceiveText(self, packInfo, txt):
+        if packInfo.cmdType == PING_ACK:
+            self.pong.set()
+        elif self.on_text is not None:
+            self.on_text(packInfo, txt)
+
+    def onInvokeFlowRespond(self, packInfo, project, invokeId, result):
+        self.on_result(invokeId, True)
+
+    def onInvokeFlowTimeout(self, packInfo, project, invokeId):
+        self.on_result(invokeId, False)
+
+    def onInvokeFlowError(self, packInfo, project, invokeId, errno):
+        self.on_result(invokeId, False)
+
+
+def connect(o):
+    Client.initialize(o.unit, o.lib)
+    c = BenchClient(1, 0, o.host, o.port)
+    c.connect()
+    if not c.connected.wait(10):
+        raise SystemExit("python driver: not connected within 10 s")
+    return c
+
+
+def barrier(c):
+    """Ping the IPSC: the bus answers after it took every frame sent before."""
+    c.pong.clear()
+    c.ping(*IPSC, "b")
+    if not c.pong.wait(30):
+        raise SystemExit("python driver: barrier ping unanswered")
+
+
+def send_batch(c, n, full):
+    t0 = time.perf_counter()
+    i = 0
+    while i < n:
+        try:
+            c.send(1, USER, 0, 0, 2, TEXT)
+            i += 1
+        except SmartBusError as e:
+            if e.code != BUFF_FULL:
+                raise
+            full[0] += 1
+    return time.perf_counter() - t0
+
+
+def run_send(o):
+    c = connect(o)
+    full = [0]
+    send_batch(c, o.batch, full)
+    barrier(c)
+    busy = 0.0
+    done = 0
+    while done < o.count:
+        n = min(o.batch, o.count - done)
+        busy += send_batch(c, n, full)
+        done += n
+        barrier(c)
+    return {"calls_per_s": done / busy, "count": done, "batch": o.batch, "buff_full": full[0]}
+
+
+def run_recv(o):
+    c = connect(o)
+    state = {"n": 0, "t0": 0.0, "t1": 0.0, "rss0": 0}
+    finished = threading.Event()
+
+    def on_text(info, txt):
+        if info.cmdType != USER:
+            return
+        state["n"] += 1
+        n = state["n"]
+        if n == o.warm:
+            gc.collect()
+            state["rss0"] = rss_bytes()
+            state["t0"] = time.perf_counter()
+        if n % CREDIT_EVERY == 0:
+            c.send(2, USER, o.peer_unit, 1, 0, "c")
+        if n == o.count:
+            state["t1"] = time.perf_counter()
+            finished.set()
+
+    c.on_text = on_text
+    print("READY", flush=True)
+    if not finished.wait(600):
+        raise SystemExit("python driver: only %d received" % state["n"])
+    gc.collect()
+    return {
+        "msgs_per_s": (o.count - o.warm) / (state["t1"] - state["t0"]),
+        "count": o.count, "warm": o.warm,
+        "rss_before": state["rss0"], "rss_after": rss_bytes(),
+    }
+
+
+def flow_round(c, k, total, lat):
+    lock = threading.Lock()
+    starts = {}
+    st = {"issued": 0, "finished": 0, "errors": 0}
+    finished = threading.Event()
+
+    def issue():  # with lock held
+        t0 = time.perf_counter()
+        invoke_id = c.invokeFlow(0, 0, "bench", "echo", [1, "bench"], True, 30)
+        starts[invoke_id] = t0
+        st["issued"] += 1
+
+    def on_result(invoke_id, ok):
+        t = time.perf_counter()
+        with lock:
+            lat.append(t - starts.pop(invoke_id))
+            if not ok:
+                st["errors"] += 1
+            st["finished"] += 1
+            if st["issued"] < total:
+                issue()
+            if st["finished"] == total:
+                finished.set()
+
+    c.on_result = on_result
+    t0 = time.perf_counter()
+    with lock:
+        for _ in range(min(k, total)):
+            issue()
+    if not finished.wait(600):
+        raise SystemExit("python driver: flow round stuck at %d" % st["finished"])
+    return time.perf_counter() - t0, st["errors"]
+
+
+def run_flow(o):
+    c = connect(o)
+    ks = [int(x) for x in o.inflight.split(",")]
+    ns = [int(x) for x in o.flows.split(",")]
+    out = []
+    for k, n in zip(ks, ns):
+        flow_round(c, k, max(o.warm, k), [])
+        lat = []
+        dt, errors = flow_round(c, k, n, lat)
+        lat.sort()
+        out.append({
+            "inflight": k, "count": n, "per_s": n / dt,
+            "p50_ms": lat[n // 2] * 1e3, "p99_ms": lat[min(n - 1, int(n * 0.99))] * 1e3,
+            "errors": errors,
+        })
+    return {"flows": out}
+
+
+def main(argv):
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["send", "recv", "flow"])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--unit", type=int, default=17)
+    p.add_argument("--count", type=int, default=100000)
+    p.add_argument("--batch", type=int, default=10000)
+    p.add_argument("--warm", type=int, default=10000)
+    p.add_argument("--peer-unit", type=int, default=40)
+    p.add_argument("--inflight", default="1,64,1024")
+    p.add_argument("--flows", default="500,5000,20000")
+    p.add_argument("--lib", default=os.environ.get(
+        "SMARTBUS_NETCLI_LIB", os.path.join(ROOT, "build", "libbusnetcli.so")))
+    o = p.parse_args(argv)
+    result = {"send": run_send, "recv": run_recv, "flow": run_flow}[o.mode](o)
+    print("RESULT " + json.dumps(result), flush=True)
+    Client.finalize()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

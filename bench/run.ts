@@ -1,0 +1,254 @@
+/**
+ * The benchmark runner (`bash bench/run.sh` builds what it needs, then runs
+ * this under Deno). For each driver (Deno, Bun, Node, Python ctypes, C) and
+ * each TCP benchmark (send, receive, flow round trips) it starts a fresh
+ * mock bus server process (`bench/server.ts`), runs the driver against it
+ * (plus the C flooder for the receive benchmark), then runs the in-memory
+ * bus benchmark under Deno and Bun. Prints the table, writes
+ * `bench/results/latest.json` (`quick.json` with `--quick`) and, on a full
+ * run or with `--update-readme`, the table section of `bench/README.md`.
+ *
+ * Exit code 1 only when something crashed (a driver failed to produce its
+ * result); missed targets and drivers that cannot run are reported, not fatal.
+ *
+ * ```sh
+ * deno run -A bench/run.ts [--quick] [--update-readme] [--only deno,c] [--bench send,recv,flow,membus]
+ * ```
+ * @module
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { Proc } from "./runner/proc.ts";
+import {
+  type Counts,
+  countsFor,
+  type Driver,
+  type DriverName,
+  drivers,
+  machine,
+  paths,
+} from "./runner/plan.ts";
+import { type Outcome, type Results, table } from "./runner/report.ts";
+import { updateReadme } from "./runner/readme.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const P = paths(ROOT);
+const DRIVER_UNIT = 17;
+const FLOOD_UNIT = 40;
+
+function log(msg: string): void {
+  console.error(`[bench] ${msg}`);
+}
+
+async function startServer(): Promise<{ proc: Proc; port: number }> {
+  const proc = Proc.start([P.deno, "run", "-A", P.server], {
+    keepStdin: true,
+    name: "server",
+  });
+  const line = await proc.line((l) => l.startsWith("{"), 30_000);
+  return { proc, port: JSON.parse(line).port };
+}
+
+async function stopServer(s: { proc: Proc }): Promise<void> {
+  await s.proc.closeStdin();
+  await s.proc.wait(10_000).catch(() => s.proc.kill());
+}
+
+const resultOf = (line: string): Record<string, unknown> =>
+  JSON.parse(line.slice("RESULT ".length));
+
+function modeArgs(
+  mode: "send" | "recv" | "flow",
+  c: Counts,
+  port: number,
+): string[] {
+  const common = [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--unit",
+    String(DRIVER_UNIT),
+  ];
+  if (mode === "send") {
+    return [
+      mode,
+      ...common,
+      "--count",
+      String(c.send.count),
+      "--batch",
+      String(c.send.batch),
+    ];
+  }
+  if (mode === "recv") {
+    return [
+      mode,
+      ...common,
+      "--count",
+      String(c.recv.count),
+      "--warm",
+      String(c.recv.warm),
+      "--peer-unit",
+      String(FLOOD_UNIT),
+    ];
+  }
+  return [
+    mode,
+    ...common,
+    "--inflight",
+    c.flow.inflight.join(","),
+    "--flows",
+    c.flow.flows.join(","),
+    "--warm",
+    String(c.flow.warm),
+  ];
+}
+
+/** One driver, one TCP benchmark, on a fresh server. */
+async function runTcp(
+  mode: "send" | "recv" | "flow",
+  d: Driver,
+  c: Counts,
+  timeoutMs: number,
+): Promise<Outcome> {
+  const server = await startServer();
+  const procs: Proc[] = [];
+  try {
+    const drv = Proc.start([...d.cmd!, ...modeArgs(mode, c, server.port)], {
+      name: `${d.name} ${mode}`,
+    });
+    procs.push(drv);
+    if (mode === "recv") {
+      await drv.line((l) => l === "READY", 30_000);
+      const flood = Proc.start([
+        P.flood,
+        "--port",
+        String(server.port),
+        "--unit",
+        String(FLOOD_UNIT),
+        "--to-unit",
+        String(DRIVER_UNIT),
+        "--count",
+        String(c.recv.count),
+      ], { name: "flood" });
+      procs.push(flood);
+    }
+    const line = await drv.line((l) => l.startsWith("RESULT "), timeoutMs);
+    for (const p of procs) {
+      const code = await p.wait(30_000);
+      if (code !== 0) {
+        throw new Error(`${p.name} exited with ${code}\n${p.stderrTail}`);
+      }
+    }
+    return { ok: true, value: resultOf(line) };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message, crashed: true };
+  } finally {
+    for (const p of procs) p.kill();
+    await stopServer(server);
+  }
+}
+
+async function runMembus(
+  runtime: "deno" | "bun",
+  c: Counts,
+  timeoutMs: number,
+): Promise<Outcome> {
+  const cmd = runtime === "deno"
+    ? [P.deno, "run", "-A", "--v8-flags=--expose-gc", P.membus]
+    : [P.bun, P.membus];
+  const p = Proc.start([
+    ...cmd,
+    "--messages",
+    String(c.membus.messages),
+    "--flows",
+    String(c.membus.flows),
+    "--pending",
+    String(c.membus.pending),
+  ], { name: `${runtime} membus` });
+  try {
+    const line = await p.line((l) => l.startsWith("RESULT "), timeoutMs);
+    await p.wait(10_000);
+    return { ok: true, value: resultOf(line) };
+  } catch (e) {
+    p.kill();
+    return { ok: false, error: (e as Error).message, crashed: true };
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      quick: { type: "boolean", default: false },
+      "update-readme": { type: "boolean", default: false },
+      only: { type: "string" },
+      bench: { type: "string", default: "send,recv,flow,membus" },
+    },
+  });
+  const quick = values.quick!;
+  const counts = countsFor(quick);
+  const timeoutMs = quick ? 30_000 : 600_000;
+  const only = values.only?.split(",");
+  const benches = values.bench!.split(",");
+  const all = await drivers(ROOT);
+  const na: Partial<Record<DriverName, string>> = {};
+  for (const d of all) if (!d.cmd) na[d.name] = d.why;
+  const chosen = all.filter((d) => d.cmd && (!only || only.includes(d.name)));
+  const results: Results = { send: {}, recv: {}, flow: {}, membus: {} };
+  for (const mode of ["send", "recv", "flow"] as const) {
+    if (!benches.includes(mode)) continue;
+    for (const d of chosen) {
+      log(`${mode}: ${d.name}`);
+      const o = await runTcp(mode, d, counts, timeoutMs);
+      if (!o.ok) log(`${mode}: ${d.name} FAILED: ${o.error}`);
+      results[mode][d.name] = o;
+    }
+  }
+  if (benches.includes("membus")) {
+    for (const rt of ["deno", "bun"] as const) {
+      if (!chosen.some((d) => d.name === rt)) continue;
+      log(`membus: ${rt}`);
+      const o = await runMembus(rt, counts, timeoutMs);
+      if (!o.ok) log(`membus: ${rt} FAILED: ${o.error}`);
+      results.membus[rt] = o;
+    }
+  }
+  const m = await machine(ROOT);
+  const { markdown, verdicts } = table(results, na);
+  const header =
+    `${
+      quick ? "Quick run (tiny counts, not figures to quote)" : "Full run"
+    }: ${m.date}, ` +
+    `${m.nproc} × ${m.cpu}, ${m.os}; ${m.deno}, bun ${m.bun}, node ${m.node}, ${m.python}, ${m.cc}`;
+  console.log(`\n${header}\n\n${markdown}\n`);
+  const missed = verdicts.filter((v) => !v.met);
+  console.log(
+    `targets: ${verdicts.length - missed.length} met, ${missed.length} missed`,
+  );
+  for (const v of missed) {
+    console.log(`  missed: ${v.driver}: ${v.row}: ${v.detail}`);
+  }
+  await Deno.mkdir(`${ROOT}/bench/results`, { recursive: true });
+  const file = `${ROOT}/bench/results/${quick ? "quick" : "latest"}.json`;
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify(
+      { machine: m, quick, counts, notAvailable: na, results, verdicts },
+      null,
+      2,
+    ) + "\n",
+  );
+  log(`wrote ${file}`);
+  if (!quick || values["update-readme"]) {
+    await updateReadme(`${ROOT}/bench/README.md`, header, markdown, counts);
+    log("updated bench/README.md");
+  }
+  const crashed = Object.values(results).some((r) =>
+    Object.values(r as Record<string, Outcome>).some((o) => !o.ok && o.crashed)
+  );
+  return crashed ? 1 : 0;
+}
+
+process.exit(await main());

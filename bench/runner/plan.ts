@@ -1,0 +1,179 @@
+/**
+ * What the benchmark runs: the drivers (with the reason when one cannot
+ * run), the counts of a full and a quick run, and the machine description.
+ *
+ * ```ts
+ * import { countsFor } from "./plan.ts";
+ * console.log(countsFor(true).send.count);
+ * ```
+ * @module
+ */
+import { existsSync } from "node:fs";
+
+/** A driver of the TCP benchmarks. */
+export type DriverName = "deno" | "bun" | "node" | "python" | "c";
+/** Column order of the tables. */
+export const DRIVERS: readonly DriverName[] = [
+  "deno",
+  "bun",
+  "node",
+  "python",
+  "c",
+];
+
+/** A driver's command line (before the mode), or why it cannot run. */
+export interface Driver {
+  name: DriverName;
+  cmd: string[] | null;
+  why?: string;
+}
+
+/** How much each benchmark does. */
+export interface Counts {
+  send: { count: number; batch: number };
+  recv: { count: number; warm: number };
+  flow: { inflight: number[]; flows: number[]; warm: number };
+  membus: { messages: number; flows: number; pending: number };
+}
+
+/** Counts of a full run, or of `--quick` (CI: the whole run well under 60 s). */
+export function countsFor(quick: boolean): Counts {
+  return quick
+    ? {
+      send: { count: 20_000, batch: 5_000 },
+      recv: { count: 20_480, warm: 2_048 },
+      flow: { inflight: [1, 64, 1024], flows: [50, 640, 2048], warm: 64 },
+      membus: { messages: 50_000, flows: 5_000, pending: 10_000 },
+    }
+    : {
+      send: { count: 500_000, batch: 10_000 },
+      // A multiple of 1024: the receiver sends a credit every 1024 messages.
+      recv: { count: 1_000_448, warm: 50_176 },
+      flow: {
+        inflight: [1, 64, 1024],
+        flows: [2_000, 20_000, 40_960],
+        warm: 1_024,
+      },
+      membus: { messages: 1_000_000, flows: 100_000, pending: 100_000 },
+    };
+}
+
+/** Paths the runner uses, from the repository root. */
+export function paths(root: string): Record<string, string> {
+  return {
+    deno: `${root}/node_modules/.bin/deno`,
+    bun: `${root}/node_modules/.bin/bun`,
+    lib: `${root}/build/libbusnetcli.so`,
+    cDriver: `${root}/build/bench/driver`,
+    flood: `${root}/build/bench/flood`,
+    nodeBundle: `${root}/build/bench/node_driver.mjs`,
+    server: `${root}/bench/server.ts`,
+    jsDriver: `${root}/bench/js/driver.ts`,
+    membus: `${root}/bench/js/membus.ts`,
+    python: `${root}/bench/python/driver.py`,
+  };
+}
+
+/** Runs `cmd` and returns its trimmed stdout, or null when it cannot run or fails. */
+export async function output(
+  cmd: string[],
+  cwd?: string,
+): Promise<string | null> {
+  try {
+    const r = await new Deno.Command(cmd[0], {
+      args: cmd.slice(1),
+      cwd,
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+    return r.success ? new TextDecoder().decode(r.stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The Node driver: the API bundled for Node by Bun's bundler (Node 20 cannot
+ * run the TypeScript), with the koffi backend registered by the package's
+ * Node entry. Picked up as soon as `src/ffi/node_entry.ts` exists and koffi
+ * resolves; otherwise the reason is returned.
+ */
+async function nodeDriver(root: string): Promise<Driver> {
+  const p = paths(root);
+  const none = (why: string): Driver => ({ name: "node", cmd: null, why });
+  if (!existsSync(`${root}/src/ffi/node_entry.ts`)) {
+    return none("n/a (no node backend yet)");
+  }
+  if ((await output(["node", "--version"])) === null) {
+    return none("n/a (node not on PATH)");
+  }
+  if (
+    (await output(["node", "-e", "require.resolve('koffi')"], root)) === null
+  ) {
+    return none("n/a (koffi not installed: npm install)");
+  }
+  const built = await output([
+    p.bun,
+    "build",
+    `${root}/bench/js/node_entry.ts`,
+    "--target=node",
+    "--external",
+    "koffi",
+    "--outfile",
+    p.nodeBundle,
+  ]);
+  if (built === null) return none("n/a (bundling the API for node failed)");
+  return { name: "node", cmd: ["node", "--expose-gc", p.nodeBundle] };
+}
+
+/** Every driver, each with its command or the reason it cannot run. */
+export async function drivers(root: string): Promise<Driver[]> {
+  const p = paths(root);
+  const out: Driver[] = [];
+  out.push(
+    existsSync(p.deno)
+      ? {
+        name: "deno",
+        cmd: [p.deno, "run", "-A", "--v8-flags=--expose-gc", p.jsDriver],
+      }
+      : { name: "deno", cmd: null, why: "n/a (deno not installed)" },
+  );
+  out.push(
+    existsSync(p.bun)
+      ? { name: "bun", cmd: [p.bun, p.jsDriver] }
+      : { name: "bun", cmd: null, why: "n/a (bun not installed)" },
+  );
+  out.push(await nodeDriver(root));
+  out.push(
+    (await output(["python3", "--version"])) !== null
+      ? { name: "python", cmd: ["python3", p.python] }
+      : { name: "python", cmd: null, why: "n/a (python3 not on PATH)" },
+  );
+  out.push(
+    existsSync(p.cDriver)
+      ? { name: "c", cmd: [p.cDriver] }
+      : { name: "c", cmd: null, why: "n/a (C driver not built)" },
+  );
+  return out;
+}
+
+/** The machine and runtime versions, for the report. */
+export async function machine(root: string): Promise<Record<string, string>> {
+  const p = paths(root);
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo").catch(() => ""))
+    .split("\n").find((l) => l.startsWith("model name"))?.split(":")[1]
+    ?.trim() ?? "unknown";
+  const first = (s: string | null) => s?.split("\n")[0] ?? "n/a";
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    nproc: (await output(["nproc"])) ?? "?",
+    cpu,
+    os: first(await output(["uname", "-sr"])),
+    deno: first(await output([p.deno, "--version"])),
+    bun: first(await output([p.bun, "--version"])),
+    node: first(await output(["node", "--version"])),
+    python: first(await output(["python3", "--version"])),
+    cc: first(await output(["cc", "--version"])),
+  };
+}

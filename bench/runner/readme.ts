@@ -1,0 +1,52 @@
+/**
+ * Puts the latest table into `bench/README.md`, between the markers
+ * `<!-- bench:table:start -->` and `<!-- bench:table:end -->`; the rest of
+ * the page (method, findings) is written by hand and left as it is.
+ *
+ * ```ts
+ * import { updateReadme } from "./readme.ts";
+ * declare const counts: import("./plan.ts").Counts;
+ * await updateReadme("bench/README.md", "Full run: ...", "| a |", counts);
+ * ```
+ * @module
+ */
+import type { Counts } from "./plan.ts";
+
+const START = "<!-- bench:table:start -->";
+const END = "<!-- bench:table:end -->";
+
+/** Replace (or create) the table section of the README at `path`. */
+export async function updateReadme(
+  path: string,
+  header: string,
+  markdown: string,
+  counts: Counts,
+): Promise<void> {
+  const section = [
+    START,
+    "",
+    `_${header}_`,
+    "",
+    `Counts: send ${counts.send.count} (batches of ${counts.send.batch}); receive ${counts.recv.count} ` +
+    `(timed after ${counts.recv.warm}); flows ${
+      counts.flow.flows.join(" / ")
+    } at ` +
+    `${
+      counts.flow.inflight.join(" / ")
+    } in flight; in-memory bus ${counts.membus.messages} messages, ` +
+    `${counts.membus.flows} flows, ${counts.membus.pending} pending calls.`,
+    "",
+    markdown,
+    "",
+    END,
+  ].join("\n");
+  let text = await Deno.readTextFile(path).catch(() =>
+    `# Benchmarks\n\n${START}\n${END}\n`
+  );
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  text = a >= 0 && b > a
+    ? text.slice(0, a) + section + text.slice(b + END.length)
+    : `${text}\n${section}\n`;
+  await Deno.writeTextFile(path, text);
+}

@@ -1,0 +1,300 @@
+/**
+ * Turns the benchmark results into the table (markdown, printed and put in
+ * `bench/README.md`), with every figure beside its Python and C baselines of
+ * the same run, and the targets met or missed.
+ *
+ * ```ts
+ * import { table } from "./report.ts";
+ * declare const results: import("./report.ts").Results;
+ * console.log(table(results).markdown);
+ * ```
+ * @module
+ */
+import { type DriverName, DRIVERS } from "./plan.ts";
+
+/** One driver's result of one benchmark, or why there is none. */
+export type Outcome =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; error: string; crashed: boolean };
+
+/** Everything one run measured. */
+export interface Results {
+  send: Partial<Record<DriverName, Outcome>>;
+  recv: Partial<Record<DriverName, Outcome>>;
+  flow: Partial<Record<DriverName, Outcome>>;
+  membus: Partial<Record<"deno" | "bun", Outcome>>;
+}
+
+/** A target's verdict for one driver. */
+export interface Verdict {
+  row: string;
+  driver: string;
+  met: boolean;
+  detail: string;
+}
+
+type Get = (v: Record<string, unknown>) => number | undefined;
+interface Row {
+  label: string;
+  bench: keyof Results;
+  get: Get;
+  unit: "rate" | "ms" | "mb" | "bytes";
+  /** Higher is better (rates) or lower (latency, memory). */
+  higher: boolean;
+  ratios: boolean;
+  target?: {
+    text: string;
+    drivers: string[];
+    check: (v: number, py?: number, c?: number) => boolean;
+  };
+}
+
+const num = (x: unknown): number | undefined =>
+  typeof x === "number" && Number.isFinite(x) ? x : undefined;
+const flowAt = (k: number, key: string): Get => (v) => {
+  const f = (v.flows as Array<Record<string, unknown>> | undefined)?.find((x) =>
+    x.inflight === k
+  );
+  return f ? num(f[key]) : undefined;
+};
+const MB = 1024 * 1024;
+const JS = ["deno", "bun", "node"];
+
+function rows(): Row[] {
+  const out: Row[] = [
+    {
+      label: "send 64-byte text, calls/s",
+      bench: "send",
+      get: (v) => num(v.calls_per_s),
+      unit: "rate",
+      higher: true,
+      ratios: true,
+      target: {
+        text: "≥ 10× Python and ≥ C/3",
+        drivers: ["deno", "bun"],
+        check: (v, py, c) =>
+          py !== undefined && c !== undefined && v >= 10 * py && v >= c / 3,
+      },
+    },
+    {
+      label: "receive (library → handler), msgs/s",
+      bench: "recv",
+      get: (v) => num(v.msgs_per_s),
+      unit: "rate",
+      higher: true,
+      ratios: true,
+      target: {
+        text: "≥ 5× Python",
+        drivers: JS,
+        check: (v, py) => py !== undefined && v >= 5 * py,
+      },
+    },
+    {
+      label: "receive: heap growth after GC, MB",
+      bench: "recv",
+      get: (v) =>
+        num(v.heap_after) !== undefined
+          ? ((v.heap_after as number) - (v.heap_before as number)) / MB
+          : undefined,
+      unit: "mb",
+      higher: false,
+      ratios: false,
+      target: { text: "< 1 MB (no growth)", drivers: JS, check: (v) => v < 1 },
+    },
+    {
+      label: "receive: RSS growth, MB",
+      bench: "recv",
+      get: (v) =>
+        num(v.rss_after) !== undefined
+          ? ((v.rss_after as number) - (v.rss_before as number)) / MB
+          : undefined,
+      unit: "mb",
+      higher: false,
+      ratios: false,
+    },
+  ];
+  for (const k of [1, 64, 1024]) {
+    out.push(
+      {
+        label: `flow round trips, ${k} in flight, /s`,
+        bench: "flow",
+        get: flowAt(k, "per_s"),
+        unit: "rate",
+        higher: true,
+        ratios: true,
+        target: {
+          text: "≥ 5× Python",
+          drivers: JS,
+          check: (v, py) => py !== undefined && v >= 5 * py,
+        },
+      },
+      {
+        label: `flow, ${k} in flight, p50 ms`,
+        bench: "flow",
+        get: flowAt(k, "p50_ms"),
+        unit: "ms",
+        higher: false,
+        ratios: true,
+      },
+      {
+        label: `flow, ${k} in flight, p99 ms`,
+        bench: "flow",
+        get: flowAt(k, "p99_ms"),
+        unit: "ms",
+        higher: false,
+        ratios: true,
+      },
+    );
+  }
+  out.push(
+    {
+      label: "mock bus core: messages routed/s",
+      bench: "membus",
+      get: (v) => num(v.routed_per_s),
+      unit: "rate",
+      higher: true,
+      ratios: false,
+      target: {
+        text: "≥ 1,000,000/s",
+        drivers: ["deno", "bun"],
+        check: (v) => v >= 1e6,
+      },
+    },
+    {
+      label: "mock bus core: heap kept per routed message, bytes",
+      bench: "membus",
+      get: (v) => num(v.routed_heap_per_msg),
+      unit: "bytes",
+      higher: false,
+      ratios: false,
+    },
+    {
+      label: "mock bus via API (send → receiveData), msgs/s",
+      bench: "membus",
+      get: (v) => num(v.api_per_s),
+      unit: "rate",
+      higher: true,
+      ratios: false,
+    },
+    {
+      label: "mock bus via API: flows/s (64 in flight)",
+      bench: "membus",
+      get: (v) => num(v.flows_per_s),
+      unit: "rate",
+      higher: true,
+      ratios: false,
+    },
+    {
+      label: "mock bus: heap per 100,000 pending flow calls, MB",
+      bench: "membus",
+      get: (v) => num(v.pending_mb_per_100k),
+      unit: "mb",
+      higher: false,
+      ratios: false,
+      target: {
+        text: "< 64 MB",
+        drivers: ["deno", "bun"],
+        check: (v) => v < 64,
+      },
+    },
+    {
+      label: "mock bus: heap left once they settled, MB per 100,000",
+      bench: "membus",
+      get: (v) => num(v.settled_mb_per_100k),
+      unit: "mb",
+      higher: false,
+      ratios: false,
+      target: {
+        text: "< 1 MB (all freed)",
+        drivers: ["deno", "bun"],
+        check: (v) => v < 1,
+      },
+    },
+    {
+      label: "mock bus: heap left after bus.reset(), MB per 100,000",
+      bench: "membus",
+      get: (v) => num(v.after_reset_mb_per_100k),
+      unit: "mb",
+      higher: false,
+      ratios: false,
+    },
+  );
+  return out;
+}
+
+function fmt(v: number, unit: Row["unit"]): string {
+  if (unit === "rate") {
+    if (v >= 1e6) return `${(v / 1e6).toFixed(2)} M`;
+    if (v >= 1e3) return `${(v / 1e3).toFixed(1)} k`;
+    return v.toFixed(0);
+  }
+  if (unit === "ms") {
+    return v < 1 ? v.toFixed(3) : v < 100 ? v.toFixed(2) : v.toFixed(0);
+  }
+  if (unit === "mb") return v.toFixed(1);
+  return v.toFixed(0);
+}
+
+const times = (r: number): string =>
+  r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2);
+
+/** The markdown table, and the verdict of every target. */
+export function table(
+  results: Results,
+  na: Partial<Record<DriverName, string>> = {},
+): {
+  markdown: string;
+  verdicts: Verdict[];
+} {
+  const verdicts: Verdict[] = [];
+  const head = `| measure | ${DRIVERS.join(" | ")} | target |`;
+  const lines = [
+    head,
+    `| --- | ${DRIVERS.map(() => "---:").join(" | ")} | --- |`,
+  ];
+  for (const row of rows()) {
+    const res = results[row.bench] as Partial<Record<string, Outcome>>;
+    const value = (d: string): number | undefined => {
+      const o = res[d];
+      return o?.ok ? row.get(o.value) : undefined;
+    };
+    const py = value("python");
+    const c = value("c");
+    const cells = DRIVERS.map((d) => {
+      const o = res[d];
+      if (!o) {
+        return row.bench === "membus" && d !== "deno" && d !== "bun"
+          ? ""
+          : (na[d] ?? "n/a");
+      }
+      if (!o.ok) return o.crashed ? "**crashed**" : o.error;
+      const v = row.get(o.value);
+      if (v === undefined) return "–";
+      let cell = fmt(v, row.unit);
+      if (row.ratios && d !== "python" && d !== "c") {
+        const better = (base: number | undefined) =>
+          base === undefined || base === 0 || v === 0
+            ? "?"
+            : times(row.higher ? v / base : base / v);
+        cell += ` (×${better(py)} py, ×${better(c)} C)`;
+      } else if (row.ratios && d === "python" && c !== undefined && v !== 0) {
+        cell += ` (×${times(row.higher ? v / c : c / v)} C)`;
+      }
+      if (row.target?.drivers.includes(d)) {
+        const met = row.target.check(v, py, c);
+        verdicts.push({
+          row: row.label,
+          driver: d,
+          met,
+          detail: `${fmt(v, row.unit)} vs ${row.target.text}`,
+        });
+        cell += met ? " ✅" : " ❌";
+      }
+      return cell;
+    });
+    lines.push(
+      `| ${row.label} | ${cells.join(" | ")} | ${row.target?.text ?? ""} |`,
+    );
+  }
+  return { markdown: lines.join("\n"), verdicts };
+}

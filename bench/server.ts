@@ -1,0 +1,47 @@
+/**
+ * The benchmark's TCP mock bus, run in its own process so that every driver
+ * (Deno, Bun, Node, Python, C) faces the same server: one node (unit 0) on a
+ * free loopback port and one mock IPSC (unit 0, process 0) with the flow
+ * `bench`/`echo`, which returns its parameters.
+ *
+ * Prints one JSON line, `{"port":P,"pid":N}`, once it listens, and exits
+ * when its stdin closes (the runner keeps a pipe open) or on SIGTERM/SIGINT.
+ *
+ * ```sh
+ * deno run -A bench/server.ts      # or: bun bench/server.ts
+ * ```
+ * @module
+ */
+import process from "node:process";
+import { MockBus, serveTcp } from "../src/mock/mod.ts";
+
+/** The IPSC address the drivers call and ping: unit 0, process 0. */
+export const IPSC = { unitId: 0, clientId: 0, clientType: 2 } as const;
+
+async function main(): Promise<void> {
+  const bus = new MockBus({ logger: () => {} });
+  // The bus knows the node as 127.0.0.1:8000; the front listens on a free port.
+  bus.addNode({ unitId: 0, host: "127.0.0.1", port: 8000 });
+  bus.addIpsc({ unitId: IPSC.unitId, processIndex: IPSC.clientId, node: 0 })
+    .flow("bench", "echo", (params) => params);
+  const front = await serveTcp(bus, [{
+    unitId: 0,
+    host: "127.0.0.1",
+    port: 8000,
+    listenPort: 0,
+  }], { logger: { warn: (m) => console.error(`[server] ${m}`) } });
+  const stop = async (): Promise<void> => {
+    await front.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  process.stdin.on("end", stop);
+  process.stdin.on("close", stop);
+  process.stdin.resume();
+  console.log(
+    JSON.stringify({ port: front.addresses[0].port, pid: process.pid }),
+  );
+}
+
+await main();
