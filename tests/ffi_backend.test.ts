@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   buildCbprobe,
   cbprobeLive,
@@ -158,7 +159,9 @@ describe(`ffi backend (${runtime})`, { skip }, () => {
         f.dst.join() === [0, 17, 9].join() && f.reserved.join() === "17,34" &&
         f.packetSize === 28 + want.length && f.dataLen === want.length &&
         data.length === want.length && data.every((x, k) => x === want[k]) &&
-        !(data.buffer instanceof SharedArrayBuffer);
+        // each array owns exactly its bytes: a copy, never a view
+        data.byteOffset === 0 && data.buffer.byteLength === data.length &&
+        h.byteOffset === 0 && h.buffer.byteLength === h.length;
       if (!ok && problems.length < 5) {
         problems.push(`message ${i}: ${JSON.stringify(f)} ${data.length}`);
       }
@@ -171,6 +174,61 @@ describe(`ffi backend (${runtime})`, { skip }, () => {
     }
     await rec.until(() => got === N, `${N} messages`, 30_000);
     assert.deepEqual(problems, []);
+    await done();
+  });
+
+  test("ffi backend - random payloads and head fields round-trip (property)", async () => {
+    const { b, rec, done } = open();
+    const got: { id: number; head: Uint8Array; data: Uint8Array }[] = [];
+    rec.onRecv = (id, head, data) => got.push({ id, head, data });
+    const message = fc.record({
+      id: fc.integer({ min: 0, max: 255 }),
+      cmd: fc.integer({ min: 0, max: 254 }),
+      cmdType: fc.integer({ min: 0, max: 255 }),
+      unit: fc.integer({ min: -128, max: 127 }),
+      client: fc.integer({ min: -128, max: 127 }),
+      type: fc.integer({ min: -128, max: 127 }),
+      data: fc.uint8Array({ maxLength: 3000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(message, { minLength: 1, maxLength: 20 }),
+        async (batch) => {
+          got.length = 0;
+          for (const m of batch) {
+            assert.equal(
+              b.sendData(
+                m.id,
+                m.cmd,
+                m.cmdType,
+                m.unit,
+                m.client,
+                m.type,
+                m.data,
+              ),
+              0,
+            );
+          }
+          await rec.until(
+            () => got.length === batch.length,
+            `${batch.length} messages`,
+          );
+          batch.forEach((m, k) => {
+            const r = got[k];
+            const f = head(r.head, b.longSize);
+            assert.equal(r.id, m.id);
+            assert.deepEqual([f.cmd, f.cmdType, f.src, f.dataLen], [
+              m.cmd,
+              m.cmdType,
+              [m.type, m.unit, m.client],
+              m.data.length,
+            ]);
+            assert.deepEqual(r.data, m.data);
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
     await done();
   });
 
