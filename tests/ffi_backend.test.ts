@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   buildCbprobe,
+  cbprobeCall,
   cbprobeLive,
   cstr,
   nativeFactory,
@@ -174,6 +175,36 @@ describe(`ffi backend (${runtime})`, { skip }, () => {
     }
     await rec.until(() => got === N, `${N} messages`, 30_000);
     assert.deepEqual(problems, []);
+    await done();
+  });
+
+  test("ffi backend - 8 library threads calling back at once: every message intact, in order per thread", async () => {
+    const { b, rec, done } = open();
+    const THREADS = 8, EACH = 1500;
+    const next = new Array<number>(THREADS).fill(0);
+    const problems: string[] = [];
+    let got = 0;
+    rec.onRecv = (id, h, data) => {
+      got++;
+      const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      const seq = data.length >= 5 ? v.getInt32(1, true) : -1;
+      const ok = id === data[0] && id < THREADS && seq === next[id] &&
+        data.length === 5 + seq % 300 &&
+        head(h, b.longSize).dataLen === data.length &&
+        data.subarray(5).every((x, k) => x === ((seq + k + 5) & 0xff));
+      if (ok) next[id]++;
+      else if (problems.length < 5) {
+        problems.push(`thread ${id} seq ${seq} (want ${next[id]})`);
+      }
+    };
+    assert.equal(cbprobeCall(LIB, "CbProbe_Storm", [THREADS, EACH]), 0);
+    await rec.until(
+      () => got === THREADS * EACH,
+      `${THREADS * EACH} messages`,
+      30_000,
+    );
+    assert.deepEqual(problems, []);
+    assert.deepEqual(next, new Array(THREADS).fill(EACH));
     await done();
   });
 
