@@ -62,6 +62,7 @@ function modeArgs(
   mode: "send" | "recv" | "flow",
   c: Counts,
   port: number,
+  resumeFile: string,
 ): string[] {
   const common = [
     "--host",
@@ -91,6 +92,10 @@ function modeArgs(
       String(c.recv.warm),
       "--peer-unit",
       String(FLOOD_UNIT),
+      "--burst",
+      String(c.recv.burst),
+      "--resume-file",
+      resumeFile,
     ];
   }
   return [
@@ -114,8 +119,13 @@ async function runTcp(
 ): Promise<Outcome> {
   const server = await startServer();
   const procs: Proc[] = [];
+  // Created once the flood's burst is all in the bus: the receiver then drains it.
+  const resumeFile = `${
+    Deno.makeTempDirSync({ prefix: "smartbus-bench-" })
+  }/resume`;
   try {
-    const drv = Proc.start([...d.cmd!, ...modeArgs(mode, c, server.port)], {
+    const args = modeArgs(mode, c, server.port, resumeFile);
+    const drv = Proc.start([...d.cmd!, ...args], {
       name: `${d.name} ${mode}`,
     });
     procs.push(drv);
@@ -131,8 +141,15 @@ async function runTcp(
         String(DRIVER_UNIT),
         "--count",
         String(c.recv.count),
+        "--burst",
+        String(c.recv.burst),
       ], { name: "flood" });
       procs.push(flood);
+      const code = await flood.wait(timeoutMs);
+      if (code !== 0) {
+        throw new Error(`flood exited with ${code}\n${flood.stderrTail}`);
+      }
+      await Deno.writeTextFile(resumeFile, "go\n");
     }
     const line = await drv.line((l) => l.startsWith("RESULT "), timeoutMs);
     for (const p of procs) {
@@ -147,6 +164,8 @@ async function runTcp(
   } finally {
     for (const p of procs) p.kill();
     await stopServer(server);
+    await Deno.remove(resumeFile.replace(/\/resume$/, ""), { recursive: true })
+      .catch(() => {});
   }
 }
 

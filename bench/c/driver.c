@@ -3,7 +3,7 @@
  * Same modes and options as the Python and JS drivers (see bench/README.md):
  *
  *   driver send --host H --port P --unit U --count N --batch B
- *   driver recv --host H --port P --unit U --count N --warm W --peer-unit F
+ *   driver recv --host H --port P --unit U --count N --warm W --peer-unit F --burst B --resume-file PATH
  *   driver flow --host H --port P --unit U --inflight 1,64,1024 --flows 500,5000,20000 --warm W
  *
  * Prints progress on stderr and one line `RESULT {json}` on stdout.
@@ -15,9 +15,10 @@
 
 static struct {
   const char *host;
-  int port, unit, count, batch, warm, peer_unit;
+  int port, unit, count, batch, warm, peer_unit, burst;
   char inflight[128], flows[128];
-} opt = {"127.0.0.1", 0, 17, 100000, 10000, 10000, 40, "1,64,1024", "500,5000,20000"};
+  const char *resume_file;
+} opt = {"127.0.0.1", 0, 17, 100000, 10000, 10000, 40, 0, "1,64,1024", "500,5000,20000", ""};
 
 static void parse(int argc, char **argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -29,6 +30,8 @@ static void parse(int argc, char **argv) {
     else if (!strcmp(k, "--batch")) opt.batch = atoi(v);
     else if (!strcmp(k, "--warm")) opt.warm = atoi(v);
     else if (!strcmp(k, "--peer-unit")) opt.peer_unit = atoi(v);
+    else if (!strcmp(k, "--burst")) opt.burst = atoi(v);
+    else if (!strcmp(k, "--resume-file")) opt.resume_file = v;
     else if (!strcmp(k, "--inflight")) snprintf(opt.inflight, sizeof opt.inflight, "%s", v);
     else if (!strcmp(k, "--flows")) snprintf(opt.flows, sizeof opt.flows, "%s", v);
     else {
@@ -100,9 +103,18 @@ static void run_send(void) {
 
 static volatile int g_recv_done;
 static long g_received;
-static double g_t_start, g_t_end;
-static long g_rss_before;
+static double g_t_start, g_t_end, g_cpu_start, g_cpu_end;
+static double g_b_start, g_b_end, g_b_cpu_start, g_b_cpu_end;
+static long g_rss_before, g_rss_after;
 
+static void recv_done(void) {
+  pthread_mutex_lock(&g_mu);
+  g_recv_done = 1;
+  pthread_cond_broadcast(&g_cv);
+  pthread_mutex_unlock(&g_mu);
+}
+
+/* Streaming phase: messages 1..count with credits; burst phase: count+1..count+burst, timed from the resume. */
 static void recv_cb(void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, void *data, int size) {
   (void)arg, (void)id, (void)data, (void)size;
   if (head->cmdtype != SMARTBUS_CMDTYPE_USER) return;
@@ -110,14 +122,26 @@ static void recv_cb(void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, voi
   if (n == opt.warm) {
     g_rss_before = rss_bytes();
     g_t_start = now_s();
+    g_cpu_start = cpu_s();
   }
-  if (n % CREDIT_EVERY == 0) SmartBusNetCli_SendData(1, 2, SMARTBUS_CMDTYPE_USER, opt.peer_unit, 1, 0, "c", 2);
+  if (n <= opt.count && n % CREDIT_EVERY == 0)
+    SmartBusNetCli_SendData(1, 2, SMARTBUS_CMDTYPE_USER, opt.peer_unit, 1, 0, "c", 2);
   if (n == opt.count) {
     g_t_end = now_s();
-    pthread_mutex_lock(&g_mu);
-    g_recv_done = 1;
-    pthread_cond_broadcast(&g_cv);
-    pthread_mutex_unlock(&g_mu);
+    g_cpu_end = cpu_s();
+    g_rss_after = rss_bytes();
+    if (opt.burst == 0) recv_done();
+  }
+  if (opt.burst > 0 && n == opt.count + 1) {
+    /* Hold the library's thread until the whole burst waits in the socket and the bus. */
+    while (access(opt.resume_file, F_OK) != 0) usleep(1000);
+    g_b_start = now_s();
+    g_b_cpu_start = cpu_s();
+  }
+  if (opt.burst > 0 && n == opt.count + opt.burst) {
+    g_b_end = now_s();
+    g_b_cpu_end = cpu_s();
+    recv_done();
   }
 }
 
@@ -129,9 +153,11 @@ static void run_recv(void) {
   int ok = wait_flag_locked(&g_recv_done, 600);
   pthread_mutex_unlock(&g_mu);
   if (!ok) die("receiving", (int)g_received);
-  long rss_after = rss_bytes();
-  printf("RESULT {\"msgs_per_s\":%.1f,\"count\":%d,\"warm\":%d,\"rss_before\":%ld,\"rss_after\":%ld}\n",
-         (opt.count - opt.warm) / (g_t_end - g_t_start), opt.count, opt.warm, g_rss_before, rss_after);
+  printf("RESULT {\"msgs_per_s\":%.1f,\"count\":%d,\"warm\":%d,\"cpu_s\":%.6f,\"rss_before\":%ld,"
+         "\"rss_after\":%ld,\"burst\":%d,\"burst_msgs_per_s\":%.1f,\"burst_cpu_s\":%.6f}\n",
+         (opt.count - opt.warm) / (g_t_end - g_t_start), opt.count, opt.warm, g_cpu_end - g_cpu_start, g_rss_before,
+         g_rss_after, opt.burst, opt.burst > 1 ? (opt.burst - 1) / (g_b_end - g_b_start) : 0.0,
+         g_b_cpu_end - g_b_cpu_start);
 }
 
 /* ---- flow ---------------------------------------------------------------- */
@@ -205,11 +231,13 @@ static void run_flow(void) {
   for (int i = 0; i < nk; i++) {
     if (ks[i] > MAX_INFLIGHT) die("--inflight above 4096", ks[i]);
     flow_round(ks[i], opt.warm < ks[i] ? ks[i] : opt.warm); /* warm-up */
+    double cpu0 = cpu_s();
     double dt = flow_round(ks[i], ns[i]);
+    double cpu = cpu_s() - cpu0;
     qsort(g_lat, (size_t)ns[i], sizeof *g_lat, cmp_double);
-    printf("%s{\"inflight\":%d,\"count\":%d,\"per_s\":%.1f,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"errors\":%d}",
+    printf("%s{\"inflight\":%d,\"count\":%d,\"per_s\":%.1f,\"p50_ms\":%.4f,\"p99_ms\":%.4f,\"cpu_s\":%.6f,\"errors\":%d}",
            i ? "," : "", ks[i], ns[i], ns[i] / dt, g_lat[ns[i] / 2] * 1e3, g_lat[(int)(ns[i] * 0.99)] * 1e3,
-           g_errors);
+           cpu, g_errors);
   }
   printf("]}\n");
 }

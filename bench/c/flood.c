@@ -5,11 +5,15 @@
  * 1024 messages it handled, so a slow receiver slows the flood instead of
  * overflowing the bus's per-connection queue (which would drop it).
  *
- *   flood --host H --port P --unit U --to-unit R --count N [--window W]
+ *   flood --host H --port P --unit U --to-unit R --count N [--window W] [--burst B]
  *
- * Sends to client 1 (type 0) of unit R; exits 0 once every message is
- * taken by the bus (a ping answered; N is rounded up to a multiple of 1024),
- * 1 after 600 s.
+ * Sends to client 1 (type 0) of unit R. With --burst, once all N are
+ * credited (the receiver handled them), sends B more at once without
+ * waiting for credits (the receiver holds its handler meanwhile, so the
+ * burst piles up in the sockets and the bus; keep B * 85 bytes well under
+ * the bus's 8 MiB per-connection cap). Exits 0 once every message is taken
+ * by the bus (a ping answered; N is rounded up to a multiple of 1024), 1
+ * after 600 s.
  */
 #include "common.h"
 
@@ -33,7 +37,7 @@ static void credit_cb(void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, v
 int main(int argc, char **argv) {
   const char *host = "127.0.0.1";
   int port = 0, unit = 40, to_unit = 17;
-  long count = 100000, window = 16384;
+  long count = 100000, window = 16384, burst = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     if (!strcmp(k, "--host")) host = v;
@@ -42,6 +46,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(k, "--to-unit")) to_unit = atoi(v);
     else if (!strcmp(k, "--count")) count = atol(v);
     else if (!strcmp(k, "--window")) window = atol(v);
+    else if (!strcmp(k, "--burst")) burst = atol(v);
     else die("unknown option", 2);
   }
   count = (count + CREDIT_EVERY - 1) / CREDIT_EVERY * CREDIT_EVERY;
@@ -63,6 +68,24 @@ int main(int argc, char **argv) {
     }
     if (rc < 0) die("SendData", rc);
     sent++;
+  }
+  if (burst > 0) {
+    pthread_mutex_lock(&g_mu);
+    while (g_credits * CREDIT_EVERY < count) {
+      g_credits_changed = 0;
+      if (!wait_flag_locked(&g_credits_changed, 1) && now_s() > deadline) die("final credits", (int)g_credits);
+    }
+    pthread_mutex_unlock(&g_mu);
+    for (long i = 0; i < burst;) {
+      int rc = SmartBusNetCli_SendData(1, 1, SMARTBUS_CMDTYPE_USER, to_unit, 1, 0, BENCH_TEXT, BENCH_TEXT_SIZE);
+      if (rc == SMARTBUS_ERR_BUFF_FULL) {
+        full++;
+        usleep(100);
+        continue;
+      }
+      if (rc < 0) die("SendData (burst)", rc);
+      i++;
+    }
   }
   /* The bus answers a ping once it has taken every frame sent before it: then Release loses nothing. */
   int rc = SmartBusNetCli_SendPing(1, to_unit, 1, 0, "f", 2);

@@ -8,7 +8,7 @@
  *
  * ```sh
  * deno run -A bench/js/driver.ts send --port P --count N --batch B
- * bun bench/js/driver.ts recv --port P --count N --warm W --peer-unit F
+ * bun bench/js/driver.ts recv --port P --count N --warm W --peer-unit F --burst B --resume-file F
  * deno run -A bench/js/driver.ts flow --port P --inflight 1,64,1024 --flows 500,5000,20000
  * ```
  *
@@ -18,6 +18,7 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
 import {
   Client,
   ClientType,
@@ -27,7 +28,13 @@ import {
   silentLogger,
   SmartBus,
 } from "../../mod.ts";
-import { collectGarbage, memory, now, percentile } from "./measure.ts";
+import {
+  collectGarbage,
+  cpuSeconds,
+  memory,
+  now,
+  percentile,
+} from "./measure.ts";
 
 /** The 64-byte text every driver sends (the API adds the NUL). */
 export const TEXT =
@@ -44,6 +51,8 @@ interface Options {
   batch: number;
   warm: number;
   peerUnit: number;
+  burst: number;
+  resumeFile: string;
   inflight: number[];
   flows: number[];
   lib: string;
@@ -61,6 +70,8 @@ function parse(argv: string[]): { mode: string; o: Options } {
       batch: { type: "string", default: "10000" },
       warm: { type: "string", default: "10000" },
       "peer-unit": { type: "string", default: "40" },
+      burst: { type: "string", default: "0" },
+      "resume-file": { type: "string", default: "" },
       inflight: { type: "string", default: "1,64,1024" },
       flows: { type: "string", default: "500,5000,20000" },
       lib: {
@@ -83,6 +94,8 @@ function parse(argv: string[]): { mode: string; o: Options } {
       batch: Number(values.batch),
       warm: Number(values.warm),
       peerUnit: Number(values["peer-unit"]),
+      burst: Number(values.burst),
+      resumeFile: values["resume-file"]!,
       inflight: list(values.inflight!),
       flows: list(values.flows!),
       lib: values.lib!,
@@ -146,12 +159,31 @@ async function runSend(o: Options): Promise<Record<string, unknown>> {
   };
 }
 
+/** Block this thread (and, under Deno, the library's) until `path` exists. */
+function holdUntil(path: string): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (!existsSync(path)) Atomics.wait(cell, 0, 0, 1);
+}
+
+/**
+ * Streaming phase (messages 1..count, with credits), then a burst held back
+ * (the handler blocks) until the resume file exists, timed from there.
+ */
 async function runRecv(o: Options): Promise<Record<string, unknown>> {
   const { bus, client } = await connect(o);
   let received = 0;
-  let tStart = 0;
-  let tEnd = 0;
+  const t = {
+    start: 0,
+    end: 0,
+    cpuStart: 0,
+    cpuEnd: 0,
+    b0: 0,
+    b1: 0,
+    bCpu0: 0,
+    bCpu1: 0,
+  };
   let before = memory();
+  let after = before;
   // Not Promise.withResolvers: Node 20 lacks it.
   let resolve: () => void = () => {};
   const promise = new Promise<void>((r) => (resolve = r));
@@ -161,34 +193,50 @@ async function runRecv(o: Options): Promise<Record<string, unknown>> {
     if (n === o.warm) {
       collectGarbage();
       before = memory();
-      tStart = now();
+      t.start = now();
+      t.cpuStart = cpuSeconds();
     }
-    if (n % CREDIT_EVERY === 0) {
+    if (n <= o.count && n % CREDIT_EVERY === 0) {
       client.send(2, CmdType.USER, o.peerUnit, 1, 0, "c");
     }
     if (n === o.count) {
-      tEnd = now();
+      t.end = now();
+      t.cpuEnd = cpuSeconds();
+      collectGarbage();
+      after = memory();
+      if (o.burst === 0) resolve();
+    }
+    if (o.burst > 0 && n === o.count + 1) {
+      holdUntil(o.resumeFile);
+      t.b0 = now();
+      t.bCpu0 = cpuSeconds();
+    }
+    if (o.burst > 0 && n === o.count + o.burst) {
+      t.b1 = now();
+      t.bCpu1 = cpuSeconds();
       resolve();
     }
   });
   console.log("READY");
   const timer = setTimeout(() => {
-    console.error(`recv: only ${received} of ${o.count} after 600 s`);
+    console.error(`recv: only ${received} of ${o.count + o.burst} after 600 s`);
     process.exit(1);
   }, 600_000);
   await promise;
   clearTimeout(timer);
-  collectGarbage();
-  const after = memory();
   bus.close();
   return {
-    msgs_per_s: (o.count - o.warm) / ((tEnd - tStart) / 1000),
+    msgs_per_s: (o.count - o.warm) / ((t.end - t.start) / 1000),
     count: o.count,
     warm: o.warm,
+    cpu_s: t.cpuEnd - t.cpuStart,
     rss_before: before.rss,
     rss_after: after.rss,
     heap_before: before.heap,
     heap_after: after.heap,
+    burst: o.burst,
+    burst_msgs_per_s: o.burst > 1 ? (o.burst - 1) / ((t.b1 - t.b0) / 1000) : 0,
+    burst_cpu_s: t.bCpu1 - t.bCpu0,
   };
 }
 
@@ -227,7 +275,9 @@ async function runFlow(o: Options): Promise<Record<string, unknown>> {
     const n = o.flows[i];
     await flowRound(client, k, Math.max(o.warm, k), []);
     const lat: number[] = [];
+    const cpu0 = cpuSeconds();
     const ms = await flowRound(client, k, n, lat);
+    const cpu = cpuSeconds() - cpu0;
     lat.sort((a, b) => a - b);
     flows.push({
       inflight: k,
@@ -235,6 +285,7 @@ async function runFlow(o: Options): Promise<Record<string, unknown>> {
       per_s: n / (ms / 1000),
       p50_ms: percentile(lat, 0.5),
       p99_ms: percentile(lat, 0.99),
+      cpu_s: cpu,
       errors: 0,
     });
   }

@@ -16,6 +16,12 @@ export function now(): number {
   return performance.now();
 }
 
+/** CPU time (user + system, every thread) this process used so far, seconds. */
+export function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 /** Resident set size and JS heap in use, bytes. */
 export function memory(): { rss: number; heap: number } {
   const m = process.memoryUsage();

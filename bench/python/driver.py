@@ -3,7 +3,7 @@ against the stand-in library and the benchmark's TCP mock bus. Same modes
 and options as the C and JS drivers:
 
     python3 bench/python/driver.py send --port P --count N --batch B
-    python3 bench/python/driver.py recv --port P --count N --warm W --peer-unit F
+    python3 bench/python/driver.py recv --port P --count N --warm W --peer-unit F --burst B --resume-file F
     python3 bench/python/driver.py flow --port P --inflight 1,64,1024 --flows 500,5000,20000
 
 Prints READY (recv) and one line `RESULT {json}` on stdout. Events run on the
@@ -109,34 +109,53 @@ def run_send(o):
 
 
 def run_recv(o):
+    """Streaming phase (messages 1..count, with credits), then a burst held
+    back until the resume file exists and timed from there."""
     c = connect(o)
-    state = {"n": 0, "t0": 0.0, "t1": 0.0, "rss0": 0}
+    st = {"n": 0, "t0": 0.0, "t1": 0.0, "cpu0": 0.0, "cpu1": 0.0, "rss0": 0, "rss1": 0,
+          "b0": 0.0, "b1": 0.0, "bcpu0": 0.0, "bcpu1": 0.0}
     finished = threading.Event()
 
     def on_text(info, txt):
         if info.cmdType != USER:
             return
-        state["n"] += 1
-        n = state["n"]
+        st["n"] += 1
+        n = st["n"]
         if n == o.warm:
             gc.collect()
-            state["rss0"] = rss_bytes()
-            state["t0"] = time.perf_counter()
-        if n % CREDIT_EVERY == 0:
+            st["rss0"] = rss_bytes()
+            st["t0"] = time.perf_counter()
+            st["cpu0"] = time.process_time()
+        if n <= o.count and n % CREDIT_EVERY == 0:
             c.send(2, USER, o.peer_unit, 1, 0, "c")
         if n == o.count:
-            state["t1"] = time.perf_counter()
+            st["t1"] = time.perf_counter()
+            st["cpu1"] = time.process_time()
+            gc.collect()
+            st["rss1"] = rss_bytes()
+            if o.burst == 0:
+                finished.set()
+        if o.burst > 0 and n == o.count + 1:
+            while not os.path.exists(o.resume_file):
+                time.sleep(0.001)
+            st["b0"] = time.perf_counter()
+            st["bcpu0"] = time.process_time()
+        if o.burst > 0 and n == o.count + o.burst:
+            st["b1"] = time.perf_counter()
+            st["bcpu1"] = time.process_time()
             finished.set()
 
     c.on_text = on_text
     print("READY", flush=True)
     if not finished.wait(600):
-        raise SystemExit("python driver: only %d received" % state["n"])
-    gc.collect()
+        raise SystemExit("python driver: only %d received" % st["n"])
     return {
-        "msgs_per_s": (o.count - o.warm) / (state["t1"] - state["t0"]),
-        "count": o.count, "warm": o.warm,
-        "rss_before": state["rss0"], "rss_after": rss_bytes(),
+        "msgs_per_s": (o.count - o.warm) / (st["t1"] - st["t0"]),
+        "count": o.count, "warm": o.warm, "cpu_s": st["cpu1"] - st["cpu0"],
+        "rss_before": st["rss0"], "rss_after": st["rss1"],
+        "burst": o.burst,
+        "burst_msgs_per_s": (o.burst - 1) / (st["b1"] - st["b0"]) if o.burst > 1 else 0,
+        "burst_cpu_s": st["bcpu1"] - st["bcpu0"],
     }
 
 
@@ -182,12 +201,14 @@ def run_flow(o):
     for k, n in zip(ks, ns):
         flow_round(c, k, max(o.warm, k), [])
         lat = []
+        cpu0 = time.process_time()
         dt, errors = flow_round(c, k, n, lat)
+        cpu = time.process_time() - cpu0
         lat.sort()
         out.append({
             "inflight": k, "count": n, "per_s": n / dt,
             "p50_ms": lat[n // 2] * 1e3, "p99_ms": lat[min(n - 1, int(n * 0.99))] * 1e3,
-            "errors": errors,
+            "cpu_s": cpu, "errors": errors,
         })
     return {"flows": out}
 
@@ -202,6 +223,8 @@ def main(argv):
     p.add_argument("--batch", type=int, default=10000)
     p.add_argument("--warm", type=int, default=10000)
     p.add_argument("--peer-unit", type=int, default=40)
+    p.add_argument("--burst", type=int, default=0)
+    p.add_argument("--resume-file", default="")
     p.add_argument("--inflight", default="1,64,1024")
     p.add_argument("--flows", default="500,5000,20000")
     p.add_argument("--lib", default=os.environ.get(

@@ -31,7 +31,8 @@ export interface Driver {
 /** How much each benchmark does. */
 export interface Counts {
   send: { count: number; batch: number };
-  recv: { count: number; warm: number };
+  /** `burst`: messages held back then drained at once (≤ ~80,000: the bus drops a reader 8 MiB behind). */
+  recv: { count: number; warm: number; burst: number };
   flow: { inflight: number[]; flows: number[]; warm: number };
   membus: { messages: number; flows: number; pending: number };
 }
@@ -41,14 +42,14 @@ export function countsFor(quick: boolean): Counts {
   return quick
     ? {
       send: { count: 20_000, batch: 5_000 },
-      recv: { count: 20_480, warm: 2_048 },
+      recv: { count: 20_480, warm: 2_048, burst: 8_192 },
       flow: { inflight: [1, 64, 1024], flows: [50, 640, 2048], warm: 64 },
       membus: { messages: 50_000, flows: 5_000, pending: 10_000 },
     }
     : {
       send: { count: 500_000, batch: 10_000 },
       // A multiple of 1024: the receiver sends a credit every 1024 messages.
-      recv: { count: 1_000_448, warm: 50_176 },
+      recv: { count: 1_000_448, warm: 50_176, burst: 49_152 },
       flow: {
         inflight: [1, 64, 1024],
         flows: [2_000, 20_000, 40_960],

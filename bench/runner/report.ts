@@ -38,7 +38,7 @@ interface Row {
   label: string;
   bench: keyof Results;
   get: Get;
-  unit: "rate" | "ms" | "mb" | "bytes";
+  unit: "rate" | "ms" | "us" | "mb" | "bytes";
   /** Higher is better (rates) or lower (latency, memory). */
   higher: boolean;
   ratios: boolean;
@@ -77,9 +77,17 @@ function rows(): Row[] {
       },
     },
     {
-      label: "receive (library → handler), msgs/s",
+      label: "receive, streaming through the mock bus (server-bound), msgs/s",
       bench: "recv",
       get: (v) => num(v.msgs_per_s),
+      unit: "rate",
+      higher: true,
+      ratios: true,
+    },
+    {
+      label: "receive, library → handler (burst drain), msgs/s",
+      bench: "recv",
+      get: (v) => num(v.burst_msgs_per_s) || undefined,
       unit: "rate",
       higher: true,
       ratios: true,
@@ -88,6 +96,34 @@ function rows(): Row[] {
         drivers: JS,
         check: (v, py) => py !== undefined && v >= 5 * py,
       },
+    },
+    {
+      label: "receive, burst drain: receiver CPU per message, µs",
+      bench: "recv",
+      get: (v) =>
+        num(v.burst_cpu_s) !== undefined && (v.burst as number) > 1
+          ? (v.burst_cpu_s as number) * 1e6 / ((v.burst as number) - 1)
+          : undefined,
+      unit: "us",
+      higher: false,
+      ratios: true,
+      target: {
+        text: "≥ 5× Python (cost ≤ 1/5)",
+        drivers: JS,
+        check: (v, py) => py !== undefined && v * 5 <= py,
+      },
+    },
+    {
+      label: "receive, streaming: receiver CPU per message, µs",
+      bench: "recv",
+      get: (v) =>
+        num(v.cpu_s) !== undefined
+          ? (v.cpu_s as number) * 1e6 /
+            ((v.count as number) - (v.warm as number))
+          : undefined,
+      unit: "us",
+      higher: false,
+      ratios: true,
     },
     {
       label: "receive: heap growth after GC, MB",
@@ -126,6 +162,23 @@ function rows(): Row[] {
           text: "≥ 5× Python",
           drivers: JS,
           check: (v, py) => py !== undefined && v >= 5 * py,
+        },
+      },
+      {
+        label: `flow, ${k} in flight: driver CPU per round trip, µs`,
+        bench: "flow",
+        get: (v) => {
+          const cpu = flowAt(k, "cpu_s")(v);
+          const n = flowAt(k, "count")(v);
+          return cpu !== undefined && n ? cpu * 1e6 / n : undefined;
+        },
+        unit: "us",
+        higher: false,
+        ratios: true,
+        target: {
+          text: "≥ 5× Python (cost ≤ 1/5)",
+          drivers: JS,
+          check: (v, py) => py !== undefined && v * 5 <= py,
         },
       },
       {
