@@ -16,6 +16,12 @@
  */
 import type { Clock } from "./clock.ts";
 
+/** A held task: ripe once its delay has passed. */
+interface Slot {
+  task: () => void;
+  ripe: boolean;
+}
+
 /**
  * FIFO delivery of tasks, per link, with an optional delay per task.
  *
@@ -33,8 +39,12 @@ export class DeliveryQueue {
   #ready: Array<() => void> = [];
   #draining = false;
   #scheduled = false;
-  /** Latest due time per link, so a later task never overtakes. */
-  #linkDue = new Map<string, number>();
+  /**
+   * Per link, the tasks still held back, in posting order, with the latest
+   * due time. A task leaves only when it is ripe and everything before it
+   * left: real timers may fire late, so a due time alone cannot keep order.
+   */
+  #held = new Map<string, { due: number; slots: Slot[] }>();
   #timers = new Set<unknown>();
   #generation = 0;
 
@@ -48,18 +58,27 @@ export class DeliveryQueue {
   post(link: string, delayMs: number, task: () => void): void {
     const now = this.#clock.now();
     const delay = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
-    const last = this.#linkDue.get(link);
-    if (delay === 0 && (last === undefined || last <= now)) {
-      if (last !== undefined) this.#linkDue.delete(link);
-      this.#enqueue(task);
+    let held = this.#held.get(link);
+    if (delay === 0 && held === undefined) return this.#enqueue(task);
+    if (held === undefined) {
+      held = { due: now, slots: [] };
+      this.#held.set(link, held);
+    }
+    const slot: Slot = { task, ripe: false };
+    held.slots.push(slot);
+    const due = Math.max(now + delay, held.due);
+    held.due = due;
+    if (delay === 0) {
+      // Behind held tasks only: it leaves right after them.
+      slot.ripe = true;
       return;
     }
-    const due = Math.max(now + delay, last ?? now);
-    this.#linkDue.set(link, due);
     const generation = this.#generation;
     const handle = this.#clock.setTimeout(() => {
       this.#timers.delete(handle);
-      if (generation === this.#generation) this.#enqueue(task);
+      if (generation !== this.#generation) return;
+      slot.ripe = true;
+      this.#release(link);
     }, due - now);
     this.#timers.add(handle);
   }
@@ -68,9 +87,21 @@ export class DeliveryQueue {
   clear(): void {
     this.#generation++;
     this.#ready = [];
-    this.#linkDue.clear();
+    this.#held.clear();
     for (const h of this.#timers) this.#clock.clearTimeout(h);
     this.#timers.clear();
+  }
+
+  /** Enqueue the ripe tasks at the head of `link`. */
+  #release(link: string): void {
+    const held = this.#held.get(link);
+    if (!held) return;
+    let n = 0;
+    while (n < held.slots.length && held.slots[n].ripe) {
+      this.#enqueue(held.slots[n++].task);
+    }
+    held.slots.splice(0, n);
+    if (held.slots.length === 0) this.#held.delete(link);
   }
 
   #enqueue(task: () => void): void {

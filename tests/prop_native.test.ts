@@ -1,0 +1,290 @@
+/**
+ * The property suites' checks, fewer runs, through the native stand-in
+ * library on TCP in real time, with the backend of the runtime running the
+ * test (Deno → "deno", Bun → "bun"): random traffic, flow calls with short
+ * timeouts (200–500 ms) and faults (node stops, kicks, cut clients and
+ * links, latency, IPSC faults), then every fault healed. Checked: each flow
+ * call has exactly one outcome, by its deadline plus {@link SLACK_MS} of
+ * real-time slack, agreeing with its promise; data arrives once, unaltered,
+ * in order, and a send either threw -2, reached the bus, or was queued in
+ * the library when its connection broke (the sender saw the disconnect);
+ * every client reconnects; nobody present is missing from `presence()`; no
+ * flow stays pending.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import process from "node:process";
+import fc from "fast-check";
+import { silentLogger, SmartBus } from "../mod.ts";
+import { createBackend } from "../src/ffi/select.ts";
+import { checkProperty } from "./shared/fc.ts";
+import { checkData, checkFlow, checkPresence } from "./shared/prop_checks.ts";
+import {
+  addTestFlows,
+  FLOWS,
+  instrument,
+  traceInvokeIds,
+  type World,
+} from "./shared/prop_world.ts";
+import { nativeEnv, STANDIN_PATH } from "./shared/native_env.ts";
+import type { TestEnv } from "./shared/env.ts";
+
+/** Real-time slack past a deadline (timer granularity, thread hops, loaded CI). */
+const SLACK_MS = 250;
+const CLIENTS = 3;
+const runtime = "Deno" in globalThis
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : undefined;
+const skip = runtime === undefined
+  ? "needs Deno or Bun"
+  : !existsSync(STANDIN_PATH)
+  ? `no stand-in at ${STANDIN_PATH} (run scripts/build_native.sh)`
+  : false;
+
+type NOp =
+  | { op: "send"; from: number; to: number }
+  | {
+    op: "invoke";
+    c: number;
+    flow: typeof FLOWS[number];
+    timeout: number;
+    sleep: number;
+  }
+  | { op: "wait"; ms: number }
+  | { op: "stop" | "start"; node: number }
+  | { op: "kick" | "healClient"; c: number }
+  | { op: "cutClient"; c: number; node?: number }
+  | { op: "cutLink" | "healLink" | "crash" | "restart" | "noLatency" }
+  | { op: "latency"; base: number; jitter: number }
+  | { op: "ipscFault"; mode: "silent" | "late" | "mute" | null };
+
+const c = fc.integer({ min: 0, max: CLIENTS - 1 });
+const node = fc.integer({ min: 0, max: 1 });
+const opArb: fc.Arbitrary<NOp> = fc.oneof(
+  fc.record({ op: fc.constant("send" as const), from: c, to: c }).filter((o) =>
+    o.from !== o.to
+  ),
+  fc.record({ op: fc.constant("send" as const), from: c, to: c }).filter((o) =>
+    o.from !== o.to
+  ),
+  fc.record({
+    op: fc.constant("invoke" as const),
+    c,
+    flow: fc.constantFrom(...FLOWS),
+    timeout: fc.integer({ min: 200, max: 500 }),
+    sleep: fc.integer({ min: 0, max: 300 }),
+  }),
+  fc.record({
+    op: fc.constant("wait" as const),
+    ms: fc.integer({ min: 10, max: 250 }),
+  }),
+  fc.record({ op: fc.constantFrom("stop" as const, "start" as const), node }),
+  fc.record({ op: fc.constantFrom("kick" as const, "healClient" as const), c }),
+  fc.record({ op: fc.constant("cutClient" as const), c, node }, {
+    requiredKeys: ["op", "c"],
+  }),
+  fc.record({
+    op: fc.constantFrom(
+      "cutLink" as const,
+      "healLink" as const,
+      "crash" as const,
+      "restart" as const,
+      "noLatency" as const,
+    ),
+  }),
+  fc.record({
+    op: fc.constant("latency" as const),
+    base: fc.integer({ min: 0, max: 20 }),
+    jitter: fc.integer({ min: 0, max: 30 }),
+  }),
+  fc.record({
+    op: fc.constant("ipscFault" as const),
+    mode: fc.constantFrom(
+      "silent" as const,
+      "late" as const,
+      "mute" as const,
+      null,
+    ),
+  }),
+);
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Poll `cond` every 10 ms until it holds, at most `ms` of real time. */
+async function until(
+  cond: () => boolean,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+/** Removers of the latency rules of the current run. */
+const latencies: (() => void)[] = [];
+
+function apply(w: World, o: NOp): Promise<void> | void {
+  const { bus, ipsc, clients } = w;
+  const addr = (i: number) => ({
+    unitId: clients[i].unitId,
+    clientId: clients[i].id,
+  });
+  switch (o.op) {
+    case "send":
+      return void w.send(o.from, o.to);
+    case "invoke":
+      return void w.invoke(o.c, o.flow, o.timeout, o.sleep);
+    case "wait":
+      return sleep(o.ms);
+    case "stop":
+      return bus.stopNode(o.node);
+    case "start":
+      return bus.startNode(o.node);
+    case "kick":
+      return void bus.kick(addr(o.c));
+    case "healClient":
+      return bus.faults.healClient(addr(o.c));
+    case "cutClient":
+      return bus.faults.cutClient(
+        addr(o.c),
+        o.node === undefined ? {} : { node: o.node },
+      );
+    case "cutLink":
+      return bus.faults.cutLink(0, 1);
+    case "healLink":
+      return bus.faults.healLink(0, 1);
+    case "crash":
+      return ipsc.crash();
+    case "restart":
+      return ipsc.restart();
+    case "noLatency":
+      for (const undo of latencies.splice(0)) undo();
+      return;
+    case "latency":
+      return void latencies.push(
+        bus.faults.latency({ baseMs: o.base, jitterMs: o.jitter }),
+      );
+    case "ipscFault":
+      return bus.faults.flows(ipsc, o.mode);
+  }
+}
+
+async function runOnce(env: TestEnv, ops: NOp[]): Promise<void> {
+  env.bus.reset();
+  latencies.length = 0;
+  const backend = traceInvokeIds(
+    createBackend({ backend: runtime, libraryPath: STANDIN_PATH }),
+  );
+  const unit = new SmartBus({ unitId: 17, backend, logger: silentLogger });
+  const w = instrument(
+    env.bus,
+    env.ipsc,
+    { now: () => Date.now() },
+    [unit],
+    CLIENTS,
+    env,
+  );
+  try {
+    await until(
+      () => w.clients.every((r) => r.client.state.state === "connected"),
+      3000,
+      "first connect",
+    );
+    for (const o of ops) await apply(w, o);
+    env.bus.faults.healAll();
+    env.bus.faults.flows(env.ipsc, null);
+    env.bus.startNode(0);
+    env.bus.startNode(1);
+    if (!env.ipsc.connected) env.ipsc.restart();
+    await until(
+      () => w.clients.every((r) => r.client.state.state === "connected"),
+      3000,
+      "reconnect",
+    );
+    await until(
+      () =>
+        w.flows.every((t) =>
+          t.promise !== undefined &&
+          (t.invokeId === undefined || t.outcomes.length > 0)
+        ),
+      500 + 2000 + 1000,
+      "every flow call ends",
+    );
+    await sleep(50); // a second outcome, if any, would show now
+    for (const t of w.flows) checkFlow(w, t, SLACK_MS);
+    await until(
+      () => env.bus.sent().every((m) => m.status !== "queued"),
+      1000,
+      "deliveries settle",
+    );
+    checkData(w, false, true);
+    // Real time: one unit's view merges its clients' streams, which the
+    // library reads in any order, so it converges (by the reconnects'
+    // status-2 lists) rather than holds at once.
+    const converged = () => {
+      try {
+        checkPresence(w, false);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await until(converged, 2000, "presence converges").catch(() => {});
+    checkPresence(w, false);
+    for (const r of w.clients) {
+      assert.equal(
+        r.client.pendingFlows,
+        0,
+        `client ${r.index}: pending flows`,
+      );
+    }
+    if (process.env.PROP_DEBUG) {
+      console.log(JSON.stringify({
+        ops: ops.length,
+        flows: w.flows.map((t) =>
+          t.outcomes.map((o) => o.kind).join() || String(t.threw)
+        ),
+        sent: env.bus.sent().map((m) => m.status),
+        disconnects: w.clients.map((r) => r.disconnects.length),
+      }));
+    }
+  } catch (e) {
+    if (e instanceof Error) {
+      e.message += `\nops:\n${ops.map((o) => JSON.stringify(o)).join("\n")}`;
+    }
+    throw e;
+  } finally {
+    unit.close();
+  }
+}
+
+describe(`properties - native stand-in on TCP (${runtime ?? "unsupported runtime"})`, () => {
+  test(
+    "native - flows, data, failover and presence hold under faults in real time",
+    { skip, timeout: 60_000 },
+    async () => {
+      const env = await nativeEnv(runtime!)();
+      addTestFlows(env.ipsc);
+      const started = Date.now();
+      try {
+        await checkProperty(
+          fc.asyncProperty(
+            fc.array(opArb, { maxLength: 14, size: "max" }),
+            (ops) => runOnce(env, ops),
+          ),
+          8,
+          0.01,
+        );
+      } finally {
+        await env.close();
+      }
+      console.log(`native property (${runtime}): ${Date.now() - started} ms`);
+    },
+  );
+});
