@@ -9,6 +9,7 @@ import {
   VirtualClock,
 } from "../src/mock/mod.ts";
 import type { BusPort } from "../src/mock/port.ts";
+import { DeliveryQueue } from "../src/mock/delivery.ts";
 import { addr, RecordingSink, req, te } from "./shared/mock_recorders.ts";
 import { bounded, RawClient } from "./shared/raw_client.ts";
 import { FrameKind, zeroHead } from "../src/mock/wire.ts";
@@ -40,6 +41,29 @@ const status = (globals: number[][]) =>
   globals.map(([u, c, , , s]) => `${u}/${c}:${s}`);
 
 describe("mock faults", () => {
+  test("delivery - a link stays FIFO when a real timer fires late", async () => {
+    let now = 0;
+    const timers: (() => void)[] = [];
+    const clock = {
+      now: () => now,
+      setTimeout: (fn: () => void) => timers.push(fn),
+      clearTimeout: () => {},
+    };
+    const q = new DeliveryQueue(clock, (e) => {
+      throw e;
+    });
+    const ran: string[] = [];
+    q.post("a>b", 5, () => ran.push("delayed"));
+    now = 10; // its timer is late: not fired yet
+    q.post("a>b", 0, () => ran.push("after"));
+    q.post("c>b", 0, () => ran.push("other link"));
+    await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual(ran, ["other link"]);
+    timers[0]();
+    await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual(ran, ["other link", "delayed", "after"]);
+  });
+
   test("cutLink - each side hears status 0 for the other, data across is dropped, heal announces again", async () => {
     const { bus, clock, join } = setup();
     const a = join(17, 0, 8000);
