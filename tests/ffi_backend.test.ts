@@ -5,10 +5,6 @@
  * the callback returns: a backend that reads late sees garbage here.
  */
 import { after, before, describe, test } from "node:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -24,8 +20,7 @@ import {
   trampolineLive,
 } from "./fixtures/ffi_harness.ts";
 import type { NativeBackend } from "../src/ffi/native.ts";
-import { createBackend } from "../src/ffi/select.ts";
-import { LibraryLoadError, SmartBusError } from "../src/api/errors.ts";
+import { SmartBusError } from "../src/api/errors.ts";
 
 const built = typeof nativeFactory === "string"
   ? { error: nativeFactory }
@@ -415,83 +410,5 @@ describe(`ffi backend (${runtime})`, { skip }, () => {
     b.close();
     await b.settled();
     assert.ok(got <= 2000);
-  });
-});
-
-describe(`ffi backend loading (${runtime})`, () => {
-  test(
-    "ffi backend - a missing library throws LibraryLoadError listing the path",
-    {
-      skip: typeof nativeFactory === "string" ? nativeFactory : false,
-    },
-    () => {
-      const missing = "/nonexistent/dir/libbusnetcli.so";
-      let caught: unknown;
-      try {
-        createBackend({ libraryPath: missing });
-      } catch (e) {
-        caught = e;
-      }
-      assert.ok(caught instanceof LibraryLoadError, String(caught));
-      assert.deepEqual(caught.tried, [missing]);
-      assert.match(caught.message, /SMARTBUS_NETCLI_LIB/);
-    },
-  );
-
-  test(
-    "ffi backend - without env permission, Deno still reports every path tried",
-    {
-      skip: runtime === "deno"
-        ? false
-        : "Deno permissions only exist under Deno",
-    },
-    () => {
-      const mod = new URL("../src/ffi/deno.ts", import.meta.url).href;
-      const code =
-        `import { createDenoBackend } from ${JSON.stringify(mod)};\n` +
-        `try { createDenoBackend(); } catch (e) { console.log(e.name); console.log(JSON.stringify(e.tried)); }\n`;
-      const dir = mkdtempSync(join(tmpdir(), "noperm-"));
-      const script = join(dir, "noperm.ts");
-      writeFileSync(script, code);
-      // Reading only the script and the module graph; no env access at all.
-      const graph = fileURLToPath(new URL("../src/", import.meta.url));
-      // Deno.Command, not node:child_process: Deno gives a deno child spawned
-      // through node:child_process every permission.
-      const r = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--no-config",
-          "--no-prompt",
-          "--allow-ffi",
-          `--allow-read=${script},${graph}`,
-          script,
-        ],
-      }).outputSync();
-      rmSync(dir, { recursive: true, force: true });
-      assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
-      const [name, tried] = new TextDecoder().decode(r.stdout).trim().split(
-        "\n",
-      );
-      assert.equal(name, "LibraryLoadError");
-      const paths = JSON.parse(tried) as string[];
-      assert.equal(paths[0], "libbusnetcli.so");
-      assert.ok(
-        paths.some((p) => /^SMARTBUS_NETCLI_LIB: not readable/.test(p)),
-        tried,
-      );
-    },
-  );
-
-  test("ffi backend - the mock and node backends explain what to do instead", () => {
-    assert.throws(() => createBackend({ backend: "mock" }), /MockBackend/);
-    assert.throws(
-      () => createBackend({ backend: "node" }),
-      /node backend is not available/,
-    );
-  });
-
-  test("ffi backend - a backend instance is used as given", () => {
-    const fake = { kind: "mock" } as unknown as NativeBackend;
-    assert.equal(createBackend({ backend: fake }), fake);
   });
 });

@@ -168,14 +168,15 @@ function trampoline(ffi: BunFFI, headSize: number): Trampoline {
       for (;;) {
         const block = s.tramp_pop() as number | null;
         if (!block) break;
-        let event: () => void;
+        let event: Decoded;
         try {
-          event = readBlock(ffi, block, headerSize, t.route?.(), headSize);
+          event = readBlock(ffi, block, headerSize);
         } finally {
           s.tramp_free(block);
         }
+        const cbs = t.route?.();
         try {
-          event();
+          if (cbs) dispatch(event, cbs, headSize);
         } catch (e) {
           // Keep draining: the queue must empty so that the next block wakes
           // JS again; report the first failure afterwards.
@@ -195,75 +196,55 @@ function trampoline(ffi: BunFFI, headSize: number): Trampoline {
   return t;
 }
 
-/** Copy one block out of native memory and bind it to its callback. */
-function readBlock(
-  ffi: BunFFI,
-  block: number,
-  headerSize: number,
-  cbs: BackendCallbacks | undefined,
-  headSize: number,
-): () => void {
+/** One callback's arguments, copied out of a trampoline block. */
+interface Decoded {
+  kind: number;
+  /** The block's six ints. */
+  v: number[];
+  /** Its three byte fields (`null`: a NULL pointer). */
+  f: (Uint8Array | null)[];
+}
+
+/** Copy every field of a block into JS memory (the caller frees the block). */
+function readBlock(ffi: BunFFI, block: number, headerSize: number): Decoded {
   const head = new DataView(ffi.toArrayBuffer(block, 0, headerSize));
-  const total = head.getInt32(BlockLayout.total, true);
-  const kind = head.getInt32(BlockLayout.kind, true);
-  const v = (i: number): number =>
-    head.getInt32(BlockLayout.values + 4 * i, true);
-  const bytes = new Uint8Array(ffi.toArrayBuffer(block, 0, total));
-  const fields: (Uint8Array | null)[] = [];
+  const int = (at: number): number => head.getInt32(at, true);
+  const bytes = new Uint8Array(
+    ffi.toArrayBuffer(block, 0, int(BlockLayout.total)),
+  );
+  const v = [0, 1, 2, 3, 4, 5].map((i) => int(BlockLayout.values + 4 * i));
+  const f: (Uint8Array | null)[] = [];
   let at = headerSize;
   for (let i = 0; i < 3; i++) {
-    const len = head.getInt32(BlockLayout.lengths + 4 * i, true);
-    if (len < 0) {
-      fields.push(null);
-    } else {
-      fields.push(bytes.slice(at, at + len)); // slice: a copy, not a view
-      at += len;
-    }
+    const len = int(BlockLayout.lengths + 4 * i);
+    f.push(len < 0 ? null : bytes.slice(at, at + len)); // slice: a copy
+    if (len > 0) at += len;
   }
-  const none = (): void => {};
-  if (!cbs) return none;
-  const text = (f: Uint8Array | null): Uint8Array => f ?? new Uint8Array(0);
-  switch (kind) {
+  return { kind: int(BlockLayout.kind), v, f };
+}
+
+/** Raise the callback a decoded block stands for. */
+function dispatch(e: Decoded, cbs: BackendCallbacks, headSize: number): void {
+  const { v, f } = e;
+  const text = (b: Uint8Array | null): Uint8Array => b ?? new Uint8Array(0);
+  switch (e.kind) {
     case BlockKind.connection:
-      return () => cbs.connection(v(0), v(1), v(2));
+      return cbs.connection(v[0], v[1], v[2]);
     case BlockKind.recvData:
-      return () =>
-        cbs.recvData(
-          v(0),
-          fields[0] ?? new Uint8Array(headSize),
-          text(fields[1]),
-        );
+      return cbs.recvData(v[0], f[0] ?? new Uint8Array(headSize), text(f[1]));
     case BlockKind.disconnect:
-      return () => cbs.disconnect(v(0));
+      return cbs.disconnect(v[0]);
     case BlockKind.invokeFlowAck:
-      return () =>
-        cbs.invokeFlowAck(
-          v(0),
-          fields[0],
-          text(fields[1]),
-          v(1),
-          v(2),
-          text(fields[2]),
-        );
+      return cbs.invokeFlowAck(v[0], f[0], text(f[1]), v[1], v[2], text(f[2]));
     case BlockKind.invokeFlowRet:
-      return () =>
-        cbs.invokeFlowRet(
-          v(0),
-          fields[0],
-          text(fields[1]),
-          v(1),
-          v(2),
-          text(fields[2]),
-        );
+      return cbs.invokeFlowRet(v[0], f[0], text(f[1]), v[1], v[2], text(f[2]));
     case BlockKind.globalConnect:
-      return () =>
-        cbs.globalConnect(v(0), v(1), v(2), v(3), v(4), text(fields[0]));
+      return cbs.globalConnect(v[0], v[1], v[2], v[3], v[4], text(f[0]));
     case BlockKind.traceInfo:
-      return () => cbs.traceInfo(text(fields[0]));
+      return cbs.traceInfo(text(f[0]));
     case BlockKind.traceError:
-      return () => cbs.traceError(text(fields[0]));
+      return cbs.traceError(text(f[0]));
   }
-  return none;
 }
 
 /**
