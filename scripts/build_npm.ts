@@ -237,6 +237,8 @@ function smoke(): void {
     const files = readdirSync(SMOKE).filter((f) => f.endsWith(".mjs"));
     for (const f of files) copyFileSync(join(SMOKE, f), join(project, f));
     const tests = files.filter((f) => f.endsWith(".smoke.mjs"));
+    // Without files, both runners would go looking for tests on their own.
+    if (tests.length === 0) throw new Error(`no *.smoke.mjs in ${SMOKE}`);
     const env = {
       ...process.env,
       SMARTBUS_STANDIN: STANDIN,
