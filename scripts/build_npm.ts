@@ -8,7 +8,7 @@
  *    run `.ts`, so the build compiles that test and the shared cases it
  *    imports next to the package; `files` keeps them out of the tarball);
  * 2. `npm pack`, `npm install <tarball>` into a temporary project (offline:
- *    koffi comes from the npm cache), and the smoke suite of
+ *    koffi linked from the repo's node_modules), and the smoke suite of
  *    `tests/npm_smoke/` there under Node (`node --test`) and Bun
  *    (`bun test`): mock bus, stand-in over TCP, the `smartbus` bin.
  *
@@ -220,9 +220,9 @@ function smoke(): void {
       join(project, "package.json"),
       JSON.stringify({ name: "smoke", private: true, type: "module" }),
     );
-    const koffi = JSON.parse(
-      readFileSync(join(ROOT, "node_modules", "koffi", "package.json"), "utf8"),
-    ).version;
+    // koffi is linked from the repo's node_modules (a fresh CI cache holds
+    // its tarball but not the registry metadata an offline install needs);
+    // it finds its prebuilt binary package next to its real path.
     run("npm", [
       "install",
       "--offline",
@@ -230,7 +230,7 @@ function smoke(): void {
       "--no-fund",
       "--loglevel=error",
       join(dir, packed.filename),
-      `koffi@${koffi}`,
+      join(ROOT, "node_modules", "koffi"),
     ], { cwd: project });
     step("npm pack + install into a temporary project", since);
 

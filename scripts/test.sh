@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, `npm test`, CI): builds the native stand-in,
-# runs the static checks, then the whole suite under Deno and under Bun.
+# runs the static checks, then the whole suite under Deno and under Bun, then
+# builds the npm package and tests it under Node and Bun.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure_deps.sh
@@ -24,3 +25,6 @@ deno test -A --quiet tests/
 
 step "tests under Bun"
 bun test --timeout 60000 tests/
+
+step "npm build: tsc, shared suites under Node (koffi), packed-package smoke under Node and Bun"
+deno run -A scripts/build_npm.ts

@@ -41,6 +41,8 @@ import {
   platformLongSize,
 } from "./native.ts";
 
+export type { NativeBackend };
+
 /** Options of {@link createNodeBackend}. */
 export interface NodeBackendOptions {
   /** The library file; else `SMARTBUS_NETCLI_LIB`, else the default search. */
@@ -49,7 +51,7 @@ export interface NodeBackendOptions {
 
 /** A koffi function: callable, plus `.async(...args, done)` on a worker thread. */
 // deno-lint-ignore no-explicit-any
-type KoffiFn = ((...args: any[]) => any) & {
+export type KoffiFn = ((...args: any[]) => any) & {
   // deno-lint-ignore no-explicit-any
   async(...args: any[]): void;
 };
