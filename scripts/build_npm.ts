@@ -50,7 +50,10 @@ const ENTRIES = [
   "src/cli/main.ts",
 ];
 /** Compiled next to the package for `node --test`, never packed. */
-const TEST_ENTRIES = ["tests/ffi_node.test.ts"];
+const TEST_ENTRIES = [
+  "tests/ffi_node.test.ts",
+  "tests/ffi_node_threads.test.ts",
+];
 
 // deno.ts needs Deno's FFI types, which clash with @types/node: the compile
 // sees this loose stand-in (nothing from it reaches the emitted .d.ts).
@@ -192,11 +195,17 @@ function assemble(version: string): void {
 /** The shared suites on the built Node backend. */
 function testNodeBackend(): void {
   const since = performance.now();
-  run("node", ["--test", join(OUT, "esm", "tests", "ffi_node.test.js")], {
+  const tests = TEST_ENTRIES.map((f) =>
+    join(OUT, "esm", f.replace(/\.ts$/, ".js"))
+  );
+  run("node", ["--test", ...tests], {
     cwd: ROOT,
     env: { ...process.env, SMARTBUS_NODE_STANDIN: STANDIN },
   });
-  step("node --test: shared API suites on the koffi backend", since);
+  step(
+    "node --test: shared API suites and koffi facts on the Node backend",
+    since,
+  );
 }
 
 /** npm pack → install into a temp project → smoke suite under Node and Bun. */
