@@ -56,3 +56,10 @@ export type {
   BackendCallbacks,
   BackendKind,
 } from "./src/ffi/backend.ts";
+export {
+  type BackendChoice as BackendSelection,
+  createBackend,
+  detectRuntime,
+  type RuntimeName,
+} from "./src/ffi/select.ts";
+export type { NativeBackend } from "./src/ffi/native.ts";

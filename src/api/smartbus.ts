@@ -212,17 +212,44 @@ export class SmartBus {
    * the library and free the backend's callbacks. Idempotent.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const c of [...this.#clients.values()]) c._close("SmartBus closed");
-    this.#clients.clear();
+    if (!this.#beginClose()) return;
     try {
       this.backend.release();
     } finally {
-      this.backend.close();
-      this.#events.clear();
-      this.#present.clear();
+      this.#endClose();
     }
+  }
+
+  /**
+   * Like `close()`, but releases the library without blocking the JS thread
+   * where the backend can (`releaseAsync`): needed for a library whose
+   * `Release` waits for its own thread while that thread is inside a
+   * callback that JS has yet to run (Deno's thread-safe callbacks block it).
+   * `await using` calls this.
+   */
+  async closeAsync(): Promise<void> {
+    if (!this.#beginClose()) return;
+    const b = this.backend as Backend & { releaseAsync?: () => Promise<void> };
+    try {
+      if (b.releaseAsync) await b.releaseAsync();
+      else b.release();
+    } finally {
+      this.#endClose();
+    }
+  }
+
+  #beginClose(): boolean {
+    if (this.#closed) return false;
+    this.#closed = true;
+    for (const c of [...this.#clients.values()]) c._close("SmartBus closed");
+    this.#clients.clear();
+    return true;
+  }
+
+  #endClose(): void {
+    this.backend.close();
+    this.#events.clear();
+    this.#present.clear();
   }
 
   /** Same as `close()`. */
@@ -230,10 +257,9 @@ export class SmartBus {
     this.close();
   }
 
-  /** Same as `close()`. */
+  /** Same as `closeAsync()`. */
   [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
+    return this.closeAsync();
   }
 
   #route(localClientId: number, what: string): ClientSink | undefined {

@@ -519,6 +519,33 @@ export function apiCases(label: string, factory: EnvFactory): void {
         assert.throws(() => again.ping(UNIT, 2, 0, "x"), NotInitializedError);
       }));
 
+    test("close - await using releases the unit without blocking, once", () =>
+      withEnv(factory, async (env) => {
+        let pending: Promise<unknown[]> | undefined;
+        {
+          await using bus = env.unit(UNIT);
+          const [a] = await connected(bus, env, 1, 2);
+          env.ipsc.flow("proj", "slow", (_p, ctx) => ctx.noAnswer());
+          pending = a.invoke({
+            server: 0,
+            process: 0,
+            project: "proj",
+            flow: "slow",
+          }, { timeout: 60_000 });
+          pending.catch(() => {});
+          await a.rtt({
+            unitId: UNIT,
+            clientId: 2,
+            clientType: ClientType.AGENT,
+          }, { timeout: 5000 });
+        }
+        await assert.rejects(pending!, AbortedError);
+        const again = env.unit(UNIT);
+        await again.closeAsync();
+        await again.closeAsync();
+        assert.equal(again.closed, true);
+      }));
+
     test("data volume - 10,000 messages arrive complete and uncorrupted", () =>
       withEnv(factory, async (env) => {
         const bus = env.unit(UNIT);
