@@ -30,7 +30,8 @@ import type {
   PortSink,
 } from "./port.ts";
 import { Traffic } from "./traffic.ts";
-import { BusFaults, type TrafficKind } from "./faults.ts";
+import { BusFaults } from "./faults.ts";
+import { postDelivery, type PostHost, type PostOptions } from "./bus_post.ts";
 import { connEvent, loginRefusal, nodeEvent } from "./login.ts";
 import type {
   LinkDelay,
@@ -58,20 +59,6 @@ import {
 
 interface NodeState extends MockNode {
   running: boolean;
-}
-
-/** How one delivery is posted. */
-interface PostOptions {
-  /** Run even if the receiver closed meanwhile, and bypass every fault. */
-  always?: boolean;
-  /** Instead of running: the receiver left, or a fault dropped it. */
-  onDrop?: (reason: string) => void;
-  /** What it is, for fault rules (default `"event"`). */
-  kind?: TrafficKind;
-  /** The sender's node when the sender is not (or no longer) on the bus. */
-  srcNode?: number;
-  /** Sent by the fault layer itself: never dropped by a cut. */
-  told?: boolean;
 }
 
 const normHost = (h: string): string => h === "localhost" ? "127.0.0.1" : h;
@@ -122,6 +109,7 @@ export class MockBus implements BusAttach {
   #flows: FlowBook;
   #ipscs: MockIpsc[] = [];
   #router: Router;
+  #postHost: PostHost;
   /**
    * Fault switches: cut links, latency, drops, misbehaving flows (see
    * {@link BusFaults}).
@@ -154,6 +142,19 @@ export class MockBus implements BusAttach {
         this.#head(cmd, cmdType, src, dst, len),
       log: (line) => this.log(line),
       loud: (line) => this.#loud(`[mockbus ${this.clock.now()}] ${line}`),
+    };
+    // deno-lint-ignore no-this-alias
+    const bus = this;
+    this.#postHost = {
+      queue: this.#queue,
+      get faults() {
+        return bus.faults;
+      },
+      get linkDelay() {
+        return bus.#linkDelay;
+      },
+      nodeOf: (src) => this.#nodeOf(src),
+      log: (line) => this.log(line),
     };
     this.#flows = new FlowBook(this.#router);
     this.#traffic = new Traffic(this.#router, this.#flows);
@@ -452,41 +453,7 @@ export class MockBus implements BusAttach {
     run: () => void,
     options: PostOptions = {},
   ): void {
-    const { always = false, onDrop, kind = "event", told = false } = options;
-    let delay = this.#linkDelay?.(src, to.address) ?? 0;
-    const srcNode = told ? undefined : options.srcNode ?? this.#nodeOf(src);
-    if (!always) {
-      const v = this.faults.verdict(src, srcNode, to, kind);
-      if (v.drop !== undefined) {
-        return this.#faultDrop(src, to, kind, v.drop, onDrop);
-      }
-      delay += v.delayMs;
-    }
-    // Events are checked against cuts only when posted: a leave in flight
-    // must still arrive, or the receiver would keep a ghost.
-    const recheck = !always && kind !== "event";
-    this.#queue.post(`${key(src)}>${to.id}`, delay, () => {
-      if (always) return run();
-      if (!to.open) return onDrop?.("receiver left");
-      const cut = recheck ? this.faults.cutBetween(srcNode, to) : undefined;
-      if (cut !== undefined) return this.#faultDrop(src, to, kind, cut, onDrop);
-      run();
-    });
-  }
-
-  #faultDrop(
-    src: BusAddress,
-    to: Conn,
-    kind: TrafficKind,
-    reason: string,
-    onDrop: ((reason: string) => void) | undefined,
-  ): void {
-    if (onDrop) return onDrop(reason);
-    this.log(
-      `${kind} ${formatAddress(src)} -> ${
-        formatAddress(to.address)
-      } dropped: ${reason}`,
-    );
+    postDelivery(this.#postHost, src, to, run, options);
   }
 
   /** The node `src` sits on (a node's own address: that node). */
