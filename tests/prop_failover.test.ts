@@ -140,6 +140,7 @@ describe("properties - failover", () => {
           "healClient",
           "send",
           "send",
+          "invoke",
         ], 40),
         async (ops: Op[]) => {
           const w = makeWorld();
@@ -151,19 +152,25 @@ describe("properties - failover", () => {
               const now = w.clock.now();
               m.apply(o, now);
               await applyOp(w, o);
-              if (o.op === "send") {
-                const t = w.sends[w.sends.length - 1];
-                if (m.clients[o.from].node === null) {
+              if (o.op === "send" || o.op === "invoke") {
+                // Down: refused at once with -2 (send throws, invoke() rejects
+                // without an invoke id); up: accepted.
+                const c = o.op === "send" ? o.from : o.c;
+                const threw = o.op === "send"
+                  ? w.sends[w.sends.length - 1].threw
+                  : w.flows[w.flows.length - 1].threw;
+                if (m.clients[c].node === null) {
                   assert.ok(
-                    t.threw instanceof LibraryError,
-                    `send ${i} while down must throw`,
+                    threw instanceof LibraryError && threw.code === -2,
+                    `${o.op} ${i} while down must fail with -2, got ${threw}`,
                   );
-                  assert.equal(t.threw.code, -2);
-                } else {assert.equal(
-                    t.threw,
+                } else {
+                  assert.equal(
+                    threw,
                     undefined,
-                    `send ${i} while up threw ${t.threw}`,
-                  );}
+                    `${o.op} ${i} while up failed: ${threw}`,
+                  );
+                }
               }
               compare(w, m, `op ${i} ${JSON.stringify(o)}`);
             }
