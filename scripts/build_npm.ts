@@ -10,7 +10,8 @@
  * 2. `npm pack`, `npm install <tarball>` into a temporary project (offline:
  *    koffi linked from the repo's node_modules), and the smoke suite of
  *    `tests/npm_smoke/` there under Node (`node --test`) and Bun
- *    (`bun test`): mock bus, stand-in over TCP, the `smartbus` bin.
+ *    (`bun test`): mock bus, stand-in over TCP, the `smartbus` bin; and
+ *    the package API files under Deno (`deno test`, the `deno` condition).
  *
  * Usage: `deno run -A scripts/build_npm.ts [--no-test]` (`deno task
  * build:npm`); needs `build/libbusnetcli.so` (scripts/build_native.sh) for the
@@ -208,6 +209,41 @@ function testNodeBackend(): void {
   );
 }
 
+// What an app written in TypeScript for Node does with the package: the
+// .d.ts files must type-check under strict settings without skipLibCheck,
+// with Node's types and no Deno or Bun types around.
+const CONSUMER_TS =
+  `import { type Backend, Client, FlowTimeoutError, SmartBus } from "@smartbus/netclient";
+import { MockBackend, MockBus, startMockServer } from "@smartbus/netclient/mock";
+const mock = new MockBus({ strict: true });
+const backend: Backend = new MockBackend(mock);
+const bus = new SmartBus({ unitId: 17, backend });
+const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: 8000 });
+export const result: Promise<unknown[]> = client.invoke({ server: 0, process: 0, project: "p", flow: "f" });
+export const isTimeout = (e: unknown): boolean => e instanceof FlowTimeoutError;
+export const server: typeof startMockServer = startMockServer;
+`;
+
+function checkConsumerTypes(project: string): void {
+  writeFileSync(join(project, "consumer.ts"), CONSUMER_TS);
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        target: "ES2022",
+        noEmit: true,
+        types: ["node"],
+        typeRoots: [join(ROOT, "node_modules", "@types")],
+      },
+      files: ["consumer.ts"],
+    }),
+  );
+  run(join(BIN, "tsc"), ["-p", project], { cwd: project });
+}
+
 /** npm pack → install into a temp project → smoke suite under Node and Bun. */
 function smoke(): void {
   let since = performance.now();
@@ -243,6 +279,13 @@ function smoke(): void {
     ], { cwd: project });
     step("npm pack + install into a temporary project", since);
 
+    since = performance.now();
+    checkConsumerTypes(project);
+    step(
+      "a TypeScript consumer type-checks against the package (tsc, strict)",
+      since,
+    );
+
     const files = readdirSync(SMOKE).filter((f) => f.endsWith(".mjs"));
     for (const f of files) copyFileSync(join(SMOKE, f), join(project, f));
     const tests = files.filter((f) => f.endsWith(".smoke.mjs"));
@@ -268,6 +311,24 @@ function smoke(): void {
       env,
     });
     step("smoke suite under Bun", since);
+    since = performance.now();
+    // Deno reads the project's package.json and node_modules and picks the
+    // `deno` condition (mod.js, the Deno.dlopen backend).
+    const denoTests = tests.filter((t) => !t.startsWith("bin."));
+    // --no-check: Deno would type-check the package's .d.ts against
+    // @types/node, which a manual node_modules does not hold (Deno installs
+    // it by itself with `npm:` specifiers); the types are checked by tsc.
+    run(join(BIN, "deno"), [
+      "test",
+      "-A",
+      "--quiet",
+      "--no-check",
+      ...denoTests,
+    ], {
+      cwd: project,
+      env: { ...env, DENO_NO_UPDATE_CHECK: "1" },
+    });
+    step("smoke suite under Deno (package API, no bin)", since);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

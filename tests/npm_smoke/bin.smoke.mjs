@@ -1,7 +1,8 @@
 // Smoke test of the installed npm package's `smartbus` bin: --help, then
 // `smartbus mock` serving a bus and `smartbus invoke` (native backend on the
 // stand-in, SMARTBUS_STANDIN) getting a flow result from it. The bin runs
-// under the runtime running this file.
+// under the runtime running this file (`npx` for --help under Node); the
+// build runs this file under Node and Bun only (the bin's shebang is node).
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import process from "node:process";

@@ -1,5 +1,5 @@
 // Smoke test of the installed npm package: the runtime's native backend
-// (koffi under Node, bun:ffi under Bun) driving the stand-in libbusnetcli
+// (koffi under Node, bun:ffi under Bun, Deno.dlopen under Deno) driving the stand-in libbusnetcli
 // (SMARTBUS_STANDIN) over TCP to a mock bus from the package's ./mock export.
 import process from "node:process";
 import { describe, test } from "node:test";
@@ -8,7 +8,11 @@ import { Client, ClientType, CmdType, SmartBus } from "@smartbus/netclient";
 import { startMockServer } from "@smartbus/netclient/mock";
 
 const STANDIN = process.env.SMARTBUS_STANDIN;
-const runtime = "Bun" in globalThis ? "bun" : "node";
+const runtime = "Deno" in globalThis
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : "node";
 
 describe("npm package - native backend on the stand-in", () => {
   test(`npm - ${runtime}: connect, flow result, data between two clients`, async () => {
