@@ -7,7 +7,8 @@
  *   here, whose thread calls back while the JS thread is busy, then poisons
  *   and frees the buffer it passed.
  * - A missing library is a `LibraryLoadError` naming the path.
- * - A program that connected and closed exits by itself (no handle left).
+ * - A program that connected and closed exits by itself (no handle left);
+ *   one that left the library initialized has it released when it ends.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -90,6 +91,38 @@ function waitFor(cond: () => boolean, ms: number): Promise<void> {
   });
 }
 
+/** Run a Node ES module in a child process; ends it after 15 s. */
+async function runChild(
+  source: string,
+): Promise<{ code: number | null; out: string; err: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "node-exit-"));
+  const script = join(dir, "main.mjs");
+  writeFileSync(script, source);
+  try {
+    const child = spawn(process.execPath, [script], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, SMARTBUS_STANDIN_RECONNECT_MS: "100" },
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c) => (out += c));
+    child.stderr.on("data", (c) => (err += c));
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`still running after 15 s: ${out} ${err}`));
+      }, 15_000);
+      child.on("exit", (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    return { code, out, err };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (isNode) {
   describe("node backend (koffi)", () => {
     test("node ffi - a foreign-thread callback blocks its thread until JS ran it", async () => {
@@ -140,23 +173,23 @@ if (isNode) {
       );
     });
 
+    const needsStandin = {
+      skip: STANDIN ? false : "SMARTBUS_NODE_STANDIN not set",
+    };
+    const built = (p: string): string =>
+      JSON.stringify(new URL(p, import.meta.url).href);
+
     test(
       "node backend - a program that connected and closed exits by itself",
-      { skip: STANDIN ? false : "SMARTBUS_NODE_STANDIN not set" },
+      needsStandin,
       async () => {
-        const dir = mkdtempSync(join(tmpdir(), "node-exit-"));
-        const url = (p: string): string => new URL(p, import.meta.url).href;
-        const script = join(dir, "main.mjs");
-        writeFileSync(
-          script,
-          `import { Client, SmartBus } from ${
-            JSON.stringify(url("../src/ffi/node_entry.js"))
-          };
-import { startMockServer } from ${JSON.stringify(url("../src/mock/mod.js"))};
+        const r = await runChild(`
+import { Client, SmartBus } from ${built("../src/ffi/node_entry.js")};
+import { startMockServer } from ${built("../src/mock/mod.js")};
 const server = await startMockServer({ nodes: [{ unitId: 0, port: 0 }], flows: { "p/f": [7] } });
 const bus = new SmartBus({ unitId: 23, libraryPath: ${
-            JSON.stringify(STANDIN)
-          } });
+          JSON.stringify(STANDIN)
+        } });
 const { host, port } = server.addresses[0];
 const client = new Client({ bus, localClientId: 1, masterHost: host, masterPort: port });
 await client.connect({ timeout: 10000 });
@@ -164,33 +197,28 @@ const r = await client.invoke({ server: 0, process: 0, project: "p", flow: "f" }
 console.log(bus.backend.kind, JSON.stringify(r));
 bus.close();
 await server.close();
-`,
-        );
-        try {
-          const child = spawn(process.execPath, [script], {
-            stdio: ["ignore", "pipe", "pipe"],
-            env: { ...process.env, SMARTBUS_STANDIN_RECONNECT_MS: "100" },
-          });
-          let out = "";
-          let err = "";
-          child.stdout.on("data", (c) => (out += c));
-          child.stderr.on("data", (c) => (err += c));
-          const code = await new Promise<number | null>((resolve, reject) => {
-            const timer = setTimeout(() => {
-              child.kill("SIGKILL");
-              reject(new Error(`still running after 15 s: ${out} ${err}`));
-            }, 15_000);
-            child.on("exit", (c) => {
-              clearTimeout(timer);
-              resolve(c);
-            });
-          });
-          assert.equal(code, 0, err);
-          // (the stand-in prints its own trace lines on stdout first)
-          assert.equal(out.trim().split("\n").at(-1), "node [7]");
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
+`);
+        assert.equal(r.code, 0, r.err);
+        // (the stand-in prints its own trace lines on stdout first)
+        assert.equal(r.out.trim().split("\n").at(-1), "node [7]");
+      },
+    );
+
+    test(
+      "node backend - a library left initialized is released off-thread when the program ends",
+      needsStandin,
+      async () => {
+        // Nothing connected: nothing holds the loop, and beforeExit releases
+        // the library with koffi's worker-thread call, then unloads it.
+        const r = await runChild(`
+import { SmartBus } from ${built("../src/ffi/node_entry.js")};
+const bus = new SmartBus({ unitId: 24, libraryPath: ${
+          JSON.stringify(STANDIN)
+        } });
+process.on("exit", () => console.log("exit", bus.backend.kind));
+`);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(r.out.trim().split("\n").at(-1), "exit node");
       },
     );
   });
