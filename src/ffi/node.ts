@@ -1,6 +1,6 @@
 /**
- * The Node backend: `koffi` (an optional dependency of the npm package, loaded
- * lazily here so that Deno and Bun never need it).
+ * The Node backend: `koffi` (an optional peer dependency of the npm
+ * package, loaded lazily here so that Deno and Bun never need it).
  *
  * A `koffi.register` callback raised from the library's thread is queued to
  * the JS thread and the C thread **blocks until the JS function has run**
@@ -90,7 +90,7 @@ const KOFFI_TYPES: Record<NativeType, string> = {
 
 let koffiModule: KoffiLike | undefined;
 
-/** koffi, required lazily (the npm package lists it as an optional dependency). */
+/** koffi, required lazily (an optional peer dependency of the npm package). */
 function loadKoffi(): KoffiLike {
   if (koffiModule) return koffiModule;
   const g = globalThis as { process?: { versions?: { node?: string } } };
@@ -102,7 +102,7 @@ function loadKoffi(): KoffiLike {
     koffiModule = require("koffi") as KoffiLike;
   } catch (e) {
     throw new SmartBusError(
-      "the node backend needs the koffi package (an optional dependency of " +
+      "the node backend needs the koffi package (an optional peer dependency of " +
         "@smartbus/netclient): install it with `npm install koffi`",
       0,
       { cause: e },
