@@ -46,6 +46,8 @@ interface PendingFlow {
   localClientId: number;
   projectId: Uint8Array;
   timer: unknown;
+  /** Bus time the call times out. */
+  deadline: number;
 }
 
 /** C string argument → its bytes without the NUL, copied. */
@@ -304,7 +306,12 @@ export class MockBackend implements Backend {
           )
         );
       }, ms);
-      this.#flows.set(invokeId, { localClientId, projectId: project, timer });
+      this.#flows.set(invokeId, {
+        localClientId,
+        projectId: project,
+        timer,
+        deadline: this.#bus.clock.now() + ms,
+      });
     }
     return invokeId;
   }
@@ -363,7 +370,12 @@ export class MockBackend implements Backend {
     param: Uint8Array,
   ): void {
     const pending = this.#flows.get(invokeId);
-    if (!pending || pending.localClientId !== localClientId) {
+    // A result at the deadline is late even if the timer has not run yet:
+    // the timer reports the timeout at that same instant.
+    if (
+      !pending || pending.localClientId !== localClientId ||
+      this.#bus.clock.now() >= pending.deadline
+    ) {
       this.#trace(
         `client ${localClientId}: dropped a late or unknown flow result, invoke id ${invokeId}`,
       );

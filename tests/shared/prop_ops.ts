@@ -53,7 +53,11 @@ export function opsArb(
       flow: fc.constantFrom(...FLOWS),
       timeout: fc.integer({ min: 100, max: MAX_TIMEOUT_MS }),
       sleep: fc.integer({ min: 0, max: MAX_SLEEP_MS }),
-    }),
+      // Boundaries matter: an answer just before, at or just after the timeout.
+      near: fc.option(fc.integer({ min: -2, max: 2 }), { freq: 3 }),
+    }).map(({ near, ...o }): Op =>
+      near === null ? o : { ...o, sleep: Math.max(0, o.timeout + near) }
+    ),
     send: fc.record({ op: fc.constant("send" as const), from: c, to: c })
       .filter((o) => o.from !== o.to),
     advance: fc.record({

@@ -92,8 +92,12 @@ export interface MockWorld extends World {
   clock: VirtualClock;
 }
 
-/** Register the suites' test flows on `ipsc`. */
-export function addTestFlows(ipsc: MockIpsc): void {
+/**
+ * Register the suites' test flows on `ipsc`. The `late` flow answers
+ * `lateByMs` after the caller's timeout: in real time that margin must
+ * exceed how late the library's own timer may run.
+ */
+export function addTestFlows(ipsc: MockIpsc, lateByMs = 5): void {
   ipsc
     .flow("p", "echo", async ([v, sleep], ctx) => {
       await ctx.sleep(sleep as number);
@@ -109,7 +113,7 @@ export function addTestFlows(ipsc: MockIpsc): void {
       ctx.noAnswer();
     })
     .flow("p", "late", async (_p, ctx) => {
-      await ctx.sleep(ctx.timeoutMs + 5);
+      await ctx.sleep(ctx.timeoutMs + lateByMs);
       return ["late"];
     });
 }
