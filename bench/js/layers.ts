@@ -11,7 +11,10 @@
  * - `encode`: encoding the text and appending the NUL as the API does;
  * - `recv_api`: one received message through the API (head → `PackInfo`,
  *   NULs stripped, text decoded, `onReceiveText` and a `receiveData`
- *   listener), fed straight into the callbacks a backend would call.
+ *   listener), fed straight into the callbacks a backend would call;
+ * - `flow_api`: one `client.invoke` through the API alone, its acknowledge
+ *   and result fed into the callbacks at once (encode, JSON, pending-call
+ *   bookkeeping, timer, promise), 64 in flight.
  *
  * ```sh
  * deno run -A bench/js/layers.ts --port P
@@ -21,7 +24,13 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { Client, ClientType, CmdType, silentLogger, SmartBus } from "../../mod.ts";
+import {
+  Client,
+  ClientType,
+  CmdType,
+  silentLogger,
+  SmartBus,
+} from "../../mod.ts";
 import type { Backend, BackendCallbacks } from "../../src/ffi/backend.ts";
 import { encodeText } from "../../src/api/text.ts";
 import { now } from "./measure.ts";
@@ -30,10 +39,15 @@ import { TEXT } from "./driver.ts";
 const IPSC = { unitId: 0, clientId: 0, clientType: ClientType.IPSC };
 
 /** A backend that accepts everything at once: the API layer measured alone. */
-function stubBackend(): Backend & { cbs(): BackendCallbacks } {
+function stubBackend(): Backend & {
+  cbs(): BackendCallbacks;
+  lastInvokeId(): number;
+} {
   let cbs: BackendCallbacks | undefined;
+  let invokeIds = 0;
   return {
     cbs: () => cbs!,
+    lastInvokeId: () => invokeIds,
     kind: "mock",
     longSize: 8,
     init: () => 0,
@@ -47,14 +61,19 @@ function stubBackend(): Backend & { cbs(): BackendCallbacks } {
     },
     sendData: () => 0,
     sendPing: () => 0,
-    remoteInvokeFlow: () => 1,
+    remoteInvokeFlow: () => ++invokeIds,
     sendNotify: () => 1,
     close() {},
   };
 }
 
 /** ns per call of `fn` over `n` calls, best of `rounds`, with `between` awaited after each round. */
-async function nsPerCall(fn: () => void, n: number, rounds: number, between: () => Promise<unknown>): Promise<number> {
+async function nsPerCall(
+  fn: () => void,
+  n: number,
+  rounds: number,
+  between: () => Promise<unknown>,
+): Promise<number> {
   let best = Infinity;
   for (let r = 0; r < rounds; r++) {
     const t0 = now();
@@ -65,36 +84,116 @@ async function nsPerCall(fn: () => void, n: number, rounds: number, between: () 
   return best;
 }
 
+/** ns per `invoke` round trip through the API alone, 64 in flight. */
+async function flowApi(
+  c: Client,
+  backend: { lastInvokeId(): number },
+  cbs: BackendCallbacks,
+  n: number,
+): Promise<number> {
+  const project = encodeText("bench", "utf-8");
+  const result = encodeText('[1,"bench"]', "utf-8");
+  const call = {
+    server: 0,
+    process: 0,
+    project: "bench",
+    flow: "echo",
+    params: [1, "bench"],
+  };
+  let best = Infinity;
+  for (let r = 0; r < 10; r++) {
+    let issued = 0;
+    const worker = async () => {
+      while (issued < n) {
+        issued++;
+        const p = c.invoke(call);
+        const id = backend.lastInvokeId();
+        cbs.invokeFlowAck(1, null, project, id, 1, new Uint8Array(0));
+        cbs.invokeFlowRet(1, null, project, id, 1, result);
+        await p;
+      }
+    };
+    const t0 = now();
+    await Promise.all(Array.from({ length: 64 }, worker));
+    best = Math.min(best, (now() - t0) * 1e6 / n);
+  }
+  return best;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { port: { type: "string" }, n: { type: "string", default: "10000" } },
+    options: {
+      port: { type: "string" },
+      n: { type: "string", default: "10000" },
+    },
   });
   const n = Number(values.n);
-  const lib = fileURLToPath(new URL("../../build/libbusnetcli.so", import.meta.url));
-  const bus = new SmartBus({ unitId: 17, libraryPath: lib, logger: silentLogger });
-  const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: Number(values.port) });
+  const lib = fileURLToPath(
+    new URL("../../build/libbusnetcli.so", import.meta.url),
+  );
+  const bus = new SmartBus({
+    unitId: 17,
+    libraryPath: lib,
+    logger: silentLogger,
+  });
+  const client = new Client({
+    bus,
+    localClientId: 1,
+    masterHost: "127.0.0.1",
+    masterPort: Number(values.port),
+  });
   await client.connect({ timeout: 10_000 });
   const drain = () => client.rtt(IPSC, { timeout: 30_000 });
   const bytes = encodeText(TEXT + "\0", "utf-8");
   const out: Record<string, number> = {};
-  out.api_text = await nsPerCall(() => client.send(1, CmdType.USER, 0, 0, 2, TEXT), n, 20, drain);
-  out.api_bytes = await nsPerCall(() => client.send(1, CmdType.USER, 0, 0, 2, bytes), n, 20, drain);
-  out.backend = await nsPerCall(() => bus.backend.sendData(1, 1, CmdType.USER, 0, 0, 2, bytes), n, 20, drain);
+  out.api_text = await nsPerCall(
+    () => client.send(1, CmdType.USER, 0, 0, 2, TEXT),
+    n,
+    20,
+    drain,
+  );
+  out.api_bytes = await nsPerCall(
+    () => client.send(1, CmdType.USER, 0, 0, 2, bytes),
+    n,
+    20,
+    drain,
+  );
+  out.backend = await nsPerCall(
+    () => bus.backend.sendData(1, 1, CmdType.USER, 0, 0, 2, bytes),
+    n,
+    20,
+    drain,
+  );
   bus.close();
   const backend = stubBackend();
   const stub = new SmartBus({ unitId: 18, backend, logger: silentLogger });
-  const sc = new Client({ bus: stub, localClientId: 1, masterHost: "127.0.0.1", masterPort: 1 });
+  const sc = new Client({
+    bus: stub,
+    localClientId: 1,
+    masterHost: "127.0.0.1",
+    masterPort: 1,
+  });
   await sc.connect();
   const idle = () => Promise.resolve();
-  out.api_stub = await nsPerCall(() => sc.send(1, CmdType.USER, 0, 0, 2, TEXT), n, 20, idle);
+  out.api_stub = await nsPerCall(
+    () => sc.send(1, CmdType.USER, 0, 0, 2, TEXT),
+    n,
+    20,
+    idle,
+  );
   let sink = 0;
-  out.encode = await nsPerCall(() => {
-    const t = encodeText(TEXT, "utf-8");
-    const b = new Uint8Array(t.length + 1);
-    b.set(t);
-    sink += b.length;
-  }, n, 20, idle);
+  out.encode = await nsPerCall(
+    () => {
+      const t = encodeText(TEXT, "utf-8");
+      const b = new Uint8Array(t.length + 1);
+      b.set(t);
+      sink += b.length;
+    },
+    n,
+    20,
+    idle,
+  );
   // A packet head as the library lays it out (LP64: 28 bytes), then the text + NUL.
   const head = new Uint8Array(28);
   const dv = new DataView(head.buffer);
@@ -106,7 +205,13 @@ async function main(): Promise<void> {
   let got = 0;
   sc.on("receiveData", () => got++);
   const cbs = backend.cbs();
-  out.recv_api = await nsPerCall(() => cbs.recvData(1, head, bytes), n, 20, idle);
+  out.recv_api = await nsPerCall(
+    () => cbs.recvData(1, head, bytes),
+    n,
+    20,
+    idle,
+  );
+  out.flow_api = await flowApi(sc, backend, cbs, n);
   stub.close();
   console.log(`RESULT ${JSON.stringify(out)}${sink + got < 0 ? " " : ""}`);
   process.exit(0);
