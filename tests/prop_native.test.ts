@@ -13,37 +13,23 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import process from "node:process";
 import fc from "fast-check";
-import { silentLogger, SmartBus } from "../mod.ts";
-import { createBackend } from "../src/ffi/select.ts";
 import { checkProperty } from "./shared/fc.ts";
 import { checkData, checkFlow, checkPresence } from "./shared/prop_checks.ts";
-import {
-  addTestFlows,
-  FLOWS,
-  instrument,
-  traceInvokeIds,
-  type World,
-} from "./shared/prop_world.ts";
-import { nativeEnv, STANDIN_PATH } from "./shared/native_env.ts";
+import { addTestFlows, FLOWS, type World } from "./shared/prop_world.ts";
+import { nativeEnv } from "./shared/native_env.ts";
 import type { TestEnv } from "./shared/env.ts";
+import {
+  nativeSkip,
+  nativeWorld,
+  runtime,
+  until,
+} from "./shared/prop_native_world.ts";
 
 /** Real-time slack past a deadline (timer granularity, thread hops, loaded CI). */
 const SLACK_MS = 250;
 const CLIENTS = 3;
-const runtime = "Deno" in globalThis
-  ? "deno"
-  : "Bun" in globalThis
-  ? "bun"
-  : undefined;
-const skip = runtime === undefined
-  ? "needs Deno or Bun"
-  : !existsSync(STANDIN_PATH)
-  ? `no stand-in at ${STANDIN_PATH} (run scripts/build_native.sh)`
-  : false;
-
 type NOp =
   | { op: "send"; from: number; to: number }
   | {
@@ -113,19 +99,6 @@ const opArb: fc.Arbitrary<NOp> = fc.oneof(
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Poll `cond` every 10 ms until it holds, at most `ms` of real time. */
-async function until(
-  cond: () => boolean,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(10);
-  }
-}
-
 /** Removers of the latency rules of the current run. */
 const latencies: (() => void)[] = [];
 
@@ -176,26 +149,9 @@ function apply(w: World, o: NOp): Promise<void> | void {
 }
 
 async function runOnce(env: TestEnv, ops: NOp[]): Promise<void> {
-  env.bus.reset();
   latencies.length = 0;
-  const backend = traceInvokeIds(
-    createBackend({ backend: runtime, libraryPath: STANDIN_PATH }),
-  );
-  const unit = new SmartBus({ unitId: 17, backend, logger: silentLogger });
-  const w = instrument(
-    env.bus,
-    env.ipsc,
-    { now: () => Date.now() },
-    [unit],
-    CLIENTS,
-    env,
-  );
+  const w = await nativeWorld(env, CLIENTS);
   try {
-    await until(
-      () => w.clients.every((r) => r.client.state.state === "connected"),
-      3000,
-      "first connect",
-    );
     for (const o of ops) await apply(w, o);
     env.bus.faults.healAll();
     env.bus.faults.flows(env.ipsc, null);
@@ -260,14 +216,14 @@ async function runOnce(env: TestEnv, ops: NOp[]): Promise<void> {
     }
     throw e;
   } finally {
-    unit.close();
+    w.close();
   }
 }
 
 describe(`properties - native stand-in on TCP (${runtime ?? "unsupported runtime"})`, () => {
   test(
     "native - flows, data, failover and presence hold under faults in real time",
-    { skip, timeout: 60_000 },
+    { skip: nativeSkip, timeout: 60_000 },
     async () => {
       const env = await nativeEnv(runtime!)();
       // The stand-in reads a frame that arrived after a flow's deadline before

@@ -1,0 +1,110 @@
+/**
+ * The failover model property (`tests/prop_failover.test.ts`) through the
+ * stand-in library on TCP, in real time. Real timing is not exact, so each
+ * op is followed by a settle time of 2.5 reconnect intervals (every due
+ * attempt has run by then) and the clients are compared with the model at
+ * the end of it: the same disconnects (one per break), the same connects
+ * with the unit id reached, the same state; a send succeeds exactly when
+ * the model says up, else throws `LibraryError` -2.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { LibraryError } from "../mod.ts";
+import { checkProperty } from "./shared/fc.ts";
+import { compareFailover, FailoverModel } from "./shared/failover_model.ts";
+import { nativeEnv } from "./shared/native_env.ts";
+import { type Op, opsArb } from "./shared/prop_ops.ts";
+import {
+  nativeSkip,
+  nativeWorld,
+  runtime,
+} from "./shared/prop_native_world.ts";
+
+const CLIENTS = 3;
+
+describe(`properties - native failover (${runtime ?? "unsupported runtime"})`, () => {
+  test(
+    "native failover - disconnects, reconnects and sends follow the model in real time",
+    {
+      skip: nativeSkip,
+      timeout: 60_000,
+    },
+    async () => {
+      const env = await nativeEnv(runtime!)();
+      const settleMs = env.reconnectMs * 2.5;
+      const started = Date.now();
+      try {
+        await checkProperty(
+          fc.asyncProperty(
+            opsArb(CLIENTS, [
+              "stop",
+              "start",
+              "kick",
+              "cutClient",
+              "healClient",
+              "send",
+            ], 5),
+            async (ops: Op[]) => {
+              const w = await nativeWorld(env, CLIENTS);
+              try {
+                const m = new FailoverModel(CLIENTS, env.reconnectMs);
+                let now = 0;
+                compareFailover(w, m, "start");
+                for (const [i, o] of ops.entries()) {
+                  m.apply(o, now);
+                  if (o.op === "send") {
+                    const t = w.send(o.from, o.to);
+                    const down = m.clients[o.from].node === null;
+                    assert.equal(
+                      t.threw instanceof LibraryError && t.threw.code === -2,
+                      down,
+                      `send ${i} (model: ${
+                        down ? "down" : "up"
+                      }) threw ${t.threw}`,
+                    );
+                  } else if (o.op === "stop") env.bus.stopNode(o.node);
+                  else if (o.op === "start") env.bus.startNode(o.node);
+                  else if (o.op === "kick") {
+                    env.bus.kick({ unitId: 17, clientId: w.clients[o.c].id });
+                  } else if (o.op === "cutClient") {
+                    const a = { unitId: 17, clientId: w.clients[o.c].id };
+                    env.bus.faults.cutClient(
+                      a,
+                      o.node === undefined ? {} : { node: o.node },
+                    );
+                  } else if (o.op === "healClient") {
+                    env.bus.faults.healClient({
+                      unitId: 17,
+                      clientId: w.clients[o.c].id,
+                    });
+                  }
+                  await new Promise((r) => setTimeout(r, settleMs));
+                  m.apply({ op: "advance", ms: settleMs }, now);
+                  now += settleMs;
+                  compareFailover(w, m, `op ${i} ${JSON.stringify(o)}`);
+                }
+              } catch (e) {
+                if (e instanceof Error) {
+                  e.message += `\nops:\n${
+                    ops.map((o) => JSON.stringify(o)).join("\n")
+                  }`;
+                }
+                throw e;
+              } finally {
+                w.close();
+              }
+            },
+          ),
+          3,
+          0.005,
+        );
+      } finally {
+        await env.close();
+      }
+      console.log(
+        `native failover property (${runtime}): ${Date.now() - started} ms`,
+      );
+    },
+  );
+});

@@ -1,0 +1,97 @@
+/**
+ * The native side of the property suites: which runtime backend to use,
+ * whether the stand-in is built, and a {@link World} of one unit on the
+ * stand-in library attached over TCP to a native env's bus.
+ */
+import { existsSync } from "node:fs";
+import process from "node:process";
+import { silentLogger, SmartBus } from "../../mod.ts";
+import { createBackend } from "../../src/ffi/select.ts";
+import type { TestEnv } from "./env.ts";
+import { STANDIN_PATH } from "./native_env.ts";
+import { instrument, traceInvokeIds, type World } from "./prop_world.ts";
+
+/** The backend of the runtime running the tests. */
+export const runtime: "deno" | "bun" | undefined = "Deno" in globalThis
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : undefined;
+
+/** `skip` for native suites: why they cannot run here, or false. */
+export const nativeSkip: string | false = runtime === undefined
+  ? "needs Deno or Bun"
+  : !existsSync(STANDIN_PATH)
+  ? `no stand-in at ${STANDIN_PATH} (run scripts/build_native.sh)`
+  : false;
+
+/**
+ * Under Bun, `process.env` writes do not reach the C `getenv` (Deno's do),
+ * so the stand-in would keep its 1000 ms reconnect interval although
+ * `nativeEnv` set `SMARTBUS_STANDIN_RECONNECT_MS`. Copy the variables the
+ * stand-in reads into the C environment with libc's `setenv`.
+ */
+async function exportStandinEnv(): Promise<void> {
+  if (runtime !== "bun") return;
+  const specifier = "bun:ffi"; // not a literal: Deno must not resolve it
+  const ffi = await import(specifier);
+  const libc = ffi.dlopen("libc.so.6", {
+    setenv: { args: ["ptr", "ptr", "i32"], returns: "i32" },
+  });
+  const z = (s: string) => new TextEncoder().encode(s + "\0");
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith("SMARTBUS_STANDIN_") && v !== undefined) {
+      libc.symbols.setenv(z(k), z(v), 1);
+    }
+  }
+  libc.close();
+}
+
+/** Poll `cond` every 10 ms until it holds, at most `ms` of real time. */
+export async function until(
+  cond: () => boolean,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * A fresh bus state (`env.bus.reset()`) and unit 17 on the stand-in with
+ * `clients` clients, every event recorded in real time; resolves once all
+ * are connected. Close it with `world.close()`.
+ */
+export async function nativeWorld(
+  env: TestEnv,
+  clients: number,
+): Promise<World> {
+  env.bus.reset();
+  await exportStandinEnv();
+  const backend = traceInvokeIds(
+    createBackend({ backend: runtime, libraryPath: STANDIN_PATH }),
+  );
+  const unit = new SmartBus({ unitId: 17, backend, logger: silentLogger });
+  const w = instrument(
+    env.bus,
+    env.ipsc,
+    { now: () => Date.now() },
+    [unit],
+    clients,
+    env,
+  );
+  try {
+    await until(
+      () => w.clients.every((r) => r.client.state.state === "connected"),
+      3000,
+      "first connect",
+    );
+  } catch (e) {
+    w.close();
+    throw e;
+  }
+  return w;
+}
