@@ -22,6 +22,7 @@ import {
 } from "../mod.ts";
 import { MockBackend, type RealClock } from "../src/mock/mod.ts";
 import { nativeEnv, STANDIN_PATH } from "./shared/native_env.ts";
+import { exportStandinEnv } from "./shared/prop_native_world.ts";
 
 const runtime = "Deno" in globalThis
   ? "deno"
@@ -67,6 +68,7 @@ describe("load - over TCP", () => {
       const onRejection = (e: unknown) => void rejections.push(e);
       process.on("unhandledRejection", onRejection);
       const env = await nativeEnv(runtime!)();
+      await exportStandinEnv();
       env.ipsc.flow("load", "echo", ([v]) => [v]);
       const units: SmartBus[] = [];
       const members: Member[] = [];

@@ -31,7 +31,7 @@ export const nativeSkip: string | false = runtime === undefined
  * `nativeEnv` set `SMARTBUS_STANDIN_RECONNECT_MS`. Copy the variables the
  * stand-in reads into the C environment with libc's `setenv`.
  */
-async function exportStandinEnv(): Promise<void> {
+export async function exportStandinEnv(): Promise<void> {
   if (runtime !== "bun") return;
   const specifier = "bun:ffi"; // not a literal: Deno must not resolve it
   const ffi = await import(specifier);
