@@ -14,6 +14,9 @@
  * `FlowNotStartedError` (at the ack); else timeout → `FlowTimeoutError`,
  * error → `FlowError` with the same code. A call the library refused at
  * once (not connected) has no events and rejects with `LibraryError` -2.
+ * The other awaitable calls ride along: an `rtt()` or a `connect()` resolves
+ * in time or rejects exactly at its deadline (`TimeoutError`,
+ * `ConnectError`), an rtt while down at once with `LibraryError` -2.
  * Afterwards no client has a pending flow and no virtual timer is left.
  */
 import { describe, test } from "node:test";
@@ -27,12 +30,13 @@ import {
   type Op,
   opsArb,
 } from "./shared/prop_ops.ts";
-import { checkFlow } from "./shared/prop_checks.ts";
+import { checkCall, checkFlow } from "./shared/prop_checks.ts";
 import { makeWorld, type MockWorld } from "./shared/prop_world.ts";
 
 /** After draining: no pending flows, no virtual timers, every call checked. */
 export async function checkAllFlows(w: MockWorld): Promise<void> {
   for (const t of w.flows) checkFlow(w, t);
+  for (const t of w.calls) checkCall(w, t);
   for (const c of w.clients) {
     assert.equal(
       c.client.pendingFlows,
@@ -59,6 +63,10 @@ describe("properties - flows", () => {
           "invoke",
           "invoke",
           "invoke",
+          "await",
+          "await",
+          "cutClient",
+          "healClient",
           "advance",
           "advance",
           "ipscFault",

@@ -3,8 +3,60 @@
  * (mock or native): flow outcomes, data accounting, presence.
  */
 import assert from "node:assert/strict";
-import { LibraryError, NotInitializedError } from "../../mod.ts";
-import { errorKind, type FlowTrace, type World } from "./prop_world.ts";
+import {
+  ConnectError,
+  LibraryError,
+  NotInitializedError,
+  TimeoutError,
+} from "../../mod.ts";
+import {
+  type CallTrace,
+  errorKind,
+  type FlowTrace,
+  type World,
+} from "./prop_world.ts";
+
+/**
+ * An `rtt()` or `connect()` call settled once, by its deadline: resolved
+ * in time (an rtt equal to the time it took; a connect with the node of a
+ * connect event seen by then), or rejected exactly at the deadline with
+ * `TimeoutError`/`ConnectError`, or at once with `LibraryError` -2 (an rtt
+ * while down).
+ */
+export function checkCall(w: World, t: CallTrace, slackMs = 0): void {
+  const what =
+    `${t.kind} of client ${t.client} at ${t.at} (timeout ${t.timeoutMs})`;
+  assert.ok(t.promise, `${what}: never settled`);
+  const deadline = t.at + t.timeoutMs;
+  const { at, ok, value } = t.promise;
+  if (ok) {
+    assert.ok(
+      at <= deadline + slackMs,
+      `${what}: resolved at ${at}, after the deadline`,
+    );
+    if (t.kind === "rtt") assert.equal(value, at - t.at, `${what}: rtt`);
+    else {
+      const seen = w.clients[t.client].connects.filter((c) => c.at <= at);
+      assert.ok(
+        seen.some((c) => c.unit === value),
+        `${what}: resolved with ${value}, no such connect`,
+      );
+    }
+    return;
+  }
+  if (value instanceof LibraryError) {
+    assert.equal(t.kind, "rtt", `${what}: ${value}`);
+    assert.equal(value.code, -2, `${what}: ${value}`);
+    assert.ok(at - t.at <= slackMs, `${what}: refused late`);
+    return;
+  }
+  const expected = t.kind === "rtt" ? TimeoutError : ConnectError;
+  assert.ok(value instanceof expected, `${what}: rejected with ${value}`);
+  assert.ok(
+    at >= deadline && at <= deadline + slackMs,
+    `${what}: rejected at ${at}, deadline ${deadline}`,
+  );
+}
 
 /**
  * One flow call's trace is sound (see `tests/prop_flows.test.ts` for what

@@ -14,6 +14,8 @@ import {
 export type Op =
   | { op: "invoke"; c: number; flow: FlowName; timeout: number; sleep: number }
   | { op: "send"; from: number; to: number }
+  /** `rtt()` to another client, or `connect()` on a started one (`to` absent). */
+  | { op: "await"; c: number; to?: number; timeout: number }
   | { op: "advance"; ms: number }
   | { op: "stop"; node: number }
   | { op: "start"; node: number }
@@ -58,6 +60,12 @@ export function opsArb(
     }).map(({ near, ...o }): Op =>
       near === null ? o : { ...o, sleep: Math.max(0, o.timeout + near) }
     ),
+    await: fc.record({
+      op: fc.constant("await" as const),
+      c,
+      to: c,
+      timeout: fc.integer({ min: 1, max: MAX_TIMEOUT_MS }),
+    }, { requiredKeys: ["op", "c", "timeout"] }).filter((o) => o.c !== o.to),
     send: fc.record({ op: fc.constant("send" as const), from: c, to: c })
       .filter((o) => o.from !== o.to),
     advance: fc.record({
@@ -129,6 +137,9 @@ export async function applyOp(w: MockWorld, o: Op): Promise<void> {
       break;
     case "send":
       w.send(o.from, o.to);
+      break;
+    case "await":
+      w.await(o.c, o.to, o.timeout);
       break;
     case "advance":
       await w.clock.advance(o.ms);

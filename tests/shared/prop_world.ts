@@ -50,6 +50,20 @@ export interface FlowTrace {
 }
 
 /** One `send` and what became of it. */
+/**
+ * One other awaitable call (`rtt()` to another client, or `connect()` on a
+ * client already started) and how its promise settled.
+ */
+export interface CallTrace {
+  kind: "rtt" | "connect";
+  client: number;
+  /** For rtt: the client pinged. */
+  to?: number;
+  timeoutMs: number;
+  at: number;
+  promise?: { at: number; ok: boolean; value: unknown };
+}
+
 export interface SendTrace {
   from: number;
   to: number;
@@ -84,6 +98,9 @@ export interface World {
     sleepMs: number,
   ): FlowTrace;
   send(from: number, to: number): SendTrace;
+  calls: CallTrace[];
+  /** `rtt()` from one client to another, or `connect()` when `to` is absent. */
+  await(client: number, to: number | undefined, timeoutMs: number): CallTrace;
   close(): void;
 }
 
@@ -225,6 +242,7 @@ export function instrument(
     );
   }
   const sends: SendTrace[] = [];
+  const calls: CallTrace[] = [];
   let seq = 0;
   return {
     clock,
@@ -270,6 +288,32 @@ export function instrument(
           if (id === undefined) t.threw = error;
           t.promise = { at: clock.now(), ok: false, value: error };
         },
+      );
+      return t;
+    },
+    calls,
+    await(client, to, timeoutMs) {
+      const rec = clients[client];
+      const t: CallTrace = {
+        kind: to === undefined ? "connect" : "rtt",
+        client,
+        to,
+        timeoutMs,
+        at: clock.now(),
+      };
+      calls.push(t);
+      const target = to === undefined ? undefined : clients[to];
+      const p = target === undefined
+        ? rec.client.connect({ timeout: timeoutMs })
+        : rec.client.rtt({
+          unitId: target.unitId,
+          clientId: target.id,
+          clientType: ClientType.AGENT,
+        }, { timeout: timeoutMs });
+      p.then(
+        (value) => void (t.promise = { at: clock.now(), ok: true, value }),
+        (error) =>
+          void (t.promise = { at: clock.now(), ok: false, value: error }),
       );
       return t;
     },
