@@ -180,6 +180,9 @@ export class MockBus implements BusAttach {
         ipsc?.setFlowFault(fault, lateByMs);
         return ipsc !== undefined;
       },
+      clearFlowFaults: () => {
+        for (const i of this.#ipscs) i.setFlowFault(null);
+      },
       log: (line) => this.log(line),
     });
   }

@@ -105,6 +105,8 @@ export interface FaultHost {
     fault: FlowFault | null,
     lateByMs: number,
   ): boolean;
+  /** Let every IPSC's flows behave again. */
+  clearFlowFaults(): void;
   log(line: string): void;
 }
 
@@ -307,7 +309,11 @@ export class BusFaults {
     }
   }
 
-  /** Heal every link and client, drop every latency and share rule. */
+  /**
+   * End every fault: heal every link and client, drop every latency and
+   * share rule, let every IPSC's flows behave. (Stopped nodes and crashed
+   * IPSCs stay down: start and restart them.)
+   */
   healAll(): void {
     for (const k of [...this.#cutLinks]) {
       const [a, b] = k.split("-").map(Number);
@@ -316,6 +322,7 @@ export class BusFaults {
     this.#cutClients.clear();
     this.#latency = [];
     this.#shares = [];
+    this.#host.clearFlowFaults();
   }
 
   /** Forget every fault without telling anyone (the bus is being reset). */

@@ -214,6 +214,7 @@ export class MockIpsc {
     mode: "silent" | "late" | "mute" | null,
     lateByMs = 1,
   ): void {
+    if (mode === null && this.#fault === undefined) return;
     this.#fault = mode === null ? undefined : { mode, lateByMs };
     this.#host.log(
       `IPSC ${this.unitId}/${this.processIndex} flows: ${mode ?? "normal"}`,
