@@ -57,6 +57,7 @@ import {
   normalizeEncoding,
   stripNuls,
   type TextEncodingName,
+  transientCString,
 } from "./text.ts";
 import * as v from "./validate.ts";
 import type { ClientEvents } from "./client_events.ts";
@@ -753,10 +754,7 @@ export class Client {
       ? this.encoding
       : normalizeEncoding(encoding);
     // Peers are C programs reading C strings: the NUL is part of the data.
-    const text = encodeText(b, enc, "data");
-    const out = new Uint8Array(text.length + 1);
-    out.set(text);
-    return out;
+    return transientCString(b, enc, "data");
   }
 
   #invoke(call: FlowCall, timeoutMs: number): number {

@@ -236,6 +236,47 @@ export function encodeText(
   return utf8Encoder.encode(text);
 }
 
+let scratch = new Uint8Array(4096);
+let scratchView = scratch.subarray(0, 0);
+
+/**
+ * `text` as a NUL-terminated C string, for an argument that is handed to the
+ * library and forgotten at once. UTF-8 is encoded into one module-level
+ * buffer that the NEXT call overwrites, so a caller must pass the result on
+ * right away and never keep it: allocating a fresh `Uint8Array` per call
+ * costs more than the whole FFI call in Deno (see `bench/README.md`). The
+ * backend contract (`src/ffi/backend.ts`) guarantees no backend keeps an
+ * argument. GBK, and text that is not well-formed, take `encodeText`'s path.
+ *
+ * @example
+ * ```ts
+ * import { transientCString } from "./text.ts";
+ * const arg = transientCString("hello", "utf-8", "data"); // 68 65 6c 6c 6f 00
+ * console.log(arg.length); // 6
+ * ```
+ */
+export function transientCString(
+  text: string,
+  encoding: TextEncodingName,
+  argument: string,
+): Uint8Array {
+  if (encoding !== "utf-8" || !text.isWellFormed()) {
+    const bytes = encodeText(text, encoding, argument);
+    const out = new Uint8Array(bytes.length + 1);
+    out.set(bytes);
+    return out;
+  }
+  if (text.length * 3 + 1 > scratch.length) {
+    scratch = new Uint8Array(text.length * 3 + 1);
+    scratchView = scratch.subarray(0, 0);
+  }
+  const n = utf8Encoder.encodeInto(text, scratch).written + 1;
+  scratch[n - 1] = 0;
+  // Re-use the view while the length repeats: a subarray is an allocation too.
+  if (scratchView.length !== n) scratchView = scratch.subarray(0, n);
+  return scratchView;
+}
+
 function firstLoneSurrogate(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
