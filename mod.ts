@@ -23,6 +23,7 @@ export * from "./src/api/timers.ts";
 export * from "./src/api/pending.ts";
 export * from "./src/api/status.ts";
 export * from "./src/api/flows.ts";
+export * from "./src/api/deadlines.ts";
 export * from "./src/api/text.ts";
 export * from "./src/api/packinfo.ts";
 export * from "./src/api/params.ts";

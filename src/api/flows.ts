@@ -13,6 +13,7 @@
  */
 import { FLOW_ACK_OK, FLOW_RET_OK } from "./constants.ts";
 import { FlowError, FlowNotStartedError, FlowTimeoutError } from "./errors.ts";
+import { type Deadline, DeadlineQueue } from "./deadlines.ts";
 import { Pending } from "./pending.ts";
 import type { Timers } from "./timers.ts";
 
@@ -27,16 +28,28 @@ interface Entry {
   pending: Pending<unknown[]>;
   wantResult: boolean;
   timeoutMs: number;
+  invokeId: number;
+  project: string;
+  deadline?: Deadline<Entry>;
 }
 
 /** Pending awaited flow calls of one client, by invoke id. */
 export class FlowTracker {
   #entries = new Map<number, Entry>();
   #timers: Timers;
+  // One timer for all calls' safety deadlines, not one per call.
+  #deadlines: DeadlineQueue<Entry>;
 
   /** Deadlines use `timers`. */
   constructor(timers: Timers) {
     this.#timers = timers;
+    this.#deadlines = new DeadlineQueue(timers, (e) =>
+      e.pending.reject(
+        new FlowTimeoutError(
+          { invokeId: e.invokeId, project: e.project },
+          e.timeoutMs,
+        ),
+      ));
   }
 
   /** How many calls are pending. */
@@ -55,18 +68,23 @@ export class FlowTracker {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<unknown[]> {
-    const info = { invokeId, project };
-    const pending = new Pending<unknown[]>(this.#timers, {
-      what: `flow ${project} (invoke id ${invokeId})`,
-      timeoutMs: timeoutMs + FLOW_TIMEOUT_GRACE_MS,
-      onTimeout: () => new FlowTimeoutError(info, timeoutMs),
+    const entry = { invokeId, project, wantResult, timeoutMs } as Entry;
+    entry.pending = new Pending<unknown[]>(this.#timers, {
+      what: () => `flow ${project} (invoke id ${invokeId})`,
       signal,
-      onSettle: () => this.#entries.delete(invokeId),
+      onSettle: () => {
+        this.#entries.delete(invokeId);
+        if (entry.deadline) this.#deadlines.remove(entry.deadline);
+      },
     });
-    if (!pending.settled) {
-      this.#entries.set(invokeId, { pending, wantResult, timeoutMs });
+    if (!entry.pending.settled) {
+      this.#entries.set(invokeId, entry);
+      entry.deadline = this.#deadlines.add(
+        entry,
+        timeoutMs + FLOW_TIMEOUT_GRACE_MS,
+      );
     }
-    return pending.promise;
+    return entry.pending.promise;
   }
 
   /** The flow-acknowledge callback arrived. */
@@ -117,5 +135,6 @@ export class FlowTracker {
   rejectAll(error: () => Error): void {
     for (const e of [...this.#entries.values()]) e.pending.reject(error());
     this.#entries.clear();
+    this.#deadlines.clear();
   }
 }

@@ -29,8 +29,8 @@ export interface PendingOptions {
   onTimeout?: () => Error;
   /** Called exactly once when the operation settles, however it settles. */
   onSettle?: () => void;
-  /** Names the operation in errors. */
-  what: string;
+  /** Names the operation in errors; a function is only called when an error needs it. */
+  what: string | (() => string);
 }
 
 /**
@@ -58,21 +58,23 @@ export class Pending<T> {
     });
     this.#onSettle = options.onSettle;
     const { signal } = options;
+    const what = () =>
+      typeof options.what === "string" ? options.what : options.what();
     if (signal?.aborted) {
-      this.reject(new AbortedError(options.what, { cause: signal.reason }));
+      this.reject(new AbortedError(what(), { cause: signal.reason }));
       return;
     }
     if (options.timeoutMs !== undefined) {
       const make = options.onTimeout;
       this.#timer = timers.setTimeout(() => {
         this.#timer = undefined;
-        this.reject(make ? make() : new AbortedError(options.what));
+        this.reject(make ? make() : new AbortedError(what()));
       }, options.timeoutMs);
     }
     if (signal) {
       this.#signal = signal;
       this.#onAbort = () =>
-        this.reject(new AbortedError(options.what, { cause: signal.reason }));
+        this.reject(new AbortedError(what(), { cause: signal.reason }));
       signal.addEventListener("abort", this.#onAbort, { once: true });
     }
   }

@@ -1,0 +1,94 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { DeadlineQueue, FlowTimeoutError, FlowTracker } from "../mod.ts";
+import { VirtualClock } from "../src/mock/mod.ts";
+
+type Op = { kind: "add"; ms: number } | { kind: "remove"; pick: number } | {
+  kind: "advance";
+  ms: number;
+};
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant("add" as const),
+    ms: fc.constantFrom(1, 5, 30, 100, 250),
+  }),
+  fc.record({ kind: fc.constant("remove" as const), pick: fc.nat() }),
+  fc.record({
+    kind: fc.constant("advance" as const),
+    ms: fc.integer({ min: 0, max: 120 }),
+  }),
+);
+
+describe("deadlines", () => {
+  test("deadlines - each live entry expires once, exactly when due, and removed ones never", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 60 }), async (ops) => {
+        const clock = new VirtualClock();
+        const expired: { id: number; at: number; due: number }[] = [];
+        const q = new DeadlineQueue<{ id: number; due: number }>(
+          clock,
+          (it) => expired.push({ id: it.id, at: clock.now(), due: it.due }),
+        );
+        const live = new Map<number, ReturnType<typeof q.add>>();
+        const removed = new Set<number>();
+        let next = 0;
+        for (const o of ops) {
+          if (o.kind === "add") {
+            const id = next++;
+            live.set(id, q.add({ id, due: clock.now() + o.ms }, o.ms));
+          } else if (o.kind === "remove" && live.size > 0) {
+            const id = [...live.keys()][o.pick % live.size];
+            q.remove(live.get(id)!);
+            live.delete(id);
+            removed.add(id);
+          } else if (o.kind === "advance") {
+            await clock.advance(o.ms);
+            for (const e of expired) live.delete(e.id);
+          }
+        }
+        await clock.advance(1000);
+        const ids = expired.map((e) => e.id);
+        assert.equal(new Set(ids).size, ids.length, "no entry expires twice");
+        for (const e of expired) {
+          assert.ok(!removed.has(e.id), `removed entry ${e.id} expired`);
+          assert.equal(
+            e.at,
+            e.due,
+            `entry ${e.id} expired at ${e.at}, due ${e.due}`,
+          );
+        }
+        assert.equal(
+          ids.length + removed.size,
+          next,
+          "every entry either expired or was removed",
+        );
+        assert.equal(q.size, 0);
+        assert.equal(clock.pendingTimers, 0, "no timer left");
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test("deadlines - a flow tracker uses one timer for many calls and frees it when they settle", async () => {
+    const clock = new VirtualClock();
+    const flows = new FlowTracker(clock);
+    const calls = Array.from(
+      { length: 1000 },
+      (_, i) => flows.track(i + 1, "p", true, 30_000),
+    );
+    assert.equal(clock.pendingTimers, 1);
+    for (let i = 0; i < 999; i++) flows.finish(i + 1, "p", 1, [i]);
+    assert.deepEqual(await calls[998], [998]);
+    assert.equal(flows.size, 1);
+    const late = assert.rejects(
+      calls[999],
+      (e: unknown) => e instanceof FlowTimeoutError && e.invokeId === 1000,
+    );
+    await clock.advance(32_000);
+    await late;
+    assert.equal(flows.size, 0);
+    assert.equal(clock.pendingTimers, 0);
+  });
+});
