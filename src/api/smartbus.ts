@@ -133,6 +133,7 @@ export class SmartBus {
   #events: Emitter<SmartBusEvents>;
   #clients = new Map<number, ClientSink>();
   #present = new Map<string, GlobalConnectInfo>();
+  #linked = new Set<number>();
   #closed = false;
   #logging: LoggingOption;
 
@@ -276,12 +277,18 @@ export class SmartBus {
       runGuarded(this.logger, what, fn);
     return {
       connection: (id, unit, ack) =>
-        guard(
-          "connection",
-          () => this.#route(id, "connection")?._connection(unit, ack),
-        ),
+        guard("connection", () => {
+          if (ack === 0) this.#linked.add(id);
+          this.#route(id, "connection")?._connection(unit, ack);
+        }),
       disconnect: (id) =>
-        guard("disconnect", () => this.#route(id, "disconnect")?._disconnect()),
+        guard("disconnect", () => {
+          this.#linked.delete(id);
+          // With no link left, nobody will tell us who leaves meanwhile:
+          // what we knew is stale, and rejoining re-announces everyone (status 2).
+          if (this.#linked.size === 0) this.#present.clear();
+          this.#route(id, "disconnect")?._disconnect();
+        }),
       recvData: (id, head, data) =>
         guard("recvData", () => this.#route(id, "data")?._recvData(head, data)),
       invokeFlowAck: (id, head, project, invokeId, ack, msg) =>

@@ -20,12 +20,35 @@ export const STANDIN_PATH: string = fileURLToPath(
   new URL("../../build/libbusnetcli.so", import.meta.url),
 );
 
+/**
+ * Under Bun, `process.env` writes do not reach the C `getenv` (Deno's do),
+ * so the stand-in would keep its 1000 ms reconnect interval although
+ * `nativeEnv` set `SMARTBUS_STANDIN_RECONNECT_MS`. Copy the variables the
+ * stand-in reads into the C environment with libc's `setenv`.
+ */
+export async function exportStandinEnv(): Promise<void> {
+  if (!("Bun" in globalThis)) return;
+  const specifier = "bun:ffi"; // not a literal: Deno must not resolve it
+  const ffi = await import(specifier);
+  const libc = ffi.dlopen("libc.so.6", {
+    setenv: { args: ["ptr", "ptr", "i32"], returns: "i32" },
+  });
+  const z = (s: string) => new TextEncoder().encode(s + "\0");
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith("SMARTBUS_STANDIN_") && v !== undefined) {
+      libc.symbols.setenv(z(k), z(v), 1);
+    }
+  }
+  libc.close();
+}
+
 export function nativeEnv(
   backend: Exclude<BackendChoice, object>,
   libraryPath = STANDIN_PATH,
 ): EnvFactory {
   return async () => {
     process.env.SMARTBUS_STANDIN_RECONNECT_MS = String(RECONNECT_MS);
+    await exportStandinEnv();
     const bus = new MockBus({ strict: true, logger: () => {} });
     const known = [8000, 8001, 8002];
     bus.addNode({ unitId: 0, port: known[0] });

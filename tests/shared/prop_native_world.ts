@@ -8,7 +8,9 @@ import process from "node:process";
 import { silentLogger, SmartBus } from "../../mod.ts";
 import { createBackend } from "../../src/ffi/select.ts";
 import type { TestEnv } from "./env.ts";
-import { STANDIN_PATH } from "./native_env.ts";
+import { exportStandinEnv, STANDIN_PATH } from "./native_env.ts";
+
+export { exportStandinEnv };
 import { instrument, traceInvokeIds, type World } from "./prop_world.ts";
 
 /** The backend of the runtime running the tests. */
@@ -24,28 +26,6 @@ export const nativeSkip: string | false = runtime === undefined
   : !existsSync(STANDIN_PATH)
   ? `no stand-in at ${STANDIN_PATH} (run scripts/build_native.sh)`
   : false;
-
-/**
- * Under Bun, `process.env` writes do not reach the C `getenv` (Deno's do),
- * so the stand-in would keep its 1000 ms reconnect interval although
- * `nativeEnv` set `SMARTBUS_STANDIN_RECONNECT_MS`. Copy the variables the
- * stand-in reads into the C environment with libc's `setenv`.
- */
-export async function exportStandinEnv(): Promise<void> {
-  if (runtime !== "bun") return;
-  const specifier = "bun:ffi"; // not a literal: Deno must not resolve it
-  const ffi = await import(specifier);
-  const libc = ffi.dlopen("libc.so.6", {
-    setenv: { args: ["ptr", "ptr", "i32"], returns: "i32" },
-  });
-  const z = (s: string) => new TextEncoder().encode(s + "\0");
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith("SMARTBUS_STANDIN_") && v !== undefined) {
-      libc.symbols.setenv(z(k), z(v), 1);
-    }
-  }
-  libc.close();
-}
 
 /** Poll `cond` every 10 ms until it holds, at most `ms` of real time. */
 export async function until(

@@ -288,6 +288,9 @@ void *sb_net_main(void *arg) {
     pthread_mutex_lock(&g_mu);
     if (lib->stopping || r <= 0) continue;
     now = sb_now_ms();
+    /* Deadlines first: a result read below for a flow whose deadline has
+       already passed (the thread was held up) must be dropped as late. */
+    run_timers(lib, now);
     if (fds[0].revents) {
       char drain[64];
       while (read(lib->wake[0], drain, sizeof drain) > 0) {
