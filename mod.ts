@@ -27,7 +27,11 @@ export * from "./src/api/deadlines.ts";
 export * from "./src/api/text.ts";
 export * from "./src/api/packinfo.ts";
 export * from "./src/api/params.ts";
-export type { ClientEvents } from "./src/api/client_events.ts";
+export {
+  type ClientEvents,
+  ClientEventSource,
+  type HandlerName,
+} from "./src/api/client_events.ts";
 export {
   type Address,
   type CallOptions,

@@ -23,18 +23,14 @@ import {
   CmdType,
   ErrorCode,
   errorCodeName,
-  InvokeMode,
   NO_SLAVE_PORT,
 } from "./constants.ts";
-import { Emitter } from "./emitter.ts";
 import {
   AbortedError,
   AlreadyExistsError,
   ConnectError,
-  InvalidArgumentError,
   LibraryError,
   NotInitializedError,
-  TimeoutError,
 } from "./errors.ts";
 import {
   defaultBus,
@@ -45,7 +41,7 @@ import {
 } from "./facade.ts";
 import { FlowTracker } from "./flows.ts";
 import { PackInfo } from "./packinfo.ts";
-import { parseFlowResult, serializeFlowParams } from "./params.ts";
+import { parseFlowResult } from "./params.ts";
 import { Pending } from "./pending.ts";
 import { describeCode, type SmartBus } from "./smartbus.ts";
 import { type ConnectionStatus, StatusFeed } from "./status.ts";
@@ -53,80 +49,38 @@ import {
   cString,
   decodeGbkOrUtf8,
   decodeText,
-  encodeText,
   normalizeEncoding,
   stripNuls,
   type TextEncodingName,
   transientCString,
 } from "./text.ts";
 import * as v from "./validate.ts";
-import type { ClientEvents } from "./client_events.ts";
+import { ClientEventSource } from "./client_events.ts";
+import {
+  type Address,
+  type CallOptions,
+  callTimeout,
+  type ClientOptions,
+  clientOptionsFrom,
+  connectArgs,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_FLOW_TIMEOUT_MS,
+  destination,
+  type FlowCall,
+  flowCallArgs,
+  hostArg,
+  idOrCode,
+} from "./client_args.ts";
+import { RttTracker } from "./rtt.ts";
 
-/** Where a message goes: a client anywhere on the bus. */
-export interface Address {
-  /** Unit id (16–47 a client unit, 0–15 a node). */
-  unitId: number;
-  /** Client id on that unit. */
-  clientId: number;
-  /** Client type (`ClientType`). */
-  clientType: number;
-}
-
-/** Options every awaitable call accepts. */
-export interface CallOptions {
-  /** Milliseconds before the call rejects; a positive finite number. */
-  timeout?: number;
-  /** Aborting rejects the call with `AbortedError`. */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link Client}: the seed's constructor parameters by name. */
-export interface ClientOptions {
-  /** The unit this client belongs to; default: the process-wide one of `initialize()`. */
-  bus?: SmartBus;
-  /** 0–255, unique within the unit. */
-  localClientId: number;
-  /** Default `ClientType.NULL`... the seed required it; 0–255. */
-  localClientType?: number;
-  /** Master bus server host (name or IP, < 64 bytes). */
-  masterHost: string;
-  /** Master bus server port. */
-  masterPort: number;
-  /** Slave bus server host; null/empty for none. */
-  slaverHost?: string | null;
-  /** Slave bus server port; 0xFFFF (default) for none. */
-  slaverPort?: number;
-  /** Login name; null for none. */
-  authorUsr?: string | null;
-  /** Password; null for none. */
-  authorPwd?: string | null;
-  /** Additional info other clients see in global connect events (GBK). */
-  extInfo?: string | null;
-  /** Text encoding for send/receive: `"utf-8"` (default) or `"gbk"`. */
-  encoding?: string;
-}
-
-/** A flow to call with {@link Client.invoke}. */
-export interface FlowCall {
-  /** The IPSC's unit id. */
-  server: number;
-  /** The IPSC's process index (its client id). */
-  process: number;
-  /** The flow's project id (GBK). */
-  project: string;
-  /** The flow's name (GBK). */
-  flow: string;
-  /** Anything JSON can carry; a non-array becomes a one-element list. */
-  params?: unknown;
-  /** `false`: resolve on the acknowledge, with `[]` (mode 1). Default true. */
-  wantResult?: boolean;
-}
-
-/** Default timeout of `connect()` and `rtt()`, ms. */
-export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
-/** The seed's default flow timeout, ms. */
-export const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
-const RTT_PREFIX = "\u0001smartbus-rtt:";
+export {
+  type Address,
+  type CallOptions,
+  type ClientOptions,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_FLOW_TIMEOUT_MS,
+  type FlowCall,
+} from "./client_args.ts";
 
 /**
  * A SmartBus network client. Create it with an options object (or the seed's
@@ -134,7 +88,7 @@ const RTT_PREFIX = "\u0001smartbus-rtt:";
  * send, ping and invoke flows. Events come both as overridable `on*` methods
  * (the seed's) and as typed listeners through `on(event, fn)`.
  */
-export class Client {
+export class Client extends ClientEventSource {
   /** The seed's classmethod `initialize`: see {@link initialize}. */
   static initialize: typeof initialize = initialize;
   /** The seed's classmethod `finalize`: see {@link finalize}. */
@@ -167,12 +121,10 @@ export class Client {
   readonly encoding: TextEncodingName;
   /** Unit id of the bus server reached; null before the first connect. */
   unitid: number | null = null;
-  #events: Emitter<ClientEvents>;
   #status = new StatusFeed();
   #flows: FlowTracker;
   #connectWaiters = new Set<Pending<number>>();
-  #rtts = new Map<string, { pending: Pending<number>; sent: number }>();
-  #rttSeq = 0;
+  #rtts: RttTracker;
   #connectStarted = false;
   #closed = false;
   #lastConnectCode = 0;
@@ -193,21 +145,9 @@ export class Client {
   /** Options form. */
   constructor(options: ClientOptions);
   constructor(...args: unknown[]) {
-    const o: ClientOptions = typeof args[0] === "object" && args[0] !== null
-      ? args[0] as ClientOptions
-      : {
-        localClientId: args[0] as number,
-        localClientType: args[1] as number,
-        masterHost: args[2] as string,
-        masterPort: args[3] as number,
-        slaverHost: args[4] as string | null | undefined,
-        slaverPort: args[5] as number | undefined,
-        authorUsr: args[6] as string | null | undefined,
-        authorPwd: args[7] as string | null | undefined,
-        extInfo: args[8] as string | null | undefined,
-        encoding: args[9] as string | undefined,
-      };
+    const o = clientOptionsFrom(args);
     const bus = o.bus ?? defaultBus();
+    super(bus.logger);
     bus._assertOpen("new Client");
     this.bus = bus;
     this.localClientId = v.assertLocalClientId(o.localClientId);
@@ -232,9 +172,9 @@ export class Client {
     });
     this.encoding = normalizeEncoding(o.encoding ?? "utf-8");
     // Encode now so that bad credentials fail here, not at connect().
-    this.#connectArgs();
-    this.#events = new Emitter(bus.logger);
+    connectArgs(this);
     this.#flows = new FlowTracker(bus.timers);
+    this.#rtts = new RttTracker(bus.timers, `${this.localClientId}`);
     if (!bus._register(this)) throw new AlreadyExistsError(this.localClientId);
   }
 
@@ -263,14 +203,6 @@ export class Client {
     return this.#flows.size;
   }
 
-  /** Add a typed listener; returns the function that removes it. */
-  on<K extends keyof ClientEvents>(
-    event: K,
-    listener: (...args: ClientEvents[K]) => unknown,
-  ): () => void {
-    return this.#events.on(event, listener);
-  }
-
   /** Status changes as an async iterable (starts with the current one, ends on close). */
   status(): AsyncIterableIterator<ConnectionStatus> {
     return this.#status.subscribe();
@@ -290,7 +222,7 @@ export class Client {
     this.#assertOpen("connect");
     const timeoutMs = callTimeout(options, DEFAULT_CALL_TIMEOUT_MS);
     if (!this.#connectStarted) {
-      const a = this.#connectArgs();
+      const a = connectArgs(this);
       const rc = this.bus.backend.createConnect(
         this.localClientId,
         this.localClientType,
@@ -375,22 +307,12 @@ export class Client {
     this.#assertOpen("rtt");
     const d = destination(dst?.unitId, dst?.clientId, dst?.clientType);
     const timeoutMs = callTimeout(options, DEFAULT_CALL_TIMEOUT_MS);
-    const token = `${RTT_PREFIX}${this.localClientId}:${++this.#rttSeq}`;
-    const pending = new Pending<number>(this.bus.timers, {
-      what: `ping of ${d.unitId} ${d.clientId} ${d.clientType}`,
+    return this.#rtts.start(
+      (payload) => this.#ping(d, payload),
+      `ping of ${d.unitId} ${d.clientId} ${d.clientType}`,
       timeoutMs,
-      signal: options.signal,
-      onTimeout: () => new TimeoutError("ping", timeoutMs),
-      onSettle: () => this.#rtts.delete(token),
-    });
-    if (pending.settled) return pending.promise;
-    this.#rtts.set(token, { pending, sent: this.bus.timers.now() });
-    try {
-      this.#ping(d, encodeText(token + "\0", "utf-8"));
-    } catch (e) {
-      pending.reject(e);
-    }
-    return pending.promise;
+      options.signal,
+    );
   }
 
   /**
@@ -470,10 +392,7 @@ export class Client {
       cString(v.assertString("param", param), "gbk", "param"),
     );
     if (rc <= 0) {
-      throw new LibraryError(
-        "SmartBusNetCli_SendNotify",
-        rc === 0 ? ErrorCode.OTHER : rc,
-      );
+      throw new LibraryError("SmartBusNetCli_SendNotify", idOrCode(rc));
     }
     return rc;
   }
@@ -504,44 +423,6 @@ export class Client {
     return Promise.resolve();
   }
 
-  // The seed's overridable events. Override in a subclass or assign.
-  /** Connected: `unitId` is the bus server reached. */
-  onConnectSuccess(_unitId: number): void {}
-  /** A connection attempt failed with `errno`; the library retries unless it is an auth error. */
-  onConnectFail(_unitId: number, _errno: number): void {}
-  /** An established connection broke; the library reconnects by itself. */
-  onDisconnect(): void {}
-  /** Text (or a ping answer, cmdType 8) arrived. */
-  onReceiveText(_packInfo: PackInfo, _txt: string): void {}
-  /** The IPSC acknowledged a flow call: ack 1 started, else not (`msg` says why). */
-  onInvokeFlowAcknowledge(
-    _packInfo: PackInfo | null,
-    _project: string,
-    _invokeId: number,
-    _ack: number,
-    _msg: string,
-  ): void {}
-  /** A flow returned: `result` is its parsed JSON array, or null when empty. */
-  onInvokeFlowRespond(
-    _packInfo: PackInfo | null,
-    _project: string,
-    _invokeId: number,
-    _result: unknown[] | null,
-  ): void {}
-  /** No result before the timeout (the library's timer; `packInfo` is null). */
-  onInvokeFlowTimeout(
-    _packInfo: PackInfo | null,
-    _project: string,
-    _invokeId: number,
-  ): void {}
-  /** A flow call failed with `errno`. */
-  onInvokeFlowError(
-    _packInfo: PackInfo | null,
-    _project: string,
-    _invokeId: number,
-    _errno: number,
-  ): void {}
-
   /** @internal */
   _connection(accessUnitId: number, ack: number): void {
     if (this.#closed) return;
@@ -550,7 +431,7 @@ export class Client {
       this.#lastConnectCode = 0;
       this.#status.push({ state: "connected", unitId: accessUnitId });
       for (const w of [...this.#connectWaiters]) w.resolve(accessUnitId);
-      this.#raise("onConnectSuccess", "connectSuccess", [accessUnitId]);
+      this._raise("onConnectSuccess", "connectSuccess", [accessUnitId]);
       return;
     }
     this.#lastConnectCode = ack;
@@ -576,14 +457,14 @@ export class Client {
         );
       }
     }
-    this.#raise("onConnectFail", "connectFail", [accessUnitId, ack]);
+    this._raise("onConnectFail", "connectFail", [accessUnitId, ack]);
   }
 
   /** @internal */
   _disconnect(): void {
     if (this.#closed) return;
     this.#status.push({ state: "disconnected" });
-    this.#raise("onDisconnect", "disconnect", []);
+    this._raise("onDisconnect", "disconnect", []);
   }
 
   /** @internal */
@@ -591,19 +472,12 @@ export class Client {
     if (this.#closed) return;
     const info = PackInfo.fromHead(head, this.bus.backend.longSize);
     const body = stripNuls(data);
-    if (info.cmdType === CmdType.PING_ACK && this.#rtts.size > 0) {
-      const token = decodeText(body, "utf-8");
-      const r = this.#rtts.get(token);
-      if (r) {
-        r.pending.resolve(this.bus.timers.now() - r.sent);
-        return;
-      }
-    }
+    if (info.cmdType === CmdType.PING_ACK && this.#rtts.answer(body)) return;
     const txt = info.srcUnitClientType === ClientType.IPSC
       ? decodeGbkOrUtf8(body)
       : decodeText(body, this.encoding);
-    this.#events.emit("receiveData", info, data);
-    this.#raise("onReceiveText", "receiveText", [info, txt]);
+    this._emit("receiveData", info, data);
+    this._raise("onReceiveText", "receiveText", [info, txt]);
   }
 
   /** @internal */
@@ -621,7 +495,7 @@ export class Client {
     const proj = decodeGbkOrUtf8(project);
     const text = decodeGbkOrUtf8(stripNuls(msg));
     this.#flows.acknowledge(invokeId, proj, ack, text);
-    this.#raise("onInvokeFlowAcknowledge", "invokeFlowAcknowledge", [
+    this._raise("onInvokeFlowAcknowledge", "invokeFlowAcknowledge", [
       info,
       proj,
       invokeId,
@@ -656,14 +530,14 @@ export class Client {
           `flow ${proj} (invoke id ${invokeId}) returned a result that is not JSON`,
           result,
         );
-        this.#raise("onInvokeFlowError", "invokeFlowError", [
+        this._raise("onInvokeFlowError", "invokeFlowError", [
           info,
           proj,
           invokeId,
           ErrorCode.OTHER,
         ]);
       } else {
-        this.#raise("onInvokeFlowRespond", "invokeFlowRespond", [
+        this._raise("onInvokeFlowRespond", "invokeFlowRespond", [
           info,
           proj,
           invokeId,
@@ -672,14 +546,14 @@ export class Client {
       }
     } else if (ret === ErrorCode.TIMEOUT) {
       this.#flows.finish(invokeId, proj, ret, null);
-      this.#raise("onInvokeFlowTimeout", "invokeFlowTimeout", [
+      this._raise("onInvokeFlowTimeout", "invokeFlowTimeout", [
         info,
         proj,
         invokeId,
       ]);
     } else {
       this.#flows.finish(invokeId, proj, ret, null);
-      this.#raise("onInvokeFlowError", "invokeFlowError", [
+      this._raise("onInvokeFlowError", "invokeFlowError", [
         info,
         proj,
         invokeId,
@@ -697,10 +571,10 @@ export class Client {
         `pending call of client ${this.localClientId} (${reason})`,
       );
     for (const w of [...this.#connectWaiters]) w.reject(aborted());
-    for (const r of [...this.#rtts.values()]) r.pending.reject(aborted());
+    this.#rtts.rejectAll(aborted);
     this.#flows.rejectAll(aborted);
     this.#status.push({ state: "closed" });
-    this.#events.clear();
+    this._clearListeners();
     this.bus._unregister(this);
   }
 
@@ -711,26 +585,6 @@ export class Client {
       );
     }
     this.bus._assertOpen(what);
-  }
-
-  #raise<K extends keyof ClientEvents>(
-    method: HandlerName,
-    event: K,
-    args: ClientEvents[K],
-  ): void {
-    const logger = this.bus.logger;
-    try {
-      const r = (this[method] as (...a: unknown[]) => unknown)(...args);
-      if (r && typeof (r as PromiseLike<unknown>).then === "function") {
-        (r as PromiseLike<unknown>).then(
-          undefined,
-          (e) => logger.error(`handler ${method} rejected`, e),
-        );
-      }
-    } catch (e) {
-      logger.error(`handler ${method} threw`, e);
-    }
-    this.#events.emit(event, ...args);
   }
 
   #ping(dst: Address, bytes: Uint8Array): void {
@@ -758,94 +612,20 @@ export class Client {
   }
 
   #invoke(call: FlowCall, timeoutMs: number): number {
-    if (typeof call !== "object" || call === null) {
-      throw new TypeError("invoke: a FlowCall object is required");
-    }
-    const server = v.assertNodeOrUnitId(call.server, "server");
-    const process = v.assertInteger("process", call.process, 0, 255);
-    const project = cString(
-      v.assertString("project", call.project),
-      "gbk",
-      "project",
-    );
-    const flow = cString(v.assertString("flow", call.flow), "gbk", "flow");
-    const params = serializeFlowParams(call.params);
-    const mode = call.wantResult === false
-      ? InvokeMode.FIRE_AND_FORGET
-      : InvokeMode.WANT_RESULT;
+    const a = flowCallArgs(call);
     const rc = this.bus.backend.remoteInvokeFlow(
       this.localClientId,
-      server,
-      process,
-      project,
-      flow,
-      mode,
+      a.server,
+      a.process,
+      a.project,
+      a.flow,
+      a.mode,
       timeoutMs,
-      params,
+      a.params,
     );
     if (rc <= 0) {
-      throw new LibraryError(
-        "SmartBusNetCli_RemoteInvokeFlow",
-        rc === 0 ? ErrorCode.OTHER : rc,
-      );
+      throw new LibraryError("SmartBusNetCli_RemoteInvokeFlow", idOrCode(rc));
     }
     return rc;
   }
-
-  #connectArgs(): {
-    master: Uint8Array;
-    slave: Uint8Array | null;
-    user: Uint8Array | null;
-    pwd: Uint8Array | null;
-    info: Uint8Array | null;
-  } {
-    const opt = (arg: string, s: string | null, enc: TextEncodingName) =>
-      s === null ? null : cString(s, enc, arg);
-    return {
-      master: cString(this.masterHost, "utf-8", "masterHost"),
-      slave: opt("slaverHost", this.slaverHost, "utf-8"),
-      user: opt("authorUsr", this.authorUsr, this.encoding),
-      pwd: opt("authorPwd", this.authorPwd, this.encoding),
-      info: opt("extInfo", this.extInfo, "gbk"),
-    };
-  }
-}
-
-type HandlerName =
-  | "onConnectSuccess"
-  | "onConnectFail"
-  | "onDisconnect"
-  | "onReceiveText"
-  | "onInvokeFlowAcknowledge"
-  | "onInvokeFlowRespond"
-  | "onInvokeFlowTimeout"
-  | "onInvokeFlowError";
-
-function hostArg(argument: string, host: unknown): string {
-  const h = v.assertString(argument, host);
-  if (h.length === 0 || h.length >= 64) {
-    throw new InvalidArgumentError(
-      argument,
-      `must be 1–63 characters, got ${JSON.stringify(h)}`,
-    );
-  }
-  return h;
-}
-
-function destination(
-  unitId: unknown,
-  clientId: unknown,
-  clientType: unknown,
-): Address {
-  return {
-    unitId: v.assertNodeOrUnitId(unitId, "dstUnitId"),
-    clientId: v.assertInteger("dstClientId", clientId, 0, 255),
-    clientType: v.assertClientType(clientType, "dstClientType"),
-  };
-}
-
-function callTimeout(options: CallOptions, fallback: number): number {
-  return options.timeout === undefined
-    ? fallback
-    : v.assertTimeoutMs("timeout", options.timeout);
 }

@@ -1,0 +1,218 @@
+/**
+ * The arguments of a `Client`: option types, defaults, and the checks and
+ * encodings that turn them into what the library takes, so that bad input
+ * fails before anything reaches a backend.
+ *
+ * @example
+ * ```ts
+ * import type { ClientOptions } from "@smartbus/netclient";
+ * const options: ClientOptions = { localClientId: 1, masterHost: "10.0.0.1", masterPort: 8000 };
+ * ```
+ * @module
+ */
+import { ErrorCode, InvokeMode } from "./constants.ts";
+import { InvalidArgumentError } from "./errors.ts";
+import { serializeFlowParams } from "./params.ts";
+import type { SmartBus } from "./smartbus.ts";
+import { cString, type TextEncodingName } from "./text.ts";
+import * as v from "./validate.ts";
+
+/** Where a message goes: a client anywhere on the bus. */
+export interface Address {
+  /** Unit id (16–47 a client unit, 0–15 a node). */
+  unitId: number;
+  /** Client id on that unit. */
+  clientId: number;
+  /** Client type (`ClientType`). */
+  clientType: number;
+}
+
+/** Options every awaitable call accepts. */
+export interface CallOptions {
+  /** Milliseconds before the call rejects; a positive finite number. */
+  timeout?: number;
+  /** Aborting rejects the call with `AbortedError`. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Client}: the seed's constructor parameters by name. */
+export interface ClientOptions {
+  /** The unit this client belongs to; default: the process-wide one of `initialize()`. */
+  bus?: SmartBus;
+  /** 0–255, unique within the unit. */
+  localClientId: number;
+  /** Default `ClientType.NULL`... the seed required it; 0–255. */
+  localClientType?: number;
+  /** Master bus server host (name or IP, < 64 bytes). */
+  masterHost: string;
+  /** Master bus server port. */
+  masterPort: number;
+  /** Slave bus server host; null/empty for none. */
+  slaverHost?: string | null;
+  /** Slave bus server port; 0xFFFF (default) for none. */
+  slaverPort?: number;
+  /** Login name; null for none. */
+  authorUsr?: string | null;
+  /** Password; null for none. */
+  authorPwd?: string | null;
+  /** Additional info other clients see in global connect events (GBK). */
+  extInfo?: string | null;
+  /** Text encoding for send/receive: `"utf-8"` (default) or `"gbk"`. */
+  encoding?: string;
+}
+
+/** A flow to call with {@link Client.invoke}. */
+export interface FlowCall {
+  /** The IPSC's unit id. */
+  server: number;
+  /** The IPSC's process index (its client id). */
+  process: number;
+  /** The flow's project id (GBK). */
+  project: string;
+  /** The flow's name (GBK). */
+  flow: string;
+  /** Anything JSON can carry; a non-array becomes a one-element list. */
+  params?: unknown;
+  /** `false`: resolve on the acknowledge, with `[]` (mode 1). Default true. */
+  wantResult?: boolean;
+}
+
+/** Default timeout of `connect()` and `rtt()`, ms. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+/** The seed's default flow timeout, ms. */
+export const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
+
+/** The seed's positional constructor arguments, as options. @internal */
+export function clientOptionsFrom(args: unknown[]): ClientOptions {
+  if (typeof args[0] === "object" && args[0] !== null) {
+    return args[0] as ClientOptions;
+  }
+  const [
+    localClientId,
+    localClientType,
+    masterHost,
+    masterPort,
+    slaverHost,
+    slaverPort,
+    authorUsr,
+    authorPwd,
+    extInfo,
+    encoding,
+  ] = args as [
+    number,
+    number,
+    string,
+    number,
+    string | null,
+    number,
+    string | null,
+    string | null,
+    string | null,
+    string,
+  ];
+  return {
+    localClientId,
+    localClientType,
+    masterHost,
+    masterPort,
+    slaverHost,
+    slaverPort,
+    authorUsr,
+    authorPwd,
+    extInfo,
+    encoding,
+  };
+}
+
+/** `CreateConnect`'s string arguments, encoded. @internal */
+export interface ConnectArgs {
+  master: Uint8Array;
+  slave: Uint8Array | null;
+  user: Uint8Array | null;
+  pwd: Uint8Array | null;
+  info: Uint8Array | null;
+}
+
+/** Encode a client's connection strings (C strings; credentials in its encoding, add_info GBK). @internal */
+export function connectArgs(c: {
+  masterHost: string;
+  slaverHost: string | null;
+  authorUsr: string | null;
+  authorPwd: string | null;
+  extInfo: string | null;
+  encoding: TextEncodingName;
+}): ConnectArgs {
+  const opt = (arg: string, s: string | null, enc: TextEncodingName) =>
+    s === null ? null : cString(s, enc, arg);
+  return {
+    master: cString(c.masterHost, "utf-8", "masterHost"),
+    slave: opt("slaverHost", c.slaverHost, "utf-8"),
+    user: opt("authorUsr", c.authorUsr, c.encoding),
+    pwd: opt("authorPwd", c.authorPwd, c.encoding),
+    info: opt("extInfo", c.extInfo, "gbk"),
+  };
+}
+
+/** `RemoteInvokeFlow`'s arguments, checked and encoded. @internal */
+export interface FlowCallArgs {
+  server: number;
+  process: number;
+  project: Uint8Array;
+  flow: Uint8Array;
+  mode: number;
+  params: Uint8Array;
+}
+
+/** Check and encode a {@link FlowCall}. @internal */
+export function flowCallArgs(call: FlowCall): FlowCallArgs {
+  if (typeof call !== "object" || call === null) {
+    throw new InvalidArgumentError("call", "a FlowCall object is required");
+  }
+  return {
+    server: v.assertNodeOrUnitId(call.server, "server"),
+    process: v.assertInteger("process", call.process, 0, 255),
+    project: cString(v.assertString("project", call.project), "gbk", "project"),
+    flow: cString(v.assertString("flow", call.flow), "gbk", "flow"),
+    mode: call.wantResult === false
+      ? InvokeMode.FIRE_AND_FORGET
+      : InvokeMode.WANT_RESULT,
+    params: serializeFlowParams(call.params),
+  };
+}
+
+/** A library call that returns an id: > 0, else the error code (0 has no id: OTHER). @internal */
+export function idOrCode(rc: number): number {
+  return rc === 0 ? ErrorCode.OTHER : rc;
+}
+
+/** A host argument: 1–63 characters. @internal */
+export function hostArg(argument: string, host: unknown): string {
+  const h = v.assertString(argument, host);
+  if (h.length === 0 || h.length >= 64) {
+    throw new InvalidArgumentError(
+      argument,
+      `must be 1–63 characters, got ${JSON.stringify(h)}`,
+    );
+  }
+  return h;
+}
+
+/** A destination address, checked. @internal */
+export function destination(
+  unitId: unknown,
+  clientId: unknown,
+  clientType: unknown,
+): Address {
+  return {
+    unitId: v.assertNodeOrUnitId(unitId, "dstUnitId"),
+    clientId: v.assertInteger("dstClientId", clientId, 0, 255),
+    clientType: v.assertClientType(clientType, "dstClientType"),
+  };
+}
+
+/** The `timeout` of `options` in ms, or `fallback`. @internal */
+export function callTimeout(options: CallOptions, fallback: number): number {
+  return options.timeout === undefined
+    ? fallback
+    : v.assertTimeoutMs("timeout", options.timeout);
+}
