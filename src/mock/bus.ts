@@ -31,7 +31,14 @@ import type {
 } from "./port.ts";
 import { Traffic } from "./traffic.ts";
 import { BusFaults } from "./faults.ts";
-import { postDelivery, type PostHost, type PostOptions } from "./bus_post.ts";
+import {
+  type Delivery,
+  postDelivery,
+  postFn,
+  type PostHost,
+  type PostOptions,
+} from "./bus_post.ts";
+import { recordsCap } from "./record_log.ts";
 import { connEvent, loginRefusal, nodeEvent } from "./login.ts";
 import type {
   LinkDelay,
@@ -60,6 +67,13 @@ import {
 interface NodeState extends MockNode {
   running: boolean;
 }
+
+/** A record as handed out: a fresh object with its own addresses. */
+const snapshot = (m: MessageRecord): MessageRecord => ({
+  ...m,
+  src: copyAddress(m.src),
+  dst: copyAddress(m.dst),
+});
 
 const normHost = (h: string): string => h === "localhost" ? "127.0.0.1" : h;
 const key = (a: { unitId: number; clientId: number }): string =>
@@ -138,6 +152,7 @@ export class MockBus implements BusAttach {
         ),
       post: (src, to, run, onDrop, kind) =>
         this.#post(src, to, run, { onDrop, kind }),
+      postDelivery: (d, srcNode) => this.#postDelivery(d, srcNode),
       head: (cmd, cmdType, src, dst, len) =>
         this.#head(cmd, cmdType, src, dst, len),
       log: (line) => this.log(line),
@@ -156,8 +171,9 @@ export class MockBus implements BusAttach {
       nodeOf: (src) => this.#nodeOf(src),
       log: (line) => this.log(line),
     };
-    this.#flows = new FlowBook(this.#router);
-    this.#traffic = new Traffic(this.#router, this.#flows);
+    const cap = recordsCap(options.records);
+    this.#flows = new FlowBook(this.#router, cap);
+    this.#traffic = new Traffic(this.#router, this.#flows, cap);
     this.faults = new BusFaults({
       conns: () => this.#conns.values(),
       nodeRunning: (u) => this.#nodes.get(u)?.running === true,
@@ -314,27 +330,32 @@ export class MockBus implements BusAttach {
     }));
   }
 
-  /** Messages sent by clients matching `from` (every message without it). */
+  /**
+   * Messages sent by clients matching `from` (every message without it),
+   * of those kept (see `MockBusOptions.records`). `bytes` is the bus's one
+   * copy, shared with the receiver: read it, do not mutate it.
+   */
   sent(from?: Partial<BusAddress>): MessageRecord[] {
-    return this.#traffic.messages.filter((m) => addressMatches(m.src, from))
-      .map((m) => ({ ...m }));
+    return this.#traffic.messages.toArray().filter((m) =>
+      addressMatches(m.src, from)
+    ).map(snapshot);
   }
 
-  /** Messages delivered to clients matching `to`. */
+  /** Messages delivered to clients matching `to` (of those kept; see {@link MockBus.sent}). */
   received(to?: Partial<BusAddress>): MessageRecord[] {
-    return this.#traffic.messages.filter((m) =>
+    return this.#traffic.messages.toArray().filter((m) =>
       m.status === "delivered" && addressMatches(m.dst, to)
-    ).map((m) => ({ ...m }));
+    ).map(snapshot);
   }
 
-  /** Every flow call, with its state as of now. */
+  /** Every flow call kept (see `MockBusOptions.records`), with its state as of now. */
   flowCalls(): FlowCallRecord[] {
     return this.#flows.calls();
   }
 
-  /** Every notification sent. */
+  /** Every notification sent (of those kept; see `MockBusOptions.records`). */
   notifications(): NotificationRecord[] {
-    return this.#traffic.notifications.map((n) => ({
+    return this.#traffic.notifications.toArray().map((n) => ({
       ...n,
       from: copyAddress(n.from),
       to: { ...n.to },
@@ -456,7 +477,11 @@ export class MockBus implements BusAttach {
     run: () => void,
     options: PostOptions = {},
   ): void {
-    postDelivery(this.#postHost, src, to, run, options);
+    postFn(this.#postHost, src, to, run, options);
+  }
+
+  #postDelivery(d: Delivery, srcNode: number | undefined): void {
+    postDelivery(this.#postHost, d, srcNode);
   }
 
   /** The node `src` sits on (a node's own address: that node). */

@@ -3,6 +3,9 @@
  * verdict (latency, drops, cut links) when posted, the receiver still open
  * and the link still uncut when it arrives. Internal to the bus.
  *
+ * A delivery is one object ({@link Delivery}) with its work in methods, not
+ * a chain of closures: the bus posts one per routed message.
+ *
  * @example
  * ```ts
  * import type { PostOptions } from "./bus_post.ts";
@@ -12,12 +15,12 @@
  */
 import type { LinkDelay } from "./bus_types.ts";
 import type { Conn } from "./conn.ts";
-import type { DeliveryQueue } from "./delivery.ts";
+import type { DeliveryQueue, QueueTask } from "./delivery.ts";
 import type { BusFaults, TrafficKind } from "./faults.ts";
 import type { BusAddress } from "./port.ts";
 import { formatAddress } from "./records.ts";
 
-/** How one delivery is posted. */
+/** How one closure delivery is posted. */
 export interface PostOptions {
   /** Run even if the receiver closed meanwhile, and bypass every fault. */
   always?: boolean;
@@ -41,52 +44,159 @@ export interface PostHost {
   log(line: string): void;
 }
 
-const key = (a: { unitId: number; clientId: number }): string =>
-  `${a.unitId}/${a.clientId}`;
+/**
+ * One delivery from `src` to `to`: `deliver()` runs when it arrives (the
+ * receiver still open, the link still uncut), `dropped()` instead.
+ *
+ * @example
+ * ```ts
+ * import { Delivery } from "./bus_post.ts";
+ * class Hello extends Delivery {
+ *   deliver(): void { console.log("hello"); }
+ * }
+ * ```
+ */
+export abstract class Delivery implements QueueTask {
+  /** The sender. */
+  readonly src: BusAddress;
+  /** The receiver. */
+  readonly to: Conn;
+  /** What it is, for fault rules. */
+  readonly kind: TrafficKind;
+  /** Set when posted. */
+  host: PostHost | undefined = undefined;
+  /** The sender's node, for cuts (undefined: never cut). */
+  srcNode: number | undefined = undefined;
+  /** Bypasses the receiver check and every fault. */
+  always = false;
+
+  /** A delivery of `kind` from `src` to `to`. */
+  constructor(src: BusAddress, to: Conn, kind: TrafficKind) {
+    this.src = src;
+    this.to = to;
+    this.kind = kind;
+  }
+
+  /** Hand it to the receiver. */
+  abstract deliver(): void;
+
+  /**
+   * Not delivered: `left` when the receiver closed meanwhile (silent by
+   * default), else a fault dropped it (logged by default).
+   */
+  dropped(reason: string, left: boolean): void {
+    if (left) return;
+    this.host!.log(
+      `${this.kind} ${formatAddress(this.src)} -> ${
+        formatAddress(this.to.address)
+      } dropped: ${reason}`,
+    );
+  }
+
+  /** The queue runs it. */
+  run(): void {
+    if (this.always) return this.deliver();
+    const to = this.to;
+    if (!to.open) return this.dropped("receiver left", true);
+    // Events are checked against cuts only when posted: a leave in flight
+    // must still arrive, or the receiver would keep a ghost.
+    if (this.kind !== "event") {
+      const cut = this.host!.faults.cutBetween(this.srcNode, to);
+      if (cut !== undefined) return this.dropped(cut, false);
+    }
+    this.deliver();
+  }
+
+  /** FIFO order holds per sender → receiver connection. */
+  link(): string {
+    return `${this.src.unitId}/${this.src.clientId}>${this.to.id}`;
+  }
+}
+
+/** A delivery of a closure (events, flow traffic: not per message). */
+class FnDelivery extends Delivery {
+  #run: () => void;
+  #onDrop: ((reason: string) => void) | undefined;
+
+  constructor(
+    src: BusAddress,
+    to: Conn,
+    kind: TrafficKind,
+    run: () => void,
+    onDrop: ((reason: string) => void) | undefined,
+  ) {
+    super(src, to, kind);
+    this.#run = run;
+    this.#onDrop = onDrop;
+  }
+
+  deliver(): void {
+    this.#run();
+  }
+
+  override dropped(reason: string, left: boolean): void {
+    if (this.#onDrop) this.#onDrop(reason);
+    else super.dropped(reason, left);
+  }
+}
+
+/**
+ * Post `delivery`, in order per link. `srcNode` is the sender's node when
+ * the caller knows it (else looked up), `told` marks the fault layer's own
+ * events (never cut), `always` bypasses faults and the receiver check.
+ *
+ * @example
+ * ```ts
+ * import { type Delivery, postDelivery, type PostHost } from "./bus_post.ts";
+ * declare const host: PostHost, d: Delivery;
+ * postDelivery(host, d, 0);
+ * ```
+ */
+export function postDelivery(
+  host: PostHost,
+  d: Delivery,
+  srcNode: number | undefined,
+  told = false,
+  always = false,
+): void {
+  d.host = host;
+  d.always = always;
+  const linkDelay = host.linkDelay;
+  let delay = linkDelay === undefined ? 0 : linkDelay(d.src, d.to.address) ?? 0;
+  d.srcNode = told ? undefined : srcNode ?? host.nodeOf(d.src);
+  const faults = host.faults;
+  if (!always && faults.active) {
+    const v = faults.verdict(d.src, d.srcNode, d.to, d.kind);
+    if (v.drop !== undefined) return d.dropped(v.drop, false);
+    delay += v.delayMs;
+  }
+  host.queue.postTask(d, delay);
+}
 
 /**
  * Post `run` from `src` to `to`, in order per link (see {@link PostOptions}).
  *
  * @example
  * ```ts
- * import { postDelivery, type PostHost } from "./bus_post.ts";
+ * import { postFn, type PostHost } from "./bus_post.ts";
  * import type { Conn } from "./conn.ts";
  * declare const host: PostHost, to: Conn;
- * postDelivery(host, { unitId: 17, clientId: 0, clientType: 4 }, to, () => {}, { kind: "data" });
+ * postFn(host, { unitId: 17, clientId: 0, clientType: 4 }, to, () => {}, { kind: "data" });
  * ```
  */
-export function postDelivery(
+export function postFn(
   host: PostHost,
   src: BusAddress,
   to: Conn,
   run: () => void,
   options: PostOptions = {},
 ): void {
-  const { always = false, onDrop, kind = "event", told = false } = options;
-  const { faults } = host;
-  let delay = host.linkDelay?.(src, to.address) ?? 0;
-  const srcNode = told ? undefined : options.srcNode ?? host.nodeOf(src);
-  const dropped = (reason: string): void => {
-    if (onDrop) return onDrop(reason);
-    host.log(
-      `${kind} ${formatAddress(src)} -> ${
-        formatAddress(to.address)
-      } dropped: ${reason}`,
-    );
-  };
-  if (!always) {
-    const v = faults.verdict(src, srcNode, to, kind);
-    if (v.drop !== undefined) return dropped(v.drop);
-    delay += v.delayMs;
-  }
-  // Events are checked against cuts only when posted: a leave in flight
-  // must still arrive, or the receiver would keep a ghost.
-  const recheck = !always && kind !== "event";
-  host.queue.post(`${key(src)}>${to.id}`, delay, () => {
-    if (always) return run();
-    if (!to.open) return onDrop?.("receiver left");
-    const cut = recheck ? faults.cutBetween(srcNode, to) : undefined;
-    if (cut !== undefined) return dropped(cut);
-    run();
-  });
+  const d = new FnDelivery(
+    src,
+    to,
+    options.kind ?? "event",
+    run,
+    options.onDrop,
+  );
+  postDelivery(host, d, options.srcNode, options.told, options.always);
 }

@@ -24,6 +24,14 @@ export interface MockBusOptions {
   logger?: (line: string) => void;
   /** `sizeof(long)` used for `packetSize` in delivered heads (default 8). */
   longSize?: 4 | 8;
+  /**
+   * How many records the bus keeps for inspection, per kind (messages, flow
+   * calls, notifications): a number keeps the newest that many (a ring),
+   * `true` keeps all (memory grows with the traffic), `false` keeps none
+   * (`sent()`, `received()`, `flowCalls()`, `unhandled()` and
+   * `notifications()` then return nothing). Default 10,000.
+   */
+  records?: boolean | number;
 }
 
 /** How to add a node. */

@@ -13,6 +13,7 @@
 import type { Clock } from "./clock.ts";
 import type { MockNode } from "./bus_types.ts";
 import type { TrafficKind } from "./faults.ts";
+import type { Delivery } from "./bus_post.ts";
 import type { BusAddress, HeadFields, PortSink } from "./port.ts";
 
 /** One attached connection as the bus keeps it. */
@@ -51,6 +52,8 @@ export interface Router {
     onDrop?: (reason: string) => void,
     kind?: TrafficKind,
   ): void;
+  /** Post `delivery` from the node `srcNode` (undefined: looked up). */
+  postDelivery(delivery: Delivery, srcNode: number | undefined): void;
   head(
     cmd: number,
     cmdType: number,

@@ -16,10 +16,33 @@
  */
 import type { Clock } from "./clock.ts";
 
+/**
+ * One queued delivery as an object: the bus posts one per message, so a
+ * method call costs less than a closure per delivery. `link()` is asked
+ * only when the link's order matters (something on it is held back).
+ */
+export interface QueueTask {
+  /** Run it (exceptions go to the queue's `onError`). */
+  run(): void;
+  /** The link it travels on (FIFO per link). */
+  link(): string;
+}
+
 /** A held task: ripe once its delay has passed. */
 interface Slot {
-  task: () => void;
+  task: QueueTask;
   ripe: boolean;
+}
+
+/** A plain function as a task on a fixed link. */
+class FnTask implements QueueTask {
+  constructor(readonly fn: () => void, readonly linkKey: string) {}
+  run(): void {
+    this.fn();
+  }
+  link(): string {
+    return this.linkKey;
+  }
 }
 
 /**
@@ -36,7 +59,7 @@ interface Slot {
 export class DeliveryQueue {
   #clock: Clock;
   #onError: (error: unknown) => void;
-  #ready: Array<() => void> = [];
+  #ready: QueueTask[] = [];
   #draining = false;
   #scheduled = false;
   /**
@@ -56,8 +79,16 @@ export class DeliveryQueue {
 
   /** Run `task` after `delayMs` (0: in a microtask), after earlier tasks of `link`. */
   post(link: string, delayMs: number, task: () => void): void {
+    this.postTask(new FnTask(task, link), delayMs);
+  }
+
+  /** Run `task` after `delayMs` (0: in a microtask), after earlier tasks of its link. */
+  postTask(task: QueueTask, delayMs: number): void {
+    const delay = delayMs > 0 && Number.isFinite(delayMs) ? delayMs : 0;
+    // The common case (no delay, nothing held anywhere) needs no link key.
+    if (delay === 0 && this.#held.size === 0) return this.#enqueue(task);
     const now = this.#clock.now();
-    const delay = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
+    const link = task.link();
     let held = this.#held.get(link);
     if (delay === 0 && held === undefined) return this.#enqueue(task);
     if (held === undefined) {
@@ -104,7 +135,7 @@ export class DeliveryQueue {
     if (held.slots.length === 0) this.#held.delete(link);
   }
 
-  #enqueue(task: () => void): void {
+  #enqueue(task: QueueTask): void {
     this.#ready.push(task);
     if (this.#scheduled || this.#draining) return;
     this.#scheduled = true;
@@ -122,7 +153,7 @@ export class DeliveryQueue {
       // clear() swaps the array: the tasks left in the old one are forgotten.
       for (; i < ready.length && this.#ready === ready; i++) {
         try {
-          ready[i]();
+          ready[i].run();
         } catch (error) {
           this.#onError(error);
         }

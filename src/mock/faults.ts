@@ -210,7 +210,8 @@ export class BusFaults {
 
   /** Whether nodes `a` and `b` reach each other (a node always reaches itself). */
   linked(a: number, b: number): boolean {
-    return a === b || !this.#cutLinks.has(pairKey(a, b));
+    return a === b || this.#cutLinks.size === 0 ||
+      !this.#cutLinks.has(pairKey(a, b));
   }
 
   // ---- client links ------------------------------------------------------

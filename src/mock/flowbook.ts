@@ -24,29 +24,38 @@ import {
   formatAddress,
   recordText,
 } from "./records.ts";
+import { RecordLog } from "./record_log.ts";
+import { copyBytes } from "./slab.ts";
 
 /** When the caller's library gives up (it uses 30 s for a timeout ≤ 0). */
 const deadline = (c: FlowCallRecord): number =>
   c.startedAt + (c.timeoutMs > 0 ? c.timeoutMs : 30_000);
 
-const callKey = (from: BusAddress, invokeId: number): string =>
-  `${from.unitId}/${from.clientId}#${invokeId}`;
+/**
+ * One number per (caller, invoke id): unit ids and client ids fit in 16
+ * bits each (client ids ≥ -1), invoke ids in 31, so the key stays exact
+ * below 2^53 and costs no string per call.
+ */
+const callKey = (from: BusAddress, invokeId: number): number =>
+  ((from.unitId & 0xffff) * 0x10000 + ((from.clientId + 1) & 0xffff)) *
+    0x80000000 + invokeId;
 
 /** Routes flow traffic and records each call. Internal to the bus. */
 export class FlowBook {
   #router: Router;
-  #calls: FlowCallRecord[] = [];
-  #byKey = new Map<string, FlowCallRecord>();
+  #calls: RecordLog<FlowCallRecord>;
+  #byKey = new Map<number, FlowCallRecord>();
 
-  /** Book-keeping over `router`. */
-  constructor(router: Router) {
+  /** Book-keeping over `router`, keeping the newest `cap` calls. */
+  constructor(router: Router, cap: number) {
     this.#router = router;
+    this.#calls = new RecordLog(cap);
   }
 
-  /** Every call with its state as of now (snapshots). */
+  /** Every call kept, with its state as of now (snapshots). */
   calls(): FlowCallRecord[] {
     const now = this.#router.clock.now();
-    return this.#calls.map((c) => {
+    return this.#calls.toArray().map((c) => {
       const waiting = c.state === "pending" || c.state === "acknowledged";
       const state = c.mode === 0 && waiting && now >= deadline(c)
         ? "unanswered"
@@ -62,7 +71,7 @@ export class FlowBook {
 
   /** Forget every call. */
   clear(): void {
-    this.#calls = [];
+    this.#calls.clear();
     this.#byKey.clear();
   }
 
@@ -73,6 +82,53 @@ export class FlowBook {
     inv: Omit<FlowInvocation, "from">,
   ): void {
     const r = this.#router;
+    this.#keep(caller, server, inv);
+    const ipsc = r.find(server);
+    if (!ipsc?.sink.invokeFlow && r.ipscDown(server)) {
+      // A fault the test made (crash, node stopped): the caller just times out.
+      r.log(
+        `flow ${recordText(inv.projectId)}/${
+          recordText(inv.flowId)
+        } dropped: IPSC ${server.unitId}/${server.clientId} is down`,
+      );
+      return;
+    }
+    if (!ipsc?.sink.invokeFlow) {
+      const where = `${server.unitId}/${server.clientId}`;
+      this.unhandled(caller.address, inv.invokeId, `no IPSC at ${where}`);
+      if (r.strict) {
+        const msg = new TextEncoder().encode(
+          `no such flow ${recordText(inv.projectId)}/${
+            recordText(inv.flowId)
+          }: no IPSC at ${where}`,
+        );
+        this.ack(server, caller.address, inv.invokeId, inv.projectId, -1, msg);
+      }
+      return;
+    }
+    const delivered: FlowInvocation = {
+      ...inv,
+      from: copyAddress(caller.address),
+      projectId: copyBytes(inv.projectId),
+      flowId: copyBytes(inv.flowId),
+      params: copyBytes(inv.params),
+    };
+    r.post(
+      caller.address,
+      ipsc,
+      () => ipsc.sink.invokeFlow!(delivered),
+      undefined,
+      "flow",
+    );
+  }
+
+  /** Record a call (when records are kept); the oldest kept may make room. */
+  #keep(
+    caller: Conn,
+    server: BusAddress,
+    inv: Omit<FlowInvocation, "from">,
+  ): void {
+    if (!this.#calls.keeps) return;
     const record: FlowCallRecord = {
       invokeId: inv.invokeId,
       from: copyAddress(caller.address),
@@ -83,44 +139,16 @@ export class FlowBook {
       timeoutMs: inv.timeoutMs,
       params: recordText(inv.params),
       state: "pending",
-      startedAt: r.clock.now(),
+      startedAt: this.#router.clock.now(),
       late: false,
     };
-    this.#calls.push(record);
-    this.#byKey.set(callKey(caller.address, inv.invokeId), record);
-    const ipsc = r.find(server);
-    if (!ipsc?.sink.invokeFlow && r.ipscDown(server)) {
-      // A fault the test made (crash, node stopped): the caller just times out.
-      r.log(
-        `flow ${record.project}/${record.flow} dropped: IPSC ${server.unitId}/${server.clientId} is down`,
-      );
-      return;
+    const key = callKey(caller.address, inv.invokeId);
+    const old = this.#calls.push(record);
+    if (old !== undefined) {
+      const oldKey = callKey(old.from, old.invokeId);
+      if (this.#byKey.get(oldKey) === old) this.#byKey.delete(oldKey);
     }
-    if (!ipsc?.sink.invokeFlow) {
-      const where = `${server.unitId}/${server.clientId}`;
-      this.unhandled(caller.address, inv.invokeId, `no IPSC at ${where}`);
-      if (r.strict) {
-        const msg = new TextEncoder().encode(
-          `no such flow ${record.project}/${record.flow}: no IPSC at ${where}`,
-        );
-        this.ack(server, caller.address, inv.invokeId, inv.projectId, -1, msg);
-      }
-      return;
-    }
-    const delivered: FlowInvocation = {
-      ...inv,
-      from: copyAddress(caller.address),
-      projectId: inv.projectId.slice(),
-      flowId: inv.flowId.slice(),
-      params: inv.params.slice(),
-    };
-    r.post(
-      caller.address,
-      ipsc,
-      () => ipsc.sink.invokeFlow!(delivered),
-      undefined,
-      "flow",
-    );
+    this.#byKey.set(key, record);
   }
 
   /** Mark a call as handled by no flow (strict mode: loudly). */
@@ -163,9 +191,9 @@ export class FlowBook {
         caller.sink.flowAck(
           head,
           invokeId,
-          projectId.slice(),
+          copyBytes(projectId),
           ack,
-          msg.slice(),
+          copyBytes(msg),
         ),
     );
   }
@@ -199,9 +227,9 @@ export class FlowBook {
         caller.sink.flowResult(
           head,
           invokeId,
-          projectId.slice(),
+          copyBytes(projectId),
           ret,
-          param.slice(),
+          copyBytes(param),
         ),
     );
   }
