@@ -23,6 +23,8 @@ export * from "./src/api/timers.ts";
 export * from "./src/api/pending.ts";
 export * from "./src/api/status.ts";
 export * from "./src/api/flows.ts";
+export * from "./src/api/connect_waiters.ts";
+export * from "./src/api/rtt.ts";
 export * from "./src/api/deadlines.ts";
 export * from "./src/api/text.ts";
 export * from "./src/api/packinfo.ts";

@@ -18,7 +18,6 @@
  * @module
  */
 import {
-  AUTH_ERROR_CODES,
   ClientType,
   CmdType,
   ErrorCode,
@@ -28,7 +27,6 @@ import {
 import {
   AbortedError,
   AlreadyExistsError,
-  ConnectError,
   LibraryError,
   NotInitializedError,
 } from "./errors.ts";
@@ -42,7 +40,6 @@ import {
 import { FlowTracker } from "./flows.ts";
 import { PackInfo } from "./packinfo.ts";
 import { parseFlowResult } from "./params.ts";
-import { Pending } from "./pending.ts";
 import { describeCode, type SmartBus } from "./smartbus.ts";
 import { type ConnectionStatus, StatusFeed } from "./status.ts";
 import {
@@ -72,6 +69,7 @@ import {
   idOrCode,
 } from "./client_args.ts";
 import { RttTracker } from "./rtt.ts";
+import { ConnectWaiters } from "./connect_waiters.ts";
 
 export {
   type Address,
@@ -123,11 +121,10 @@ export class Client extends ClientEventSource {
   unitid: number | null = null;
   #status = new StatusFeed();
   #flows: FlowTracker;
-  #connectWaiters = new Set<Pending<number>>();
+  #connecting: ConnectWaiters;
   #rtts: RttTracker;
   #connectStarted = false;
   #closed = false;
-  #lastConnectCode = 0;
 
   /** Seed form: `new Client(localClientId, localClientType, masterHost, masterPort, slaverHost?, slaverPort?, authorUsr?, authorPwd?, extInfo?, encoding?)`. */
   constructor(
@@ -175,6 +172,7 @@ export class Client extends ClientEventSource {
     connectArgs(this);
     this.#flows = new FlowTracker(bus.timers);
     this.#rtts = new RttTracker(bus.timers, `${this.localClientId}`);
+    this.#connecting = new ConnectWaiters(bus.timers, this.localClientId);
     if (!bus._register(this)) throw new AlreadyExistsError(this.localClientId);
   }
 
@@ -240,23 +238,7 @@ export class Client extends ClientEventSource {
     }
     const now = this.#status.current;
     if (now.state === "connected") return Promise.resolve(now.unitId);
-    const p = new Pending<number>(this.bus.timers, {
-      what: `connect of client ${this.localClientId}`,
-      timeoutMs,
-      signal: options.signal,
-      onTimeout: () =>
-        new ConnectError(
-          `client ${this.localClientId} not connected within ${timeoutMs} ms` +
-            (this.#lastConnectCode
-              ? ` (last error ${describeCode(this.#lastConnectCode)})`
-              : ""),
-          this.#lastConnectCode || ErrorCode.TIMEOUT,
-        ),
-      onSettle: () => this.#connectWaiters.delete(p),
-    });
-    if (!p.settled) this.#connectWaiters.add(p);
-    p.promise.catch(() => {});
-    return p.promise;
+    return this.#connecting.wait(timeoutMs, options.signal);
   }
 
   /** The seed's `send`: text is encoded and sent with a trailing NUL; bytes as given. */
@@ -428,13 +410,11 @@ export class Client extends ClientEventSource {
     if (this.#closed) return;
     if (ack === 0) {
       this.unitid = accessUnitId;
-      this.#lastConnectCode = 0;
       this.#status.push({ state: "connected", unitId: accessUnitId });
-      for (const w of [...this.#connectWaiters]) w.resolve(accessUnitId);
+      this.#connecting.connected(accessUnitId);
       this._raise("onConnectSuccess", "connectSuccess", [accessUnitId]);
       return;
     }
-    this.#lastConnectCode = ack;
     this.#status.push({
       state: "failed",
       code: ack,
@@ -445,18 +425,7 @@ export class Client extends ClientEventSource {
         describeCode(ack)
       }`,
     );
-    if (AUTH_ERROR_CODES.has(ack)) {
-      for (const w of [...this.#connectWaiters]) {
-        w.reject(
-          new ConnectError(
-            `client ${this.localClientId}: authentication refused, ${
-              describeCode(ack)
-            }`,
-            ack,
-          ),
-        );
-      }
-    }
+    this.#connecting.failed(ack);
     this._raise("onConnectFail", "connectFail", [accessUnitId, ack]);
   }
 
@@ -570,7 +539,7 @@ export class Client extends ClientEventSource {
       new AbortedError(
         `pending call of client ${this.localClientId} (${reason})`,
       );
-    for (const w of [...this.#connectWaiters]) w.reject(aborted());
+    this.#connecting.rejectAll(aborted);
     this.#rtts.rejectAll(aborted);
     this.#flows.rejectAll(aborted);
     this.#status.push({ state: "closed" });
