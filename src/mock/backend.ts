@@ -28,6 +28,8 @@ import type { Backend, BackendCallbacks } from "../ffi/backend.ts";
 import { type Clock, unrefTimer } from "./clock.ts";
 import type { BusAttach, HeadFields } from "./port.ts";
 import { MockClient, type MockClientHost } from "./backend_client.ts";
+import { FlowTimers, type PendingFlow } from "./backend_flows.ts";
+import { copyBytes } from "./slab.ts";
 
 /** Options of {@link MockBackend}. */
 export interface MockBackendOptions {
@@ -39,20 +41,14 @@ export interface MockBackendOptions {
 
 /** The largest `SendData`/`SendPing` payload, as in the native stand-in. */
 const MAX_DATA_SIZE = 65536;
-/** The flow timeout used when `timeoutMs` is 0 or less, as in the library. */
-const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
-
-interface PendingFlow {
-  localClientId: number;
-  projectId: Uint8Array;
-  timer: unknown;
-  /** Bus time the call times out. */
-  deadline: number;
-}
-
-/** C string argument → its bytes without the NUL, copied. */
+/** C string argument → its bytes without the NUL, copied (to keep). */
 const arg = (bytes: Uint8Array | null): Uint8Array | null =>
   bytes === null ? null : stripNuls(bytes).slice();
+/**
+ * C string argument → a view of its bytes without the NUL, for a bus port
+ * call: the bus copies what it keeps before the call returns.
+ */
+const view = (bytes: Uint8Array): Uint8Array => stripNuls(bytes);
 const str = (bytes: Uint8Array): string => decodeText(bytes, "utf-8");
 
 /**
@@ -100,7 +96,7 @@ export class MockBackend implements Backend {
   #callbacks: BackendCallbacks | null = null;
   #closed = false;
   #clients = new Map<number, MockClient>();
-  #flows = new Map<number, PendingFlow>();
+  #flows: FlowTimers;
   #nextInvokeId = 1;
   #host: MockClientHost;
 
@@ -112,6 +108,7 @@ export class MockBackend implements Backend {
     this.#bus = bus;
     this.longSize = options.longSize ?? 8;
     this.#reconnectMs = options.reconnectIntervalMs ?? 3000;
+    this.#flows = new FlowTimers(bus.clock, (f) => this.#timedOut(f));
     if (!(this.#reconnectMs > 0)) {
       throw new RangeError(
         `reconnectIntervalMs must be > 0, got ${this.#reconnectMs}`,
@@ -159,7 +156,6 @@ export class MockBackend implements Backend {
     if (this.#unitId === null) return;
     for (const c of this.#clients.values()) c.dispose();
     this.#clients.clear();
-    for (const f of this.#flows.values()) this.#bus.clock.clearTimeout(f.timer);
     this.#flows.clear();
     this.#unitId = null;
   }
@@ -240,7 +236,8 @@ export class MockBackend implements Backend {
       clientId: dstClientId,
       clientType: dstClientType,
     };
-    return c.send(cmd, cmdType, dst, data.slice());
+    // The bus copies the data before `send` returns.
+    return c.send(cmd, cmdType, dst, data);
   }
 
   /** `SmartBusNetCli_SendPing`. */
@@ -258,7 +255,7 @@ export class MockBackend implements Backend {
       clientId: dstClientId,
       clientType: dstClientType,
     };
-    return c.ping(dst, data.slice());
+    return c.ping(dst, data);
   }
 
   /** `SmartBusNetCli_RemoteInvokeFlow`: the invoke id (> 0) or an error. */
@@ -272,46 +269,23 @@ export class MockBackend implements Backend {
     timeoutMs: number,
     valueList: Uint8Array,
   ): number {
-    const params = arg(valueList)!;
+    const params = view(valueList);
     const c = this.#ready(localClientId, params.length > MAX_FLOW_PARAMS_BYTES);
     if (typeof c === "number") return c;
     if (mode !== 0 && mode !== 1) return ErrorCode.ARGUMENT;
-    const project = arg(projectId)!;
     const invokeId = this.#takeInvokeId();
+    const project = view(projectId);
     const rc = c.invokeFlow(serverUnitId, ipscIndex, {
       invokeId,
       projectId: project,
-      flowId: arg(flowId)!,
+      flowId: view(flowId),
       mode,
       timeoutMs,
       params,
     });
     if (rc < 0) return rc;
     if (mode === 0) {
-      const ms = timeoutMs > 0 ? timeoutMs : DEFAULT_FLOW_TIMEOUT_MS;
-      const timer = this.#bus.clock.setTimeout(() => {
-        if (!this.#flows.delete(invokeId)) return;
-        this.#trace(
-          `client ${localClientId}: flow invoke id ${invokeId} timed out`,
-          true,
-        );
-        this.#raise((cb) =>
-          cb.invokeFlowRet(
-            localClientId,
-            null,
-            project.slice(),
-            invokeId,
-            ErrorCode.TIMEOUT,
-            new Uint8Array(),
-          )
-        );
-      }, ms);
-      this.#flows.set(invokeId, {
-        localClientId,
-        projectId: project,
-        timer,
-        deadline: this.#bus.clock.now() + ms,
-      });
+      this.#flows.add(invokeId, localClientId, copyBytes(project), timeoutMs);
     }
     return invokeId;
   }
@@ -332,11 +306,11 @@ export class MockBackend implements Backend {
     const invokeId = this.#takeInvokeId();
     const rc = c.notify(serverUnitId, processIndex, {
       invokeId,
-      projectId: arg(projectId)!,
-      title: arg(title)!,
+      projectId: view(projectId),
+      title: view(title),
       mode,
       expiresMs,
-      param: arg(param)!,
+      param: view(param),
     });
     return rc < 0 ? rc : invokeId;
   }
@@ -369,23 +343,33 @@ export class MockBackend implements Backend {
     ret: number,
     param: Uint8Array,
   ): void {
-    const pending = this.#flows.get(invokeId);
-    // A result at the deadline is late even if the timer has not run yet:
-    // the timer reports the timeout at that same instant.
-    if (
-      !pending || pending.localClientId !== localClientId ||
-      this.#bus.clock.now() >= pending.deadline
-    ) {
+    if (!this.#flows.settle(invokeId, localClientId)) {
       this.#trace(
         `client ${localClientId}: dropped a late or unknown flow result, invoke id ${invokeId}`,
       );
       return;
     }
-    this.#flows.delete(invokeId);
-    this.#bus.clock.clearTimeout(pending.timer);
     const h = this.#head(head);
     this.#raise((cb) =>
       cb.invokeFlowRet(localClientId, h, projectId, invokeId, ret, param)
+    );
+  }
+
+  #timedOut(f: PendingFlow): void {
+    const { localClientId, invokeId } = f;
+    this.#trace(
+      `client ${localClientId}: flow invoke id ${invokeId} timed out`,
+      true,
+    );
+    this.#raise((cb) =>
+      cb.invokeFlowRet(
+        localClientId,
+        null,
+        f.projectId.slice(),
+        invokeId,
+        ErrorCode.TIMEOUT,
+        new Uint8Array(),
+      )
     );
   }
 

@@ -17,7 +17,7 @@
  */
 import { ErrorCode, FLOW_ACK_OK, FLOW_RET_OK } from "../api/constants.ts";
 import { parseFlowResult, serializeFlowParams } from "../api/params.ts";
-import { decodeText, encodeText } from "../api/text.ts";
+import { encodeText } from "../api/text.ts";
 import type { Clock } from "./clock.ts";
 import type { BusAddress, BusPort, FlowInvocation } from "./port.ts";
 import { copyAddress, formatAddress } from "./records.ts";
@@ -103,22 +103,24 @@ class Stop {
   constructor(readonly kind: "refused" | "silent") {}
 }
 
-/** What {@link runFlow} needs from its IPSC. */
+/** What {@link runFlow} needs from its IPSC (one per IPSC, not per call). */
 export interface FlowRunHost {
   /** The bus clock. */
   readonly clock: Clock;
   /** Write a line to the bus log. */
   log(line: string): void;
-  /** Record this call as handled by no flow. */
-  unhandled(reason: string): void;
+  /** Record the call `invokeId` from `from` as handled by no flow. */
+  unhandled(from: BusAddress, invokeId: number, reason: string): void;
   /** The IPSC's name in log lines. */
   readonly name: string;
   /**
-   * A fault forced on this IPSC (`bus.faults.flows`): `silent` acks 1 and
-   * never answers, `mute` sends nothing, `late` answers `lateByMs` after
-   * the caller's timeout.
+   * A fault forced on this IPSC (`bus.faults.flows`), read per call:
+   * `silent` acks 1 and never answers, `mute` sends nothing, `late` answers
+   * `lateByMs` after the caller's timeout.
    */
-  readonly fault?: { mode: "silent" | "late" | "mute"; lateByMs: number };
+  readonly fault:
+    | { mode: "silent" | "late" | "mute"; lateByMs: number }
+    | undefined;
 }
 
 /**
@@ -139,39 +141,176 @@ export const gbkLoose = (text: string): Uint8Array => {
   }
 };
 
+const EMPTY = new Uint8Array();
+/** The GBK bytes of an empty acknowledge message (never written to). */
+const NO_MESSAGE = new Uint8Array();
+
 /**
- * Run `handler` for `inv` and answer through `port` (no handler: ack -1
- * and recorded as unhandled; unreadable parameters: ack -1).
+ * One running flow call: the handler's {@link FlowContext} (methods on the
+ * prototype, state in fields: a pending call costs one object, not a
+ * closure per method) and the acknowledge/answer it owes the caller.
+ */
+class FlowRun implements FlowContext {
+  readonly invokeId: number;
+  readonly project: string;
+  readonly flow: string;
+  readonly mode: number;
+  readonly timeoutMs: number;
+  readonly clock: Clock;
+  #port: BusPort;
+  #host: FlowRunHost;
+  #caller: BusAddress;
+  #projectId: Uint8Array;
+  #answerAt: number | undefined;
+  #acked = false;
+  #silent = false;
+  #answered = false;
+
+  constructor(
+    port: BusPort,
+    inv: FlowInvocation,
+    project: string,
+    flow: string,
+    host: FlowRunHost,
+    answerAt: number | undefined,
+  ) {
+    this.invokeId = inv.invokeId;
+    this.project = project;
+    this.flow = flow;
+    this.mode = inv.mode;
+    this.timeoutMs = inv.timeoutMs;
+    this.clock = host.clock;
+    this.#port = port;
+    this.#host = host;
+    this.#caller = inv.from;
+    this.#projectId = inv.projectId;
+    this.#answerAt = answerAt;
+  }
+
+  /** A copy: the handler may keep or change it without misrouting the answer. */
+  get from(): BusAddress {
+    return copyAddress(this.#caller);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((res) => this.clock.setTimeout(res, ms));
+  }
+
+  refuse(code = -1, message = "refused"): never {
+    if (this.#acked) {
+      throw new FlowFailure(code < FLOW_RET_OK ? code : -1, message);
+    }
+    this.ack(code === FLOW_ACK_OK ? -1 : code, message);
+    throw new Stop("refused");
+  }
+
+  fail(ret = -1): never {
+    throw new FlowFailure(ret);
+  }
+
+  noAnswer(): never {
+    this.#silent = true;
+    throw new Stop("silent");
+  }
+
+  /** Send the acknowledge (once, unless silenced). */
+  ack(code: number, msg: string): void {
+    if (this.#acked || this.#silent) return;
+    this.#acked = true;
+    const bytes = msg === "" ? NO_MESSAGE : gbkLoose(msg);
+    this.#port.flowAck(
+      this.#caller,
+      this.invokeId,
+      this.#projectId,
+      code,
+      bytes,
+    );
+  }
+
+  /** Send the answer (once, mode 0 only, unless silenced; late by fault). */
+  answer(ret: number, param: Uint8Array): void {
+    if (this.#answered || this.#silent || this.mode !== 0) return;
+    this.#answered = true;
+    const wait = this.#answerAt === undefined
+      ? 0
+      : this.#answerAt - this.clock.now();
+    if (wait > 0) {
+      this.clock.setTimeout(() => this.#send(ret, param), wait);
+    } else this.#send(ret, param);
+  }
+
+  #send(ret: number, param: Uint8Array): void {
+    this.#port.flowResult(
+      this.#caller,
+      this.invokeId,
+      this.#projectId,
+      ret,
+      param,
+    );
+  }
+
+  /** The handler returned `value`: answer with it as a JSON list. */
+  returned(value: unknown): void {
+    let bytes: Uint8Array;
+    try {
+      const withNul = serializeFlowParams(value);
+      bytes = withNul.subarray(0, withNul.length - 1);
+    } catch (e) {
+      this.#host.log(
+        `${this.#host.name} flow ${this.project}/${this.flow} returned an unsendable value: ${e}`,
+      );
+      return this.answer(ErrorCode.OTHER, EMPTY);
+    }
+    this.answer(FLOW_RET_OK, bytes);
+  }
+
+  /** The handler threw `e` (or stopped on purpose). */
+  threw(e: unknown): void {
+    if (e instanceof Stop) return;
+    if (e instanceof FlowFailure) return this.answer(e.ret, EMPTY);
+    this.#host.log(
+      `${this.#host.name} flow ${this.project}/${this.flow} (invoke id ${this.invokeId} from ${
+        formatAddress(this.#caller)
+      }) threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`,
+    );
+    this.answer(ErrorCode.OTHER, EMPTY);
+  }
+}
+
+const settle = (run: FlowRun, outcome: Promise<unknown>): void => {
+  outcome.then((v) => run.returned(v), (e: unknown) => run.threw(e));
+};
+
+/**
+ * Run `handler` for `inv` (its project and flow already decoded) and
+ * answer through `port` (no handler: ack -1 and recorded as unhandled;
+ * unreadable parameters: ack -1).
  *
  * @example
  * ```ts
  * import type { BusPort, FlowInvocation } from "@smartbus/netclient/mock";
  * import { runFlow } from "./flow_run.ts";
  * declare const port: BusPort, inv: FlowInvocation;
- * runFlow(port, inv, () => [1], { clock: { now: () => 0, setTimeout, clearTimeout },
- *   log: console.log, unhandled: console.error, name: "IPSC 0/0" });
+ * runFlow(port, inv, "demo", "echo", () => [1], {
+ *   clock: { now: () => 0, setTimeout, clearTimeout },
+ *   log: console.log, unhandled: console.error, name: "IPSC 0/0", fault: undefined,
+ * });
  * ```
  */
 export function runFlow(
   port: BusPort,
   inv: FlowInvocation,
+  project: string,
+  flow: string,
   handler: FlowHandler | undefined,
   host: FlowRunHost,
 ): void {
-  const project = decodeText(inv.projectId, "gbk");
-  const flow = decodeText(inv.flowId, "gbk");
   const me = host.name;
   const fault = host.fault;
   if (fault?.mode === "mute" || fault?.mode === "silent") {
     host.log(`${me} flow ${project}/${flow}: ${fault.mode} by fault`);
     if (fault.mode === "silent") {
-      port.flowAck(
-        inv.from,
-        inv.invokeId,
-        inv.projectId,
-        FLOW_ACK_OK,
-        new Uint8Array(),
-      );
+      port.flowAck(inv.from, inv.invokeId, inv.projectId, FLOW_ACK_OK, EMPTY);
     }
     return;
   }
@@ -179,88 +318,26 @@ export function runFlow(
     ? host.clock.now() + (inv.timeoutMs > 0 ? inv.timeoutMs : 30_000) +
       fault.lateByMs
     : undefined;
-  let acked = false;
-  let silent = false;
-  let answered = false;
-  const ack = (code: number, msg: string): void => {
-    if (acked || silent) return;
-    acked = true;
-    port.flowAck(inv.from, inv.invokeId, inv.projectId, code, gbkLoose(msg));
-  };
-  const answer = (ret: number, param: Uint8Array): void => {
-    if (answered || silent || inv.mode !== 0) return;
-    answered = true;
-    const send = (): void =>
-      void port.flowResult(inv.from, inv.invokeId, inv.projectId, ret, param);
-    const wait = answerAt === undefined ? 0 : answerAt - host.clock.now();
-    if (wait > 0) host.clock.setTimeout(send, wait);
-    else send();
-  };
+  const run = new FlowRun(port, inv, project, flow, host, answerAt);
   if (!handler) {
     const why = `no such flow ${project}/${flow} on ${me}`;
-    ack(-1, why);
-    host.unhandled(why);
+    run.ack(-1, why);
+    host.unhandled(inv.from, inv.invokeId, why);
     return;
   }
   let params: unknown[];
   try {
     params = parseFlowResult(inv.params) ?? [];
   } catch (e) {
-    ack(-1, `invalid parameter list: ${(e as Error).message}`);
+    run.ack(-1, `invalid parameter list: ${(e as Error).message}`);
     return;
   }
-  const clock = host.clock;
-  const ctx: FlowContext = {
-    invokeId: inv.invokeId,
-    from: copyAddress(inv.from),
-    project,
-    flow,
-    mode: inv.mode,
-    timeoutMs: inv.timeoutMs,
-    clock,
-    sleep: (ms) => new Promise((res) => clock.setTimeout(res, ms)),
-    refuse: (code = -1, message = "refused") => {
-      if (acked) {
-        throw new FlowFailure(code < FLOW_RET_OK ? code : -1, message);
-      }
-      ack(code === FLOW_ACK_OK ? -1 : code, message);
-      throw new Stop("refused");
-    },
-    fail: (ret = -1) => {
-      throw new FlowFailure(ret);
-    },
-    noAnswer: () => {
-      silent = true;
-      throw new Stop("silent");
-    },
-  };
   let outcome: Promise<unknown>;
   try {
-    outcome = Promise.resolve(handler(params, ctx));
+    outcome = Promise.resolve(handler(params, run));
   } catch (e) {
     outcome = Promise.reject(e);
   }
-  ack(FLOW_ACK_OK, "");
-  outcome.then((value) => {
-    let bytes: Uint8Array;
-    try {
-      const withNul = serializeFlowParams(value);
-      bytes = withNul.subarray(0, withNul.length - 1);
-    } catch (e) {
-      host.log(
-        `${me} flow ${project}/${flow} returned an unsendable value: ${e}`,
-      );
-      return answer(ErrorCode.OTHER, new Uint8Array());
-    }
-    answer(FLOW_RET_OK, bytes);
-  }, (e: unknown) => {
-    if (e instanceof Stop) return;
-    if (e instanceof FlowFailure) return answer(e.ret, new Uint8Array());
-    host.log(
-      `${me} flow ${project}/${flow} (invoke id ${inv.invokeId} from ${
-        formatAddress(inv.from)
-      }) threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`,
-    );
-    answer(ErrorCode.OTHER, new Uint8Array());
-  });
+  run.ack(FLOW_ACK_OK, "");
+  settle(run, outcome);
 }

@@ -102,7 +102,8 @@ export class FlowBook {
             recordText(inv.flowId)
           }: no IPSC at ${where}`,
         );
-        this.ack(server, caller.address, inv.invokeId, inv.projectId, -1, msg);
+        const project = copyBytes(inv.projectId);
+        this.ack(server, caller.address, inv.invokeId, project, -1, msg);
       }
       return;
     }
@@ -182,19 +183,16 @@ export class FlowBook {
         record.state = ack === FLOW_ACK_OK ? "acknowledged" : "errored";
       }
     }
+    // Copied now: the caller of `flowAck` may reuse its buffers.
+    const project = copyBytes(projectId);
+    const message = copyBytes(msg);
     this.#answer(
       src,
       to,
       "acknowledge",
       msg.length,
       (caller, head) =>
-        caller.sink.flowAck(
-          head,
-          invokeId,
-          copyBytes(projectId),
-          ack,
-          copyBytes(msg),
-        ),
+        caller.sink.flowAck(head, invokeId, project, ack, message),
     );
   }
 
@@ -218,19 +216,15 @@ export class FlowBook {
         now >= deadline(record);
       record.state = ret === FLOW_RET_OK ? "responded" : "errored";
     }
+    const project = copyBytes(projectId);
+    const result = copyBytes(param);
     this.#answer(
       src,
       to,
       "result",
       param.length,
       (caller, head) =>
-        caller.sink.flowResult(
-          head,
-          invokeId,
-          copyBytes(projectId),
-          ret,
-          copyBytes(param),
-        ),
+        caller.sink.flowResult(head, invokeId, project, ret, result),
     );
   }
 

@@ -22,7 +22,12 @@
 import { ClientType } from "../api/constants.ts";
 import { decodeText } from "../api/text.ts";
 import type { Clock } from "./clock.ts";
-import { type FlowHandler, gbkLoose, runFlow } from "./flow_run.ts";
+import {
+  type FlowHandler,
+  type FlowRunHost,
+  gbkLoose,
+  runFlow,
+} from "./flow_run.ts";
 import type {
   AttachRequest,
   AttachResult,
@@ -128,6 +133,8 @@ export class MockIpsc {
   #fault: { mode: "silent" | "late" | "mute"; lateByMs: number } | undefined;
   #notifications: IpscNotification[] = [];
   #listeners = new Set<(n: IpscNotification) => void>();
+  /** What every flow call of this IPSC shares (one object, not one per call). */
+  #runHost: FlowRunHost;
 
   /** Use `bus.addIpsc` instead. */
   constructor(
@@ -156,6 +163,17 @@ export class MockIpsc {
     this.#host = host;
     this.#node = { host: node.host, port: node.port, users: node.users };
     this.#options = options;
+    // deno-lint-ignore no-this-alias
+    const ipsc = this;
+    this.#runHost = {
+      clock: host.clock,
+      log: (line) => host.log(line),
+      unhandled: (from, id, why) => host.unhandled(from, id, why),
+      name: `IPSC ${this.unitId}/${this.processIndex}`,
+      get fault() {
+        return ipsc.#fault;
+      },
+    };
   }
 
   /** Its address on the bus. */
@@ -254,13 +272,14 @@ export class MockIpsc {
         if (!live() || !this.#port) return;
         const project = decodeText(inv.projectId, "gbk");
         const flow = decodeText(inv.flowId, "gbk");
-        runFlow(this.#port, inv, this.#flows.get(flowKey(project, flow)), {
-          clock: this.#host.clock,
-          log: (line) => this.#host.log(line),
-          unhandled: (why) => this.#host.unhandled(inv.from, inv.invokeId, why),
-          name: `IPSC ${this.unitId}/${this.processIndex}`,
-          fault: this.#fault,
-        });
+        runFlow(
+          this.#port,
+          inv,
+          project,
+          flow,
+          this.#flows.get(flowKey(project, flow)),
+          this.#runHost,
+        );
       },
       notify: (msg) => {
         if (live()) this.#notify(msg);

@@ -1,0 +1,105 @@
+/**
+ * The mock backend's awaited flow calls (mode 0), timed as the library
+ * times them: `timeoutMs` (30 s when ≤ 0) on the bus clock, then
+ * `invokeFlowRet` with -25 and no head; a result after that is dropped. All
+ * deadlines of one backend share one timer (the API's `DeadlineQueue`): a
+ * timer per call cost ~630 bytes of heap under Deno (`bench/README.md`).
+ * Internal to `MockBackend`.
+ *
+ * @example
+ * ```ts
+ * import { FlowTimers } from "./backend_flows.ts";
+ * import { VirtualClock } from "./clock.ts";
+ * const flows = new FlowTimers(new VirtualClock(), (f) => console.log("timed out", f.invokeId));
+ * flows.add(1, 0, new Uint8Array(), 1000);
+ * console.log(flows.settle(1, 0)); // true: in time
+ * ```
+ * @module
+ */
+import { type Deadline, DeadlineQueue } from "../api/deadlines.ts";
+import type { Clock } from "./clock.ts";
+
+/** The flow timeout used when `timeoutMs` is 0 or less, as in the library. */
+export const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
+
+/** One awaited call. */
+export interface PendingFlow {
+  readonly invokeId: number;
+  readonly localClientId: number;
+  /** Project id bytes (no NUL), for the timeout callback. */
+  readonly projectId: Uint8Array;
+}
+
+/**
+ * Awaited flow calls of one backend and their deadlines.
+ *
+ * @example
+ * ```ts
+ * import { FlowTimers } from "./backend_flows.ts";
+ * import { RealClock } from "./clock.ts";
+ * const flows = new FlowTimers(new RealClock(), () => {});
+ * flows.add(7, 0, new Uint8Array(), 0); // 30 s
+ * flows.clear();
+ * ```
+ */
+export class FlowTimers {
+  #clock: Clock;
+  #calls = new Map<number, Deadline<PendingFlow>>();
+  #deadlines: DeadlineQueue<PendingFlow>;
+
+  /** Calls time out on `clock`; `onTimeout` runs for each that does. */
+  constructor(clock: Clock, onTimeout: (flow: PendingFlow) => void) {
+    this.#clock = clock;
+    this.#deadlines = new DeadlineQueue(clock, (flow) => {
+      this.#calls.delete(flow.invokeId);
+      onTimeout(flow);
+    });
+  }
+
+  /** How many calls are awaited. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /** Await call `invokeId` for `timeoutMs` (30 s when ≤ 0). */
+  add(
+    invokeId: number,
+    localClientId: number,
+    projectId: Uint8Array,
+    timeoutMs: number,
+  ): void {
+    const ms = timeoutMs > 0 ? timeoutMs : DEFAULT_FLOW_TIMEOUT_MS;
+    const old = this.#calls.get(invokeId);
+    if (old) this.#deadlines.remove(old);
+    const entry = this.#deadlines.add(
+      { invokeId, localClientId, projectId },
+      ms,
+    );
+    this.#calls.set(invokeId, entry);
+  }
+
+  /**
+   * A result for `invokeId` came through client `localClientId`: true when
+   * it is in time (the call is then settled), false when unknown or late.
+   */
+  settle(invokeId: number, localClientId: number): boolean {
+    const entry = this.#calls.get(invokeId);
+    // A result at the deadline is late even if the timer has not run yet:
+    // the timer reports the timeout at that same instant.
+    if (
+      !entry || entry.item.localClientId !== localClientId ||
+      this.#clock.now() >= entry.at
+    ) {
+      return false;
+    }
+    this.#calls.delete(invokeId);
+    this.#deadlines.remove(entry);
+    return true;
+  }
+
+  /** Forget every call and stop the timer. */
+  clear(): void {
+    this.#calls.clear();
+    this.#deadlines.clear();
+  }
+}
