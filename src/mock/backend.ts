@@ -29,7 +29,6 @@ import { type Clock, unrefTimer } from "./clock.ts";
 import type { BusAttach, HeadFields } from "./port.ts";
 import { MockClient, type MockClientHost } from "./backend_client.ts";
 import { FlowTimers, type PendingFlow } from "./backend_flows.ts";
-import { copyBytes } from "./slab.ts";
 
 /** Options of {@link MockBackend}. */
 export interface MockBackendOptions {
@@ -285,7 +284,7 @@ export class MockBackend implements Backend {
     });
     if (rc < 0) return rc;
     if (mode === 0) {
-      this.#flows.add(invokeId, localClientId, copyBytes(project), timeoutMs);
+      this.#flows.add(invokeId, localClientId, project, timeoutMs);
     }
     return invokeId;
   }

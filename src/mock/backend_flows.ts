@@ -18,6 +18,7 @@
  */
 import { type Deadline, DeadlineQueue } from "../api/deadlines.ts";
 import type { Clock } from "./clock.ts";
+import { copyBytes, sameBytes } from "./slab.ts";
 
 /** The flow timeout used when `timeoutMs` is 0 or less, as in the library. */
 export const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
@@ -46,6 +47,8 @@ export class FlowTimers {
   #clock: Clock;
   #calls = new Map<number, Deadline<PendingFlow>>();
   #deadlines: DeadlineQueue<PendingFlow>;
+  /** The last project id seen: calls mostly name the same one, so they share it. */
+  #project: Uint8Array = new Uint8Array();
 
   /** Calls time out on `clock`; `onTimeout` runs for each that does. */
   constructor(clock: Clock, onTimeout: (flow: PendingFlow) => void) {
@@ -61,7 +64,7 @@ export class FlowTimers {
     return this.#calls.size;
   }
 
-  /** Await call `invokeId` for `timeoutMs` (30 s when ≤ 0). */
+  /** Await call `invokeId` for `timeoutMs` (30 s when ≤ 0); `projectId` is copied. */
   add(
     invokeId: number,
     localClientId: number,
@@ -71,8 +74,11 @@ export class FlowTimers {
     const ms = timeoutMs > 0 ? timeoutMs : DEFAULT_FLOW_TIMEOUT_MS;
     const old = this.#calls.get(invokeId);
     if (old) this.#deadlines.remove(old);
+    if (!sameBytes(projectId, this.#project)) {
+      this.#project = copyBytes(projectId);
+    }
     const entry = this.#deadlines.add(
-      { invokeId, localClientId, projectId },
+      { invokeId, localClientId, projectId: this.#project },
       ms,
     );
     this.#calls.set(invokeId, entry);

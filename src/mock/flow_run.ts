@@ -21,6 +21,7 @@ import { encodeText } from "../api/text.ts";
 import type { Clock } from "./clock.ts";
 import type { BusAddress, BusPort, FlowInvocation } from "./port.ts";
 import { copyAddress, formatAddress } from "./records.ts";
+import type { MemoText } from "./text_memo.ts";
 
 /**
  * What a flow handler gets besides its parameters.
@@ -169,13 +170,13 @@ class FlowRun implements FlowContext {
   constructor(
     port: BusPort,
     inv: FlowInvocation,
-    project: string,
+    project: MemoText,
     flow: string,
     host: FlowRunHost,
     answerAt: number | undefined,
   ) {
     this.invokeId = inv.invokeId;
-    this.project = project;
+    this.project = project.text;
     this.flow = flow;
     this.mode = inv.mode;
     this.timeoutMs = inv.timeoutMs;
@@ -183,7 +184,7 @@ class FlowRun implements FlowContext {
     this.#port = port;
     this.#host = host;
     this.#caller = inv.from;
-    this.#projectId = inv.projectId;
+    this.#projectId = project.bytes;
     this.#answerAt = answerAt;
   }
 
@@ -282,7 +283,8 @@ const settle = (run: FlowRun, outcome: Promise<unknown>): void => {
 };
 
 /**
- * Run `handler` for `inv` (its project and flow already decoded) and
+ * Run `handler` for `inv` (its project, with the bytes to echo, and flow
+ * already decoded) and
  * answer through `port` (no handler: ack -1 and recorded as unhandled;
  * unreadable parameters: ack -1).
  *
@@ -290,8 +292,9 @@ const settle = (run: FlowRun, outcome: Promise<unknown>): void => {
  * ```ts
  * import type { BusPort, FlowInvocation } from "@smartbus/netclient/mock";
  * import { runFlow } from "./flow_run.ts";
+ * import { TextMemo } from "./text_memo.ts";
  * declare const port: BusPort, inv: FlowInvocation;
- * runFlow(port, inv, "demo", "echo", () => [1], {
+ * runFlow(port, inv, new TextMemo().get(inv.projectId), "echo", () => [1], {
  *   clock: { now: () => 0, setTimeout, clearTimeout },
  *   log: console.log, unhandled: console.error, name: "IPSC 0/0", fault: undefined,
  * });
@@ -300,7 +303,7 @@ const settle = (run: FlowRun, outcome: Promise<unknown>): void => {
 export function runFlow(
   port: BusPort,
   inv: FlowInvocation,
-  project: string,
+  project: MemoText,
   flow: string,
   handler: FlowHandler | undefined,
   host: FlowRunHost,
@@ -308,7 +311,7 @@ export function runFlow(
   const me = host.name;
   const fault = host.fault;
   if (fault?.mode === "mute" || fault?.mode === "silent") {
-    host.log(`${me} flow ${project}/${flow}: ${fault.mode} by fault`);
+    host.log(`${me} flow ${project.text}/${flow}: ${fault.mode} by fault`);
     if (fault.mode === "silent") {
       port.flowAck(inv.from, inv.invokeId, inv.projectId, FLOW_ACK_OK, EMPTY);
     }
@@ -320,7 +323,7 @@ export function runFlow(
     : undefined;
   const run = new FlowRun(port, inv, project, flow, host, answerAt);
   if (!handler) {
-    const why = `no such flow ${project}/${flow} on ${me}`;
+    const why = `no such flow ${project.text}/${flow} on ${me}`;
     run.ack(-1, why);
     host.unhandled(inv.from, inv.invokeId, why);
     return;

@@ -109,7 +109,8 @@ export class FlowBook {
     }
     const delivered: FlowInvocation = {
       ...inv,
-      from: copyAddress(caller.address),
+      // The connection's own address: fixed for its life, never written to.
+      from: caller.address,
       projectId: copyBytes(inv.projectId),
       flowId: copyBytes(inv.flowId),
       params: copyBytes(inv.params),

@@ -37,6 +37,7 @@ import type {
   PortSink,
 } from "./port.ts";
 import { copyAddress } from "./records.ts";
+import { TextMemo } from "./text_memo.ts";
 
 /** How to add a mock IPSC ({@link MockBus.addIpsc}). */
 export interface MockIpscOptions {
@@ -135,6 +136,7 @@ export class MockIpsc {
   #listeners = new Set<(n: IpscNotification) => void>();
   /** What every flow call of this IPSC shares (one object, not one per call). */
   #runHost: FlowRunHost;
+  #names = new TextMemo();
 
   /** Use `bus.addIpsc` instead. */
   constructor(
@@ -270,14 +272,14 @@ export class MockIpsc {
       },
       invokeFlow: (inv) => {
         if (!live() || !this.#port) return;
-        const project = decodeText(inv.projectId, "gbk");
-        const flow = decodeText(inv.flowId, "gbk");
+        const project = this.#names.get(inv.projectId);
+        const flow = this.#names.get(inv.flowId).text;
         runFlow(
           this.#port,
           inv,
           project,
           flow,
-          this.#flows.get(flowKey(project, flow)),
+          this.#flows.get(flowKey(project.text, flow)),
           this.#runHost,
         );
       },

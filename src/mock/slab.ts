@@ -51,3 +51,19 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
   view.set(bytes);
   return view;
 }
+
+/**
+ * Whether `a` and `b` hold the same bytes (for short names: a loop beats
+ * any setup).
+ *
+ * @example
+ * ```ts
+ * import { sameBytes } from "./slab.ts";
+ * console.log(sameBytes(new Uint8Array([1]), new Uint8Array([1]))); // true
+ * ```
+ */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,55 @@
+/**
+ * GBK names decoded once: a mock IPSC sees the same project and flow names
+ * call after call, so it keeps the last few (bytes → text) and hands out
+ * the kept bytes and string instead of a fresh pair per call (a pending
+ * flow call holds both until it answers).
+ *
+ * @example
+ * ```ts
+ * import { TextMemo } from "./text_memo.ts";
+ * const memo = new TextMemo();
+ * const a = memo.get(new Uint8Array([0x68, 0x69]));
+ * const b = memo.get(new Uint8Array([0x68, 0x69]));
+ * console.log(a.text, a === b); // "hi" true
+ * ```
+ * @module
+ */
+import { decodeText } from "../api/text.ts";
+import { sameBytes } from "./slab.ts";
+
+/** A decoded name and the bytes it came from (never written to). */
+export interface MemoText {
+  readonly text: string;
+  readonly bytes: Uint8Array;
+}
+
+const SLOTS = 8;
+
+/**
+ * The last {@link SLOTS} names decoded from GBK.
+ *
+ * @example
+ * ```ts
+ * import { TextMemo } from "./text_memo.ts";
+ * console.log(new TextMemo().get(new TextEncoder().encode("demo")).text); // "demo"
+ * ```
+ */
+export class TextMemo {
+  #slots: MemoText[] = [];
+  #next = 0;
+
+  /** The text of `bytes` (GBK); `bytes` must not change afterwards. */
+  get(bytes: Uint8Array): MemoText {
+    const slots = this.#slots;
+    for (let i = 0; i < slots.length; i++) {
+      if (sameBytes(slots[i].bytes, bytes)) return slots[i];
+    }
+    const entry: MemoText = { text: decodeText(bytes, "gbk"), bytes };
+    if (slots.length < SLOTS) slots.push(entry);
+    else {
+      slots[this.#next] = entry;
+      this.#next = (this.#next + 1) % SLOTS;
+    }
+    return entry;
+  }
+}
