@@ -15,18 +15,16 @@
  * @module
  */
 import { ErrorCode } from "../api/constants.ts";
-import { packetHeadSize } from "../api/packinfo.ts";
 import { type Clock, RealClock } from "./clock.ts";
 import { DeliveryQueue } from "./delivery.ts";
 import { MockIpsc, type MockIpscOptions } from "./ipsc.ts";
-import type { Conn, Router } from "./conn.ts";
-import { FlowBook } from "./flowbook.ts";
+import { type Conn, headFields, type Router } from "./conn.ts";
+import { FlowBook, unhandledError } from "./flowbook.ts";
 import type {
   AttachRequest,
   AttachResult,
   BusAddress,
   BusAttach,
-  HeadFields,
   PortSink,
 } from "./port.ts";
 import { Traffic } from "./traffic.ts";
@@ -39,7 +37,8 @@ import {
   type PostOptions,
 } from "./bus_post.ts";
 import { recordsCap } from "./record_log.ts";
-import { connEvent, loginRefusal, nodeEvent } from "./login.ts";
+import { loginRefusal } from "./login.ts";
+import { ConnTable } from "./bus_conns.ts";
 import type {
   LinkDelay,
   MockBusOptions,
@@ -54,30 +53,18 @@ export type {
   MockNodeOptions,
 } from "./bus_types.ts";
 import {
-  addressMatches,
   type ClientRecord,
-  copyAddress,
   type FlowCallRecord,
   formatAddress,
   type MessageRecord,
   type NotificationRecord,
-  recordText,
 } from "./records.ts";
 
 interface NodeState extends MockNode {
   running: boolean;
 }
 
-/** A record as handed out: a fresh object with its own addresses. */
-const snapshot = (m: MessageRecord): MessageRecord => ({
-  ...m,
-  src: copyAddress(m.src),
-  dst: copyAddress(m.dst),
-});
-
 const normHost = (h: string): string => h === "localhost" ? "127.0.0.1" : h;
-const key = (a: { unitId: number; clientId: number }): string =>
-  `${a.unitId}/${a.clientId}`;
 
 /**
  * One mock SmartBus. Connections that fail to log in get these codes:
@@ -115,8 +102,7 @@ export class MockBus implements BusAttach {
   #log: (line: string) => void;
   #loud: (line: string) => void;
   #nodes = new Map<number, NodeState>();
-  #conns = new Map<string, Conn>();
-  #nextConnId = 1;
+  #conns: ConnTable;
   #queue: DeliveryQueue;
   #linkDelay: LinkDelay | undefined;
   #traffic: Traffic;
@@ -145,7 +131,7 @@ export class MockBus implements BusAttach {
     this.#router = {
       clock: this.clock,
       strict: this.strict,
-      find: (dst) => this.#find(dst),
+      find: (dst) => this.#conns.find(dst),
       ipscDown: (a) =>
         this.#ipscs.some((i) =>
           i.unitId === a.unitId && i.processIndex === a.clientId
@@ -154,7 +140,7 @@ export class MockBus implements BusAttach {
         this.#post(src, to, run, { onDrop, kind }),
       postDelivery: (d, srcNode) => this.#postDelivery(d, srcNode),
       head: (cmd, cmdType, src, dst, len) =>
-        this.#head(cmd, cmdType, src, dst, len),
+        headFields(this.longSize, cmd, cmdType, src, dst, len),
       log: (line) => this.log(line),
       loud: (line) => this.#loud(`[mockbus ${this.clock.now()}] ${line}`),
     };
@@ -168,9 +154,14 @@ export class MockBus implements BusAttach {
       get linkDelay() {
         return bus.#linkDelay;
       },
-      nodeOf: (src) => this.#nodeOf(src),
+      nodeOf: (src) => this.#conns.nodeOf(src),
       log: (line) => this.log(line),
     };
+    this.#conns = new ConnTable({
+      post: (src, to, run, options) => this.#post(src, to, run, options),
+      nodes: () => this.#nodes.values(),
+      log: (line) => this.log(line),
+    });
     const cap = recordsCap(options.records);
     this.#flows = new FlowBook(this.#router, cap);
     this.#traffic = new Traffic(this.#router, this.#flows, cap);
@@ -178,17 +169,10 @@ export class MockBus implements BusAttach {
       conns: () => this.#conns.values(),
       nodeRunning: (u) => this.#nodes.get(u)?.running === true,
       hasNode: (u) => this.#nodes.has(u),
-      close: (c, why) => this.#close(c, why),
-      tellNode: (u, to, status) => {
-        const { src, event } = nodeEvent(this.#nodes.get(u)!, status);
-        this.#post(src, to, () => to.sink.globalConnect(event), { told: true });
-      },
-      tellConn: (about, to, status) => {
-        const event = connEvent(about, status);
-        this.#post(about.address, to, () => to.sink.globalConnect(event), {
-          told: true,
-        });
-      },
+      close: (c, why) => this.#conns.close(c, why),
+      tellNode: (u, to, status) =>
+        this.#conns.tellNode(this.#nodes.get(u)!, to, status),
+      tellConn: (about, to, status) => this.#conns.tellConn(about, to, status),
       flowFault: (a, fault, lateByMs) => {
         const ipsc = this.#ipscs.find((i) =>
           i.unitId === a.unitId && i.processIndex === a.processIndex
@@ -230,7 +214,7 @@ export class MockBus implements BusAttach {
       running: true,
     };
     this.#nodes.set(unitId, node);
-    this.#announceNode(node, 1);
+    this.#conns.announceNode(node, 1);
     return node;
   }
 
@@ -252,10 +236,10 @@ export class MockBus implements BusAttach {
     if (!node) throw new Error(`no node ${unitId} on the bus`);
     if (!node.running) return;
     for (const conn of [...this.#conns.values()]) {
-      if (conn.node === node) this.#close(conn, reason);
+      if (conn.node === node) this.#conns.close(conn, reason);
     }
     node.running = false;
-    this.#announceNode(node, 0);
+    this.#conns.announceNode(node, 0);
     this.log(`node ${unitId} stopped`);
   }
 
@@ -265,7 +249,7 @@ export class MockBus implements BusAttach {
     if (!node) throw new Error(`no node ${unitId} on the bus`);
     if (node.running) return;
     node.running = true;
-    this.#announceNode(node, 1);
+    this.#conns.announceNode(node, 1);
     this.log(`node ${unitId} started`);
     for (const ipsc of this.#ipscs) {
       if (ipsc.nodeUnitId === unitId) ipsc.reconnect();
@@ -277,9 +261,9 @@ export class MockBus implements BusAttach {
     address: { unitId: number; clientId: number },
     reason = "kicked",
   ): boolean {
-    const conn = this.#conns.get(key(address));
+    const conn = this.#conns.at(address);
     if (!conn) return false;
-    this.#close(conn, reason);
+    this.#conns.close(conn, reason);
     return true;
   }
 
@@ -322,12 +306,7 @@ export class MockBus implements BusAttach {
 
   /** Who is connected where. */
   clients(): ClientRecord[] {
-    return [...this.#conns.values()].map((c) => ({
-      address: copyAddress(c.address),
-      nodeUnitId: c.node.unitId,
-      addInfo: recordText(c.addInfo),
-      connectedAt: c.connectedAt,
-    }));
+    return this.#conns.records();
   }
 
   /**
@@ -336,16 +315,12 @@ export class MockBus implements BusAttach {
    * copy, shared with the receiver: read it, do not mutate it.
    */
   sent(from?: Partial<BusAddress>): MessageRecord[] {
-    return this.#traffic.messages.toArray().filter((m) =>
-      addressMatches(m.src, from)
-    ).map(snapshot);
+    return this.#traffic.sent(from);
   }
 
   /** Messages delivered to clients matching `to` (of those kept; see {@link MockBus.sent}). */
   received(to?: Partial<BusAddress>): MessageRecord[] {
-    return this.#traffic.messages.toArray().filter((m) =>
-      m.status === "delivered" && addressMatches(m.dst, to)
-    ).map(snapshot);
+    return this.#traffic.received(to);
   }
 
   /** Every flow call kept (see `MockBusOptions.records`), with its state as of now. */
@@ -355,11 +330,7 @@ export class MockBus implements BusAttach {
 
   /** Every notification sent (of those kept; see `MockBusOptions.records`). */
   notifications(): NotificationRecord[] {
-    return this.#traffic.notifications.toArray().map((n) => ({
-      ...n,
-      from: copyAddress(n.from),
-      to: { ...n.to },
-    }));
+    return this.#traffic.notificationRecords();
   }
 
   /** Flow calls that no flow handled. */
@@ -370,15 +341,7 @@ export class MockBus implements BusAttach {
   /** Throw, listing them, if any flow call went unhandled. */
   assertNoUnhandled(): void {
     const list = this.unhandled();
-    if (list.length === 0) return;
-    const lines = list.map((c) =>
-      `  ${c.project}/${c.flow} from ${
-        formatAddress(c.from)
-      } (invoke id ${c.invokeId}): ${c.unhandled}`
-    );
-    throw new Error(
-      `${list.length} unhandled flow call(s):\n${lines.join("\n")}`,
-    );
+    if (list.length > 0) throw unhandledError(list);
   }
 
   /**
@@ -388,9 +351,8 @@ export class MockBus implements BusAttach {
    * node started, and the mock IPSCs (with their flows) log in again.
    */
   reset(): void {
-    const conns = [...this.#conns.values()];
+    const conns = this.#conns.clear();
     for (const c of conns) c.open = false;
-    this.#conns.clear();
     this.#queue.clear();
     this.#linkDelay = undefined;
     this.faults.clear();
@@ -427,33 +389,11 @@ export class MockBus implements BusAttach {
     }
     const refusal = loginRefusal(node, request, this.#conns.values());
     if (refusal) return fail(refusal.code, refusal.reason);
-    const conn: Conn = {
-      id: this.#nextConnId++,
-      address: copyAddress(request.address),
-      node,
-      sink,
-      addInfo: request.addInfo.slice(),
-      connectedAt: this.clock.now(),
-      open: true,
-    };
-    for (const n of this.#nodes.values()) {
-      if (!n.running) continue;
-      const { src, event } = nodeEvent(n, 2);
-      this.#post(src, conn, () => sink.globalConnect(event));
-    }
-    for (const other of this.#conns.values()) {
-      const present = connEvent(other, 2);
-      this.#post(other.address, conn, () => sink.globalConnect(present));
-      const joined = connEvent(conn, 1);
-      this.#post(conn.address, other, () => other.sink.globalConnect(joined), {
-        srcNode: node.unitId,
-      });
-    }
-    this.#conns.set(key(conn.address), conn);
+    const conn = this.#conns.join(node, request, sink, this.clock.now());
     this.log(`${who} logged in at node ${node.unitId}`);
     return {
       ok: true,
-      port: this.#traffic.port(conn, () => this.#leave(conn)),
+      port: this.#traffic.port(conn, () => this.#conns.leave(conn)),
     };
   }
 
@@ -464,11 +404,6 @@ export class MockBus implements BusAttach {
       if (n.host === host && n.port === port) return n;
     }
     return undefined;
-  }
-
-  #find(dst: BusAddress): Conn | undefined {
-    const c = this.#conns.get(key(dst));
-    return c && c.address.clientType === dst.clientType ? c : undefined;
   }
 
   #post(
@@ -482,58 +417,5 @@ export class MockBus implements BusAttach {
 
   #postDelivery(d: Delivery, srcNode: number | undefined): void {
     postDelivery(this.#postHost, d, srcNode);
-  }
-
-  /** The node `src` sits on (a node's own address: that node). */
-  #nodeOf(src: BusAddress): number | undefined {
-    if (src.clientId === -1) return src.unitId;
-    return this.#conns.get(key(src))?.node.unitId;
-  }
-
-  #head(
-    cmd: number,
-    cmdType: number,
-    src: BusAddress,
-    dst: BusAddress,
-    dataLen: number,
-  ): HeadFields {
-    return {
-      cmd,
-      cmdType,
-      src: copyAddress(src),
-      dst: copyAddress(dst),
-      packetSize: packetHeadSize(this.longSize) + dataLen,
-      dataLen,
-    };
-  }
-
-  #announceNode(node: MockNode, status: number): void {
-    for (const c of this.#conns.values()) {
-      const { src, event } = nodeEvent(node, status);
-      this.#post(src, c, () => c.sink.globalConnect(event));
-    }
-  }
-
-  /** Take `conn` off the bus; everyone else hears status 0. */
-  #leave(conn: Conn): void {
-    if (!conn.open) return;
-    conn.open = false;
-    this.#conns.delete(key(conn.address));
-    this.log(`${formatAddress(conn.address)} left`);
-    for (const c of this.#conns.values()) {
-      const event = connEvent(conn, 0);
-      this.#post(conn.address, c, () => c.sink.globalConnect(event), {
-        srcNode: conn.node.unitId,
-      });
-    }
-  }
-
-  #close(conn: Conn, reason: string): void {
-    if (!conn.open) return;
-    this.#leave(conn);
-    this.log(`${formatAddress(conn.address)} closed: ${reason}`);
-    this.#post(conn.address, conn, () => conn.sink.closed(reason), {
-      always: true,
-    });
   }
 }

@@ -10,7 +10,9 @@
  * ```
  * @module
  */
+import { packetHeadSize } from "../api/packinfo.ts";
 import type { Clock } from "./clock.ts";
+import { copyAddress } from "./records.ts";
 import type { MockNode } from "./bus_types.ts";
 import type { TrafficKind } from "./faults.ts";
 import type { Delivery } from "./bus_post.ts";
@@ -65,6 +67,35 @@ export interface Router {
   log(line: string): void;
   /** A line that must be seen (strict-mode failures). */
   loud(line: string): void;
+}
+
+/**
+ * The head of a delivery (with its own copies of the addresses), its
+ * `packetSize` counted with a head of `sizeof(long)` = `longSize`.
+ *
+ * @example
+ * ```ts
+ * import { headFields } from "./conn.ts";
+ * const a = { unitId: 17, clientId: 0, clientType: 4 };
+ * console.log(headFields(8, 1, 3, a, a, 2).packetSize); // 30
+ * ```
+ */
+export function headFields(
+  longSize: 4 | 8,
+  cmd: number,
+  cmdType: number,
+  src: BusAddress,
+  dst: BusAddress,
+  dataLen: number,
+): HeadFields {
+  return {
+    cmd,
+    cmdType,
+    src: copyAddress(src),
+    dst: copyAddress(dst),
+    packetSize: packetHeadSize(longSize) + dataLen,
+    dataLen,
+  };
 }
 
 /**

@@ -32,13 +32,33 @@ const deadline = (c: FlowCallRecord): number =>
   c.startedAt + (c.timeoutMs > 0 ? c.timeoutMs : 30_000);
 
 /**
- * One number per (caller, invoke id): unit ids and client ids fit in 16
- * bits each (client ids ≥ -1), invoke ids in 31, so the key stays exact
- * below 2^53 and costs no string per call.
+ * One number per (caller, invoke id), no string per call: unit ids (0–255)
+ * take 8 bits, client ids (-1–510) 9, invoke ids 32, so the key stays
+ * exact below 2^53.
  */
 const callKey = (from: BusAddress, invokeId: number): number =>
-  ((from.unitId & 0xffff) * 0x10000 + ((from.clientId + 1) & 0xffff)) *
-    0x80000000 + invokeId;
+  ((from.unitId & 0xff) * 0x200 + ((from.clientId + 1) & 0x1ff)) *
+    0x100000000 + (invokeId >>> 0);
+
+/**
+ * The error `bus.assertNoUnhandled()` throws for `list`.
+ *
+ * @example
+ * ```ts
+ * import { unhandledError } from "./flowbook.ts";
+ * console.log(unhandledError([]).message); // "0 unhandled flow call(s):\n"
+ * ```
+ */
+export function unhandledError(list: FlowCallRecord[]): Error {
+  const lines = list.map((c) =>
+    `  ${c.project}/${c.flow} from ${
+      formatAddress(c.from)
+    } (invoke id ${c.invokeId}): ${c.unhandled}`
+  );
+  return new Error(
+    `${list.length} unhandled flow call(s):\n${lines.join("\n")}`,
+  );
+}
 
 /** Routes flow traffic and records each call. Internal to the bus. */
 export class FlowBook {

@@ -21,6 +21,7 @@ import type { Conn, Router } from "./conn.ts";
 import type { FlowBook } from "./flowbook.ts";
 import type { BusAddress, BusPort } from "./port.ts";
 import {
+  addressMatches,
   copyAddress,
   formatAddress,
   type MessageKind,
@@ -30,6 +31,13 @@ import {
 } from "./records.ts";
 import { RecordLog } from "./record_log.ts";
 import { copyBytes } from "./slab.ts";
+
+/** A record as handed out: a fresh object with its own addresses. */
+const snapshot = (m: MessageRecord): MessageRecord => ({
+  ...m,
+  src: copyAddress(m.src),
+  dst: copyAddress(m.dst),
+});
 
 /** A data packet, ping or ping answer on its way; carries its record, if kept. */
 class MessageDelivery extends Delivery {
@@ -89,6 +97,28 @@ export class Traffic {
     this.#flows = flows;
     this.messages = new RecordLog(cap);
     this.notifications = new RecordLog(cap);
+  }
+
+  /** Snapshots of the kept messages sent by clients matching `from`. */
+  sent(from?: Partial<BusAddress>): MessageRecord[] {
+    return this.messages.toArray().filter((m) => addressMatches(m.src, from))
+      .map(snapshot);
+  }
+
+  /** Snapshots of the kept messages delivered to clients matching `to`. */
+  received(to?: Partial<BusAddress>): MessageRecord[] {
+    return this.messages.toArray().filter((m) =>
+      m.status === "delivered" && addressMatches(m.dst, to)
+    ).map(snapshot);
+  }
+
+  /** Snapshots of the kept notifications. */
+  notificationRecords(): NotificationRecord[] {
+    return this.notifications.toArray().map((n) => ({
+      ...n,
+      from: copyAddress(n.from),
+      to: { ...n.to },
+    }));
   }
 
   /** Forget every record. */
