@@ -15,20 +15,14 @@
  * ```
  * @module
  */
-import {
-  ClientType,
-  ErrorCode,
-  MAX_FLOW_PARAMS_BYTES,
-  MAX_IP_ADDR_LEN,
-  NO_SLAVE_PORT,
-} from "../api/constants.ts";
+import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "../api/constants.ts";
 import { encodePacketHead, packetHeadSize } from "../api/packinfo.ts";
-import { decodeText, stripNuls } from "../api/text.ts";
 import type { Backend, BackendCallbacks } from "../ffi/backend.ts";
 import { type Clock, unrefTimer } from "./clock.ts";
 import type { BusAttach, HeadFields } from "./port.ts";
 import { MockClient, type MockClientHost } from "./backend_client.ts";
 import { FlowTimers, type PendingFlow } from "./backend_flows.ts";
+import { connectConfig, isInt, view } from "./backend_args.ts";
 
 /** Options of {@link MockBackend}. */
 export interface MockBackendOptions {
@@ -40,15 +34,6 @@ export interface MockBackendOptions {
 
 /** The largest `SendData`/`SendPing` payload, as in the native stand-in. */
 const MAX_DATA_SIZE = 65536;
-/** C string argument → its bytes without the NUL, copied (to keep). */
-const arg = (bytes: Uint8Array | null): Uint8Array | null =>
-  bytes === null ? null : stripNuls(bytes).slice();
-/**
- * C string argument → a view of its bytes without the NUL, for a bus port
- * call: the bus copies what it keeps before the call returns.
- */
-const view = (bytes: Uint8Array): Uint8Array => stripNuls(bytes);
-const str = (bytes: Uint8Array): string => decodeText(bytes, "utf-8");
 
 /**
  * A {@link Backend} on a mock bus (`kind` `"mock"`). Codes follow the
@@ -177,35 +162,23 @@ export class MockBackend implements Backend {
     addInfo: Uint8Array | null,
   ): number {
     if (this.#unitId === null) return ErrorCode.NON_INIT;
-    if (!isInt(localClientId, 0, 255)) return ErrorCode.CLIENTID_INVALID;
-    if (!isInt(localClientType, ClientType.NULL, ClientType.DB)) {
-      return ErrorCode.CLIENTTYPE_INVALID;
-    }
-    const master = str(arg(masterIp)!);
-    if (!validHost(master) || !isInt(masterPort, 1, 65535)) {
-      return ErrorCode.ARGUMENT;
-    }
-    const slaveHost = slaveIp === null ? "" : str(arg(slaveIp)!);
-    const hasSlave = slaveHost !== "" && slavePort !== NO_SLAVE_PORT &&
-      slavePort !== 0;
-    if (hasSlave && (!validHost(slaveHost) || !isInt(slavePort, 1, 65535))) {
-      return ErrorCode.ARGUMENT;
-    }
+    const config = connectConfig(
+      localClientId,
+      localClientType,
+      masterIp,
+      masterPort,
+      slaveIp,
+      slavePort,
+      user,
+      password,
+      addInfo,
+    );
+    if (typeof config === "number") return config;
     if (this.#clients.has(localClientId)) return ErrorCode.CLI_EXIST;
-    const client = new MockClient(this.#host, {
-      id: localClientId,
-      type: localClientType,
-      targets: hasSlave
-        ? [{ host: master, port: masterPort }, {
-          host: slaveHost,
-          port: slavePort,
-        }]
-        : [{ host: master, port: masterPort }],
-      user: arg(user),
-      password: arg(password),
-      addInfo: arg(addInfo) ?? new Uint8Array(),
-    });
+    const client = new MockClient(this.#host, config);
     this.#clients.set(localClientId, client);
+    const [{ host: master }, slave] = config.targets;
+    const hasSlave = slave !== undefined;
     this.#trace(
       `client ${localClientId}: created (type ${localClientType}, master ${master}:${masterPort}${
         hasSlave ? ", with slave" : ""
@@ -408,11 +381,3 @@ export class MockBackend implements Backend {
 
 const encoder = new TextEncoder();
 const utf8 = (s: string): Uint8Array => encoder.encode(s);
-
-function isInt(x: number, lo: number, hi: number): boolean {
-  return Number.isInteger(x) && x >= lo && x <= hi;
-}
-
-function validHost(h: string): boolean {
-  return h.length > 0 && h.length <= MAX_IP_ADDR_LEN;
-}
