@@ -30,7 +30,8 @@ export interface Driver {
 
 /** How much each benchmark does. */
 export interface Counts {
-  send: { count: number; batch: number };
+  /** `runs`: repeated (interleaved across drivers); the median run is reported. */
+  send: { count: number; batch: number; runs: number };
   /** `burst`: messages held back then drained at once (≤ ~80,000: the bus drops a reader 8 MiB behind). */
   recv: { count: number; warm: number; burst: number };
   flow: { inflight: number[]; flows: number[]; warm: number };
@@ -41,13 +42,13 @@ export interface Counts {
 export function countsFor(quick: boolean): Counts {
   return quick
     ? {
-      send: { count: 20_000, batch: 5_000 },
+      send: { count: 20_000, batch: 5_000, runs: 1 },
       recv: { count: 20_480, warm: 2_048, burst: 8_192 },
       flow: { inflight: [1, 64, 1024], flows: [50, 640, 2048], warm: 64 },
       membus: { messages: 50_000, flows: 5_000, pending: 10_000 },
     }
     : {
-      send: { count: 500_000, batch: 10_000 },
+      send: { count: 500_000, batch: 10_000, runs: 5 },
       // A multiple of 1024: the receiver sends a credit every 1024 messages.
       recv: { count: 1_000_448, warm: 50_176, burst: 49_152 },
       flow: {

@@ -27,7 +27,8 @@ export async function updateReadme(
     "",
     `_${header}_`,
     "",
-    `Counts: send ${counts.send.count} (batches of ${counts.send.batch}); receive ${counts.recv.count} ` +
+    `Counts: send ${counts.send.count} (batches of ${counts.send.batch}, median of ${counts.send.runs} runs); ` +
+    `receive ${counts.recv.count} ` +
     `(timed after ${counts.recv.warm}); flows ${
       counts.flow.flows.join(" / ")
     } at ` +
