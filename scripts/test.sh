@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, `npm test`, CI): builds the native stand-in,
 # runs the static checks, then the whole suite under Deno and under Bun, then
-# builds the npm package and tests it under Node and Bun.
+# builds the npm package and tests it under Node and Bun, and runs the
+# benchmarks in their quick mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure_deps.sh
@@ -28,3 +29,6 @@ bun test --timeout 60000 tests/
 
 step "npm build: tsc, shared suites under Node (koffi), packed-package smoke under Node and Bun"
 deno run -A scripts/build_npm.ts
+
+step "benchmarks, quick mode (so they never rot; targets are reported, not enforced)"
+bash bench/run.sh --quick
