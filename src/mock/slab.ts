@@ -22,11 +22,46 @@ const SLAB_SIZE = 64 * 1024;
 /** Larger copies get their own buffer: they would waste a slab's tail. */
 const MAX_CARVED = 4096;
 
-let slab = new Uint8Array(SLAB_SIZE);
-let used = 0;
+/**
+ * One pool of slabs. Copies kept for long (records) pin their slab, so each
+ * kind of traffic carves from its own pool: a rare message kept in the
+ * records then pins only message slabs, not the 64 KiB of flow traffic
+ * carved around it.
+ *
+ * @example
+ * ```ts
+ * import { Slab } from "./slab.ts";
+ * const pool = new Slab();
+ * console.log(pool.copy(new Uint8Array([1, 2])).length); // 2
+ * ```
+ */
+export class Slab {
+  #slab: Uint8Array | undefined;
+  #used = SLAB_SIZE;
+
+  /** A copy of `bytes` that nobody else writes to (a view of a slab when small). */
+  copy(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    if (n > MAX_CARVED) return bytes.slice();
+    let slab = this.#slab;
+    if (slab === undefined || this.#used + n > SLAB_SIZE) {
+      slab = this.#slab = new Uint8Array(SLAB_SIZE);
+      this.#used = 0;
+    }
+    const start = this.#used;
+    // Keep views 8-byte aligned so a DataView over them reads as fast as usual.
+    this.#used = (start + n + 7) & ~7;
+    const view = slab.subarray(start, start + n);
+    view.set(bytes);
+    return view;
+  }
+}
+
+const shared = new Slab();
 
 /**
- * A copy of `bytes` that nobody else writes to (a view of a slab when small).
+ * A copy of `bytes` that nobody else writes to, from a pool shared by
+ * short-lived copies (see {@link Slab} for copies kept long).
  *
  * @example
  * ```ts
@@ -38,18 +73,7 @@ let used = 0;
  * ```
  */
 export function copyBytes(bytes: Uint8Array): Uint8Array {
-  const n = bytes.length;
-  if (n > MAX_CARVED) return bytes.slice();
-  if (used + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    used = 0;
-  }
-  const start = used;
-  // Keep views 8-byte aligned so a DataView over them reads as fast as usual.
-  used = (start + n + 7) & ~7;
-  const view = slab.subarray(start, start + n);
-  view.set(bytes);
-  return view;
+  return shared.copy(bytes);
 }
 
 /**

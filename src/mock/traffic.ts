@@ -30,7 +30,7 @@ import {
   recordText,
 } from "./records.ts";
 import { RecordLog } from "./record_log.ts";
-import { copyBytes } from "./slab.ts";
+import { Slab } from "./slab.ts";
 
 /** A record as handed out: a fresh object with its own addresses. */
 const snapshot = (m: MessageRecord): MessageRecord => ({
@@ -86,6 +86,8 @@ class MessageDelivery extends Delivery {
 export class Traffic {
   #r: Router;
   #flows: FlowBook;
+  /** Messages carve their copies from their own slabs (records pin them). */
+  #slab = new Slab();
   /** The newest message records (live: the bus hands out copies). */
   readonly messages: RecordLog<MessageRecord>;
   /** The newest notification records (live: the bus hands out copies). */
@@ -280,7 +282,7 @@ export class Traffic {
     data: Uint8Array,
     pinger: Conn | undefined,
   ): void {
-    const bytes = copyBytes(data);
+    const bytes = this.#slab.copy(data);
     const to = this.#r.find(dst);
     const record = this.#keep(kind, cmd, cmdType, from.address, dst, to, bytes);
     if (to === undefined) {
