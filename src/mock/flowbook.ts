@@ -25,6 +25,7 @@ import {
   recordText,
 } from "./records.ts";
 import { RecordLog } from "./record_log.ts";
+import { TextMemo } from "./text_memo.ts";
 import { copyBytes } from "./slab.ts";
 
 /** When the caller's library gives up (it uses 30 s for a timeout ≤ 0). */
@@ -65,6 +66,7 @@ export class FlowBook {
   #router: Router;
   #calls: RecordLog<FlowCallRecord>;
   #byKey = new Map<number, FlowCallRecord>();
+  #names = new TextMemo(recordText);
 
   /** Book-keeping over `router`, keeping the newest `cap` calls. */
   constructor(router: Router, cap: number) {
@@ -155,8 +157,9 @@ export class FlowBook {
       invokeId: inv.invokeId,
       from: copyAddress(caller.address),
       server: { unitId: server.unitId, processIndex: server.clientId },
-      project: recordText(inv.projectId),
-      flow: recordText(inv.flowId),
+      // Calls mostly name the same few flows: their records share the text.
+      project: this.#names.get(inv.projectId).text,
+      flow: this.#names.get(inv.flowId).text,
       mode: inv.mode,
       timeoutMs: inv.timeoutMs,
       params: recordText(inv.params),

@@ -15,7 +15,7 @@
  * @module
  */
 import { decodeText } from "../api/text.ts";
-import { sameBytes } from "./slab.ts";
+import { copyBytes, sameBytes } from "./slab.ts";
 
 /** A decoded name and the bytes it came from (never written to). */
 export interface MemoText {
@@ -26,7 +26,7 @@ export interface MemoText {
 const SLOTS = 8;
 
 /**
- * The last {@link SLOTS} names decoded from GBK.
+ * The last few names decoded (8).
  *
  * @example
  * ```ts
@@ -37,14 +37,25 @@ const SLOTS = 8;
 export class TextMemo {
   #slots: MemoText[] = [];
   #next = 0;
+  #decode: (bytes: Uint8Array) => string;
 
-  /** The text of `bytes` (GBK); `bytes` must not change afterwards. */
+  /** Names decoded with `decode` (default: GBK, lenient). */
+  constructor(
+    decode: (bytes: Uint8Array) => string = (b) => decodeText(b, "gbk"),
+  ) {
+    this.#decode = decode;
+  }
+
+  /** The text of `bytes` (the memo keeps its own copy of them). */
   get(bytes: Uint8Array): MemoText {
     const slots = this.#slots;
     for (let i = 0; i < slots.length; i++) {
       if (sameBytes(slots[i].bytes, bytes)) return slots[i];
     }
-    const entry: MemoText = { text: decodeText(bytes, "gbk"), bytes };
+    const entry: MemoText = {
+      text: this.#decode(bytes),
+      bytes: copyBytes(bytes),
+    };
     if (slots.length < SLOTS) slots.push(entry);
     else {
       slots[this.#next] = entry;
