@@ -24,7 +24,9 @@ import { copyAddress, formatAddress } from "./records.ts";
 import type { MemoText } from "./text_memo.ts";
 
 /**
- * What a flow handler gets besides its parameters.
+ * What a flow handler gets besides its parameters: one object per call
+ * whose methods live on its prototype, so call them on it (`ctx.sleep(5)`),
+ * not detached (`const { sleep } = ctx` loses `this`).
  *
  * @example
  * ```ts
