@@ -4,7 +4,6 @@
  * stand-in library attached over TCP to a native env's bus.
  */
 import { existsSync } from "node:fs";
-import process from "node:process";
 import { silentLogger, SmartBus } from "../../mod.ts";
 import { createBackend } from "../../src/ffi/select.ts";
 import type { TestEnv } from "./env.ts";
