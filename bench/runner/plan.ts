@@ -23,8 +23,11 @@ export const DRIVERS: readonly DriverName[] = [
 
 /** A driver's command line (before the mode), or why it cannot run. */
 export interface Driver {
+  /** Which driver. */
   name: DriverName;
+  /** The command, or null when it cannot run here. */
   cmd: string[] | null;
+  /** Why it cannot run (shown in its column). */
   why?: string;
 }
 
@@ -34,7 +37,9 @@ export interface Counts {
   send: { count: number; batch: number; runs: number };
   /** `burst`: messages held back then drained at once (≤ ~80,000: the bus drops a reader 8 MiB behind). */
   recv: { count: number; warm: number; burst: number };
+  /** Calls in flight, and the calls timed, per round; `warm` untimed calls first. */
   flow: { inflight: number[]; flows: number[]; warm: number };
+  /** The in-memory bus: messages routed, flow calls, pending flow calls. */
   membus: { messages: number; flows: number; pending: number };
 }
 

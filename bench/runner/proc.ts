@@ -13,6 +13,7 @@
 
 /** A running child process. */
 export class Proc {
+  /** Its name in error messages. */
   readonly name: string;
   #child: Deno.ChildProcess;
   #lines: string[] = [];

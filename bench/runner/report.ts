@@ -19,17 +19,25 @@ export type Outcome =
 
 /** Everything one run measured. */
 export interface Results {
+  /** `send` calls per second, per driver. */
   send: Partial<Record<DriverName, Outcome>>;
+  /** Receive: streaming and burst drain, per driver. */
   recv: Partial<Record<DriverName, Outcome>>;
+  /** Flow round trips at each concurrency, per driver. */
   flow: Partial<Record<DriverName, Outcome>>;
+  /** The in-memory mock bus, per runtime. */
   membus: Partial<Record<"deno" | "bun", Outcome>>;
 }
 
 /** A target's verdict for one driver. */
 export interface Verdict {
+  /** The table row. */
   row: string;
+  /** The driver judged. */
   driver: string;
+  /** Whether the target is met. */
   met: boolean;
+  /** The figure and the target, for the summary. */
   detail: string;
 }
 
