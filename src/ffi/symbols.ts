@@ -16,6 +16,8 @@
  * ```
  * @module
  */
+import { INVOKEFLOW_ACK_CB_NAME as ACK_CB_NAME } from "../api/constants.ts";
+import { packetHeadSize } from "../api/packinfo.ts";
 
 /** A parameter or result type in the neutral vocabulary. */
 export type NativeType =
@@ -237,19 +239,8 @@ export const CALLBACK_SIGNATURES = {
 
 /** The name `SetCallBackFnEx` knows the flow-acknowledge callback by, NUL-terminated. */
 export const INVOKEFLOW_ACK_CB_NAME: Uint8Array = new TextEncoder().encode(
-  "smartbus_invokeflow_ack_cb\0",
+  `${ACK_CB_NAME}\0`,
 );
 
-/**
- * `sizeof(SMARTBUS_PACKET_HEAD)` for a library whose `long` is `longSize`
- * bytes: ten chars, two reserved, then `packet_size` and `datalen`.
- *
- * @example
- * ```ts
- * import { packetHeadSize } from "./symbols.ts";
- * console.log(packetHeadSize(8)); // 28
- * ```
- */
-export function packetHeadSize(longSize: 4 | 8): number {
-  return 12 + 2 * longSize;
-}
+/** `sizeof(SMARTBUS_PACKET_HEAD)` for a `long` of `longSize` bytes (one definition, in the API). */
+export { packetHeadSize };
