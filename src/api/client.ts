@@ -439,7 +439,7 @@ export class Client extends ClientEventSource {
   /** @internal */
   _recvData(head: Uint8Array, data: Uint8Array): void {
     if (this.#closed) return;
-    const info = PackInfo.fromHead(head, this.bus.backend.longSize);
+    const info = this.#packInfo(head);
     const body = stripNuls(data);
     if (info.cmdType === CmdType.PING_ACK && this.#rtts.answer(body)) return;
     const txt = info.srcUnitClientType === ClientType.IPSC
@@ -458,9 +458,7 @@ export class Client extends ClientEventSource {
     msg: Uint8Array,
   ): void {
     if (this.#closed) return;
-    const info = head
-      ? PackInfo.fromHead(head, this.bus.backend.longSize)
-      : null;
+    const info = head ? this.#packInfo(head) : null;
     const proj = decodeGbkOrUtf8(project);
     const text = decodeGbkOrUtf8(stripNuls(msg));
     this.#flows.acknowledge(invokeId, proj, ack, text);
@@ -482,9 +480,7 @@ export class Client extends ClientEventSource {
     param: Uint8Array,
   ): void {
     if (this.#closed) return;
-    const info = head
-      ? PackInfo.fromHead(head, this.bus.backend.longSize)
-      : null;
+    const info = head ? this.#packInfo(head) : null;
     const proj = decodeGbkOrUtf8(project);
     if (ret === 1) {
       let result: unknown[] | null | Error;
@@ -545,6 +541,10 @@ export class Client extends ClientEventSource {
     this.#status.push({ state: "closed" });
     this._clearListeners();
     this.bus._unregister(this);
+  }
+
+  #packInfo(head: Uint8Array): PackInfo {
+    return PackInfo.fromHead(head, this.bus.backend.longSize);
   }
 
   #assertOpen(what: string): void {
