@@ -465,7 +465,7 @@ describe(
       assert.equal(env.code, 0, env.stderr);
       assert.equal(env.stdout, '["y"]\n');
       assert.equal(ping.code, 0, ping.stderr);
-      assert.match(ping.stdout, /^\d+\n$/);
+      assert.match(ping.stdout, /^\d+\.\d{3}\n$/);
       assertFailure(late, 4, /flow t\/silent .* gave no result within 300 ms/);
       for (const r of [ok, env, ping, late]) {
         assert.ok(!(r.stdout + r.stderr).includes(PASSWORD), "password leaked");

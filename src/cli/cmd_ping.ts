@@ -98,7 +98,7 @@ export const pingCommand: Command = {
             `no answer from ${u} ${c} ${t} within ${e.timeoutMs} ms: check the address (is it connected? see smartbus watch), or raise --timeout`,
           );
         });
-        io.out(String(rtt));
+        io.out(rtt.toFixed(3));
       }
       return ExitCode.OK;
     } finally {
