@@ -1,7 +1,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DeadlineQueue, FlowTimeoutError, FlowTracker } from "../mod.ts";
+import {
+  AbortedError,
+  DeadlineQueue,
+  FlowTimeoutError,
+  FlowTracker,
+} from "../mod.ts";
 import { VirtualClock } from "../src/mock/mod.ts";
 
 type Op = { kind: "add"; ms: number } | { kind: "remove"; pick: number } | {
@@ -90,5 +95,39 @@ describe("deadlines", () => {
     await late;
     assert.equal(flows.size, 0);
     assert.equal(clock.pendingTimers, 0);
+  });
+  test("deadlines - one signal aborts all its calls once and is let go when they settle", async () => {
+    const clock = new VirtualClock();
+    const flows = new FlowTracker(clock);
+    const ac = new AbortController();
+    const calls = [1, 2, 3].map((id) =>
+      flows.track(id, "p", true, 30_000, ac.signal)
+    );
+    flows.finish(2, "p", 1, ["done"]);
+    assert.deepEqual(await calls[1], ["done"]);
+    ac.abort(new Error("stop"));
+    for (const i of [0, 2]) {
+      await assert.rejects(
+        calls[i],
+        (e: unknown) =>
+          e instanceof AbortedError && (e.cause as Error).message === "stop",
+      );
+    }
+    assert.equal(flows.size, 0);
+    assert.equal(clock.pendingTimers, 0);
+    const later = new AbortController();
+    const p = flows.track(4, "p", false, 1000, later.signal);
+    flows.acknowledge(4, "p", 1, "");
+    assert.deepEqual(await p, []);
+    later.abort();
+    await assert.rejects(
+      flows.track(5, "p", true, 1000, later.signal),
+      AbortedError,
+    );
+    assert.equal(
+      flows.size,
+      0,
+      "an already aborted signal leaves nothing behind",
+    );
   });
 });

@@ -12,9 +12,13 @@
  * @module
  */
 import { FLOW_ACK_OK, FLOW_RET_OK } from "./constants.ts";
-import { FlowError, FlowNotStartedError, FlowTimeoutError } from "./errors.ts";
+import {
+  AbortedError,
+  FlowError,
+  FlowNotStartedError,
+  FlowTimeoutError,
+} from "./errors.ts";
 import { type Deadline, DeadlineQueue } from "./deadlines.ts";
-import { Pending } from "./pending.ts";
 import type { Timers } from "./timers.ts";
 
 /**
@@ -24,27 +28,33 @@ import type { Timers } from "./timers.ts";
  */
 export const FLOW_TIMEOUT_GRACE_MS = 2000;
 
+// One plain record per pending call, settled through the tracker's methods:
+// no per-call closures beyond the promise's own resolve/reject, because a
+// unit may hold 100,000 calls (bench/README.md).
 interface Entry {
-  pending: Pending<unknown[]>;
+  resolve: (result: unknown[]) => void;
+  reject: (error: unknown) => void;
   wantResult: boolean;
   timeoutMs: number;
   invokeId: number;
   project: string;
   deadline?: Deadline<Entry>;
+  signal?: AbortSignal;
 }
 
 /** Pending awaited flow calls of one client, by invoke id. */
 export class FlowTracker {
   #entries = new Map<number, Entry>();
-  #timers: Timers;
+  // One listener object for every call's AbortSignal: `handleEvent` finds the call.
+  #aborts = new Map<AbortSignal, Set<Entry>>();
   // One timer for all calls' safety deadlines, not one per call.
   #deadlines: DeadlineQueue<Entry>;
 
   /** Deadlines use `timers`. */
   constructor(timers: Timers) {
-    this.#timers = timers;
     this.#deadlines = new DeadlineQueue(timers, (e) =>
-      e.pending.reject(
+      this.#reject(
+        e,
         new FlowTimeoutError(
           { invokeId: e.invokeId, project: e.project },
           e.timeoutMs,
@@ -68,23 +78,67 @@ export class FlowTracker {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<unknown[]> {
-    const entry = { invokeId, project, wantResult, timeoutMs } as Entry;
-    entry.pending = new Pending<unknown[]>(this.#timers, {
-      what: () => `flow ${project} (invoke id ${invokeId})`,
-      signal,
-      onSettle: () => {
-        this.#entries.delete(invokeId);
-        if (entry.deadline) this.#deadlines.remove(entry.deadline);
-      },
+    let entry!: Entry;
+    const promise = new Promise<unknown[]>((resolve, reject) => {
+      entry = { resolve, reject, wantResult, timeoutMs, invokeId, project };
     });
-    if (!entry.pending.settled) {
-      this.#entries.set(invokeId, entry);
-      entry.deadline = this.#deadlines.add(
-        entry,
-        timeoutMs + FLOW_TIMEOUT_GRACE_MS,
-      );
+    if (signal?.aborted) {
+      entry.reject(this.#aborted(entry, signal));
+      return promise;
     }
-    return entry.pending.promise;
+    this.#entries.set(invokeId, entry);
+    entry.deadline = this.#deadlines.add(
+      entry,
+      timeoutMs + FLOW_TIMEOUT_GRACE_MS,
+    );
+    if (signal) {
+      entry.signal = signal;
+      let set = this.#aborts.get(signal);
+      if (!set) {
+        this.#aborts.set(signal, set = new Set());
+        signal.addEventListener("abort", this);
+      }
+      set.add(entry);
+    }
+    return promise;
+  }
+
+  /** `AbortSignal` listener: reject every call of the aborted signal. @internal */
+  handleEvent(event: Event): void {
+    const signal = event.target as AbortSignal;
+    const set = this.#aborts.get(signal);
+    if (!set) return;
+    for (const e of [...set]) this.#reject(e, this.#aborted(e, signal));
+  }
+
+  #aborted(e: Entry, signal: AbortSignal): Error {
+    return new AbortedError(`flow ${e.project} (invoke id ${e.invokeId})`, {
+      cause: signal.reason,
+    });
+  }
+
+  #forget(e: Entry): boolean {
+    if (this.#entries.get(e.invokeId) !== e) return false;
+    this.#entries.delete(e.invokeId);
+    if (e.deadline) this.#deadlines.remove(e.deadline);
+    const signal = e.signal;
+    if (signal) {
+      const set = this.#aborts.get(signal)!;
+      set.delete(e);
+      if (set.size === 0) {
+        this.#aborts.delete(signal);
+        signal.removeEventListener("abort", this);
+      }
+    }
+    return true;
+  }
+
+  #resolve(e: Entry, result: unknown[]): void {
+    if (this.#forget(e)) e.resolve(result);
+  }
+
+  #reject(e: Entry, error: unknown): void {
+    if (this.#forget(e)) e.reject(error);
   }
 
   /** The flow-acknowledge callback arrived. */
@@ -97,11 +151,12 @@ export class FlowTracker {
     const e = this.#entries.get(invokeId);
     if (!e) return;
     if (ack !== FLOW_ACK_OK) {
-      e.pending.reject(
+      this.#reject(
+        e,
         new FlowNotStartedError({ invokeId, project }, ack, msg),
       );
     } else if (!e.wantResult) {
-      e.pending.resolve([]);
+      this.#resolve(e, []);
     }
   }
 
@@ -116,12 +171,13 @@ export class FlowTracker {
     if (!e) return;
     const info = { invokeId, project };
     if (ret === FLOW_RET_OK) {
-      if (result instanceof Error) e.pending.reject(result);
-      else e.pending.resolve(result ?? []);
+      if (result instanceof Error) this.#reject(e, result);
+      else this.#resolve(e, result ?? []);
     } else if (ret === -25) {
-      e.pending.reject(new FlowTimeoutError(info, e.timeoutMs));
+      this.#reject(e, new FlowTimeoutError(info, e.timeoutMs));
     } else {
-      e.pending.reject(
+      this.#reject(
+        e,
         new FlowError(
           `flow ${project} (invoke id ${invokeId}) failed with ${ret}`,
           ret,
@@ -133,8 +189,6 @@ export class FlowTracker {
 
   /** Reject every pending call with `error` (the client is closing). */
   rejectAll(error: () => Error): void {
-    for (const e of [...this.#entries.values()]) e.pending.reject(error());
-    this.#entries.clear();
-    this.#deadlines.clear();
+    for (const e of [...this.#entries.values()]) this.#reject(e, error());
   }
 }
