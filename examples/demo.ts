@@ -21,16 +21,9 @@ mock.addIpsc({ unitId: 0, processIndex: 0 }).flow("demo", "greet", ([name]) => {
 });
 
 // Unit 17: the app. Its global connect handler shows who comes and goes.
-const quiet = {
-  debug() {},
-  info() {},
-  warn: console.warn,
-  error: console.error,
-};
 await using app = new SmartBus({
   unitId: 17,
   backend: new MockBackend(mock),
-  logger: quiet,
 });
 const arrived = Promise.withResolvers<void>();
 app.on("globalConnect", (g) => {
@@ -60,7 +53,6 @@ say(
 await using peerUnit = new SmartBus({
   unitId: 18,
   backend: new MockBackend(mock),
-  logger: quiet,
 });
 const peer = new Client({
   bus: peerUnit,

@@ -42,7 +42,33 @@ export type LoggingOption = readonly [
   errorLevel: number,
 ];
 
-/** A logger that drops everything. */
+/**
+ * The default logger: warnings and errors to `console`, debug and info lines
+ * (the library's routine trace) dropped, like Python's `logging` before it is
+ * configured. Pass `console` to see everything.
+ *
+ * @example
+ * ```ts
+ * import { defaultLogger } from "@smartbus/netclient";
+ * defaultLogger.debug("not shown");
+ * ```
+ */
+export const defaultLogger: Logger = {
+  debug() {},
+  info() {},
+  warn: (message, ...rest) => console.warn(message, ...rest),
+  error: (message, ...rest) => console.error(message, ...rest),
+};
+
+/**
+ * A logger that drops everything.
+ *
+ * @example
+ * ```ts
+ * import { silentLogger } from "@smartbus/netclient";
+ * silentLogger.error("not shown");
+ * ```
+ */
 export const silentLogger: Logger = {
   debug() {},
   info() {},

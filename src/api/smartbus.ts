@@ -22,7 +22,13 @@ import { createBackend } from "../ffi/select.ts";
 import { errorCodeName } from "./constants.ts";
 import { Emitter } from "./emitter.ts";
 import { LibraryError, NotInitializedError } from "./errors.ts";
-import { logAt, type Logger, type LoggingOption, runGuarded } from "./log.ts";
+import {
+  defaultLogger,
+  logAt,
+  type Logger,
+  type LoggingOption,
+  runGuarded,
+} from "./log.ts";
 import { decodeGbkOrUtf8 } from "./text.ts";
 import { realTimers, type Timers } from "./timers.ts";
 import { assertUnitId } from "./validate.ts";
@@ -77,7 +83,7 @@ export interface SmartBusOptions {
   backend?: BackendChoice;
   /** Path of `libbusnetcli.so` for native backends (else `SMARTBUS_NETCLI_LIB`, else the search order). */
   libraryPath?: string;
-  /** Where trace lines and handler failures go (default: `console`). */
+  /** Where trace lines and handler failures go (default: {@link defaultLogger}: warnings and errors to `console`). */
   logger?: Logger;
   /** The seed's `(enabled, level, error_level)` for the library's trace lines; default `[true, 10, 40]`. */
   logging?: LoggingOption;
@@ -140,7 +146,7 @@ export class SmartBus {
   /** Load (for native backends) and initialise the library for `options.unitId`. */
   constructor(options: SmartBusOptions) {
     this.unitId = assertUnitId(options?.unitId);
-    this.logger = options.logger ?? console;
+    this.logger = options.logger ?? defaultLogger;
     this.#logging = options.logging ?? [true, 10, 40];
     this.onGlobalConnect = options.onGlobalConnect;
     this.#events = new Emitter(this.logger);
