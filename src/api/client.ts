@@ -20,6 +20,7 @@
 import {
   ClientType,
   CmdType,
+  describeCode,
   ErrorCode,
   errorCodeName,
   NO_SLAVE_PORT,
@@ -40,7 +41,7 @@ import {
 import { FlowTracker } from "./flows.ts";
 import { PackInfo } from "./packinfo.ts";
 import { parseFlowResult } from "./params.ts";
-import { describeCode, type SmartBus } from "./smartbus.ts";
+import type { SmartBus } from "./smartbus.ts";
 import { type ConnectionStatus, StatusFeed } from "./status.ts";
 import {
   cString,

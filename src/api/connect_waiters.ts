@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { AUTH_ERROR_CODES, ErrorCode, errorCodeName } from "./constants.ts";
+import { AUTH_ERROR_CODES, describeCode, ErrorCode } from "./constants.ts";
 import { ConnectError } from "./errors.ts";
 import { Pending } from "./pending.ts";
 import type { Timers } from "./timers.ts";
@@ -49,7 +49,9 @@ export class ConnectWaiters {
       onTimeout: () =>
         new ConnectError(
           `client ${this.#clientId} not connected within ${timeoutMs} ms` +
-            (this.#lastCode ? ` (last error ${describe(this.#lastCode)})` : ""),
+            (this.#lastCode
+              ? ` (last error ${describeCode(this.#lastCode)})`
+              : ""),
           this.#lastCode || ErrorCode.TIMEOUT,
         ),
       onSettle: () => this.#waiters.delete(p),
@@ -72,7 +74,9 @@ export class ConnectWaiters {
     for (const w of [...this.#waiters]) {
       w.reject(
         new ConnectError(
-          `client ${this.#clientId}: authentication refused, ${describe(code)}`,
+          `client ${this.#clientId}: authentication refused, ${
+            describeCode(code)
+          }`,
           code,
         ),
       );
@@ -83,8 +87,4 @@ export class ConnectWaiters {
   rejectAll(error: () => Error): void {
     for (const w of [...this.#waiters]) w.reject(error());
   }
-}
-
-function describe(code: number): string {
-  return `${code} (${errorCodeName(code)})`;
 }

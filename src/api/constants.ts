@@ -188,6 +188,19 @@ export function errorCodeName(code: number): ErrorCodeName | "UNKNOWN" {
   return codeNames.get(code) ?? "UNKNOWN";
 }
 
+/**
+ * A library code with its name, for messages: `-6 (PWD)`.
+ *
+ * @example
+ * ```ts
+ * import { describeCode } from "@smartbus/netclient";
+ * console.log(describeCode(-6)); // "-6 (PWD)"
+ * ```
+ */
+export function describeCode(code: number): string {
+  return `${code} (${errorCodeName(code)})`;
+}
+
 /** Authentication failures: connect attempts that will never succeed by retrying. */
 export const AUTH_ERROR_CODES: ReadonlySet<number> = new Set([
   ErrorCode.AUTHOR,

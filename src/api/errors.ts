@@ -15,7 +15,11 @@
  * ```
  * @module
  */
-import { type ErrorCodeName, errorCodeName } from "./constants.ts";
+import {
+  describeCode,
+  type ErrorCodeName,
+  errorCodeName,
+} from "./constants.ts";
 
 /** Options accepted by every error constructor. */
 export interface SmartBusErrorOptions {
@@ -67,7 +71,7 @@ export class LibraryError extends SmartBusError {
   /** Create the error for `func` returning `code`. */
   constructor(func: string, code: number, options?: SmartBusErrorOptions) {
     super(
-      `${func} failed with ${code} (${errorCodeName(code)})`,
+      `${func} failed with ${describeCode(code)}`,
       code,
       options,
     );

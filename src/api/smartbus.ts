@@ -19,7 +19,6 @@
  */
 import type { Backend, BackendCallbacks } from "../ffi/backend.ts";
 import { createBackend } from "../ffi/select.ts";
-import { errorCodeName } from "./constants.ts";
 import { Emitter } from "./emitter.ts";
 import { LibraryError, NotInitializedError } from "./errors.ts";
 import {
@@ -370,9 +369,4 @@ export class SmartBus {
     }
     this.#events.emit("globalConnect", info);
   }
-}
-
-/** Describe a library code for messages: `-6 (PWD)`. @internal */
-export function describeCode(code: number): string {
-  return `${code} (${errorCodeName(code)})`;
 }
