@@ -15,11 +15,11 @@
  * ```
  * @module
  */
-export * from "./src/api/constants.ts";
-export * from "./src/api/errors.ts";
+export * from "./src/abi/constants.ts";
+export * from "./src/abi/errors.ts";
 export * from "./src/api/log.ts";
 export * from "./src/api/emitter.ts";
-export * from "./src/api/timers.ts";
+export * from "./src/abi/timers.ts";
 export * from "./src/api/pending.ts";
 export * from "./src/api/status.ts";
 export * from "./src/api/flows.ts";
@@ -27,7 +27,7 @@ export * from "./src/api/connect_waiters.ts";
 export * from "./src/api/rtt.ts";
 export * from "./src/api/deadlines.ts";
 export * from "./src/api/text.ts";
-export * from "./src/api/packinfo.ts";
+export * from "./src/abi/packinfo.ts";
 export * from "./src/api/params.ts";
 export {
   type ClientEvents,
@@ -62,7 +62,7 @@ export type {
   Backend,
   BackendCallbacks,
   BackendKind,
-} from "./src/ffi/backend.ts";
+} from "./src/abi/backend.ts";
 export {
   type BackendChoice as BackendSelection,
   createBackend,

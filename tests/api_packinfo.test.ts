@@ -1,14 +1,14 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { InvalidArgumentError } from "../src/api/errors.ts";
+import { InvalidArgumentError } from "../src/abi/errors.ts";
 import {
   encodePacketHead,
   PACKET_HEAD_SIZE_LLP64,
   PACKET_HEAD_SIZE_LP64,
   packetHeadSize,
   PackInfo,
-} from "../src/api/packinfo.ts";
+} from "../src/abi/packinfo.ts";
 
 const LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 /** Bytes of a hand-written little-endian fixture in host order. */

@@ -1,8 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "../src/api/constants.ts";
-import { InvalidArgumentError, SmartBusError } from "../src/api/errors.ts";
+import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "../src/abi/constants.ts";
+import { InvalidArgumentError, SmartBusError } from "../src/abi/errors.ts";
 import {
   MAX_FLOW_PARAMS_DEPTH,
   normalizeFlowParams,

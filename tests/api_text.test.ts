@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { InvalidArgumentError } from "../src/api/errors.ts";
+import { InvalidArgumentError } from "../src/abi/errors.ts";
 import {
   buildGbkEncodeTable,
   cString,

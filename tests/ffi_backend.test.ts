@@ -20,7 +20,7 @@ import {
   trampolineLive,
 } from "./fixtures/ffi_harness.ts";
 import type { NativeBackend } from "../src/ffi/native.ts";
-import { SmartBusError } from "../src/api/errors.ts";
+import { SmartBusError } from "../src/abi/errors.ts";
 
 const built = typeof nativeFactory === "string"
   ? { error: nativeFactory }

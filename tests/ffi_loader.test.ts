@@ -8,7 +8,7 @@ import {
   libraryCandidates,
   loadFirst,
 } from "../src/ffi/loader.ts";
-import { LibraryLoadError } from "../src/api/errors.ts";
+import { LibraryLoadError } from "../src/abi/errors.ts";
 
 function host(over: Partial<HostInfo> = {}): HostInfo {
   return {

@@ -13,7 +13,7 @@ import process from "node:process";
 import { nativeFactory, runtime } from "./fixtures/ffi_harness.ts";
 import type { NativeBackend } from "../src/ffi/native.ts";
 import { createBackend, detectRuntime } from "../src/ffi/select.ts";
-import { LibraryLoadError } from "../src/api/errors.ts";
+import { LibraryLoadError } from "../src/abi/errors.ts";
 
 describe(`ffi select (${runtime})`, () => {
   test("ffi select - the runtime is recognised", () => {

@@ -1,18 +1,18 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client, FlowTimeoutError, silentLogger, SmartBus } from "../mod.ts";
-import { ErrorCode } from "../src/api/constants.ts";
+import { ErrorCode } from "../src/abi/constants.ts";
 import {
   MockBackend,
   MockBus,
   serveTcp,
   VirtualClock,
 } from "../src/mock/mod.ts";
-import type { BusPort } from "../src/mock/port.ts";
-import { DeliveryQueue } from "../src/mock/delivery.ts";
+import type { BusPort } from "../src/mock/bus/port.ts";
+import { DeliveryQueue } from "../src/mock/bus/delivery.ts";
 import { addr, RecordingSink, req, te } from "./shared/mock_recorders.ts";
 import { bounded, RawClient } from "./shared/raw_client.ts";
-import { FrameKind, zeroHead } from "../src/mock/wire.ts";
+import { FrameKind, zeroHead } from "../src/mock/tcp/wire.ts";
 
 function setup() {
   const clock = new VirtualClock();

@@ -1,11 +1,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { MockBus } from "../src/mock/bus.ts";
-import { MockBackend } from "../src/mock/backend.ts";
-import { VirtualClock } from "../src/mock/clock.ts";
-import type { BusPort, PortSink } from "../src/mock/port.ts";
-import { DEFAULT_RECORDS_CAP, RecordLog } from "../src/mock/record_log.ts";
-import { copyBytes } from "../src/mock/slab.ts";
+import { MockBus } from "../src/mock/bus/bus.ts";
+import { MockBackend } from "../src/mock/backend/backend.ts";
+import { VirtualClock } from "../src/mock/bus/clock.ts";
+import type { BusPort, PortSink } from "../src/mock/bus/port.ts";
+import { DEFAULT_RECORDS_CAP, RecordLog } from "../src/mock/bus/record_log.ts";
+import { copyBytes } from "../src/mock/bus/slab.ts";
 import {
   addr,
   cs,

@@ -31,7 +31,7 @@ import {
   silentLogger,
   SmartBus,
 } from "../../mod.ts";
-import type { Backend, BackendCallbacks } from "../../src/ffi/backend.ts";
+import type { Backend, BackendCallbacks } from "../../src/abi/backend.ts";
 import { encodeText } from "../../src/api/text.ts";
 import { now } from "./measure.ts";
 import { TEXT } from "./driver.ts";

@@ -24,13 +24,13 @@ import {
   ErrorCode,
   errorCodeName,
   NO_SLAVE_PORT,
-} from "./constants.ts";
+} from "../abi/constants.ts";
 import {
   AbortedError,
   AlreadyExistsError,
   LibraryError,
   NotInitializedError,
-} from "./errors.ts";
+} from "../abi/errors.ts";
 import {
   defaultBus,
   finalize,
@@ -39,7 +39,7 @@ import {
   isInitialized,
 } from "./facade.ts";
 import { FlowTracker } from "./flows.ts";
-import { PackInfo } from "./packinfo.ts";
+import { PackInfo } from "../abi/packinfo.ts";
 import { parseFlowResult } from "./params.ts";
 import type { SmartBus } from "./smartbus.ts";
 import { type ConnectionStatus, StatusFeed } from "./status.ts";

@@ -10,8 +10,8 @@
  * ```
  * @module
  */
-import { ErrorCode, InvokeMode } from "./constants.ts";
-import { InvalidArgumentError } from "./errors.ts";
+import { ErrorCode, InvokeMode } from "../abi/constants.ts";
+import { InvalidArgumentError } from "../abi/errors.ts";
 import { serializeFlowParams } from "./params.ts";
 import type { SmartBus } from "./smartbus.ts";
 import { cString, type TextEncodingName } from "./text.ts";

@@ -12,7 +12,7 @@
  */
 import { Emitter } from "./emitter.ts";
 import { type Logger, runGuarded } from "./log.ts";
-import type { PackInfo } from "./packinfo.ts";
+import type { PackInfo } from "../abi/packinfo.ts";
 
 /** Event name → listener arguments. */
 export type ClientEvents = {

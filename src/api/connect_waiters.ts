@@ -14,10 +14,10 @@
  * ```
  * @module
  */
-import { AUTH_ERROR_CODES, describeCode, ErrorCode } from "./constants.ts";
-import { ConnectError } from "./errors.ts";
+import { AUTH_ERROR_CODES, describeCode, ErrorCode } from "../abi/constants.ts";
+import { ConnectError } from "../abi/errors.ts";
 import { Pending } from "./pending.ts";
-import type { Timers } from "./timers.ts";
+import type { Timers } from "../abi/timers.ts";
 
 /** The pending `connect()` calls of one client. */
 export class ConnectWaiters {

@@ -18,7 +18,7 @@ import {
   AlreadyInitializedError,
   InvalidArgumentError,
   NotInitializedError,
-} from "./errors.ts";
+} from "../abi/errors.ts";
 import type { LoggingOption } from "./log.ts";
 import {
   type GlobalConnectHandler,

@@ -11,15 +11,15 @@
  * ```
  * @module
  */
-import { FLOW_ACK_OK, FLOW_RET_OK } from "./constants.ts";
+import { FLOW_ACK_OK, FLOW_RET_OK } from "../abi/constants.ts";
 import {
   AbortedError,
   FlowError,
   FlowNotStartedError,
   FlowTimeoutError,
-} from "./errors.ts";
+} from "../abi/errors.ts";
 import { type Deadline, DeadlineQueue } from "./deadlines.ts";
-import type { Timers } from "./timers.ts";
+import type { Timers } from "../abi/timers.ts";
 
 /**
  * Extra time the awaiting side grants the library's own flow timer before it

@@ -12,8 +12,8 @@
  * ```
  * @module
  */
-import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "./constants.ts";
-import { InvalidArgumentError, SmartBusError } from "./errors.ts";
+import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "../abi/constants.ts";
+import { InvalidArgumentError, SmartBusError } from "../abi/errors.ts";
 import { decodeGbkOrUtf8, encodeGbk, stripNuls } from "./text.ts";
 
 /** Deeper nesting than this is refused (it cannot be a sensible flow argument). */

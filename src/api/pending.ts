@@ -16,8 +16,8 @@
  * ```
  * @module
  */
-import { AbortedError } from "./errors.ts";
-import type { Timers } from "./timers.ts";
+import { AbortedError } from "../abi/errors.ts";
+import type { Timers } from "../abi/timers.ts";
 
 /** How a {@link Pending} ends when nobody settles it. */
 export interface PendingOptions {

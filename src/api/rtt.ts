@@ -11,10 +11,10 @@
  * ```
  * @module
  */
-import { TimeoutError } from "./errors.ts";
+import { TimeoutError } from "../abi/errors.ts";
 import { Pending } from "./pending.ts";
 import { decodeText, encodeText } from "./text.ts";
-import type { Timers } from "./timers.ts";
+import type { Timers } from "../abi/timers.ts";
 
 const PREFIX = "\u0001smartbus-rtt:";
 

@@ -17,10 +17,10 @@
  * ```
  * @module
  */
-import type { Backend, BackendCallbacks } from "../ffi/backend.ts";
+import type { Backend, BackendCallbacks } from "../abi/backend.ts";
 import { createBackend } from "../ffi/select.ts";
 import { Emitter } from "./emitter.ts";
-import { LibraryError, NotInitializedError } from "./errors.ts";
+import { LibraryError, NotInitializedError } from "../abi/errors.ts";
 import {
   defaultLogger,
   logAt,
@@ -29,7 +29,7 @@ import {
   runGuarded,
 } from "./log.ts";
 import { decodeGbkOrUtf8 } from "./text.ts";
-import { realTimers, type Timers } from "./timers.ts";
+import { realTimers, type Timers } from "../abi/timers.ts";
 import { assertUnitId } from "./validate.ts";
 
 /** A global connect event, decoded. */

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import type { ErrorCodeName } from "./constants.ts";
+import type { ErrorCodeName } from "../abi/constants.ts";
 
 /** One status of a client's connection. */
 export type ConnectionStatus =

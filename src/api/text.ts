@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { InvalidArgumentError } from "./errors.ts";
+import { InvalidArgumentError } from "../abi/errors.ts";
 
 /** The text encodings the client supports. */
 export type TextEncodingName = "utf-8" | "gbk";
@@ -245,7 +245,7 @@ let scratchView = scratch.subarray(0, 0);
  * buffer that the NEXT call overwrites, so a caller must pass the result on
  * right away and never keep it: allocating a fresh `Uint8Array` per call
  * costs more than the whole FFI call in Deno (see `bench/README.md`). The
- * backend contract (`src/ffi/backend.ts`) guarantees no backend keeps an
+ * backend contract (`src/abi/backend.ts`) guarantees no backend keeps an
  * argument. GBK, and text that is not well-formed, take `encodeText`'s path.
  *
  * @example

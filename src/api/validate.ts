@@ -14,8 +14,8 @@
 import {
   MAX_SMARTBUS_NETCLI_UNITID,
   MIN_SMARTBUS_NETCLI_UNITID,
-} from "./constants.ts";
-import { InvalidArgumentError } from "./errors.ts";
+} from "../abi/constants.ts";
+import { InvalidArgumentError } from "../abi/errors.ts";
 
 /** Largest delay `setTimeout` and the library's `int` milliseconds accept. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;

@@ -13,7 +13,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ClientType } from "../api/constants.ts";
+import { ClientType } from "../abi/constants.ts";
 import { UsageError } from "./exit.ts";
 
 /** A `parseArgs` option description. */

@@ -14,7 +14,7 @@ import {
   FlowError,
   FlowNotStartedError,
   FlowTimeoutError,
-} from "../api/errors.ts";
+} from "../abi/errors.ts";
 import {
   COMMON_HELP,
   expectPositionals,

@@ -19,7 +19,7 @@ import {
   str,
 } from "./args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
-import { TimeoutError } from "../api/errors.ts";
+import { TimeoutError } from "../abi/errors.ts";
 import { CliFailure, EXIT_CODES_HELP, ExitCode } from "./exit.ts";
 import { openSession, sessionSettings } from "./session.ts";
 

@@ -10,7 +10,7 @@
  * @module
  */
 import process from "node:process";
-import { CmdType } from "../api/constants.ts";
+import { CmdType } from "../abi/constants.ts";
 import {
   COMMON_HELP,
   expectPositionals,

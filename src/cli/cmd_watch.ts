@@ -9,8 +9,8 @@
  * ```
  * @module
  */
-import { ClientType } from "../api/constants.ts";
-import type { PackInfo } from "../api/packinfo.ts";
+import { ClientType } from "../abi/constants.ts";
+import type { PackInfo } from "../abi/packinfo.ts";
 import type { GlobalConnectInfo } from "../api/smartbus.ts";
 import {
   COMMON_HELP,

@@ -20,7 +20,7 @@ import {
   LibraryError,
   LibraryLoadError,
   TimeoutError,
-} from "../api/errors.ts";
+} from "../abi/errors.ts";
 
 /** Process exit codes, as documented in `--help` and docs/cli.md. */
 export const ExitCode = {
@@ -92,7 +92,7 @@ const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, "; ").trim();
  * @example
  * ```ts
  * import { describeFailure } from "./exit.ts";
- * import { LibraryLoadError } from "../api/errors.ts";
+ * import { LibraryLoadError } from "../abi/errors.ts";
  * console.log(describeFailure(new LibraryLoadError(["/x.so"])).code); // 6
  * ```
  */

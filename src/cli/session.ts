@@ -16,16 +16,16 @@
  * ```
  * @module
  */
-import { ClientType, NO_SLAVE_PORT } from "../api/constants.ts";
+import { ClientType, NO_SLAVE_PORT } from "../abi/constants.ts";
 import { Client } from "../api/client.ts";
 import {
   ConnectError,
   LibraryLoadError,
   SmartBusError,
-} from "../api/errors.ts";
+} from "../abi/errors.ts";
 import { silentLogger } from "../api/log.ts";
 import { type BackendChoice, SmartBus } from "../api/smartbus.ts";
-import { MockBackend } from "../mock/backend.ts";
+import { MockBackend } from "../mock/backend/backend.ts";
 import { createMockBus } from "../mock/server.ts";
 import {
   type HostPort,

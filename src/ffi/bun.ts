@@ -23,14 +23,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BackendCallbacks } from "./backend.ts";
-import { SmartBusError } from "../api/errors.ts";
+import type { BackendCallbacks } from "../abi/backend.ts";
+import { SmartBusError } from "../abi/errors.ts";
 import {
   INVOKEFLOW_ACK_CB_NAME,
   LIBRARY_SYMBOLS,
   type NativeType,
   packetHeadSize,
-} from "./symbols.ts";
+} from "../abi/symbols.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
 import {
   createNativeBackend,

@@ -16,14 +16,14 @@
  * ```
  * @module
  */
-import type { BackendCallbacks } from "./backend.ts";
-import { SmartBusError } from "../api/errors.ts";
+import type { BackendCallbacks } from "../abi/backend.ts";
+import { SmartBusError } from "../abi/errors.ts";
 import {
   CALLBACK_SIGNATURES as CB,
   INVOKEFLOW_ACK_CB_NAME,
   LIBRARY_SYMBOLS,
   packetHeadSize,
-} from "./symbols.ts";
+} from "../abi/symbols.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
 import {
   createNativeBackend,

@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { LibraryLoadError } from "../api/errors.ts";
+import { LibraryLoadError } from "../abi/errors.ts";
 
 /** The environment variable naming the library file. */
 export const LIBRARY_ENV_VAR = "SMARTBUS_NETCLI_LIB";

@@ -47,8 +47,8 @@
  * ```
  * @module
  */
-import type { Backend, BackendCallbacks, BackendKind } from "./backend.ts";
-import { SmartBusError } from "../api/errors.ts";
+import type { Backend, BackendCallbacks, BackendKind } from "../abi/backend.ts";
+import { SmartBusError } from "../abi/errors.ts";
 import { onLoopDrained } from "./loop_exit.ts";
 
 /** A C string or data argument: NUL-terminated bytes, or `null` for NULL. */

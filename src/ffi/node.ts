@@ -23,8 +23,8 @@
  * @module
  */
 import { createRequire } from "node:module";
-import type { BackendCallbacks } from "./backend.ts";
-import { SmartBusError } from "../api/errors.ts";
+import type { BackendCallbacks } from "../abi/backend.ts";
+import { SmartBusError } from "../abi/errors.ts";
 import {
   CALLBACK_SIGNATURES as CB,
   INVOKEFLOW_ACK_CB_NAME,
@@ -32,7 +32,7 @@ import {
   type NativeSignature,
   type NativeType,
   packetHeadSize,
-} from "./symbols.ts";
+} from "../abi/symbols.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
 import {
   createNativeBackend,

@@ -15,8 +15,8 @@
  * ```
  * @module
  */
-import type { Backend } from "./backend.ts";
-import { SmartBusError } from "../api/errors.ts";
+import type { Backend } from "../abi/backend.ts";
+import { SmartBusError } from "../abi/errors.ts";
 import { createDenoBackend } from "./deno.ts";
 import { createBunBackend } from "./bun.ts";
 
@@ -68,7 +68,7 @@ export function detectRuntime(): RuntimeName {
  * @example
  * ```ts
  * import { registerBackend } from "./select.ts";
- * declare const createNodeBackend: (o: { libraryPath?: string }) => import("./backend.ts").Backend;
+ * declare const createNodeBackend: (o: { libraryPath?: string }) => import("../abi/backend.ts").Backend;
  * registerBackend("node", createNodeBackend);
  * ```
  */

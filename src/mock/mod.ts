@@ -23,23 +23,32 @@
  * @module
  */
 
-export { type Clock, RealClock, unrefTimer, VirtualClock } from "./clock.ts";
-export type { VirtualClockOptions } from "./clock.ts";
+export {
+  type Clock,
+  RealClock,
+  unrefTimer,
+  VirtualClock,
+} from "./bus/clock.ts";
+export type { VirtualClockOptions } from "./bus/clock.ts";
 export {
   type LinkDelay,
   MockBus,
   type MockBusOptions,
   type MockNode,
   type MockNodeOptions,
-} from "./bus.ts";
+} from "./bus/bus.ts";
 export {
   type IpscHost,
   type IpscNotification,
   MockIpsc,
   type MockIpscOptions,
-} from "./ipsc.ts";
-export { type FlowContext, FlowFailure, type FlowHandler } from "./flow_run.ts";
-export { MockBackend, type MockBackendOptions } from "./backend.ts";
+} from "./ipsc/ipsc.ts";
+export {
+  type FlowContext,
+  FlowFailure,
+  type FlowHandler,
+} from "./ipsc/flow_run.ts";
+export { MockBackend, type MockBackendOptions } from "./backend/backend.ts";
 export {
   addressMatches,
   type ClientRecord,
@@ -51,8 +60,8 @@ export {
   type MessageRecord,
   type NotificationRecord,
   recordText,
-} from "./records.ts";
-export type { Backend, BackendCallbacks, BackendKind } from "../ffi/backend.ts";
+} from "./bus/records.ts";
+export type { Backend, BackendCallbacks, BackendKind } from "../abi/backend.ts";
 export type {
   AttachRequest,
   AttachResult,
@@ -64,7 +73,7 @@ export type {
   HeadFields,
   NotifyMessage,
   PortSink,
-} from "./port.ts";
+} from "./bus/port.ts";
 export {
   serveTcp,
   type TcpAddress,
@@ -72,7 +81,7 @@ export {
   type TcpFrontOptions,
   type TcpLogger,
   type TcpNode,
-} from "./tcp.ts";
+} from "./tcp/front.ts";
 export {
   createMockBus,
   DEFAULT_MOCK_NODE,
@@ -100,7 +109,7 @@ export {
   type WireErrorReason,
   type WireHead,
   zeroHead,
-} from "./wire.ts";
+} from "./tcp/wire.ts";
 export {
   BusFaults,
   type FlowFault,
@@ -108,4 +117,4 @@ export {
   seededRandom,
   type TrafficFilter,
   type TrafficKind,
-} from "./faults.ts";
+} from "./faults/faults.ts";

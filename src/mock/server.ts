@@ -18,11 +18,11 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { MockBus } from "./bus.ts";
-import type { FlowContext, FlowHandler } from "./flow_run.ts";
-import type { MockIpsc } from "./ipsc.ts";
-import { formatAddress } from "./records.ts";
-import { serveTcp, type TcpAddress } from "./tcp.ts";
+import { MockBus } from "./bus/bus.ts";
+import type { FlowContext, FlowHandler } from "./ipsc/flow_run.ts";
+import type { MockIpsc } from "./ipsc/ipsc.ts";
+import { formatAddress } from "./bus/records.ts";
+import { serveTcp, type TcpAddress } from "./tcp/front.ts";
 
 /** A node to serve. */
 export interface MockServerNode {
@@ -232,7 +232,7 @@ function askedNodes(options: MockServerOptions): Required<MockServerNode>[] {
  *
  * @example
  * ```ts
- * import { MockBackend } from "./backend.ts";
+ * import { MockBackend } from "./backend/backend.ts";
  * import { createMockBus } from "./server.ts";
  * const { bus } = await createMockBus({ flows: { "p/hello": ["hi"] } });
  * const backend = new MockBackend(bus);

@@ -1,12 +1,12 @@
 /** Recording sinks and callbacks for the mock bus tests. */
-import type { BackendCallbacks } from "../../src/ffi/backend.ts";
-import { PackInfo } from "../../src/api/packinfo.ts";
+import type { BackendCallbacks } from "../../src/abi/backend.ts";
+import { PackInfo } from "../../src/abi/packinfo.ts";
 import type {
   BusAddress,
   GlobalConnectEvent,
   HeadFields,
   PortSink,
-} from "../../src/mock/port.ts";
+} from "../../src/mock/bus/port.ts";
 
 const td = new TextDecoder();
 export const te = new TextEncoder();

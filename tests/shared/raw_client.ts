@@ -9,7 +9,7 @@ import {
   type Frame,
   FrameDecoder,
   FrameKind,
-} from "../../src/mock/wire.ts";
+} from "../../src/mock/tcp/wire.ts";
 
 const te = new TextEncoder();
 

@@ -5,17 +5,17 @@
  *
  * @example
  * ```ts
- * import type { Conn } from "./conn.ts";
+ * import type { Conn } from "./router.ts";
  * const isOpen = (c: Conn): boolean => c.open;
  * ```
  * @module
  */
-import { packetHeadSize } from "../api/packinfo.ts";
+import { packetHeadSize } from "../../abi/packinfo.ts";
 import type { Clock } from "./clock.ts";
 import { copyAddress } from "./records.ts";
-import type { MockNode } from "./bus_types.ts";
-import type { TrafficKind } from "./faults.ts";
-import type { Delivery } from "./bus_post.ts";
+import type { MockNode } from "./options.ts";
+import type { TrafficKind } from "../faults/faults.ts";
+import type { Delivery } from "./post.ts";
 import type { BusAddress, HeadFields, PortSink } from "./port.ts";
 
 /** One attached connection as the bus keeps it. */
@@ -75,7 +75,7 @@ export interface Router {
  *
  * @example
  * ```ts
- * import { headFields } from "./conn.ts";
+ * import { headFields } from "./router.ts";
  * const a = { unitId: 17, clientId: 0, clientType: 4 };
  * console.log(headFields(8, 1, 3, a, a, 2).packetSize); // 30
  * ```

@@ -16,15 +16,15 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import { clearInterval, setInterval } from "node:timers";
-import type { BusAttach } from "./port.ts";
+import type { BusAttach } from "../bus/port.ts";
 import {
   type ConnSettings,
   TcpConnection,
   type TcpLogger,
-} from "./tcp_conn.ts";
+} from "./connection.ts";
 import { DEFAULT_FRAME_LIMIT } from "./wire.ts";
 
-export type { TcpLogger } from "./tcp_conn.ts";
+export type { TcpLogger } from "./connection.ts";
 
 /** A bus node to serve: `host`/`port` is where to listen and how `bus.attach` finds the node. */
 export interface TcpNode {

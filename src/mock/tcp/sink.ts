@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { frameSink } from "./tcp_sink.ts";
+ * import { frameSink } from "./sink.ts";
  * const sink = frameSink({
  *   ipsc: false,
  *   live: () => true,
@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { BusAddress, HeadFields, PortSink } from "./port.ts";
+import type { BusAddress, HeadFields, PortSink } from "../bus/port.ts";
 import {
   type Frame,
   FrameKind,
@@ -56,7 +56,7 @@ function wireHead(h: HeadFields): WireHead {
  *
  * @example
  * ```ts
- * import { frameSink } from "./tcp_sink.ts";
+ * import { frameSink } from "./sink.ts";
  * const frames: unknown[] = [];
  * const me = { unitId: 20, clientId: 1, clientType: 4 };
  * const sink = frameSink({ ipsc: false, live: () => true, send: (f) => frames.push(f), address: () => me, closed() {} });

@@ -8,17 +8,17 @@
  *
  * @example
  * ```ts
- * import { FlowTimers } from "./backend_flows.ts";
- * import { VirtualClock } from "./clock.ts";
+ * import { FlowTimers } from "./flows.ts";
+ * import { VirtualClock } from "../bus/clock.ts";
  * const flows = new FlowTimers(new VirtualClock(), (f) => console.log("timed out", f.invokeId));
  * flows.add(1, 0, new Uint8Array(), 1000);
  * console.log(flows.settle(1, 0)); // true: in time
  * ```
  * @module
  */
-import { type Deadline, DeadlineQueue } from "../api/deadlines.ts";
-import type { Clock } from "./clock.ts";
-import { copyBytes, sameBytes } from "./slab.ts";
+import { type Deadline, DeadlineQueue } from "../../api/deadlines.ts";
+import type { Clock } from "../bus/clock.ts";
+import { copyBytes, sameBytes } from "../bus/slab.ts";
 
 /** The flow timeout used when `timeoutMs` is 0 or less, as in the library. */
 export const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
@@ -36,8 +36,8 @@ export interface PendingFlow {
  *
  * @example
  * ```ts
- * import { FlowTimers } from "./backend_flows.ts";
- * import { RealClock } from "./clock.ts";
+ * import { FlowTimers } from "./flows.ts";
+ * import { RealClock } from "../bus/clock.ts";
  * const flows = new FlowTimers(new RealClock(), () => {});
  * flows.add(7, 0, new Uint8Array(), 0); // 30 s
  * flows.clear();

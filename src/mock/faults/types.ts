@@ -10,8 +10,8 @@
  * ```
  * @module
  */
-import type { Conn } from "./conn.ts";
-import type { BusAddress } from "./port.ts";
+import type { Conn } from "../bus/router.ts";
+import type { BusAddress } from "../bus/port.ts";
 
 /**
  * What a fault rule can match: `data` (data packets), `ping` (pings and

@@ -6,15 +6,15 @@
  *
  * @example
  * ```ts
- * import { addressKey } from "./bus_conns.ts";
+ * import { addressKey } from "./connections.ts";
  * console.log(addressKey({ unitId: 17, clientId: 1 }) === addressKey({ unitId: 17, clientId: 1 })); // true
  * ```
  * @module
  */
-import type { MockNode } from "./bus_types.ts";
-import type { Conn } from "./conn.ts";
+import type { MockNode } from "./options.ts";
+import type { Conn } from "./router.ts";
 import { connEvent, nodeEvent } from "./login.ts";
-import type { PostOptions } from "./bus_post.ts";
+import type { PostOptions } from "./post.ts";
 import type { AttachRequest, BusAddress, PortSink } from "./port.ts";
 import {
   type ClientRecord,
@@ -29,7 +29,7 @@ import {
  *
  * @example
  * ```ts
- * import { addressKey } from "./bus_conns.ts";
+ * import { addressKey } from "./connections.ts";
  * console.log(addressKey({ unitId: 0, clientId: -1 })); // 0
  * ```
  */
@@ -50,7 +50,7 @@ export interface ConnHost {
  *
  * @example
  * ```ts
- * import { ConnTable } from "./bus_conns.ts";
+ * import { ConnTable } from "./connections.ts";
  * const table = new ConnTable({ post() {}, nodes: () => [], log: console.log });
  * console.log(table.find({ unitId: 17, clientId: 0, clientType: 4 })); // undefined
  * ```

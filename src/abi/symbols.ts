@@ -16,8 +16,8 @@
  * ```
  * @module
  */
-import { INVOKEFLOW_ACK_CB_NAME as ACK_CB_NAME } from "../api/constants.ts";
-import { packetHeadSize } from "../api/packinfo.ts";
+import { INVOKEFLOW_ACK_CB_NAME as ACK_CB_NAME } from "./constants.ts";
+import { packetHeadSize } from "./packinfo.ts";
 
 /** A parameter or result type in the neutral vocabulary. */
 export type NativeType =

@@ -15,8 +15,8 @@ import {
   CmdType,
   FLOW_ACK_OK,
   FLOW_RET_OK,
-} from "../api/constants.ts";
-import { type Conn, FlowCmd, type Router } from "./conn.ts";
+} from "../../abi/constants.ts";
+import { type Conn, FlowCmd, type Router } from "./router.ts";
 import type { BusAddress, FlowInvocation } from "./port.ts";
 import {
   copyAddress,
@@ -25,7 +25,7 @@ import {
   recordText,
 } from "./records.ts";
 import { RecordLog } from "./record_log.ts";
-import { TextMemo } from "./text_memo.ts";
+import { TextMemo } from "../ipsc/text_memo.ts";
 import { copyBytes } from "./slab.ts";
 
 /** When the caller's library gives up (it uses 30 s for a timeout ≤ 0). */
@@ -46,7 +46,7 @@ const callKey = (from: BusAddress, invokeId: number): number =>
  *
  * @example
  * ```ts
- * import { unhandledError } from "./flowbook.ts";
+ * import { unhandledError } from "./flow_routing.ts";
  * console.log(unhandledError([]).message); // "0 unhandled flow call(s):\n"
  * ```
  */

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { decodeGbkOrUtf8 } from "../api/text.ts";
+import { decodeGbkOrUtf8 } from "../../api/text.ts";
 import type { BusAddress } from "./port.ts";
 
 /** What kind of traffic a {@link MessageRecord} is. */

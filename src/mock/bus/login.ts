@@ -19,9 +19,9 @@ import {
   ClientType,
   ErrorCode,
   MAX_CLIENTS_PER_NODE,
-} from "../api/constants.ts";
-import type { MockNode } from "./bus_types.ts";
-import type { Conn } from "./conn.ts";
+} from "../../abi/constants.ts";
+import type { MockNode } from "./options.ts";
+import type { Conn } from "./router.ts";
 import type { AttachRequest, BusAddress, GlobalConnectEvent } from "./port.ts";
 
 /** Why a login is refused: an `ErrorCode` and a reason for the log. */
@@ -100,7 +100,7 @@ export function loginRefusal(
  * @example
  * ```ts
  * import { connEvent } from "./login.ts";
- * import type { Conn } from "./conn.ts";
+ * import type { Conn } from "./router.ts";
  * declare const c: Conn;
  * console.log(connEvent(c, 1).status); // 1
  * ```

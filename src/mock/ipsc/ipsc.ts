@@ -19,9 +19,9 @@
  * ```
  * @module
  */
-import { ClientType } from "../api/constants.ts";
-import { decodeText } from "../api/text.ts";
-import type { Clock } from "./clock.ts";
+import { ClientType } from "../../abi/constants.ts";
+import { decodeText } from "../../api/text.ts";
+import type { Clock } from "../bus/clock.ts";
 import {
   type FlowHandler,
   type FlowRunHost,
@@ -35,8 +35,8 @@ import type {
   BusPort,
   NotifyMessage,
   PortSink,
-} from "./port.ts";
-import { copyAddress } from "./records.ts";
+} from "../bus/port.ts";
+import { copyAddress } from "../bus/records.ts";
 import { TextMemo } from "./text_memo.ts";
 
 /** How to add a mock IPSC ({@link MockBus.addIpsc}). */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import type { MockClientConfig } from "./backend_client.ts";
+ * import type { MockClientConfig } from "./client.ts";
  * const config: MockClientConfig = {
  *   id: 0, type: 4, targets: [{ host: "127.0.0.1", port: 8000 }],
  *   user: null, password: null, addInfo: new Uint8Array(),
@@ -13,9 +13,9 @@
  * ```
  * @module
  */
-import { decodeText } from "../api/text.ts";
-import type { BackendCallbacks } from "../ffi/backend.ts";
-import type { Clock } from "./clock.ts";
+import { decodeText } from "../../api/text.ts";
+import type { BackendCallbacks } from "../../abi/backend.ts";
+import type { Clock } from "../bus/clock.ts";
 import type {
   BusAddress,
   BusAttach,
@@ -24,7 +24,7 @@ import type {
   HeadFields,
   NotifyMessage,
   PortSink,
-} from "./port.ts";
+} from "../bus/port.ts";
 
 /** What a client needs from its backend. */
 export interface MockClientHost {

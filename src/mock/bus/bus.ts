@@ -14,12 +14,12 @@
  * ```
  * @module
  */
-import { ErrorCode } from "../api/constants.ts";
+import { ErrorCode } from "../../abi/constants.ts";
 import { type Clock, RealClock } from "./clock.ts";
 import { DeliveryQueue } from "./delivery.ts";
-import { MockIpsc, type MockIpscOptions } from "./ipsc.ts";
-import { type Conn, headFields, type Router } from "./conn.ts";
-import { FlowBook, unhandledError } from "./flowbook.ts";
+import { MockIpsc, type MockIpscOptions } from "../ipsc/ipsc.ts";
+import { type Conn, headFields, type Router } from "./router.ts";
+import { FlowBook, unhandledError } from "./flow_routing.ts";
 import type {
   AttachRequest,
   AttachResult,
@@ -28,30 +28,30 @@ import type {
   PortSink,
 } from "./port.ts";
 import { Traffic } from "./traffic.ts";
-import { BusFaults } from "./faults.ts";
+import { BusFaults } from "../faults/faults.ts";
 import {
   type Delivery,
   postDelivery,
   postFn,
   type PostHost,
   type PostOptions,
-} from "./bus_post.ts";
+} from "./post.ts";
 import { recordsCap } from "./record_log.ts";
 import { loginRefusal } from "./login.ts";
-import { ConnTable } from "./bus_conns.ts";
+import { ConnTable } from "./connections.ts";
 import type {
   LinkDelay,
   MockBusOptions,
   MockNode,
   MockNodeOptions,
-} from "./bus_types.ts";
+} from "./options.ts";
 
 export type {
   LinkDelay,
   MockBusOptions,
   MockNode,
   MockNodeOptions,
-} from "./bus_types.ts";
+} from "./options.ts";
 import {
   type ClientRecord,
   type FlowCallRecord,

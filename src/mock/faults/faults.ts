@@ -23,9 +23,9 @@
  * ```
  * @module
  */
-import type { Conn } from "./conn.ts";
-import type { BusAddress } from "./port.ts";
-import { addressMatches, formatAddress } from "./records.ts";
+import type { Conn } from "../bus/router.ts";
+import type { BusAddress } from "../bus/port.ts";
+import { addressMatches, formatAddress } from "../bus/records.ts";
 
 export {
   type FaultHost,
@@ -35,7 +35,7 @@ export {
   type TrafficFilter,
   type TrafficKind,
   type Verdict,
-} from "./fault_types.ts";
+} from "./types.ts";
 import {
   type FaultHost,
   type FlowFault,
@@ -44,7 +44,7 @@ import {
   type TrafficFilter,
   type TrafficKind,
   type Verdict,
-} from "./fault_types.ts";
+} from "./types.ts";
 
 interface ShareRule {
   share: number;

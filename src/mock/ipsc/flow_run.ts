@@ -15,12 +15,12 @@
  * ```
  * @module
  */
-import { ErrorCode, FLOW_ACK_OK, FLOW_RET_OK } from "../api/constants.ts";
-import { parseFlowResult, serializeFlowParams } from "../api/params.ts";
-import { encodeText } from "../api/text.ts";
-import type { Clock } from "./clock.ts";
-import type { BusAddress, BusPort, FlowInvocation } from "./port.ts";
-import { copyAddress, formatAddress } from "./records.ts";
+import { ErrorCode, FLOW_ACK_OK, FLOW_RET_OK } from "../../abi/constants.ts";
+import { parseFlowResult, serializeFlowParams } from "../../api/params.ts";
+import { encodeText } from "../../api/text.ts";
+import type { Clock } from "../bus/clock.ts";
+import type { BusAddress, BusPort, FlowInvocation } from "../bus/port.ts";
+import { copyAddress, formatAddress } from "../bus/records.ts";
 import type { MemoText } from "./text_memo.ts";
 
 /**

@@ -15,14 +15,14 @@
  * ```
  * @module
  */
-import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "../api/constants.ts";
-import { encodePacketHead, packetHeadSize } from "../api/packinfo.ts";
-import type { Backend, BackendCallbacks } from "../ffi/backend.ts";
-import { type Clock, unrefTimer } from "./clock.ts";
-import type { BusAttach, HeadFields } from "./port.ts";
-import { MockClient, type MockClientHost } from "./backend_client.ts";
-import { FlowTimers, type PendingFlow } from "./backend_flows.ts";
-import { connectConfig, isInt, view } from "./backend_args.ts";
+import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "../../abi/constants.ts";
+import { encodePacketHead, packetHeadSize } from "../../abi/packinfo.ts";
+import type { Backend, BackendCallbacks } from "../../abi/backend.ts";
+import { type Clock, unrefTimer } from "../bus/clock.ts";
+import type { BusAttach, HeadFields } from "../bus/port.ts";
+import { MockClient, type MockClientHost } from "./client.ts";
+import { FlowTimers, type PendingFlow } from "./flows.ts";
+import { connectConfig, isInt, view } from "./args.ts";
 
 /** Options of {@link MockBackend}. */
 export interface MockBackendOptions {

@@ -12,7 +12,7 @@
  */
 
 import type { Socket } from "node:net";
-import type { BusAddress, BusAttach, BusPort } from "./port.ts";
+import type { BusAddress, BusAttach, BusPort } from "../bus/port.ts";
 import {
   encodeFrame,
   type Frame,
@@ -22,7 +22,7 @@ import {
   zeroHead,
 } from "./wire.ts";
 import { WireError } from "./wire_fields.ts";
-import { frameSink } from "./tcp_sink.ts";
+import { frameSink } from "./sink.ts";
 
 /** Where the TCP front writes its log lines. */
 export interface TcpLogger {

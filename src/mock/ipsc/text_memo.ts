@@ -14,8 +14,8 @@
  * ```
  * @module
  */
-import { decodeText } from "../api/text.ts";
-import { copyBytes, sameBytes } from "./slab.ts";
+import { decodeText } from "../../api/text.ts";
+import { copyBytes, sameBytes } from "../bus/slab.ts";
 
 /** A decoded name and the bytes it came from (never written to). */
 export interface MemoText {

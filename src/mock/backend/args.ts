@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { connectConfig } from "./backend_args.ts";
+ * import { connectConfig } from "./args.ts";
  * const host = new TextEncoder().encode("127.0.0.1\0");
  * console.log(connectConfig(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13 (CLIENTTYPE_INVALID)
  * ```
@@ -16,16 +16,16 @@ import {
   ErrorCode,
   MAX_IP_ADDR_LEN,
   NO_SLAVE_PORT,
-} from "../api/constants.ts";
-import { decodeText, stripNuls } from "../api/text.ts";
-import type { MockClientConfig } from "./backend_client.ts";
+} from "../../abi/constants.ts";
+import { decodeText, stripNuls } from "../../api/text.ts";
+import type { MockClientConfig } from "./client.ts";
 
 /**
  * C string argument → its bytes without the NUL, copied (to keep).
  *
  * @example
  * ```ts
- * import { arg } from "./backend_args.ts";
+ * import { arg } from "./args.ts";
  * console.log(arg(new Uint8Array([104, 0]))); // Uint8Array(1) [104]
  * ```
  */
@@ -38,7 +38,7 @@ export const arg = (bytes: Uint8Array | null): Uint8Array | null =>
  *
  * @example
  * ```ts
- * import { view } from "./backend_args.ts";
+ * import { view } from "./args.ts";
  * console.log(view(new Uint8Array([104, 0])).length); // 1
  * ```
  */
@@ -49,7 +49,7 @@ export const view = (bytes: Uint8Array): Uint8Array => stripNuls(bytes);
  *
  * @example
  * ```ts
- * import { isInt } from "./backend_args.ts";
+ * import { isInt } from "./args.ts";
  * console.log(isInt(3, 0, 255), isInt(1.5, 0, 255)); // true false
  * ```
  */
@@ -71,7 +71,7 @@ function validHost(h: string): boolean {
  *
  * @example
  * ```ts
- * import { connectConfig } from "./backend_args.ts";
+ * import { connectConfig } from "./args.ts";
  * const host = new TextEncoder().encode("127.0.0.1\0");
  * const c = connectConfig(0, 4, host, 8000, null, 0xffff, null, null, null);
  * console.log(typeof c === "number" ? c : c.targets.length); // 1

@@ -15,10 +15,10 @@
  * ```
  * @module
  */
-import { ClientType, CmdType, ErrorCode } from "../api/constants.ts";
-import { Delivery } from "./bus_post.ts";
-import type { Conn, Router } from "./conn.ts";
-import type { FlowBook } from "./flowbook.ts";
+import { ClientType, CmdType, ErrorCode } from "../../abi/constants.ts";
+import { Delivery } from "./post.ts";
+import type { Conn, Router } from "./router.ts";
+import type { FlowBook } from "./flow_routing.ts";
 import type { BusAddress, BusPort } from "./port.ts";
 import {
   addressMatches,

@@ -8,15 +8,15 @@
  *
  * @example
  * ```ts
- * import type { PostOptions } from "./bus_post.ts";
+ * import type { PostOptions } from "./post.ts";
  * const dataPost: PostOptions = { kind: "data", onDrop: (why) => console.log(why) };
  * ```
  * @module
  */
-import type { LinkDelay } from "./bus_types.ts";
-import type { Conn } from "./conn.ts";
+import type { LinkDelay } from "./options.ts";
+import type { Conn } from "./router.ts";
 import type { DeliveryQueue, QueueTask } from "./delivery.ts";
-import type { BusFaults, TrafficKind } from "./faults.ts";
+import type { BusFaults, TrafficKind } from "../faults/faults.ts";
 import type { BusAddress } from "./port.ts";
 import { formatAddress } from "./records.ts";
 
@@ -50,7 +50,7 @@ export interface PostHost {
  *
  * @example
  * ```ts
- * import { Delivery } from "./bus_post.ts";
+ * import { Delivery } from "./post.ts";
  * class Hello extends Delivery {
  *   deliver(): void { console.log("hello"); }
  * }
@@ -147,7 +147,7 @@ class FnDelivery extends Delivery {
  *
  * @example
  * ```ts
- * import { type Delivery, postDelivery, type PostHost } from "./bus_post.ts";
+ * import { type Delivery, postDelivery, type PostHost } from "./post.ts";
  * declare const host: PostHost, d: Delivery;
  * postDelivery(host, d, 0);
  * ```
@@ -178,8 +178,8 @@ export function postDelivery(
  *
  * @example
  * ```ts
- * import { postFn, type PostHost } from "./bus_post.ts";
- * import type { Conn } from "./conn.ts";
+ * import { postFn, type PostHost } from "./post.ts";
+ * import type { Conn } from "./router.ts";
  * declare const host: PostHost, to: Conn;
  * postFn(host, { unitId: 17, clientId: 0, clientType: 4 }, to, () => {}, { kind: "data" });
  * ```
