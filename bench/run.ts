@@ -22,10 +22,10 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Proc } from "./runner/proc.ts";
+import { resultOf, runTcp } from "./runner/tcp.ts";
 import {
   type Counts,
   countsFor,
-  type Driver,
   type DriverName,
   drivers,
   machine,
@@ -36,139 +36,8 @@ import { updateReadme } from "./runner/readme.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 const P = paths(ROOT);
-const DRIVER_UNIT = 17;
-const FLOOD_UNIT = 40;
-
 function log(msg: string): void {
   console.error(`[bench] ${msg}`);
-}
-
-async function startServer(): Promise<{ proc: Proc; port: number }> {
-  const proc = Proc.start([P.deno, "run", "-A", P.server], {
-    keepStdin: true,
-    name: "server",
-  });
-  const line = await proc.line((l) => l.startsWith("{"), 30_000);
-  return { proc, port: JSON.parse(line).port };
-}
-
-async function stopServer(s: { proc: Proc }): Promise<void> {
-  await s.proc.closeStdin();
-  await s.proc.wait(10_000).catch(() => s.proc.kill());
-}
-
-const resultOf = (line: string): Record<string, unknown> =>
-  JSON.parse(line.slice("RESULT ".length));
-
-function modeArgs(
-  mode: "send" | "recv" | "flow",
-  c: Counts,
-  port: number,
-  resumeFile: string,
-): string[] {
-  const common = [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--unit",
-    String(DRIVER_UNIT),
-  ];
-  if (mode === "send") {
-    return [
-      mode,
-      ...common,
-      "--count",
-      String(c.send.count),
-      "--batch",
-      String(c.send.batch),
-    ];
-  }
-  if (mode === "recv") {
-    return [
-      mode,
-      ...common,
-      "--count",
-      String(c.recv.count),
-      "--warm",
-      String(c.recv.warm),
-      "--peer-unit",
-      String(FLOOD_UNIT),
-      "--burst",
-      String(c.recv.burst),
-      "--resume-file",
-      resumeFile,
-    ];
-  }
-  return [
-    mode,
-    ...common,
-    "--inflight",
-    c.flow.inflight.join(","),
-    "--flows",
-    c.flow.flows.join(","),
-    "--warm",
-    String(c.flow.warm),
-  ];
-}
-
-/** One driver, one TCP benchmark, on a fresh server. */
-async function runTcp(
-  mode: "send" | "recv" | "flow",
-  d: Driver,
-  c: Counts,
-  timeoutMs: number,
-): Promise<Outcome> {
-  const server = await startServer();
-  const procs: Proc[] = [];
-  // Created once the flood's burst is all in the bus: the receiver then drains it.
-  const resumeFile = `${
-    Deno.makeTempDirSync({ prefix: "smartbus-bench-" })
-  }/resume`;
-  try {
-    const args = modeArgs(mode, c, server.port, resumeFile);
-    const drv = Proc.start([...d.cmd!, ...args], {
-      name: `${d.name} ${mode}`,
-    });
-    procs.push(drv);
-    if (mode === "recv") {
-      await drv.line((l) => l === "READY", 30_000);
-      const flood = Proc.start([
-        P.flood,
-        "--port",
-        String(server.port),
-        "--unit",
-        String(FLOOD_UNIT),
-        "--to-unit",
-        String(DRIVER_UNIT),
-        "--count",
-        String(c.recv.count),
-        "--burst",
-        String(c.recv.burst),
-      ], { name: "flood" });
-      procs.push(flood);
-      const code = await flood.wait(timeoutMs);
-      if (code !== 0) {
-        throw new Error(`flood exited with ${code}\n${flood.stderrTail}`);
-      }
-      await Deno.writeTextFile(resumeFile, "go\n");
-    }
-    const line = await drv.line((l) => l.startsWith("RESULT "), timeoutMs);
-    for (const p of procs) {
-      const code = await p.wait(30_000);
-      if (code !== 0) {
-        throw new Error(`${p.name} exited with ${code}\n${p.stderrTail}`);
-      }
-    }
-    return { ok: true, value: resultOf(line) };
-  } catch (e) {
-    return { ok: false, error: (e as Error).message, crashed: true };
-  } finally {
-    for (const p of procs) p.kill();
-    await stopServer(server);
-    await Deno.remove(resumeFile.replace(/\/resume$/, ""), { recursive: true })
-      .catch(() => {});
-  }
 }
 
 async function runMembus(
