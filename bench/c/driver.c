@@ -162,7 +162,7 @@ static void run_recv(void) {
 
 /* ---- flow ---------------------------------------------------------------- */
 
-static const char *FLOW_PARAMS = "[1,\"bench\"]";
+static const char *FLOW_PARAMS = "[1,2]";
 static double g_start[MAX_INFLIGHT * 4];
 static double *g_lat;
 static int g_issued, g_finished, g_target, g_errors;

@@ -252,7 +252,7 @@ async function flowRound(
     process: 0,
     project: "bench",
     flow: "echo",
-    params: [1, "bench"],
+    params: [1, 2],
   };
   const worker = async (): Promise<void> => {
     while (issued < total) {

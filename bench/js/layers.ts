@@ -98,7 +98,7 @@ async function flowApi(
     process: 0,
     project: "bench",
     flow: "echo",
-    params: [1, "bench"],
+    params: [1, 2],
   };
   let best = Infinity;
   for (let r = 0; r < 10; r++) {

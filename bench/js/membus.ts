@@ -150,7 +150,7 @@ const CALL = {
   process: 0,
   project: "bench",
   flow: "echo",
-  params: [1, "bench"],
+  params: [1, 2],
 };
 
 /** Flow calls per second, 64 in flight. */

@@ -4,7 +4,9 @@ driving libbusnetcli the way `smartbus.netclient` did (see the seed and
 `Client` class with overridable `on*` events, a `PackInfo` read from the
 packet head, text sent with a trailing NUL, received text stripped of NULs
 and decoded (GBK with a UTF-8 fallback for IPSC peers, else the client's
-encoding), flow parameters and results as JSON (GBK).
+encoding), flow results parsed as JSON (GBK). One deliberate difference:
+flow parameters are sent as JSON (`json.dumps`), where the original sent
+Python's `str(list)` (JSON only for numbers and the like; `['a']` is not).
 
 Honest, not crippled: `argtypes`/`restype` are declared once (no per-call
 type guessing), callbacks are created once and kept alive, clients are found

@@ -11,13 +11,20 @@
 import { existsSync } from "node:fs";
 
 /** A driver of the TCP benchmarks. */
-export type DriverName = "deno" | "bun" | "node" | "python" | "c";
+export type DriverName =
+  | "deno"
+  | "bun"
+  | "node"
+  | "python"
+  | "original"
+  | "c";
 /** Column order of the tables. */
 export const DRIVERS: readonly DriverName[] = [
   "deno",
   "bun",
   "node",
   "python",
+  "original",
   "c",
 ];
 
@@ -134,6 +141,31 @@ async function nodeDriver(root: string): Promise<Driver> {
   return { name: "node", cmd: ["node", "--expose-gc", p.nodeBundle] };
 }
 
+/**
+ * The original Python package, unmodified, run by the Python driver with
+ * `--original`: from `SMARTBUS_ORIGINAL_PY`, else the project's shared
+ * reference copy (`../shared/reference/smartbus-client-python` beside the
+ * checkout or beside its worktree folder).
+ */
+function originalDriver(
+  root: string,
+  script: string,
+  hasPython: boolean,
+): Driver {
+  const none = (why: string): Driver => ({ name: "original", cmd: null, why });
+  if (!hasPython) return none("n/a (python3 not on PATH)");
+  const rel = "shared/reference/smartbus-client-python";
+  const dir = [
+    Deno.env.get("SMARTBUS_ORIGINAL_PY"),
+    `${root}/../${rel}`,
+    `${root}/../../${rel}`,
+  ].find((d) => d && existsSync(`${d}/smartbus/netclient/client.py`));
+  if (!dir) {
+    return none("n/a (original package not found: set SMARTBUS_ORIGINAL_PY)");
+  }
+  return { name: "original", cmd: ["python3", script, "--original", dir] };
+}
+
 /** Every driver, each with its command or the reason it cannot run. */
 export async function drivers(root: string): Promise<Driver[]> {
   const p = paths(root);
@@ -152,11 +184,13 @@ export async function drivers(root: string): Promise<Driver[]> {
       : { name: "bun", cmd: null, why: "n/a (bun not installed)" },
   );
   out.push(await nodeDriver(root));
+  const hasPython = (await output(["python3", "--version"])) !== null;
   out.push(
-    (await output(["python3", "--version"])) !== null
+    hasPython
       ? { name: "python", cmd: ["python3", p.python] }
       : { name: "python", cmd: null, why: "n/a (python3 not on PATH)" },
   );
+  out.push(originalDriver(root, p.python, hasPython));
   out.push(
     existsSync(p.cDriver)
       ? { name: "c", cmd: [p.cDriver] }

@@ -332,13 +332,16 @@ export function table(
       const v = row.get(o.value);
       if (v === undefined) return "–";
       let cell = fmt(v, row.unit);
-      if (row.ratios && d !== "python" && d !== "c") {
+      if (row.ratios && d !== "python" && d !== "original" && d !== "c") {
         const better = (base: number | undefined) =>
           base === undefined || base === 0 || v === 0
             ? "?"
             : times(row.higher ? v / base : base / v);
         cell += ` (×${better(py)} py, ×${better(c)} C)`;
-      } else if (row.ratios && d === "python" && c !== undefined && v !== 0) {
+      } else if (
+        row.ratios && (d === "python" || d === "original") && c !== undefined &&
+        v !== 0
+      ) {
         cell += ` (×${times(row.higher ? v / c : c / v)} C)`;
       }
       if (row.target?.drivers.includes(d)) {
