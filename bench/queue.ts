@@ -6,7 +6,7 @@
  *
  * ```sh
  * bash bench/run.sh --bench none    # builds the stand-in and the flooder once
- * deno run -A bench/queue.ts [--runs 3] [--quick] [--only deno,node]
+ * deno run -A bench/queue.ts [--runs 3] [--quick] [--only deno,node] [--extra="--capacity 65536"]
  * ```
  * @module
  */
