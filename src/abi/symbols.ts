@@ -11,12 +11,6 @@
  * short, `"i32"` int, `"pointer"` a pointer the callee hands us, `"buffer"` a
  * pointer to JS-owned bytes (or NULL), `"function"` a C function pointer,
  * `"void"` nothing.
- *
- * @example
- * ```ts
- * import { LIBRARY_SYMBOLS } from "./symbols.ts";
- * console.log(Object.keys(LIBRARY_SYMBOLS).length); // 10
- * ```
  * @module
  */
 import { INVOKEFLOW_ACK_CB_NAME as ACK_CB_NAME } from "./constants.ts";
@@ -46,12 +40,6 @@ export interface NativeSignature {
  * the variadic `SetTrace` (cannot be bound from JS) and `SetCallBackFnArg`
  * (each backend owns its callbacks, so `arg` is never needed; a library
  * without it still loads).
- *
- * @example
- * ```ts
- * import { LIBRARY_SYMBOLS } from "./symbols.ts";
- * console.log(LIBRARY_SYMBOLS.SmartBusNetCli_Init.result); // i32
- * ```
  */
 export const LIBRARY_SYMBOLS = {
   SmartBusNetCli_Init: {
@@ -158,12 +146,6 @@ export const LIBRARY_SYMBOLS = {
 /**
  * Every callback the library raises, each with `void *arg` first. Pointer
  * arguments are valid only until the callback returns.
- *
- * @example
- * ```ts
- * import { CALLBACK_SIGNATURES } from "./symbols.ts";
- * console.log(CALLBACK_SIGNATURES.recvdata_cb.parameters.length); // 5
- * ```
  */
 export const CALLBACK_SIGNATURES = {
   connection_cb: {
@@ -241,12 +223,6 @@ export const CALLBACK_SIGNATURES = {
  * runtime represents a pointer (Deno: `Deno.PointerValue`, Bun: a number,
  * koffi: an opaque value). C strings and data we pass are NUL-terminated
  * `Uint8Array`s, or `null` for NULL.
- *
- * @example
- * ```ts
- * import type { NativeValue } from "./symbols.ts";
- * const id: NativeValue<"u8", never> = 1;
- * ```
  */
 export type NativeValue<T extends NativeType, P> = T extends "buffer"
   ? Uint8Array | null
@@ -256,12 +232,6 @@ export type NativeValue<T extends NativeType, P> = T extends "buffer"
 
 /**
  * The JS parameter list of a signature's parameter types.
- *
- * @example
- * ```ts
- * import type { NativeArgs } from "./symbols.ts";
- * const args: NativeArgs<readonly ["u8", "buffer"], never> = [1, null];
- * ```
  */
 export type NativeArgs<A extends readonly NativeType[], P> = {
   -readonly [I in keyof A]: NativeValue<A[I], P>;
@@ -269,13 +239,6 @@ export type NativeArgs<A extends readonly NativeType[], P> = {
 
 /**
  * The JS function a signature binds to.
- *
- * @example
- * ```ts
- * import { CALLBACK_SIGNATURES, type NativeFunction } from "./symbols.ts";
- * const onDisconnect: NativeFunction<typeof CALLBACK_SIGNATURES.disconnect_cb, null> =
- *   (_arg, id) => console.log(id);
- * ```
  */
 export type NativeFunction<S extends NativeSignature, P> = (
   ...args: NativeArgs<S["parameters"], P>
@@ -284,12 +247,6 @@ export type NativeFunction<S extends NativeSignature, P> = (
 /**
  * The library's functions as a runtime binds them, derived from
  * {@link LIBRARY_SYMBOLS}: a runtime's bound library must be assignable to it.
- *
- * @example
- * ```ts
- * import type { LibraryFunctions } from "./symbols.ts";
- * function start(lib: LibraryFunctions<unknown>): number { return lib.SmartBusNetCli_Init(17); }
- * ```
  */
 export type LibraryFunctions<P> = {
   [K in keyof typeof LIBRARY_SYMBOLS]: NativeFunction<
@@ -301,12 +258,6 @@ export type LibraryFunctions<P> = {
 /**
  * The JS function behind one of the library's callbacks, derived from
  * {@link CALLBACK_SIGNATURES}.
- *
- * @example
- * ```ts
- * import type { CallbackFunction } from "./symbols.ts";
- * const trace: CallbackFunction<"trace_cb", null> = (msg) => console.log(msg);
- * ```
  */
 export type CallbackFunction<
   K extends keyof typeof CALLBACK_SIGNATURES,

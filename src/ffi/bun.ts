@@ -12,13 +12,6 @@
  * trampoline function when `Release` returns. Events are routed to the most
  * recent backend that installed callbacks and is not closed (the library is a
  * process-wide singleton anyway).
- *
- * @example
- * ```ts
- * import { createBunBackend } from "./bun.ts";
- * const backend = createBunBackend({ libraryPath: "./build/libbusnetcli.so" });
- * console.log(backend.kind, backend.longSize);
- * ```
  * @module
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -251,12 +244,6 @@ function dispatch(e: Decoded, fns: Forwarders<Field>): void {
  * Blocks the trampoline has allocated and not yet freed, in this process (0
  * when nothing leaks and nothing is queued); `undefined` before any Bun
  * backend compiled it. For tests.
- *
- * @example
- * ```ts
- * import { bunTrampolineLive } from "./bun.ts";
- * console.log(bunTrampolineLive());
- * ```
  */
 export function bunTrampolineLive(): number | undefined {
   return shared?.lib.symbols.tramp_live();
@@ -265,15 +252,6 @@ export function bunTrampolineLive(): number | undefined {
 /**
  * Load the library with `bun:ffi` and bind it as a `Backend`.
  * Throws `LibraryLoadError` (every path tried) when it cannot be loaded.
- *
- * @example
- * ```ts
- * import { createBunBackend } from "./bun.ts";
- * const b = createBunBackend();
- * b.init(17);
- * b.release();
- * b.close();
- * ```
  */
 export function createBunBackend(
   options: BunBackendOptions = {},

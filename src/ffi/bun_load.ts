@@ -3,12 +3,6 @@
  * `bun:ffi`, which neither Deno nor Node can resolve or type-check, so no
  * module reachable from the package's entry imports it statically: Bun's
  * synchronous `import.meta.require` loads it when a Bun backend is created.
- *
- * @example
- * ```ts
- * import { loadBunBackend } from "./bun_load.ts";
- * if ("Bun" in globalThis) console.log(loadBunBackend().bunTrampolineLive());
- * ```
  * @module
  */
 import { SmartBusError } from "../abi/errors.ts";
@@ -24,12 +18,6 @@ export interface BunBackendModule {
 
 /**
  * `bun.ts`, loaded on first use; throws `SmartBusError` outside Bun.
- *
- * @example
- * ```ts
- * import { loadBunBackend } from "./bun_load.ts";
- * const backend = loadBunBackend().createBunBackend({ libraryPath: "./build/libbusnetcli.so" });
- * ```
  */
 export function loadBunBackend(): BunBackendModule {
   const meta: { url: string; require?: (id: string) => unknown } = import.meta;

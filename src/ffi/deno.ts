@@ -7,13 +7,6 @@
  * `Uint8Array`s before it returns. Callbacks are unref'd so that they do not
  * hold the process open by themselves; the keep-alive policy of `native.ts`
  * refs one of them while a connection exists.
- *
- * @example
- * ```ts
- * import { createDenoBackend } from "./deno.ts";
- * const backend = createDenoBackend({ libraryPath: "./build/libbusnetcli.so" });
- * console.log(backend.kind, backend.longSize);
- * ```
  * @module
  */
 import { SmartBusError } from "../abi/errors.ts";
@@ -55,15 +48,6 @@ const DENO_COPY: CopyOut<Ptr> = {
 /**
  * Load the library with `Deno.dlopen` and bind it as a `Backend`.
  * Throws `LibraryLoadError` (every path tried) when it cannot be loaded.
- *
- * @example
- * ```ts
- * import { createDenoBackend } from "./deno.ts";
- * const b = createDenoBackend();
- * b.init(17);
- * b.release();
- * b.close();
- * ```
  */
 export function createDenoBackend(
   options: DenoBackendOptions = {},

@@ -5,17 +5,6 @@
  * functions returned by {@link forwarders} have the exact parameter lists of
  * {@link CALLBACK_SIGNATURES}, so Deno and koffi register them as they are
  * and Bun's trampoline calls them with the fields it already copied.
- *
- * @example
- * ```ts
- * import { forwarders } from "./forward.ts";
- * const fns = forwarders<Uint8Array | null>(() => undefined, 28, {
- *   isNull: (p) => p === null,
- *   bytes: (p) => p ?? new Uint8Array(0),
- *   cString: (p) => p ?? new Uint8Array(0),
- * });
- * fns.disconnect(null, 1); // no target: dropped
- * ```
  * @module
  */
 import type { BackendCallbacks } from "../abi/backend.ts";
@@ -61,17 +50,6 @@ export interface Forwarders<P> {
  * is `undefined` (a closed backend). A NULL packet head stays `null`, except
  * for received data, which always comes with a head (`headSize` zero bytes
  * when the library passed none).
- *
- * @example
- * ```ts
- * import { forwarders } from "./forward.ts";
- * const fns = forwarders<Uint8Array | null>(() => undefined, 28, {
- *   isNull: (p) => p === null,
- *   bytes: (p) => p ?? new Uint8Array(0),
- *   cString: (p) => p ?? new Uint8Array(0),
- * });
- * fns.traceInfo(new TextEncoder().encode("hello"));
- * ```
  */
 export function forwarders<P>(
   target: () => BackendCallbacks | undefined,

@@ -39,12 +39,6 @@
  * (a timer that holds the process that long, so that unloading does happen
  * before a finished program exits); {@link NativeBackend.settled} tells when
  * that is done.
- *
- * @example
- * ```ts
- * import { nativeLongSize } from "./native.ts";
- * console.log(nativeLongSize()); // 8 on 64-bit Linux
- * ```
  * @module
  */
 import type { Backend, BackendCallbacks, BackendKind } from "../abi/backend.ts";
@@ -95,7 +89,7 @@ export const DISPOSE_GRACE_MS = 50;
  *
  * @example
  * ```ts
- * import type { NativeBackend } from "./native.ts";
+ * import type { NativeBackend } from "@smartbus/netclient";
  * async function shutdown(b: NativeBackend): Promise<void> {
  *   b.release();
  *   b.close();
@@ -122,12 +116,6 @@ export interface NativeBackend extends Backend {
 /**
  * `sizeof(long)` of a library built for the host OS: 4 on Windows (LLP64),
  * else 8 (every 64-bit Unix is LP64). The one probe every native backend uses.
- *
- * @example
- * ```ts
- * import { nativeLongSize } from "./native.ts";
- * console.log(nativeLongSize()); // 8 on 64-bit Linux
- * ```
  */
 export function nativeLongSize(os: string = currentHost().os): 4 | 8 {
   return os === "windows" ? 4 : 8;
@@ -135,13 +123,6 @@ export function nativeLongSize(os: string = currentHost().os): 4 | 8 {
 
 /**
  * Build a {@link Backend} over a runtime's bound library.
- *
- * @example
- * ```ts
- * import { createNativeBackend, type NativeRuntime } from "./native.ts";
- * declare const runtime: NativeRuntime<unknown>;
- * const backend = createNativeBackend(runtime);
- * ```
  */
 export function createNativeBackend<P, C = P>(
   runtime: NativeRuntime<P, C>,

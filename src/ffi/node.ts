@@ -13,13 +13,6 @@
  *
  * `koffi` is typed through the local {@link KoffiLike} subset, so this module
  * type-checks without it (Deno) and loads it only when a backend is created.
- *
- * @example
- * ```ts
- * import { createNodeBackend } from "./node.ts";
- * const backend = createNodeBackend({ libraryPath: "./build/libbusnetcli.so" });
- * console.log(backend.kind, backend.longSize);
- * ```
  * @module
  */
 import { createRequire } from "node:module";
@@ -123,15 +116,6 @@ const KEEPER_PERIOD_MS = 1 << 30;
  * Load the library with koffi and bind it as a `Backend`. Throws
  * `LibraryLoadError` (every path tried) when it cannot be loaded, and
  * `SmartBusError` when koffi is not installed.
- *
- * @example
- * ```ts
- * import { createNodeBackend } from "./node.ts";
- * const b = createNodeBackend();
- * b.init(17);
- * b.release();
- * b.close();
- * ```
  */
 export function createNodeBackend(
   options: NodeBackendOptions = {},

@@ -4,13 +4,6 @@
  * nothing is loaded until a backend is asked for, and each runtime's FFI is
  * only touched under that runtime (koffi is required lazily by `node.ts`,
  * `bun:ffi` by `bun_load.ts`).
- *
- * @example
- * ```ts
- * import { detectRuntime, resolveBackend } from "./select.ts";
- * console.log(detectRuntime());
- * const backend = resolveBackend(undefined, { libraryPath: "./build/libbusnetcli.so" });
- * ```
  * @module
  */
 import type { Backend, BackendChoice } from "../abi/backend.ts";
@@ -19,7 +12,15 @@ import { loadBunBackend } from "./bun_load.ts";
 import { createDenoBackend } from "./deno.ts";
 import { createNodeBackend } from "./node.ts";
 
-/** The JavaScript runtime this code runs in. */
+/**
+ * The JavaScript runtime this code runs in.
+ *
+ * @example
+ * ```ts
+ * import { detectRuntime, type RuntimeName } from "@smartbus/netclient";
+ * const runtime: RuntimeName = detectRuntime();
+ * ```
+ */
 export type RuntimeName = "deno" | "bun" | "node" | "unknown";
 
 /**
@@ -28,7 +29,7 @@ export type RuntimeName = "deno" | "bun" | "node" | "unknown";
  *
  * @example
  * ```ts
- * import { detectRuntime } from "./select.ts";
+ * import { detectRuntime } from "@smartbus/netclient";
  * if (detectRuntime() === "bun") console.log("bun:ffi it is");
  * ```
  */
@@ -51,9 +52,10 @@ export function detectRuntime(): RuntimeName {
  *
  * @example
  * ```ts
- * import { resolveBackend } from "./select.ts";
- * const backend = resolveBackend("deno", { libraryPath: "/opt/libbusnetcli.so" });
- * console.log(backend.kind);
+ * import { resolveBackend, SmartBusCore } from "@smartbus/netclient";
+ * // What SmartBus does: a SmartBusCore with the package's resolver.
+ * const bus = new SmartBusCore({ unitId: 17, backend: "deno" }, resolveBackend);
+ * console.log(bus.backend.kind); // deno
  * ```
  */
 export function resolveBackend(
