@@ -37,17 +37,14 @@ export {
 export {
   type Address,
   type CallOptions,
-  Client,
   type ClientOptions,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_FLOW_TIMEOUT_MS,
   type FlowCall,
 } from "./src/api/client.ts";
 export {
-  type BackendChoice,
   type GlobalConnectHandler,
   type GlobalConnectInfo,
-  SmartBus,
   type SmartBusEvents,
   type SmartBusOptions,
 } from "./src/api/smartbus.ts";
@@ -55,18 +52,28 @@ export {
   defaultBus,
   finalize,
   getUnitId,
-  initialize,
+  type Initialize,
+  initializer,
   isInitialized,
 } from "./src/api/facade.ts";
 export type {
   Backend,
   BackendCallbacks,
+  BackendChoice,
   BackendKind,
+  BackendResolver,
 } from "./src/abi/backend.ts";
+// Backends are wired in here, at the edge: the API never imports them.
 export {
-  type BackendChoice as BackendSelection,
-  createBackend,
+  Client,
+  ClientCore,
+  initialize,
+  SmartBus,
+  SmartBusCore,
+} from "./src/entry/native.ts";
+export {
   detectRuntime,
+  resolveBackend,
   type RuntimeName,
 } from "./src/ffi/select.ts";
 export type { NativeBackend } from "./src/ffi/native.ts";

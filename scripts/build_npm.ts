@@ -11,7 +11,7 @@
  *    koffi linked from the repo's node_modules), and the smoke suite of
  *    `tests/npm_smoke/` there under Node (`node --test`) and Bun
  *    (`bun test`): mock bus, stand-in over TCP, the `smartbus` bin; and
- *    the package API files under Deno (`deno test`, the `deno` condition).
+ *    the package API files under Deno (`deno test`, `mod.js` with the Deno.dlopen backend).
  *
  * Usage: `deno run -A scripts/build_npm.ts [--no-test]` (`deno task
  * build:npm`); needs `build/libbusnetcli.so` (scripts/build_native.sh) for the
@@ -47,9 +47,13 @@ const SMOKE = join(ROOT, "tests", "npm_smoke");
 const ENTRIES = [
   "mod.ts",
   "src/mock/mod.ts",
-  "src/ffi/node_entry.ts",
   "src/cli/main.ts",
 ];
+/**
+ * Loaded by Bun only (`bun_load.ts` requires it), so no entry imports it:
+ * compiled on its own, against bun-types.
+ */
+const BUN_ENTRIES = ["src/ffi/bun.ts"];
 /** Compiled next to the package for `node --test`, never packed. */
 const TEST_ENTRIES = [
   "tests/ffi_node.test.ts",
@@ -60,6 +64,7 @@ const TEST_ENTRIES = [
 // sees this loose stand-in (nothing from it reaches the emitted .d.ts).
 const DENO_SHIM = `declare namespace Deno {
   type PointerValue = unknown;
+  type ForeignLibraryInterface = Record<string, unknown>;
   interface UnsafeCallbackDefinition { parameters: readonly unknown[]; result: unknown }
   type UnsafeCallbackFunction<_P = unknown, _R = unknown> = (...args: any[]) => any;
   class UnsafeCallback<_D = UnsafeCallbackDefinition> {
@@ -149,6 +154,17 @@ function compile(): void {
   const tsconfig = join(work, "tsconfig.json");
   writeFileSync(tsconfig, JSON.stringify(config, null, 2));
   run(join(BIN, "tsc"), ["-p", tsconfig], { cwd: ROOT });
+  const bunConfig = {
+    compilerOptions: {
+      ...config.compilerOptions,
+      types: ["bun-types"],
+      typeRoots: [join(ROOT, "node_modules")],
+    },
+    files: BUN_ENTRIES.map((f) => join(ROOT, f)),
+  };
+  const bunTsconfig = join(work, "tsconfig.bun.json");
+  writeFileSync(bunTsconfig, JSON.stringify(bunConfig, null, 2));
+  run(join(BIN, "tsc"), ["-p", bunTsconfig], { cwd: ROOT });
   rewriteDeclarations(join(OUT, "esm"));
   step("tsc: ESM + .d.ts in npm/esm", since);
 }
@@ -185,11 +201,7 @@ function assemble(version: string): void {
   }
   mkdirSync(join(OUT, "bin"), { recursive: true });
   const bin = join(OUT, "bin", "smartbus.js");
-  // The Node entry first (it registers the koffi backend), then the CLI.
-  writeFileSync(
-    bin,
-    `#!/usr/bin/env node\nimport "../esm/src/ffi/node_entry.js";\nimport "../esm/src/cli/main.js";\n`,
-  );
+  writeFileSync(bin, `#!/usr/bin/env node\nimport "../esm/src/cli/main.js";\n`);
   chmodSync(bin, 0o755);
 }
 
@@ -313,7 +325,7 @@ function smoke(): void {
     step("smoke suite under Bun", since);
     since = performance.now();
     // Deno reads the project's package.json and node_modules and picks the
-    // `deno` condition (mod.js, the Deno.dlopen backend).
+    // package entry (mod.js, which picks the Deno.dlopen backend).
     const denoTests = tests.filter((t) => !t.startsWith("bin."));
     // --no-check: Deno would type-check the package's .d.ts against
     // @types/node, which a manual node_modules does not hold (Deno installs

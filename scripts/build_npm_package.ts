@@ -1,9 +1,9 @@
 /**
  * The package.json of the built npm package (`scripts/build_npm.ts`).
  *
- * Entries: under Node the `node` condition picks `node_entry.js` (the API
- * with the koffi backend registered); Bun and Deno match their own condition
- * first and get `mod.js`, whose backends need no dependency. koffi is an
+ * Entry: `mod.js` under every runtime; it picks the runtime's backend when a
+ * `SmartBus` is created (koffi under Node, `bun:ffi` under Bun, `Deno.dlopen`
+ * under Deno), loading only that runtime's FFI. koffi is an
  * optional peer dependency, so that Bun and Deno users never download it;
  * Node users that load the native library install it next to the package
  * (the backend says so when it is missing). The mock bus needs nothing.
@@ -45,9 +45,6 @@ export function packageJson(facts: PackageFacts): Record<string, unknown> {
     exports: {
       ".": {
         types,
-        bun: "./esm/mod.js",
-        deno: "./esm/mod.js",
-        node: "./esm/src/ffi/node_entry.js",
         default: "./esm/mod.js",
       },
       "./mock": {
@@ -69,6 +66,6 @@ export function packageJson(facts: PackageFacts): Record<string, unknown> {
     peerDependencies: { koffi: facts.koffi },
     peerDependenciesMeta: { koffi: { optional: true } },
     keywords: ["smartbus", "ipsc", "ffi", "koffi", "bun", "deno", "mock"],
-    sideEffects: ["./esm/src/ffi/node_entry.js", "./bin/smartbus.js"],
+    sideEffects: ["./bin/smartbus.js"],
   };
 }

@@ -18,6 +18,8 @@ step "deno fmt / lint / check / doc / publish"
 deno fmt --check
 deno lint
 deno check mod.ts src/mock/mod.ts tests/ examples/
+# The Bun backend against bun-types (bun:ffi's own declarations).
+tsc -p tsconfig.bun.json
 deno doc --lint mod.ts src/mock/mod.ts
 deno publish --dry-run --allow-dirty
 

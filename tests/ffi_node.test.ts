@@ -6,7 +6,6 @@
  */
 import process from "node:process";
 import { describe } from "node:test";
-import "../src/ffi/node_entry.ts";
 import { apiCases } from "./shared/api_cases.ts";
 import { inputCases } from "./shared/input_cases.ts";
 import { seedCases } from "./shared/seed_cases.ts";

@@ -184,7 +184,7 @@ if (isNode) {
       needsStandin,
       async () => {
         const r = await runChild(`
-import { Client, SmartBus } from ${built("../src/ffi/node_entry.js")};
+import { Client, SmartBus } from ${built("../mod.js")};
 import { startMockServer } from ${built("../src/mock/mod.js")};
 const server = await startMockServer({ nodes: [{ unitId: 0, port: 0 }], flows: { "p/f": [7] } });
 const bus = new SmartBus({ unitId: 23, libraryPath: ${
@@ -211,7 +211,7 @@ await server.close();
         // Nothing connected: nothing holds the loop, and beforeExit releases
         // the library with koffi's worker-thread call, then unloads it.
         const r = await runChild(`
-import { SmartBus } from ${built("../src/ffi/node_entry.js")};
+import { SmartBus } from ${built("../mod.js")};
 const bus = new SmartBus({ unitId: 24, libraryPath: ${
           JSON.stringify(STANDIN)
         } });

@@ -12,8 +12,10 @@ import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { nativeFactory, runtime } from "./fixtures/ffi_harness.ts";
 import type { NativeBackend } from "../src/ffi/native.ts";
-import { createBackend, detectRuntime } from "../src/ffi/select.ts";
+import { detectRuntime, resolveBackend } from "../src/ffi/select.ts";
 import { LibraryLoadError } from "../src/abi/errors.ts";
+import type { BackendChoice } from "../src/abi/backend.ts";
+import { SmartBusCore } from "../mod.ts";
 
 describe(`ffi select (${runtime})`, () => {
   test("ffi select - the runtime is recognised", () => {
@@ -34,7 +36,7 @@ describe(`ffi select (${runtime})`, () => {
       const missing = "/nonexistent/dir/libbusnetcli.so";
       let caught: unknown;
       try {
-        createBackend({ libraryPath: missing });
+        resolveBackend(undefined, { libraryPath: missing });
       } catch (e) {
         caught = e;
       }
@@ -88,17 +90,20 @@ describe(`ffi select (${runtime})`, () => {
     },
   );
 
-  test("ffi select - mock needs an instance; node needs its entry to register it", () => {
-    assert.throws(() => createBackend({ backend: "mock" }), /MockBackend/);
-    // In a fresh process: test runners may share one process between files,
-    // and a file that imports the Node entry registers the node backend.
+  test("ffi select - mock needs an instance; node needs Node", () => {
+    assert.throws(
+      () => resolveBackend("mock" as BackendChoice, {}),
+      /MockBackend/,
+    );
+    // In a fresh process, as a user would meet it: the node backend names
+    // what it needs instead of failing somewhere inside koffi.
     const dir = mkdtempSync(join(tmpdir(), "select-"));
     const script = join(dir, "node_missing.ts");
-    const mod = new URL("../src/ffi/select.ts", import.meta.url).href;
+    const mod = new URL("../mod.ts", import.meta.url).href;
     writeFileSync(
       script,
-      `import { createBackend } from ${JSON.stringify(mod)};\n` +
-        `try { createBackend({ backend: "node" }); } catch (e) { console.log(e.name, e.message); }\n`,
+      `import { SmartBus } from ${JSON.stringify(mod)};\n` +
+        `try { new SmartBus({ unitId: 17, backend: "node" }); } catch (e) { console.log(e.name, e.message); }\n`,
     );
     const args = runtime === "deno" ? ["run", "-A", script] : [script];
     const r = spawnSync(process.execPath, args, {
@@ -107,14 +112,18 @@ describe(`ffi select (${runtime})`, () => {
     });
     rmSync(dir, { recursive: true, force: true });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(
-      r.stdout,
-      /SmartBusError the node backend is not available in this build/,
+    assert.match(r.stdout, /SmartBusError the node backend needs Node\.js/);
+  });
+
+  test("ffi select - SmartBusCore without a resolver takes instances only", () => {
+    assert.throws(
+      () => new SmartBusCore({ unitId: 17, backend: "deno" }),
+      /has no native backends/,
     );
   });
 
   test("ffi select - a backend instance is used as given", () => {
     const fake = { kind: "mock" } as unknown as NativeBackend;
-    assert.equal(createBackend({ backend: fake }), fake);
+    assert.equal(resolveBackend(fake, {}), fake);
   });
 });

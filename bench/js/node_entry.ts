@@ -1,7 +1,7 @@
 /**
  * The Node driver's entry, bundled for Node by the runner (`bun build
- * --target=node`): the package's Node entry registers the koffi backend, then
- * the same driver as under Deno and Bun runs.
+ * --target=node`): the same driver as under Deno and Bun, on the backend the
+ * package picks under Node (koffi).
  *
  * ```sh
  * node --expose-gc build/bench/node_driver.mjs send --port P
@@ -9,7 +9,6 @@
  * @module
  */
 import process from "node:process";
-import "../../src/ffi/node_entry.ts";
 import { main } from "./driver.ts";
 
 await main(process.argv.slice(2));

@@ -109,14 +109,14 @@ export async function output(
 
 /**
  * The Node driver: the API bundled for Node by Bun's bundler (Node 20 cannot
- * run the TypeScript), with the koffi backend registered by the package's
- * Node entry. Picked up as soon as `src/ffi/node_entry.ts` exists and koffi
+ * run the TypeScript), on the koffi backend the package picks under
+ * Node. Picked up as soon as `src/ffi/node.ts` exists and koffi
  * resolves; otherwise the reason is returned.
  */
 async function nodeDriver(root: string): Promise<Driver> {
   const p = paths(root);
   const none = (why: string): Driver => ({ name: "node", cmd: null, why });
-  if (!existsSync(`${root}/src/ffi/node_entry.ts`)) {
+  if (!existsSync(`${root}/src/ffi/node.ts`)) {
     return none("n/a (no node backend yet)");
   }
   if ((await output(["node", "--version"])) === null) {

@@ -21,6 +21,7 @@
  * ```
  * @module
  */
+import type { Timers } from "./timers.ts";
 
 /** Which implementation a backend is. */
 export type BackendKind = "deno" | "bun" | "node" | "mock";
@@ -93,10 +94,21 @@ export interface Backend {
   readonly kind: BackendKind;
   /** `sizeof(long)` of the library: 8 on LP64 (28-byte head), 4 on Windows (20-byte head). */
   readonly longSize: 4 | 8;
+  /**
+   * The clock the backend's events run on, when it is not real time (the
+   * mock bus's virtual clock): `SmartBus` then times its own deadlines on it.
+   */
+  readonly clock?: Timers;
   /** `SmartBusNetCli_Init(u8 unitid)`. */
   init(unitId: number): number;
   /** `SmartBusNetCli_Release()`. */
   release(): void;
+  /**
+   * `SmartBusNetCli_Release()` without blocking the JS thread where the
+   * runtime can (native backends: a worker thread); resolves once it has
+   * returned. `SmartBus.closeAsync()` prefers it to `release()`.
+   */
+  releaseAsync?(): Promise<void>;
   /**
    * `SmartBusNetCli_SetCallBackFn` for the five core callbacks, then
    * `SmartBusNetCli_SetCallBackFnEx("smartbus_invokeflow_ack_cb", …)` and
@@ -165,3 +177,36 @@ export interface Backend {
    */
   close(): void;
 }
+
+/**
+ * What `SmartBusOptions.backend` accepts: a backend instance (a
+ * `MockBackend`, or one you built), or the name of a native backend to load.
+ *
+ * @example
+ * ```ts
+ * import { type BackendChoice, SmartBus } from "@smartbus/netclient";
+ * const choice: BackendChoice = "deno";
+ * const bus = new SmartBus({ unitId: 17, backend: choice });
+ * ```
+ */
+export type BackendChoice = Backend | "deno" | "bun" | "node";
+
+/**
+ * Turns a {@link BackendChoice} (or none: the running runtime's) into a
+ * backend, loading the native library when it names one. The package's entry
+ * point hands one to each `SmartBus` it creates; the API itself never knows
+ * which backends exist.
+ *
+ * @example
+ * ```ts
+ * import type { BackendResolver } from "@smartbus/netclient";
+ * const instancesOnly: BackendResolver = (choice) => {
+ *   if (typeof choice === "object") return choice;
+ *   throw new Error("pass a backend instance");
+ * };
+ * ```
+ */
+export type BackendResolver = (
+  choice: BackendChoice | undefined,
+  options: { readonly libraryPath?: string },
+) => Backend;

@@ -2,18 +2,15 @@
  * The one FFI symbol table of `libbusnetcli` (see `docs/abi.md`), shared by
  * every native backend. It is written in a neutral vocabulary that happens to
  * be Deno's type names; each backend translates it to its runtime (Bun's
- * `FFIType` in `bun.ts`), so the C signatures exist exactly once.
+ * `FFIType` in `bun.ts`, koffi's C type names in `node.ts`), so the C
+ * signatures exist exactly once. The bound functions' TypeScript types are
+ * derived from the table ({@link LibraryFunctions}, {@link CallbackFunction}),
+ * never written by hand.
  *
  * Vocabulary: `"u8"` unsigned char, `"i8"` (signed) char, `"u16"` unsigned
  * short, `"i32"` int, `"pointer"` a pointer the callee hands us, `"buffer"` a
  * pointer to JS-owned bytes (or NULL), `"function"` a C function pointer,
  * `"void"` nothing.
- *
- * @example
- * ```ts
- * import { LIBRARY_SYMBOLS } from "./symbols.ts";
- * console.log(Object.keys(LIBRARY_SYMBOLS).length); // 11
- * ```
  * @module
  */
 import { INVOKEFLOW_ACK_CB_NAME as ACK_CB_NAME } from "./constants.ts";
@@ -39,14 +36,10 @@ export interface NativeSignature {
 }
 
 /**
- * Every function of the library that a backend binds (the variadic
- * `SetTrace` cannot be bound from JS and is left out on purpose).
- *
- * @example
- * ```ts
- * import { LIBRARY_SYMBOLS } from "./symbols.ts";
- * console.log(LIBRARY_SYMBOLS.SmartBusNetCli_Init.result); // i32
- * ```
+ * Every function of the library that a backend binds. Left out on purpose:
+ * the variadic `SetTrace` (cannot be bound from JS) and `SetCallBackFnArg`
+ * (each backend owns its callbacks, so `arg` is never needed; a library
+ * without it still loads).
  */
 export const LIBRARY_SYMBOLS = {
   SmartBusNetCli_Init: {
@@ -66,12 +59,6 @@ export const LIBRARY_SYMBOLS = {
       "function", // disconnect_cb
       "function", // invokeflow_ret_cb
       "function", // global_connect_cb
-      "pointer", // void *arg
-    ],
-    result: "void",
-  },
-  SmartBusNetCli_SetCallBackFnArg: {
-    parameters: [
       "pointer", // void *arg
     ],
     result: "void",
@@ -159,12 +146,6 @@ export const LIBRARY_SYMBOLS = {
 /**
  * Every callback the library raises, each with `void *arg` first. Pointer
  * arguments are valid only until the callback returns.
- *
- * @example
- * ```ts
- * import { CALLBACK_SIGNATURES } from "./symbols.ts";
- * console.log(CALLBACK_SIGNATURES.recvdata_cb.parameters.length); // 5
- * ```
  */
 export const CALLBACK_SIGNATURES = {
   connection_cb: {
@@ -236,6 +217,52 @@ export const CALLBACK_SIGNATURES = {
     result: "void",
   },
 } as const satisfies Record<string, NativeSignature>;
+
+/**
+ * The JS value of one parameter or result of type `T`, where `P` is how the
+ * runtime represents a pointer (Deno: `Deno.PointerValue`, Bun: a number,
+ * koffi: an opaque value). C strings and data we pass are NUL-terminated
+ * `Uint8Array`s, or `null` for NULL.
+ */
+export type NativeValue<T extends NativeType, P> = T extends "buffer"
+  ? Uint8Array | null
+  : T extends "pointer" | "function" ? P
+  : T extends "void" ? void
+  : number;
+
+/**
+ * The JS parameter list of a signature's parameter types.
+ */
+export type NativeArgs<A extends readonly NativeType[], P> = {
+  -readonly [I in keyof A]: NativeValue<A[I], P>;
+};
+
+/**
+ * The JS function a signature binds to.
+ */
+export type NativeFunction<S extends NativeSignature, P> = (
+  ...args: NativeArgs<S["parameters"], P>
+) => NativeValue<S["result"], P>;
+
+/**
+ * The library's functions as a runtime binds them, derived from
+ * {@link LIBRARY_SYMBOLS}: a runtime's bound library must be assignable to it.
+ */
+export type LibraryFunctions<P> = {
+  [K in keyof typeof LIBRARY_SYMBOLS]: NativeFunction<
+    typeof LIBRARY_SYMBOLS[K],
+    P
+  >;
+};
+
+/**
+ * The JS function behind one of the library's callbacks, derived from
+ * {@link CALLBACK_SIGNATURES}.
+ */
+export type CallbackFunction<
+  K extends keyof typeof CALLBACK_SIGNATURES,
+  P,
+> = NativeFunction<typeof CALLBACK_SIGNATURES[K], P>;
 
 /** The name `SetCallBackFnEx` knows the flow-acknowledge callback by, NUL-terminated. */
 export const INVOKEFLOW_ACK_CB_NAME: Uint8Array = new TextEncoder().encode(

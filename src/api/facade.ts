@@ -29,10 +29,71 @@ import {
 let current: SmartBus | undefined;
 
 /**
- * Initialise the process-wide unit: the seed's
- * `initialize(unitid, onglobalconnect, libraryfile, logging_option)`, or one
- * options object. Throws `AlreadyInitializedError` when called twice without
- * `finalize()`.
+ * The seed's `initialize(unitid, onglobalconnect, libraryfile,
+ * logging_option)`, or one options object: initialise the process-wide unit.
+ * Throws `AlreadyInitializedError` when called twice without `finalize()`.
+ */
+export interface Initialize {
+  /** The seed's positional form. */
+  (
+    unitid: number,
+    onglobalconnect?: GlobalConnectHandler | null,
+    libraryfile?: string | null,
+    logging_option?: LoggingOption,
+  ): SmartBus;
+  /** Options form. */
+  (options: SmartBusOptions): SmartBus;
+}
+
+/**
+ * An {@link Initialize} that creates its unit with `create`: the package's
+ * entry point passes one that binds the runtime's native backends.
+ *
+ * @example
+ * ```ts
+ * import { initializer, SmartBusCore } from "@smartbus/netclient";
+ * const initMockOnly = initializer((options) => new SmartBusCore(options));
+ * ```
+ */
+export function initializer(
+  create: (options: SmartBusOptions) => SmartBus,
+): Initialize {
+  return function initialize(
+    unitidOrOptions: number | SmartBusOptions,
+    onglobalconnect?: GlobalConnectHandler | null,
+    libraryfile?: string | null,
+    logging_option?: LoggingOption,
+  ): SmartBus {
+    if (current && !current.closed) {
+      throw new AlreadyInitializedError(current.unitId);
+    }
+    let options: SmartBusOptions;
+    if (typeof unitidOrOptions === "object" && unitidOrOptions !== null) {
+      options = unitidOrOptions;
+    } else {
+      if (
+        onglobalconnect != null && typeof onglobalconnect !== "function"
+      ) {
+        throw new InvalidArgumentError(
+          "onglobalconnect",
+          "must be a function or null",
+        );
+      }
+      options = {
+        unitId: unitidOrOptions,
+        onGlobalConnect: onglobalconnect ?? undefined,
+        libraryPath: libraryfile ?? undefined,
+        logging: logging_option,
+      };
+    }
+    current = create(options);
+    return current;
+  };
+}
+
+/**
+ * {@link Initialize} without native backends (backend instances only); the
+ * package's entry point exports the one bound to the runtime's backends.
  *
  * @example
  * ```ts
@@ -40,45 +101,9 @@ let current: SmartBus | undefined;
  * const bus = initialize(17, undefined, "/opt/smartbus/libbusnetcli.so");
  * ```
  */
-export function initialize(
-  unitid: number,
-  onglobalconnect?: GlobalConnectHandler | null,
-  libraryfile?: string | null,
-  logging_option?: LoggingOption,
-): SmartBus;
-/** Options form. */
-export function initialize(options: SmartBusOptions): SmartBus;
-export function initialize(
-  unitidOrOptions: number | SmartBusOptions,
-  onglobalconnect?: GlobalConnectHandler | null,
-  libraryfile?: string | null,
-  logging_option?: LoggingOption,
-): SmartBus {
-  if (current && !current.closed) {
-    throw new AlreadyInitializedError(current.unitId);
-  }
-  let options: SmartBusOptions;
-  if (typeof unitidOrOptions === "object" && unitidOrOptions !== null) {
-    options = unitidOrOptions;
-  } else {
-    if (
-      onglobalconnect != null && typeof onglobalconnect !== "function"
-    ) {
-      throw new InvalidArgumentError(
-        "onglobalconnect",
-        "must be a function or null",
-      );
-    }
-    options = {
-      unitId: unitidOrOptions,
-      onGlobalConnect: onglobalconnect ?? undefined,
-      libraryPath: libraryfile ?? undefined,
-      logging: logging_option,
-    };
-  }
-  current = new SmartBus(options);
-  return current;
-}
+export const initialize: Initialize = initializer((options) =>
+  new SmartBus(options)
+);
 
 /**
  * Close every client of the process-wide unit and release the library; the

@@ -17,10 +17,18 @@
  * ```
  * @module
  */
-import type { Backend, BackendCallbacks } from "../abi/backend.ts";
-import { createBackend } from "../ffi/select.ts";
+import type {
+  Backend,
+  BackendCallbacks,
+  BackendChoice,
+  BackendResolver,
+} from "../abi/backend.ts";
 import { Emitter } from "./emitter.ts";
-import { LibraryError, NotInitializedError } from "../abi/errors.ts";
+import {
+  LibraryError,
+  NotInitializedError,
+  SmartBusError,
+} from "../abi/errors.ts";
 import {
   defaultLogger,
   logAt,
@@ -68,8 +76,7 @@ export type SmartBusEvents = {
   trace: [line: string, error: boolean];
 };
 
-/** A backend instance, or the name of a native backend to load. */
-export type BackendChoice = Backend | "deno" | "bun" | "node";
+export type { BackendChoice };
 
 /** Options of {@link SmartBus}. */
 export interface SmartBusOptions {
@@ -120,9 +127,39 @@ export interface ClientSink {
 
 const keyOf = (u: number, c: number, t: number): string => `${u}:${c}:${t}`;
 
+function resolve(
+  options: SmartBusOptions,
+  resolveBackend: BackendResolver | undefined,
+): Backend {
+  const choice = options.backend;
+  if (choice !== undefined && typeof choice === "object") return choice;
+  if (!resolveBackend) {
+    throw new SmartBusError(
+      `backend ${
+        choice === undefined ? "(this runtime's)" : `"${choice}"`
+      }: this SmartBus has no native backends; use SmartBus from ` +
+        "@smartbus/netclient, or pass a backend instance",
+    );
+  }
+  return resolveBackend(choice, { libraryPath: options.libraryPath });
+}
+
 /**
  * One unit id's library instance. `close()` (also `finalize()`, `using`)
  * closes every client and releases the library.
+ *
+ * This class knows no native backend: it takes a backend instance, or a
+ * name resolved by the {@link BackendResolver} its creator hands it. The
+ * package's entry point exports a `SmartBus` bound to the runtime's native
+ * backends; use that one.
+ *
+ * @example
+ * ```ts
+ * import { SmartBusCore } from "@smartbus/netclient";
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new SmartBusCore({ unitId: 17, backend: new MockBackend(new MockBus()) });
+ * bus.close();
+ * ```
  */
 export class SmartBus {
   /** This instance's unit id. */
@@ -142,20 +179,19 @@ export class SmartBus {
   #closed = false;
   #logging: LoggingOption;
 
-  /** Load (for native backends) and initialise the library for `options.unitId`. */
-  constructor(options: SmartBusOptions) {
+  /**
+   * Load (for native backends: through `resolveBackend`) and initialise the
+   * library for `options.unitId`.
+   */
+  constructor(options: SmartBusOptions, resolveBackend?: BackendResolver) {
     this.unitId = assertUnitId(options?.unitId);
     this.logger = options.logger ?? defaultLogger;
     this.#logging = options.logging ?? [true, 10, 40];
     this.onGlobalConnect = options.onGlobalConnect;
     this.#events = new Emitter(this.logger);
-    const backend = createBackend({
-      backend: options.backend,
-      libraryPath: options.libraryPath,
-    });
+    const backend = resolve(options, resolveBackend);
     this.backend = backend;
-    const clock = (backend as { clock?: Timers }).clock;
-    this.timers = options.timers ?? clock ?? realTimers;
+    this.timers = options.timers ?? backend.clock ?? realTimers;
     backend.setCallbacks(this.#callbacks());
     const rc = backend.init(this.unitId);
     if (rc < 0) {
@@ -235,7 +271,7 @@ export class SmartBus {
    */
   async closeAsync(): Promise<void> {
     if (!this.#beginClose()) return;
-    const b = this.backend as Backend & { releaseAsync?: () => Promise<void> };
+    const b = this.backend;
     try {
       if (b.releaseAsync) await b.releaseAsync();
       else b.release();

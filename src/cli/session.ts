@@ -24,7 +24,8 @@ import {
   SmartBusError,
 } from "../abi/errors.ts";
 import { silentLogger } from "../api/log.ts";
-import { type BackendChoice, SmartBus } from "../api/smartbus.ts";
+import type { BackendChoice } from "../abi/backend.ts";
+import { SmartBus } from "../entry/native.ts";
 import { MockBackend } from "../mock/backend/backend.ts";
 import { createMockBus } from "../mock/server.ts";
 import {

@@ -3,40 +3,44 @@
  * load time with `bun:ffi`'s `cc` (see `bun_trampoline.ts` for why: Bun's
  * thread-safe `JSCallback` runs JS after the library freed its buffers).
  *
- * `bun:ffi` is reached through `import.meta.require` (no static import, so
- * Deno can type-check and load this module); its types are a local subset.
+ * This file imports `bun:ffi` and is type-checked against `bun-types`
+ * (`tsconfig.bun.json`); Deno and Node never load it: `bun_load.ts` requires
+ * it lazily when a Bun backend is created under Bun.
  *
  * The trampoline and its one thread-safe wake `JSCallback` are compiled once
  * per process and never freed: the library's thread may still be inside a
  * trampoline function when `Release` returns. Events are routed to the most
  * recent backend that installed callbacks and is not closed (the library is a
  * process-wide singleton anyway).
- *
- * @example
- * ```ts
- * import { createBunBackend } from "./bun.ts";
- * const backend = createBunBackend({ libraryPath: "./build/libbusnetcli.so" });
- * console.log(backend.kind, backend.longSize);
- * ```
  * @module
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BackendCallbacks } from "../abi/backend.ts";
+import {
+  cc,
+  dlopen,
+  type FFIFunction,
+  JSCallback,
+  type Library,
+  type Pointer,
+  toArrayBuffer,
+} from "bun:ffi";
 import { SmartBusError } from "../abi/errors.ts";
+import { packetHeadSize } from "../abi/packinfo.ts";
 import {
   INVOKEFLOW_ACK_CB_NAME,
   LIBRARY_SYMBOLS,
+  type NativeSignature,
   type NativeType,
-  packetHeadSize,
 } from "../abi/symbols.ts";
+import type { BunBackendModule } from "./bun_load.ts";
+import type { CopyOut, Forwarders } from "./forward.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
 import {
   createNativeBackend,
   type NativeBackend,
-  type NativeSymbols,
-  platformLongSize,
+  nativeLongSize,
 } from "./native.ts";
 import {
   BlockKind,
@@ -51,74 +55,75 @@ export interface BunBackendOptions {
   libraryPath?: string;
 }
 
-// The subset of bun:ffi used here (Bun's pointers are plain numbers).
-type BunType = "u8" | "i8" | "u16" | "i32" | "ptr" | "function" | "void";
-interface BunFnDef {
-  args: BunType[];
-  returns: BunType;
-}
-interface BunLibrary {
-  // deno-lint-ignore no-explicit-any
-  symbols: Record<string, (...args: any[]) => any>;
-  close(): void;
-}
-interface BunFFI {
-  dlopen(path: string, symbols: Record<string, BunFnDef>): BunLibrary;
-  cc(options: {
-    source: string;
-    symbols: Record<string, BunFnDef>;
-  }): BunLibrary;
-  JSCallback: new (
-    fn: () => void,
-    def: BunFnDef & { threadsafe: boolean },
-  ) => { readonly ptr: number | null; close(): void };
-  toArrayBuffer(ptr: number, offset: number, length: number): ArrayBuffer;
-}
-
-const BUN_TYPES: Record<NativeType, BunType> = {
-  u8: "u8",
-  i8: "i8",
-  u16: "u16",
-  i32: "i32",
-  pointer: "ptr",
-  buffer: "ptr",
-  function: "function",
-  void: "void",
+// Bun's pointers are numbers: every pointer kind of the table is its "ptr"
+// (which also takes a Uint8Array, or null for NULL).
+type BunName<T extends NativeType> = T extends "pointer" | "buffer" | "function"
+  ? "ptr"
+  : T;
+type BunArgs<A extends readonly NativeType[]> = {
+  -readonly [I in keyof A]: BunName<A[I]>;
+};
+type BunDefs<T extends Record<string, NativeSignature>> = {
+  [K in keyof T]: {
+    readonly args: BunArgs<T[K]["parameters"]>;
+    readonly returns: BunName<T[K]["result"]>;
+  };
 };
 
-/** The symbol table in bun:ffi's words. */
-function bunSymbols(): Record<string, BunFnDef> {
-  const out: Record<string, BunFnDef> = {};
-  for (const [name, sig] of Object.entries(LIBRARY_SYMBOLS)) {
+const bunName = <T extends NativeType>(t: T): BunName<T> =>
+  (t === "pointer" || t === "buffer" || t === "function"
+    ? "ptr"
+    : t) as BunName<T>;
+
+/** The symbol table in bun:ffi's words, its literal types kept for `dlopen`. */
+function bunDefs<T extends Record<string, NativeSignature>>(
+  table: T,
+): BunDefs<T> {
+  const out: Record<string, FFIFunction> = {};
+  for (const [name, sig] of Object.entries(table)) {
     out[name] = {
-      args: sig.parameters.map((t) => BUN_TYPES[t]),
-      returns: BUN_TYPES[sig.result],
+      args: sig.parameters.map(bunName),
+      returns: bunName(sig.result),
     };
   }
-  return out;
+  return out as BunDefs<T>;
 }
 
+const TRAMPOLINE_SYMBOLS = {
+  tramp_fn: { args: ["i32"], returns: "ptr" },
+  tramp_set_wake: { args: ["ptr", "i32"], returns: "void" },
+  tramp_pop: { args: [], returns: "ptr" },
+  tramp_free: { args: ["ptr"], returns: "void" },
+  tramp_header_size: { args: [], returns: "i32" },
+  tramp_live: { args: [], returns: "i32" },
+} as const satisfies Record<string, FFIFunction>;
+
+/** A pointer as bun:ffi returns it. */
+type Ptr = Pointer | bigint | null;
+
+/** A byte field the trampoline copied (`null`: the pointer was NULL). */
+type Field = Uint8Array | null;
+
+const EMPTY_FIELD: CopyOut<Field> = {
+  isNull: (p) => p === null,
+  // The trampoline copied exactly the bytes the callback owns: hand them on.
+  bytes: (p) => p ?? new Uint8Array(0),
+  cString: (p) => p ?? new Uint8Array(0),
+};
+
 interface Trampoline {
-  lib: BunLibrary;
+  lib: Library<typeof TRAMPOLINE_SYMBOLS>;
   headerSize: number;
-  /** Where events go: the active backend's target, else dropped (and freed). */
-  route: (() => BackendCallbacks | undefined) | undefined;
+  /** Where events go: the active backend's forwarders, else dropped (and freed). */
+  route: Forwarders<Field> | undefined;
   /** Pops, copies, frees and dispatches every queued block. */
   drain(): void;
 }
 
 let shared: Trampoline | undefined;
 
-function bunFFI(): BunFFI {
-  const meta = import.meta as unknown as { require?: (id: string) => unknown };
-  if (!("Bun" in globalThis) || typeof meta.require !== "function") {
-    throw new SmartBusError("the bun backend needs the Bun runtime");
-  }
-  return meta.require("bun:ffi") as BunFFI;
-}
-
 /** Compile (once per process) the trampoline and its wake callback. */
-function trampoline(ffi: BunFFI, headSize: number): Trampoline {
+function trampoline(headSize: number): Trampoline {
   if (shared) return shared;
   let dir: string;
   try {
@@ -131,22 +136,11 @@ function trampoline(ffi: BunFFI, headSize: number): Trampoline {
       { cause: e },
     );
   }
-  let lib: BunLibrary;
+  let lib: Library<typeof TRAMPOLINE_SYMBOLS>;
   try {
     const source = join(dir, "smartbus_trampoline.c");
     writeFileSync(source, TRAMPOLINE_SOURCE);
-    lib = ffi.cc({
-      source,
-      symbols: {
-        tramp_fn: { args: ["i32"], returns: "ptr" },
-        tramp_set_wake: { args: ["ptr", "i32"], returns: "void" },
-        tramp_pop: { args: [], returns: "ptr" },
-        tramp_free: { args: ["ptr"], returns: "void" },
-        tramp_header_size: { args: [], returns: "i32" },
-        tramp_live: { args: [], returns: "i32" },
-        tramp_dropped: { args: [], returns: "i32" },
-      },
-    });
+    lib = cc({ source, symbols: TRAMPOLINE_SYMBOLS });
   } catch (e) {
     throw new SmartBusError(
       "the bun backend could not compile its callback trampoline with bun:ffi cc",
@@ -157,7 +151,7 @@ function trampoline(ffi: BunFFI, headSize: number): Trampoline {
     rmSync(dir, { recursive: true, force: true });
   }
   const s = lib.symbols;
-  const headerSize = s.tramp_header_size() as number;
+  const headerSize = s.tramp_header_size();
   const t: Trampoline = {
     lib,
     headerSize,
@@ -166,17 +160,17 @@ function trampoline(ffi: BunFFI, headSize: number): Trampoline {
       let failure: unknown;
       let failed = false;
       for (;;) {
-        const block = s.tramp_pop() as number | null;
+        const block = s.tramp_pop();
         if (!block) break;
         let event: Decoded;
         try {
-          event = readBlock(ffi, block, headerSize);
+          event = readBlock(block, headerSize);
         } finally {
           s.tramp_free(block);
         }
-        const cbs = t.route?.();
+        const fns = t.route;
         try {
-          if (cbs) dispatch(event, cbs, headSize);
+          if (fns) dispatch(event, fns);
         } catch (e) {
           // Keep draining: the queue must empty so that the next block wakes
           // JS again; report the first failure afterwards.
@@ -186,7 +180,7 @@ function trampoline(ffi: BunFFI, headSize: number): Trampoline {
       if (failed) throw failure;
     },
   };
-  const wake = new ffi.JSCallback(() => t.drain(), {
+  const wake = new JSCallback(() => t.drain(), {
     args: [],
     returns: "void",
     threadsafe: true,
@@ -202,18 +196,18 @@ interface Decoded {
   /** The block's six ints. */
   v: number[];
   /** Its three byte fields (`null`: a NULL pointer). */
-  f: (Uint8Array | null)[];
+  f: Field[];
 }
 
 /** Copy every field of a block into JS memory (the caller frees the block). */
-function readBlock(ffi: BunFFI, block: number, headerSize: number): Decoded {
-  const head = new DataView(ffi.toArrayBuffer(block, 0, headerSize));
+function readBlock(block: NonNullable<Ptr>, headerSize: number): Decoded {
+  const head = new DataView(toArrayBuffer(block, 0, headerSize));
   const int = (at: number): number => head.getInt32(at, true);
   const bytes = new Uint8Array(
-    ffi.toArrayBuffer(block, 0, int(BlockLayout.total)),
+    toArrayBuffer(block, 0, int(BlockLayout.total)),
   );
   const v = [0, 1, 2, 3, 4, 5].map((i) => int(BlockLayout.values + 4 * i));
-  const f: (Uint8Array | null)[] = [];
+  const f: Field[] = [];
   let at = headerSize;
   for (let i = 0; i < 3; i++) {
     const len = int(BlockLayout.lengths + 4 * i);
@@ -223,27 +217,26 @@ function readBlock(ffi: BunFFI, block: number, headerSize: number): Decoded {
   return { kind: int(BlockLayout.kind), v, f };
 }
 
-/** Raise the callback a decoded block stands for. */
-function dispatch(e: Decoded, cbs: BackendCallbacks, headSize: number): void {
+/** Raise the callback a decoded block stands for (the C callback's own arguments). */
+function dispatch(e: Decoded, fns: Forwarders<Field>): void {
   const { v, f } = e;
-  const text = (b: Uint8Array | null): Uint8Array => b ?? new Uint8Array(0);
   switch (e.kind) {
     case BlockKind.connection:
-      return cbs.connection(v[0], v[1], v[2]);
+      return fns.connection(null, v[0], v[1], v[2]);
     case BlockKind.recvData:
-      return cbs.recvData(v[0], f[0] ?? new Uint8Array(headSize), text(f[1]));
+      return fns.recvData(null, v[0], f[0], f[1], v[1]);
     case BlockKind.disconnect:
-      return cbs.disconnect(v[0]);
+      return fns.disconnect(null, v[0]);
     case BlockKind.invokeFlowAck:
-      return cbs.invokeFlowAck(v[0], f[0], text(f[1]), v[1], v[2], text(f[2]));
+      return fns.invokeFlowAck(null, v[0], f[0], f[1], v[1], v[2], f[2]);
     case BlockKind.invokeFlowRet:
-      return cbs.invokeFlowRet(v[0], f[0], text(f[1]), v[1], v[2], text(f[2]));
+      return fns.invokeFlowRet(null, v[0], f[0], f[1], v[1], v[2], f[2]);
     case BlockKind.globalConnect:
-      return cbs.globalConnect(v[0], v[1], v[2], v[3], v[4], text(f[0]));
+      return fns.globalConnect(null, v[0], v[1], v[2], v[3], v[4], f[0]);
     case BlockKind.traceInfo:
-      return cbs.traceInfo(text(f[0]));
+      return fns.traceInfo(f[0]);
     case BlockKind.traceError:
-      return cbs.traceError(text(f[0]));
+      return fns.traceError(f[0]);
   }
 }
 
@@ -251,60 +244,40 @@ function dispatch(e: Decoded, cbs: BackendCallbacks, headSize: number): void {
  * Blocks the trampoline has allocated and not yet freed, in this process (0
  * when nothing leaks and nothing is queued); `undefined` before any Bun
  * backend compiled it. For tests.
- *
- * @example
- * ```ts
- * import { bunTrampolineLive } from "./bun.ts";
- * console.log(bunTrampolineLive());
- * ```
  */
 export function bunTrampolineLive(): number | undefined {
-  return shared?.lib.symbols.tramp_live() as number | undefined;
+  return shared?.lib.symbols.tramp_live();
 }
 
 /**
- * Load the library with `bun:ffi` and bind it as a {@link NativeBackend}.
+ * Load the library with `bun:ffi` and bind it as a `Backend`.
  * Throws `LibraryLoadError` (every path tried) when it cannot be loaded.
- *
- * @example
- * ```ts
- * import { createBunBackend } from "./bun.ts";
- * const b = createBunBackend();
- * b.init(17);
- * b.release();
- * b.close();
- * ```
  */
 export function createBunBackend(
   options: BunBackendOptions = {},
 ): NativeBackend {
-  const ffi = bunFFI();
   const { value: lib } = loadFirst(
     libraryCandidates(options),
-    (path) => ffi.dlopen(path, bunSymbols()),
+    (path) => dlopen(path, bunDefs(LIBRARY_SYMBOLS)),
   );
-  const proc = (globalThis as { process?: { platform?: string } }).process;
-  const longSize = platformLongSize(
-    proc?.platform === "win32" ? "windows" : "unix",
-  );
-  const headSize = packetHeadSize(longSize);
   let tramp: Trampoline;
   try {
-    tramp = trampoline(ffi, headSize);
+    tramp = trampoline(packetHeadSize(nativeLongSize()));
   } catch (e) {
     lib.close();
     throw e;
   }
-  let route: (() => BackendCallbacks | undefined) | undefined;
+  let route: Forwarders<Field> | undefined;
   let keeper: ReturnType<typeof setInterval> | undefined;
 
-  return createNativeBackend({
+  return createNativeBackend<Ptr, Field>({
     kind: "bun",
-    symbols: lib.symbols as unknown as NativeSymbols,
-    installCallbacks(target): void {
-      route = target;
-      tramp.route = target;
-      const fn = (i: number): number => tramp.lib.symbols.tramp_fn(i) as number;
+    symbols: lib.symbols,
+    copyOut: EMPTY_FIELD,
+    installCallbacks(fns): void {
+      route = fns;
+      tramp.route = fns;
+      const fn = (i: number): Ptr => tramp.lib.symbols.tramp_fn(i);
       const s = lib.symbols;
       s.SmartBusNetCli_SetCallBackFn(
         fn(TrampolineFn.connection),
@@ -336,5 +309,8 @@ export function createBunBackend(
       tramp.drain(); // frees whatever is still queued
       lib.close();
     },
-  }, longSize);
+  });
 }
+
+// What bun_load.ts expects of this module, checked here against bun-types.
+({ createBunBackend, bunTrampolineLive }) satisfies BunBackendModule;

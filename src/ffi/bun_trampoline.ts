@@ -15,12 +15,6 @@
  * Block layout (host byte order): `next` pointer at 0, `int total` at 8,
  * `int kind` at 12, `int v[6]` at 16, `int len[3]` at 40 (-1 = NULL pointer),
  * then the three byte fields back to back from `tramp_header_size()`.
- *
- * @example
- * ```ts
- * import { TRAMPOLINE_SOURCE } from "./bun_trampoline.ts";
- * console.log(TRAMPOLINE_SOURCE.includes("tramp_pop")); // true
- * ```
  * @module
  */
 
@@ -46,12 +40,6 @@ export const BlockLayout = {
 
 /**
  * `tramp_fn(which)` returns the callback for `which` (these indexes).
- *
- * @example
- * ```ts
- * import { TrampolineFn } from "./bun_trampoline.ts";
- * console.log(TrampolineFn.recvdata); // 1
- * ```
  */
 export const TrampolineFn = {
   connection: 0,

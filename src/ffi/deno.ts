@@ -7,30 +7,17 @@
  * `Uint8Array`s before it returns. Callbacks are unref'd so that they do not
  * hold the process open by themselves; the keep-alive policy of `native.ts`
  * refs one of them while a connection exists.
- *
- * @example
- * ```ts
- * import { createDenoBackend } from "./deno.ts";
- * const backend = createDenoBackend({ libraryPath: "./build/libbusnetcli.so" });
- * console.log(backend.kind, backend.longSize);
- * ```
  * @module
  */
-import type { BackendCallbacks } from "../abi/backend.ts";
 import { SmartBusError } from "../abi/errors.ts";
 import {
   CALLBACK_SIGNATURES as CB,
   INVOKEFLOW_ACK_CB_NAME,
   LIBRARY_SYMBOLS,
-  packetHeadSize,
 } from "../abi/symbols.ts";
+import type { CopyOut } from "./forward.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
-import {
-  createNativeBackend,
-  type NativeBackend,
-  type NativeSymbols,
-  platformLongSize,
-} from "./native.ts";
+import { createNativeBackend, type NativeBackend } from "./native.ts";
 
 // The shared table, plus Release as a nonblocking call (run on a worker
 // thread, resolved as a promise) for releaseAsync().
@@ -42,7 +29,7 @@ const DENO_SYMBOLS = {
     result: "void",
     nonblocking: true,
   },
-} as const;
+} as const satisfies Deno.ForeignLibraryInterface;
 
 /** Options of {@link createDenoBackend}. */
 export interface DenoBackendOptions {
@@ -52,18 +39,15 @@ export interface DenoBackendOptions {
 
 type Ptr = Deno.PointerValue;
 
+const DENO_COPY: CopyOut<Ptr> = {
+  isNull: (p) => p === null,
+  bytes: copyBytes,
+  cString: copyCString,
+};
+
 /**
- * Load the library with `Deno.dlopen` and bind it as a {@link Backend}.
+ * Load the library with `Deno.dlopen` and bind it as a `Backend`.
  * Throws `LibraryLoadError` (every path tried) when it cannot be loaded.
- *
- * @example
- * ```ts
- * import { createDenoBackend } from "./deno.ts";
- * const b = createDenoBackend();
- * b.init(17);
- * b.release();
- * b.close();
- * ```
  */
 export function createDenoBackend(
   options: DenoBackendOptions = {},
@@ -76,109 +60,43 @@ export function createDenoBackend(
     libraryCandidates(options),
     (path) => D.dlopen(path, DENO_SYMBOLS),
   );
-  const longSize = platformLongSize(D.build.os);
-  const headSize = packetHeadSize(longSize);
-  const handles: Deno.UnsafeCallback[] = [];
-  let keeper: Deno.UnsafeCallback | undefined;
+  const closers: (() => void)[] = [];
+  let keeper: { ref(): number; unref(): number } | undefined;
 
-  const installCallbacks = (
-    target: () => BackendCallbacks | undefined,
-  ): void => {
-    const make = <T extends Deno.UnsafeCallbackDefinition>(
-      def: T,
-      fn: Deno.UnsafeCallbackFunction<T["parameters"], T["result"]>,
-    ): Deno.UnsafeCallback<T> => {
-      const cb = D.UnsafeCallback.threadSafe(def, fn);
-      cb.unref(); // keep-alive is decided by native.ts, not by existence
-      handles.push(cb as unknown as Deno.UnsafeCallback);
-      return cb;
-    };
-    const head = (p: Ptr): Uint8Array | null =>
-      p === null ? null : copyBytes(p, headSize);
-    const conn = make(CB.connection_cb, (_arg, id, unit, ack) => {
-      target()?.connection(id, unit, ack);
-    });
-    const recv = make(CB.recvdata_cb, (_arg, id, h, data, size) => {
-      const t = target();
-      if (t) t.recvData(id, copyBytes(h, headSize), copyBytes(data, size));
-    });
-    const disc = make(CB.disconnect_cb, (_arg, id) => {
-      target()?.disconnect(id);
-    });
-    const ack = make(
-      CB.invokeflow_ack_cb,
-      (_arg, id, h, project, invokeId, code, msg) => {
-        const t = target();
-        if (t) {
-          t.invokeFlowAck(
-            id,
-            head(h),
-            copyCString(project),
-            invokeId,
-            code,
-            copyCString(msg),
-          );
-        }
-      },
-    );
-    const ret = make(
-      CB.invokeflow_ret_cb,
-      (_arg, id, h, project, invokeId, code, param) => {
-        const t = target();
-        if (t) {
-          t.invokeFlowRet(
-            id,
-            head(h),
-            copyCString(project),
-            invokeId,
-            code,
-            copyCString(param),
-          );
-        }
-      },
-    );
-    const glob = make(
-      CB.global_connect_cb,
-      (_arg, unit, client, type, access, status, info) => {
-        const t = target();
-        if (t) {
-          t.globalConnect(
-            unit,
-            client,
-            type,
-            access,
-            status,
-            copyCString(info),
-          );
-        }
-      },
-    );
-    const info = make(CB.trace_cb, (msg) => {
-      const t = target();
-      if (t) t.traceInfo(copyCString(msg));
-    });
-    const error = make(CB.trace_cb, (msg) => {
-      const t = target();
-      if (t) t.traceError(copyCString(msg));
-    });
-    keeper = conn as unknown as Deno.UnsafeCallback;
-    const s = lib.symbols;
-    s.SmartBusNetCli_SetCallBackFn(
-      conn.pointer,
-      recv.pointer,
-      disc.pointer,
-      ret.pointer,
-      glob.pointer,
-      null,
-    );
-    s.SmartBusNetCli_SetCallBackFnEx(INVOKEFLOW_ACK_CB_NAME, ack.pointer);
-    s.SmartBusNetCli_SetTraceStr(info.pointer, error.pointer);
-  };
-
-  return createNativeBackend({
+  return createNativeBackend<Ptr>({
     kind: "deno",
-    symbols: lib.symbols as unknown as NativeSymbols,
-    installCallbacks,
+    symbols: lib.symbols,
+    copyOut: DENO_COPY,
+    installCallbacks(fns): void {
+      const make = <T extends Deno.UnsafeCallbackDefinition>(
+        def: T,
+        fn: Deno.UnsafeCallbackFunction<T["parameters"], T["result"]>,
+      ): Deno.UnsafeCallback<T> => {
+        const cb = D.UnsafeCallback.threadSafe(def, fn);
+        cb.unref(); // keep-alive is decided by native.ts, not by existence
+        closers.push(() => cb.close());
+        return cb;
+      };
+      const conn = make(CB.connection_cb, fns.connection);
+      keeper = conn;
+      const s = lib.symbols;
+      s.SmartBusNetCli_SetCallBackFn(
+        conn.pointer,
+        make(CB.recvdata_cb, fns.recvData).pointer,
+        make(CB.disconnect_cb, fns.disconnect).pointer,
+        make(CB.invokeflow_ret_cb, fns.invokeFlowRet).pointer,
+        make(CB.global_connect_cb, fns.globalConnect).pointer,
+        null,
+      );
+      s.SmartBusNetCli_SetCallBackFnEx(
+        INVOKEFLOW_ACK_CB_NAME,
+        make(CB.invokeflow_ack_cb, fns.invokeFlowAck).pointer,
+      );
+      s.SmartBusNetCli_SetTraceStr(
+        make(CB.trace_cb, fns.traceInfo).pointer,
+        make(CB.trace_cb, fns.traceError).pointer,
+      );
+    },
     keepAlive(on: boolean): void {
       if (on) keeper?.ref();
       else keeper?.unref();
@@ -187,11 +105,11 @@ export function createDenoBackend(
       return lib.symbols.SmartBusNetCli_ReleaseOffThread();
     },
     dispose(): void {
-      for (const cb of handles.splice(0)) cb.close();
+      for (const close of closers.splice(0)) close();
       keeper = undefined;
       lib.close();
     },
-  }, longSize);
+  });
 }
 
 /** A fresh copy of `len` bytes at `p` (empty for NULL or len <= 0). */

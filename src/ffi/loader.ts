@@ -6,12 +6,6 @@
  * `SMARTBUS_NETCLI_LIB`; else the original package's search order: the
  * system loader path (the bare file name), `../cdll/<system>/<machine>/`
  * beside the package, the working directory, the package's own folder.
- *
- * @example
- * ```ts
- * import { libraryCandidates } from "./loader.ts";
- * console.log(libraryCandidates({ libraryPath: "/opt/libbusnetcli.so" }).paths);
- * ```
  * @module
  */
 import { LibraryLoadError } from "../abi/errors.ts";
@@ -55,12 +49,6 @@ interface ProcessLike {
 
 /**
  * The default library file name for an operating system.
- *
- * @example
- * ```ts
- * import { defaultLibraryName } from "./loader.ts";
- * console.log(defaultLibraryName("linux")); // libbusnetcli.so
- * ```
  */
 export function defaultLibraryName(os: string): string {
   return os === "windows" ? "smartbus_net_cli.dll" : "libbusnetcli.so";
@@ -69,12 +57,6 @@ export function defaultLibraryName(os: string): string {
 /**
  * Host facts of the running runtime (Deno, or anything with a Node-style
  * `process`: Bun, Node).
- *
- * @example
- * ```ts
- * import { currentHost } from "./loader.ts";
- * console.log(currentHost().os);
- * ```
  */
 export function currentHost(): HostInfo {
   const g = globalThis as { Deno?: DenoLike; process?: ProcessLike };
@@ -108,13 +90,6 @@ export function currentHost(): HostInfo {
 
 /**
  * The ordered list of places to load the library from.
- *
- * @example
- * ```ts
- * import { libraryCandidates } from "./loader.ts";
- * const { paths, notes } = libraryCandidates();
- * console.log(paths[0], notes);
- * ```
  */
 export function libraryCandidates(
   options: { libraryPath?: string } = {},
@@ -161,13 +136,6 @@ export function libraryCandidates(
  * Tries every candidate with `open` (the runtime's dlopen) and returns the
  * first that loads; when none does, throws a `LibraryLoadError` listing every
  * path tried (and the notes), with the last loader message.
- *
- * @example
- * ```ts
- * import { libraryCandidates, loadFirst } from "./loader.ts";
- * const { value, path } = loadFirst(libraryCandidates(), (p) => p.length);
- * console.log(value, path);
- * ```
  */
 export function loadFirst<T>(
   candidates: LibraryCandidates,

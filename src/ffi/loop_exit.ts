@@ -10,13 +10,6 @@
  * Run `fn` when the event loop has nothing left to do and the program would
  * exit (Deno's `beforeunload`, cancelled so that the work `fn` schedules
  * runs; Bun's and Node's `beforeExit`); returns the way to stop watching.
- *
- * @example
- * ```ts
- * import { onLoopDrained } from "./loop_exit.ts";
- * const stop = onLoopDrained(() => console.log("about to exit"));
- * stop();
- * ```
  */
 export function onLoopDrained(fn: () => void): () => void {
   const g = globalThis as {

@@ -39,98 +39,47 @@
  * (a timer that holds the process that long, so that unloading does happen
  * before a finished program exits); {@link NativeBackend.settled} tells when
  * that is done.
- *
- * @example
- * ```ts
- * import type { NativeSymbols } from "./native.ts";
- * function version(s: NativeSymbols): number { return s.SmartBusNetCli_Init(17); }
- * ```
  * @module
  */
 import type { Backend, BackendCallbacks, BackendKind } from "../abi/backend.ts";
 import { SmartBusError } from "../abi/errors.ts";
+import { packetHeadSize } from "../abi/packinfo.ts";
+import type { LibraryFunctions } from "../abi/symbols.ts";
+import { type CopyOut, type Forwarders, forwarders } from "./forward.ts";
+import { currentHost } from "./loader.ts";
 import { onLoopDrained } from "./loop_exit.ts";
 
-/** A C string or data argument: NUL-terminated bytes, or `null` for NULL. */
-export type CBytes = Uint8Array | null;
-
-/** The library's functions as a runtime binds them (numbers and byte arrays). */
-export interface NativeSymbols {
-  /** `int SmartBusNetCli_Init(unsigned char unitid)`. */
-  SmartBusNetCli_Init(unitid: number): number;
-  /** `void SmartBusNetCli_Release(void)`. */
-  SmartBusNetCli_Release(): void;
-  /** `int SmartBusNetCli_CreateConnect(...)`: strings NUL-terminated or NULL. */
-  SmartBusNetCli_CreateConnect(
-    localClientId: number,
-    localClientType: number,
-    masterIp: CBytes,
-    masterPort: number,
-    slaveIp: CBytes,
-    slavePort: number,
-    user: CBytes,
-    pwd: CBytes,
-    addInfo: CBytes,
-  ): number;
-  /** `int SmartBusNetCli_SendData(...)`: `size` is `data`'s length. */
-  SmartBusNetCli_SendData(
-    localClientId: number,
-    cmd: number,
-    cmdType: number,
-    dstUnitId: number,
-    dstClientId: number,
-    dstClientType: number,
-    data: CBytes,
-    size: number,
-  ): number;
-  /** `int SmartBusNetCli_SendPing(...)`: `size` is `data`'s length. */
-  SmartBusNetCli_SendPing(
-    localClientId: number,
-    dstUnitId: number,
-    dstClientId: number,
-    dstClientType: number,
-    data: CBytes,
-    size: number,
-  ): number;
-  /** `int SmartBusNetCli_RemoteInvokeFlow(...)`: > 0 invoke id. */
-  SmartBusNetCli_RemoteInvokeFlow(
-    localClientId: number,
-    serverUnitId: number,
-    ipscIndex: number,
-    projectId: CBytes,
-    flowId: CBytes,
-    mode: number,
-    timeoutMs: number,
-    valueList: CBytes,
-  ): number;
-  /** `int SmartBusNetCli_SendNotify(...)`: > 0 invoke id. */
-  SmartBusNetCli_SendNotify(
-    localClientId: number,
-    serverUnitId: number,
-    processIndex: number,
-    projectId: CBytes,
-    title: CBytes,
-    mode: number,
-    expiresMs: number,
-    param: CBytes,
-  ): number;
-}
-
-/** What a runtime provides on top of its bound symbols. */
-export interface NativeRuntime {
+/**
+ * What a runtime provides: its bound functions (typed from the symbol
+ * table), its way of making callbacks, of holding the process, of unloading.
+ * `P` is the runtime's pointer type; `C` what its callbacks receive for a
+ * pointer argument (the same, except under Bun, whose trampoline has already
+ * copied the bytes).
+ */
+export interface NativeRuntime<P, C = P> {
   /** Which backend this is. */
   kind: BackendKind;
   /** The bound functions. */
-  symbols: NativeSymbols;
-  /** Create the native callbacks (once) and install them all in the library. */
-  installCallbacks(target: () => BackendCallbacks | undefined): void;
+  symbols: LibraryFunctions<P>;
+  /**
+   * Create the native callbacks (once) around `fns` (see `forward.ts`) and
+   * install them all in the library.
+   */
+  installCallbacks(fns: Forwarders<C>): void;
+  /** How this runtime copies bytes out of its pointers, for {@link forwarders}. */
+  copyOut: CopyOut<C>;
   /** Hold (`true`) or stop holding (`false`) the process open. */
   keepAlive(on: boolean): void;
   /** Free the native callbacks and unload the library; the library is released. */
   dispose(): void;
-  /** Call `Release` on another thread, leaving the JS thread free (Deno). */
+  /** Call `Release` on another thread, leaving the JS thread free (Deno, Node). */
   releaseOffThread?(): Promise<void>;
 }
+
+/** Creates a native backend for a library path (or the default search). */
+export type NativeFactory = (
+  options: { readonly libraryPath?: string },
+) => NativeBackend;
 
 /** How long after `close()` the native callbacks are freed and the library unloaded. */
 export const DISPOSE_GRACE_MS = 50;
@@ -140,7 +89,7 @@ export const DISPOSE_GRACE_MS = 50;
  *
  * @example
  * ```ts
- * import type { NativeBackend } from "./native.ts";
+ * import type { NativeBackend } from "@smartbus/netclient";
  * async function shutdown(b: NativeBackend): Promise<void> {
  *   b.release();
  *   b.close();
@@ -165,34 +114,21 @@ export interface NativeBackend extends Backend {
 }
 
 /**
- * `sizeof(long)` of a library built for this OS: 4 on Windows (LLP64),
- * else 8 (every 64-bit Unix is LP64).
- *
- * @example
- * ```ts
- * import { platformLongSize } from "./native.ts";
- * console.log(platformLongSize("linux")); // 8
- * ```
+ * `sizeof(long)` of a library built for the host OS: 4 on Windows (LLP64),
+ * else 8 (every 64-bit Unix is LP64). The one probe every native backend uses.
  */
-export function platformLongSize(os: string): 4 | 8 {
+export function nativeLongSize(os: string = currentHost().os): 4 | 8 {
   return os === "windows" ? 4 : 8;
 }
 
 /**
  * Build a {@link Backend} over a runtime's bound library.
- *
- * @example
- * ```ts
- * import { createNativeBackend, type NativeRuntime } from "./native.ts";
- * declare const runtime: NativeRuntime;
- * const backend = createNativeBackend(runtime, 8);
- * ```
  */
-export function createNativeBackend(
-  runtime: NativeRuntime,
-  longSize: 4 | 8,
+export function createNativeBackend<P, C = P>(
+  runtime: NativeRuntime<P, C>,
 ): NativeBackend {
   const s = runtime.symbols;
+  const longSize = nativeLongSize();
   let callbacks: BackendCallbacks | undefined;
   let installed = false;
   let initialized = false;
@@ -262,7 +198,13 @@ export function createNativeBackend(
       if (!installed) {
         // Callbacks read `callbacks` at call time: installing once is enough,
         // and native handles never change under the library's feet.
-        runtime.installCallbacks(() => closed ? undefined : callbacks);
+        runtime.installCallbacks(
+          forwarders(
+            () => closed ? undefined : callbacks,
+            packetHeadSize(longSize),
+            runtime.copyOut,
+          ),
+        );
         installed = true;
       }
     },

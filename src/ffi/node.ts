@@ -13,35 +13,21 @@
  *
  * `koffi` is typed through the local {@link KoffiLike} subset, so this module
  * type-checks without it (Deno) and loads it only when a backend is created.
- *
- * @example
- * ```ts
- * import { createNodeBackend } from "./node.ts";
- * const backend = createNodeBackend({ libraryPath: "./build/libbusnetcli.so" });
- * console.log(backend.kind, backend.longSize);
- * ```
  * @module
  */
 import { createRequire } from "node:module";
-import type { BackendCallbacks } from "../abi/backend.ts";
 import { SmartBusError } from "../abi/errors.ts";
 import {
   CALLBACK_SIGNATURES as CB,
   INVOKEFLOW_ACK_CB_NAME,
   LIBRARY_SYMBOLS,
+  type LibraryFunctions,
   type NativeSignature,
   type NativeType,
-  packetHeadSize,
 } from "../abi/symbols.ts";
+import type { CopyOut } from "./forward.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
-import {
-  createNativeBackend,
-  type NativeBackend,
-  type NativeSymbols,
-  platformLongSize,
-} from "./native.ts";
-
-export type { NativeBackend };
+import { createNativeBackend, type NativeBackend } from "./native.ts";
 
 /** Options of {@link createNodeBackend}. */
 export interface NodeBackendOptions {
@@ -94,7 +80,11 @@ let koffiModule: KoffiLike | undefined;
 function loadKoffi(): KoffiLike {
   if (koffiModule) return koffiModule;
   const g = globalThis as { process?: { versions?: { node?: string } } };
-  if (typeof g.process?.versions?.node !== "string") {
+  // Deno and Bun define `process.versions.node` too; they have their own FFI.
+  if (
+    "Deno" in globalThis || "Bun" in globalThis ||
+    typeof g.process?.versions?.node !== "string"
+  ) {
     throw new SmartBusError("the node backend needs Node.js");
   }
   try {
@@ -111,32 +101,21 @@ function loadKoffi(): KoffiLike {
   return koffiModule;
 }
 
-/** Bind one function of the table (callback-typed parameters as `void *`). */
-function bind(
-  lib: ReturnType<KoffiLike["load"]>,
-  name: string,
-  sig: NativeSignature,
-): KoffiFn {
-  return lib.func(
-    name,
-    KOFFI_TYPES[sig.result],
-    sig.parameters.map((t) => KOFFI_TYPES[t]),
-  );
+/** koffi's C type names for a signature: result, then parameters. */
+function koffiTypes(sig: NativeSignature): [string, string[]] {
+  return [KOFFI_TYPES[sig.result], sig.parameters.map((t) => KOFFI_TYPES[t])];
 }
 
+/** A pointer as koffi 3 hands it to a callback (NULL: `null`, or `0n`). */
+type Ptr = bigint | null;
+
+/** Far in the future: the interval exists only to hold the loop. */
+const KEEPER_PERIOD_MS = 1 << 30;
+
 /**
- * Load the library with koffi and bind it as a {@link Backend}. Throws
+ * Load the library with koffi and bind it as a `Backend`. Throws
  * `LibraryLoadError` (every path tried) when it cannot be loaded, and
  * `SmartBusError` when koffi is not installed.
- *
- * @example
- * ```ts
- * import { createNodeBackend } from "./node.ts";
- * const b = createNodeBackend();
- * b.init(17);
- * b.release();
- * b.close();
- * ```
  */
 export function createNodeBackend(
   options: NodeBackendOptions = {},
@@ -146,114 +125,70 @@ export function createNodeBackend(
     libraryCandidates(options),
     (path) => koffi.load(path),
   );
-  const fns: Record<string, KoffiFn> = {};
-  for (const [name, sig] of Object.entries(LIBRARY_SYMBOLS)) {
-    fns[name] = bind(lib, name, sig);
-  }
-  const platform = (globalThis as { process?: { platform?: string } })
-    .process?.platform;
-  const longSize = platformLongSize(platform === "win32" ? "windows" : "");
-  const headSize = packetHeadSize(longSize);
+  const bind = (name: keyof typeof LIBRARY_SYMBOLS): KoffiFn =>
+    lib.func(name, ...koffiTypes(LIBRARY_SYMBOLS[name]));
+  // Written out rather than mapped, so that the type checker sees every
+  // function of the table bound (koffi's functions take anything).
+  const release = bind("SmartBusNetCli_Release");
+  const fns: LibraryFunctions<unknown> = {
+    SmartBusNetCli_Init: bind("SmartBusNetCli_Init"),
+    SmartBusNetCli_Release: release,
+    SmartBusNetCli_SetCallBackFn: bind("SmartBusNetCli_SetCallBackFn"),
+    SmartBusNetCli_SetCallBackFnEx: bind("SmartBusNetCli_SetCallBackFnEx"),
+    SmartBusNetCli_SetTraceStr: bind("SmartBusNetCli_SetTraceStr"),
+    SmartBusNetCli_CreateConnect: bind("SmartBusNetCli_CreateConnect"),
+    SmartBusNetCli_SendData: bind("SmartBusNetCli_SendData"),
+    SmartBusNetCli_SendPing: bind("SmartBusNetCli_SendPing"),
+    SmartBusNetCli_RemoteInvokeFlow: bind("SmartBusNetCli_RemoteInvokeFlow"),
+    SmartBusNetCli_SendNotify: bind("SmartBusNetCli_SendNotify"),
+  };
   const handles: unknown[] = [];
   let keeper: ReturnType<typeof setInterval> | undefined;
-
-  const installCallbacks = (
-    target: () => BackendCallbacks | undefined,
-  ): void => {
-    const make = (
-      sig: NativeSignature,
-      fn: (...args: never[]) => void,
-    ): unknown => {
-      const type = koffi.pointer(
-        koffi.proto(
-          KOFFI_TYPES[sig.result],
-          sig.parameters.map((t) => KOFFI_TYPES[t]),
-        ),
-      );
-      const handle = koffi.register(fn, type);
-      handles.push(handle);
-      return handle;
-    };
-    const bytes = (p: Ptr, len: number): Uint8Array =>
+  const isNull = (p: Ptr): p is null => p === null || p === 0n;
+  const copyOut: CopyOut<Ptr> = {
+    isNull,
+    bytes: (p, len) =>
       isNull(p) || len <= 0
         ? new Uint8Array(0)
-        : koffi.decode(p, "uint8_t", len);
-    const cstr = (p: Ptr): Uint8Array =>
-      isNull(p) ? new Uint8Array(0) : koffi.decode(p, "uint8_t", -1);
-    const head = (p: Ptr): Uint8Array | null =>
-      isNull(p) ? null : bytes(p, headSize);
-
-    const conn = make(
-      CB.connection_cb,
-      (_a: Ptr, id: number, u: number, ack: number) => {
-        target()?.connection(id, u, ack);
-      },
-    );
-    const recv = make(
-      CB.recvdata_cb,
-      (_a: Ptr, id: number, h: Ptr, data: Ptr, size: number) => {
-        const t = target();
-        if (t) {
-          t.recvData(
-            id,
-            head(h) ?? new Uint8Array(headSize),
-            bytes(data, size),
-          );
-        }
-      },
-    );
-    const disc = make(CB.disconnect_cb, (_a: Ptr, id: number) => {
-      target()?.disconnect(id);
-    });
-    type FlowFn = (
-      _a: Ptr,
-      id: number,
-      h: Ptr,
-      project: Ptr,
-      invokeId: number,
-      code: number,
-      text: Ptr,
-    ) => void;
-    const flow =
-      (which: "invokeFlowAck" | "invokeFlowRet"): FlowFn =>
-      (_a, id, h, project, invokeId, code, text) => {
-        const t = target();
-        if (t) t[which](id, head(h), cstr(project), invokeId, code, cstr(text));
-      };
-    const ack = make(CB.invokeflow_ack_cb, flow("invokeFlowAck"));
-    const ret = make(CB.invokeflow_ret_cb, flow("invokeFlowRet"));
-    const glob = make(
-      CB.global_connect_cb,
-      (
-        _a: Ptr,
-        unit: number,
-        client: number,
-        type: number,
-        access: number,
-        status: number,
-        info: Ptr,
-      ) => {
-        const t = target();
-        if (t) t.globalConnect(unit, client, type, access, status, cstr(info));
-      },
-    );
-    const info = make(CB.trace_cb, (msg: Ptr) => {
-      const t = target();
-      if (t) t.traceInfo(cstr(msg));
-    });
-    const error = make(CB.trace_cb, (msg: Ptr) => {
-      const t = target();
-      if (t) t.traceError(cstr(msg));
-    });
-    fns.SmartBusNetCli_SetCallBackFn(conn, recv, disc, ret, glob, null);
-    fns.SmartBusNetCli_SetCallBackFnEx(INVOKEFLOW_ACK_CB_NAME, ack);
-    fns.SmartBusNetCli_SetTraceStr(info, error);
+        : koffi.decode(p, "uint8_t", len),
+    cString: (p) =>
+      isNull(p) ? new Uint8Array(0) : koffi.decode(p, "uint8_t", -1),
   };
 
-  return createNativeBackend({
+  return createNativeBackend<Ptr>({
     kind: "node",
-    symbols: fns as unknown as NativeSymbols,
-    installCallbacks,
+    symbols: fns,
+    copyOut,
+    installCallbacks(cbs): void {
+      const make = (
+        sig: NativeSignature,
+        fn: (...args: never[]) => void,
+      ): unknown => {
+        const [result, parameters] = koffiTypes(sig);
+        const handle = koffi.register(
+          fn,
+          koffi.pointer(koffi.proto(result, parameters)),
+        );
+        handles.push(handle);
+        return handle;
+      };
+      fns.SmartBusNetCli_SetCallBackFn(
+        make(CB.connection_cb, cbs.connection),
+        make(CB.recvdata_cb, cbs.recvData),
+        make(CB.disconnect_cb, cbs.disconnect),
+        make(CB.invokeflow_ret_cb, cbs.invokeFlowRet),
+        make(CB.global_connect_cb, cbs.globalConnect),
+        null,
+      );
+      fns.SmartBusNetCli_SetCallBackFnEx(
+        INVOKEFLOW_ACK_CB_NAME,
+        make(CB.invokeflow_ack_cb, cbs.invokeFlowAck),
+      );
+      fns.SmartBusNetCli_SetTraceStr(
+        make(CB.trace_cb, cbs.traceInfo),
+        make(CB.trace_cb, cbs.traceError),
+      );
+    },
     keepAlive(on: boolean): void {
       // Registered callbacks never hold Node's loop: a ref'd timer does.
       if (on) keeper ??= setInterval(() => {}, KEEPER_PERIOD_MS);
@@ -266,7 +201,7 @@ export function createNodeBackend(
       // koffi's `.async` runs Release on its worker pool, so the JS thread
       // keeps serving the callbacks a joining Release waits for.
       return new Promise((resolve, reject) => {
-        fns.SmartBusNetCli_Release.async((err: unknown) => {
+        release.async((err: unknown) => {
           if (err) reject(err);
           else resolve();
         });
@@ -276,15 +211,5 @@ export function createNodeBackend(
       for (const h of handles.splice(0)) koffi.unregister(h);
       lib.unload();
     },
-  }, longSize);
-}
-
-/** A pointer as koffi 3 hands it to a callback. */
-type Ptr = bigint | null;
-
-/** Far in the future: the interval exists only to hold the loop. */
-const KEEPER_PERIOD_MS = 1 << 30;
-
-function isNull(p: Ptr): p is null {
-  return p === null || p === 0n;
+  });
 }

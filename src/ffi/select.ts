@@ -1,43 +1,27 @@
 /**
- * Choosing a backend: by runtime, or as the caller says. Nothing is loaded
- * until {@link createBackend} runs.
- *
- * The Node backend (koffi) is not imported from here, so that this module
- * never pulls it into Deno or Bun: the Node entry of the npm build registers
- * it with {@link registerBackend}. Until that happens, asking for `"node"`
- * throws a clear `SmartBusError`.
+ * Choosing a native backend: by runtime, or as the caller says. The package's
+ * entry point hands {@link resolveBackend} to every `SmartBus` it creates;
+ * nothing is loaded until a backend is asked for, and each runtime's FFI is
+ * only touched under that runtime (koffi is required lazily by `node.ts`,
+ * `bun:ffi` by `bun_load.ts`).
+ * @module
+ */
+import type { Backend, BackendChoice } from "../abi/backend.ts";
+import { SmartBusError } from "../abi/errors.ts";
+import { loadBunBackend } from "./bun_load.ts";
+import { createDenoBackend } from "./deno.ts";
+import { createNodeBackend } from "./node.ts";
+
+/**
+ * The JavaScript runtime this code runs in.
  *
  * @example
  * ```ts
- * import { createBackend, detectRuntime } from "./select.ts";
- * console.log(detectRuntime());
- * const backend = createBackend({ libraryPath: "./build/libbusnetcli.so" });
+ * import { detectRuntime, type RuntimeName } from "@smartbus/netclient";
+ * const runtime: RuntimeName = detectRuntime();
  * ```
- * @module
  */
-import type { Backend } from "../abi/backend.ts";
-import { SmartBusError } from "../abi/errors.ts";
-import { createDenoBackend } from "./deno.ts";
-import { createBunBackend } from "./bun.ts";
-
-/** The JavaScript runtime this code runs in. */
 export type RuntimeName = "deno" | "bun" | "node" | "unknown";
-
-/** What {@link createBackend} accepts. */
-export interface BackendChoice {
-  /**
-   * A backend instance (for example a `MockBackend` on a mock bus), or the
-   * name of a native backend; default: the one of the running runtime.
-   */
-  backend?: "deno" | "bun" | "node" | "mock" | Backend;
-  /** The library file for native backends (else `SMARTBUS_NETCLI_LIB`, else the search). */
-  libraryPath?: string;
-}
-
-/** Creates a native backend for a library path (or the default search). */
-export type BackendFactory = (options: { libraryPath?: string }) => Backend;
-
-const registered = new Map<"node", BackendFactory>();
 
 /**
  * Which runtime runs this code. Deno and Bun both define `process` too, so
@@ -45,7 +29,7 @@ const registered = new Map<"node", BackendFactory>();
  *
  * @example
  * ```ts
- * import { detectRuntime } from "./select.ts";
+ * import { detectRuntime } from "@smartbus/netclient";
  * if (detectRuntime() === "bun") console.log("bun:ffi it is");
  * ```
  */
@@ -62,51 +46,32 @@ export function detectRuntime(): RuntimeName {
 }
 
 /**
- * Make a native backend available by name; the npm build's Node entry
- * registers the koffi backend as `"node"` this way.
- *
- * @example
- * ```ts
- * import { registerBackend } from "./select.ts";
- * declare const createNodeBackend: (o: { libraryPath?: string }) => import("../abi/backend.ts").Backend;
- * registerBackend("node", createNodeBackend);
- * ```
- */
-export function registerBackend(name: "node", factory: BackendFactory): void {
-  registered.set(name, factory);
-}
-
-/**
  * The backend to use: the instance given, the named one, or the running
  * runtime's. Native backends load the library here (lazily) and throw
  * `LibraryLoadError` listing every path tried when it cannot be loaded.
  *
  * @example
  * ```ts
- * import { createBackend } from "./select.ts";
- * const backend = createBackend({ backend: "deno", libraryPath: "/opt/libbusnetcli.so" });
- * console.log(backend.kind);
+ * import { resolveBackend, SmartBusCore } from "@smartbus/netclient";
+ * // What SmartBus does: a SmartBusCore with the package's resolver.
+ * const bus = new SmartBusCore({ unitId: 17, backend: "deno" }, resolveBackend);
+ * console.log(bus.backend.kind); // deno
  * ```
  */
-export function createBackend(options: BackendChoice = {}): Backend {
-  const { backend, libraryPath } = options;
-  if (backend !== undefined && typeof backend === "object") return backend;
-  const name = backend ?? detectRuntime();
+export function resolveBackend(
+  choice: BackendChoice | undefined,
+  options: { readonly libraryPath?: string } = {},
+): Backend {
+  if (choice !== undefined && typeof choice === "object") return choice;
+  const name: string = choice ?? detectRuntime();
+  const { libraryPath } = options;
   switch (name) {
     case "deno":
       return createDenoBackend({ libraryPath });
     case "bun":
-      return createBunBackend({ libraryPath });
-    case "node": {
-      const factory = registered.get("node");
-      if (!factory) {
-        throw new SmartBusError(
-          "the node backend is not available in this build (it ships with " +
-            "the npm package's Node entry); under Deno or Bun use their own backend",
-        );
-      }
-      return factory({ libraryPath });
-    }
+      return loadBunBackend().createBunBackend({ libraryPath });
+    case "node":
+      return createNodeBackend({ libraryPath });
     case "mock":
       throw new SmartBusError(
         'backend "mock" needs a bus: create one and pass the instance, e.g. ' +

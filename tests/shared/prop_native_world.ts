@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { silentLogger, SmartBus } from "../../mod.ts";
-import { createBackend } from "../../src/ffi/select.ts";
+import { resolveBackend } from "../../src/ffi/select.ts";
 import type { TestEnv } from "./env.ts";
 import { exportStandinEnv, STANDIN_PATH } from "./native_env.ts";
 
@@ -51,7 +51,7 @@ export async function nativeWorld(
   env.bus.reset();
   await exportStandinEnv();
   const backend = traceInvokeIds(
-    createBackend({ backend: runtime, libraryPath: STANDIN_PATH }),
+    resolveBackend(runtime, { libraryPath: STANDIN_PATH }),
   );
   const unit = new SmartBus({ unitId: 17, backend, logger: silentLogger });
   const w = instrument(
