@@ -35,7 +35,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { packageJson } from "./build_npm_package.ts";
+import { BIN_SOURCE, packageJson } from "./build_npm_package.ts";
+import { VERSION } from "../src/cli/version.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "npm");
@@ -194,14 +195,16 @@ function assemble(version: string): void {
     version,
     license: deno.license,
     koffi: dev.devDependencies.koffi,
+    repository: dev.repository,
+    homepage: dev.homepage,
   });
   writeFileSync(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-  for (const f of ["README.md", "LICENSE"]) {
-    if (existsSync(join(ROOT, f))) copyFileSync(join(ROOT, f), join(OUT, f));
-  }
+  // Installers get their own README (the repository's is about the clone).
+  copyFileSync(join(ROOT, "docs", "npm-README.md"), join(OUT, "README.md"));
+  copyFileSync(join(ROOT, "LICENSE"), join(OUT, "LICENSE"));
   mkdirSync(join(OUT, "bin"), { recursive: true });
   const bin = join(OUT, "bin", "smartbus.js");
-  writeFileSync(bin, `#!/usr/bin/env node\nimport "../esm/src/cli/main.js";\n`);
+  writeFileSync(bin, BIN_SOURCE);
   chmodSync(bin, 0o755);
 }
 
@@ -348,6 +351,11 @@ function smoke(): void {
 
 const version =
   JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")).version;
+if (version !== VERSION) {
+  throw new Error(
+    `deno.json says version ${version}, src/cli/version.ts says ${VERSION}: make them agree`,
+  );
+}
 rmSync(OUT, { recursive: true, force: true });
 compile();
 assemble(version);

@@ -19,7 +19,53 @@ export interface PackageFacts {
   license: string;
   /** The koffi range the Node backend is written for. */
   koffi: string;
+  /** From the workspace package.json. */
+  repository: unknown;
+  /** From the workspace package.json. */
+  homepage: string;
 }
+
+/**
+ * The `smartbus` bin. Its shebang runs Node, and so do `bunx` and `bun x`
+ * (they honour shebangs); Bun's users expect Bun's own FFI backend, without
+ * koffi, so when Bun launched it (its user agent, its binary in
+ * npm_execpath) the bin hands over to Bun. Under Deno or Bun it runs as it is.
+ */
+export const BIN_SOURCE = `#!/usr/bin/env node
+import process from "node:process";
+
+const launcher = process.env.npm_execpath;
+const byBun = (process.env.npm_config_user_agent ?? "").startsWith("bun/");
+const here = globalThis.Bun ? "bun" : globalThis.Deno ? "deno" : "node";
+
+if (here === "node" && byBun && launcher && !process.env.SMARTBUS_BIN_NODE) {
+  const { spawn } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const self = fileURLToPath(import.meta.url);
+  // argv0 "bun": npm_execpath may be bunx, which would treat the path as a package.
+  const child = spawn(launcher, [self, ...process.argv.slice(2)], {
+    stdio: "inherit",
+    argv0: "bun",
+  });
+  // Ctrl-C reaches the child from the terminal itself; a second copy would
+  // count as the "second interrupt" that ends it without cleaning up.
+  process.on("SIGINT", () => {});
+  process.on("SIGTERM", () => child.kill("SIGTERM"));
+  child.on("error", (e) => {
+    process.stderr.write(\`cannot start Bun (\${launcher}): \${e.message}\\n\`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    else process.exit(code ?? 1);
+  });
+} else {
+  await import("../esm/src/cli/main.js");
+}
+`;
 
 /**
  * The package.json object.
@@ -27,7 +73,13 @@ export interface PackageFacts {
  * @example
  * ```ts
  * import { packageJson } from "./build_npm_package.ts";
- * console.log(packageJson({ version: "0.1.0", license: "MIT", koffi: "^3.3.4" }).name);
+ * console.log(packageJson({
+ *   version: "0.1.0",
+ *   license: "MIT",
+ *   koffi: "^3.3.4",
+ *   repository: { type: "git", url: "git+https://example.org/netclient.git" },
+ *   homepage: "https://example.org/netclient",
+ * }).name);
  * ```
  */
 export function packageJson(facts: PackageFacts): Record<string, unknown> {
@@ -65,7 +117,20 @@ export function packageJson(facts: PackageFacts): Record<string, unknown> {
     engines: { node: ">=20" },
     peerDependencies: { koffi: facts.koffi },
     peerDependenciesMeta: { koffi: { optional: true } },
-    keywords: ["smartbus", "ipsc", "ffi", "koffi", "bun", "deno", "mock"],
+    keywords: [
+      "smartbus",
+      "busnetcli",
+      "ipsc",
+      "ivr",
+      "ffi",
+      "koffi",
+      "bun",
+      "deno",
+      "mock",
+      "cli",
+    ],
+    repository: facts.repository,
+    homepage: facts.homepage,
     sideEffects: ["./bin/smartbus.js"],
   };
 }

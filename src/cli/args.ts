@@ -40,29 +40,34 @@ export const COMMON_OPTIONS = {
   timeout: { type: "string" },
   "connect-timeout": { type: "string" },
   flows: { type: "string" },
+  json: { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
 } as const satisfies Record<string, OptionSpec>;
 
 /** Help text of {@link COMMON_OPTIONS}. */
-export const COMMON_HELP = `Connection options:
-  --master HOST:PORT     bus node to connect to (default 127.0.0.1:8000)
-  --slave HOST:PORT      failover node
-  --unit N               this program's unit id, 16-47 (default 30)
+export const COMMON_HELP =
+  `Connection options (a flag wins over its environment variable):
+  --master HOST:PORT     bus node to connect to (env SMARTBUS_MASTER;
+                         default 127.0.0.1:8000)
+  --slave HOST:PORT      failover node (env SMARTBUS_SLAVE)
+  --unit N               this program's unit id, 16-47 (env SMARTBUS_UNIT;
+                         default 30)
   --client N             local client id, 0-255 (default 1)
   --type T               local client type: a number or agent, ipsc, monitor,
                          db, null (default agent)
-  --user NAME            login user
+  --user NAME            login user (env SMARTBUS_USER)
   --password PW          login password (better: env SMARTBUS_PASSWORD);
                          never printed
   --timeout T            deadline of the call: ms, or with a unit (500ms, 5s,
                          1m); default 30s
   --connect-timeout T    deadline to connect (default 10s)
-  --lib PATH             libbusnetcli.so to load (else SMARTBUS_NETCLI_LIB,
-                         else the search path)
+  --lib PATH             libbusnetcli.so to load (env SMARTBUS_NETCLI_LIB,
+                         else the search path; see smartbus --version)
   --backend B            deno, bun, node (default: this runtime), or mock: an
                          in-process mock bus at --master, flows from --flows
   --flows FILE           with --backend mock: flows module or JSON answers
+  --json                 results as JSON, one object per line (docs/cli.md)
   -v, --verbose          library trace lines and warnings on stderr
   -h, --help             this help`;
 

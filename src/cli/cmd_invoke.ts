@@ -34,12 +34,12 @@ import {
   UsageError,
 } from "./exit.ts";
 import { openSession, type Session, sessionSettings } from "./session.ts";
-import { progressBar, summarize } from "./stats.ts";
+import { progressLine, summarize, summary } from "./stats.ts";
 
 const USAGE = "smartbus invoke [options] PROJECT FLOW [PARAM...]";
 
-const HELP =
-  `Call a flow on an IPSC and print its result list as JSON on stdout.
+const HELP = `Call a flow on an IPSC and print its result list as JSON on stdout
+(--json: {"result":[...],"ms":12.3}, one line per call).
 
 Usage: ${USAGE}
 
@@ -50,9 +50,10 @@ Options:
   --params JSON          the whole parameter list as one JSON value
   --no-result            do not wait for the result: print [] once the flow
                          started (fire and forget)
-  --repeat N             call N times (one JSON line per result); progress on
-                         stderr when it is a terminal, then throughput and
-                         p50/p99 latency on stderr
+  --repeat N             call N times (one JSON line per result); progress,
+                         rate and time left on stderr when it is a terminal,
+                         then throughput and p50/p99 latency on stderr (with
+                         --json: a {"summary":{...}} line on stdout)
   --concurrency C        calls in flight at once with --repeat (default 1)
   -q, --quiet            with --repeat: print no results, only the summary
 
@@ -133,13 +134,14 @@ export const invokeCommand: Command = {
     const session = await openSession(settings, io, signal);
     try {
       if (repeat === 1 && !parsed.values.concurrency) {
+        const t = performance.now();
         const result = await session.client.invoke(call, {
           timeout: settings.timeoutMs,
           signal,
         }).catch((e) => {
           throw flowFailure(e, call);
         });
-        io.out(JSON.stringify(result));
+        io.out(resultLine(result, performance.now() - t, settings.json));
         return ExitCode.OK;
       }
       return await runRepeated(session, call, {
@@ -165,6 +167,7 @@ async function runRepeated(
   },
 ): Promise<number> {
   const { io, signal } = o.ctx;
+  const json = session.settings.json;
   const latencies: number[] = [];
   let failed = 0;
   let started = 0;
@@ -176,7 +179,9 @@ async function runRepeated(
     const now = performance.now();
     if (!force && now - lastDraw < 100) return;
     lastDraw = now;
-    io.errStatus(progressBar(latencies.length + failed, o.repeat, failed));
+    io.errStatus(
+      progressLine(latencies.length + failed, o.repeat, failed, now - t0),
+    );
   };
   const t0 = performance.now();
   const worker = async (): Promise<void> => {
@@ -188,8 +193,9 @@ async function runRepeated(
           timeout: session.settings.timeoutMs,
           signal,
         });
-        latencies.push(performance.now() - t);
-        if (!o.quiet) io.out(JSON.stringify(result));
+        const took = performance.now() - t;
+        latencies.push(took);
+        if (!o.quiet) io.out(resultLine(result, took, json));
       } catch (e) {
         if (signal.aborted) return;
         failed++;
@@ -203,7 +209,10 @@ async function runRepeated(
   );
   draw(true);
   if (showProgress) io.err("");
-  io.err(summarize(latencies, failed, performance.now() - t0));
+  const wall = performance.now() - t0;
+  if (json) {
+    io.out(JSON.stringify({ summary: summary(latencies, failed, wall) }));
+  } else io.err(summarize(latencies, failed, wall));
   if (signal.aborted) {
     io.err("interrupted");
     return ExitCode.OTHER;
@@ -213,6 +222,13 @@ async function runRepeated(
     return firstFailure.code;
   }
   return ExitCode.OK;
+}
+
+/** A result as stdout prints it: the list, or with --json an object. */
+function resultLine(result: unknown[], ms: number, json: boolean): string {
+  return json
+    ? JSON.stringify({ result, ms: Math.round(ms * 1000) / 1000 })
+    : JSON.stringify(result);
 }
 
 /** A flow's failure phrased with the flow's full name and what to do. */

@@ -27,6 +27,7 @@ import {
   str,
 } from "./args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
+import { checkFlowsFile } from "./flows_file.ts";
 import { CliFailure, EXIT_CODES_HELP, ExitCode, UsageError } from "./exit.ts";
 
 const USAGE = "smartbus mock [options]";
@@ -48,9 +49,12 @@ Options:
   --flows FILE           the IPSC's flows: a JS/TS module exporting default
                          { "project/flow": async (params, ctx) => [...] } or
                          a function (ipsc) => void; or a JSON file of canned
-                         answers { "project/flow": [result...] }
+                         answers { "project/flow": [result...] }; a .ts
+                         file needs Deno, Bun or Node 22.18+
   --heartbeat T          heartbeat interval announced to clients (default 5s)
   -q, --quiet            no log lines
+  --json                 the listening lines as JSON objects:
+                         {"event":"listening","unitId":0,"host":...,"port":8000}
   -h, --help             this help
 
 Flow handlers get ctx.refuse(ack, msg), ctx.fail(ret), ctx.noAnswer(),
@@ -68,6 +72,7 @@ const OPTIONS = {
   flows: { type: "string" },
   heartbeat: { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -87,6 +92,7 @@ function list(p: Parsed, name: string): string[] {
  */
 export function mockOptions(argv: string[]): MockServerOptions & {
   quiet: boolean;
+  json: boolean;
 } {
   const p = parseCommand("mock", argv, OPTIONS, {});
   expectPositionals(p, 0, 0, USAGE);
@@ -135,6 +141,7 @@ export function mockOptions(argv: string[]): MockServerOptions & {
       ? undefined
       : parseDuration(hb, "--heartbeat"),
     quiet: p.values.quiet === true,
+    json: p.values.json === true,
   };
 }
 
@@ -148,7 +155,8 @@ export const mockCommand: Command = {
       io.out(HELP);
       return ExitCode.OK;
     }
-    const { quiet, ...options } = mockOptions(argv);
+    const { quiet, json, ...options } = mockOptions(argv);
+    checkFlowsFile(options.flows as string | undefined);
     let server: MockServer;
     try {
       server = await startMockServer({
@@ -160,7 +168,16 @@ export const mockCommand: Command = {
     }
     try {
       for (const a of server.addresses) {
-        io.out(`listening node=${a.unitId} ${a.host}:${a.port}`);
+        io.out(
+          json
+            ? JSON.stringify({
+              event: "listening",
+              unitId: a.unitId,
+              host: a.host,
+              port: a.port,
+            })
+            : `listening node=${a.unitId} ${a.host}:${a.port}`,
+        );
       }
       await new Promise<void>((resolve) => {
         if (signal.aborted) return resolve();

@@ -24,7 +24,8 @@ import { openSession, sessionSettings } from "./session.ts";
 
 const USAGE = "smartbus notify [options] PROJECT TITLE [PARAM]";
 
-const HELP = `Send a notification to an IPSC; print its invoke id on stdout.
+const HELP = `Send a notification to an IPSC; print its invoke id on stdout
+(--json: {"invokeId":1}).
 
 Usage: ${USAGE}
 
@@ -73,7 +74,7 @@ export const notifyCommand: Command = {
         expiresMs / 1000,
         param ?? "",
       );
-      io.out(String(id));
+      io.out(settings.json ? JSON.stringify({ invokeId: id }) : String(id));
       return ExitCode.OK;
     } finally {
       session.close();

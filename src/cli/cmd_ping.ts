@@ -25,8 +25,11 @@ import { openSession, sessionSettings } from "./session.ts";
 
 const USAGE = "smartbus ping [options] UNIT CLIENT TYPE";
 
+const round3 = (ms: number): number => Math.round(ms * 1000) / 1000;
+
 const HELP =
-  `Ping a client on the bus; print each round-trip time (ms) on stdout.
+  `Ping a client on the bus; print each round-trip time (ms) on stdout
+(--json: {"seq":1,"unitId":0,"clientId":0,"clientType":2,"rttMs":0.412}).
 
 Usage: ${USAGE}
 
@@ -98,7 +101,11 @@ export const pingCommand: Command = {
             `no answer from ${u} ${c} ${t} within ${e.timeoutMs} ms: check the address (is it connected? see smartbus watch), or raise --timeout`,
           );
         });
-        io.out(rtt.toFixed(3));
+        io.out(
+          settings.json
+            ? JSON.stringify({ seq: i + 1, ...dst, rttMs: round3(rtt) })
+            : rtt.toFixed(3),
+        );
       }
       return ExitCode.OK;
     } finally {

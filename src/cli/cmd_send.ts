@@ -25,7 +25,9 @@ import { openSession, sessionSettings } from "./session.ts";
 
 const USAGE = "smartbus send [options] UNIT CLIENT TYPE [TEXT]";
 
-const HELP = `Send text to a client on the bus. Without TEXT, stdin is sent.
+const HELP =
+  `Send text to a client on the bus. Without TEXT, stdin is sent. Prints
+nothing (--json: one line {"sent":true,"unitId":...,"length":N}).
 
 Usage: ${USAGE}
 
@@ -87,6 +89,17 @@ export const sendCommand: Command = {
     const session = await openSession(settings, io, signal);
     try {
       session.client.send(cmd, cmdType, unit, client, type, text, encoding);
+      if (settings.json) {
+        io.out(JSON.stringify({
+          sent: true,
+          unitId: unit,
+          clientId: client,
+          clientType: type,
+          cmd,
+          cmdType,
+          length: text.length,
+        }));
+      }
       return ExitCode.OK;
     } finally {
       session.close();

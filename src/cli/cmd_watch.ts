@@ -27,7 +27,8 @@ import { openSession, sessionSettings } from "./session.ts";
 const USAGE = "smartbus watch [options]";
 
 const HELP = `Print who connects and leaves, and the data this client receives,
-one line each on stdout, until Ctrl-C, --count or --duration.
+one line each on stdout (--json: one JSON object each), until Ctrl-C,
+--count or --duration.
 
 Usage: ${USAGE}
 
@@ -37,7 +38,6 @@ Lines read:
   data from=18/1/agent cmd=0 cmdtype=3 "the text"
 
 Options:
-  --json                 one JSON object per line instead
   --count N              stop after N lines
   --duration T           stop after T (500ms, 5s, 1m)
 
@@ -91,12 +91,10 @@ export const watchCommand: Command = {
       return ExitCode.OK;
     }
     const p = parseCommand("watch", argv, {
-      json: { type: "boolean" },
       count: { type: "string" },
       duration: { type: "string" },
     });
     expectPositionals(p, 0, 0, USAGE);
-    const json = p.values.json === true;
     const countText = str(p, "count");
     const count = countText === undefined
       ? Infinity
@@ -106,6 +104,7 @@ export const watchCommand: Command = {
       ? undefined
       : parseDuration(durationText, "--duration");
     const settings = sessionSettings(p, io);
+    const json = settings.json;
 
     let finish!: () => void;
     const finished = new Promise<void>((r) => finish = r);

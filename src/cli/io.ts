@@ -48,6 +48,22 @@ export function processIo(): Io {
   };
 }
 
+/**
+ * End quietly when whoever reads stdout has gone (`smartbus watch | head`),
+ * as shell tools do; rethrow anything else.
+ *
+ * @example
+ * ```ts
+ * import process from "node:process";
+ * import { readerGone } from "./io.ts";
+ * process.stdout.on("error", readerGone);
+ * ```
+ */
+export function readerGone(e: unknown): void {
+  if ((e as { code?: unknown })?.code === "EPIPE") process.exit(0);
+  throw e;
+}
+
 const render = (message: string, rest: unknown[]): string =>
   [message, ...rest.map((r) => r instanceof Error ? r.message : String(r))]
     .join(" ").replace(/\s*\n\s*/g, " | ");

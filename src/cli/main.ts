@@ -15,7 +15,7 @@
  */
 import process from "node:process";
 import { setTimeout } from "node:timers";
-import { processIo } from "./io.ts";
+import { processIo, readerGone } from "./io.ts";
 import { runCli } from "./run.ts";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     controller.abort();
   };
   for (const s of SIGNALS) process.on(s, onSignal);
+  process.stdout.on("error", readerGone);
   let code: number;
   try {
     code = await runCli(process.argv.slice(2), processIo(), controller.signal);

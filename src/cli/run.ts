@@ -20,6 +20,7 @@ import { watchCommand } from "./cmd_watch.ts";
 import type { Command } from "./command.ts";
 import { describeFailure, EXIT_CODES_HELP, ExitCode } from "./exit.ts";
 import type { Io } from "./io.ts";
+import { versionCommand } from "./cmd_version.ts";
 
 /** Every subcommand, in help order. */
 export const COMMANDS: readonly Command[] = [
@@ -40,7 +41,8 @@ Usage: smartbus COMMAND [options] [arguments]
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join("\n")}
 
-Run \`smartbus COMMAND --help\` for a command's options. Results go to
+Run \`smartbus COMMAND --help\` for a command's options; \`smartbus --version\`
+shows the version, runtime, backend and where the library was found. Results go to
 stdout, diagnostics to stderr (one line per failure), so output can be piped.
 Try it without a server: smartbus invoke --backend mock --flows answers.json p f
 
@@ -62,7 +64,8 @@ export async function runCli(
   io: Io,
   signal: AbortSignal,
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  // `deno task cli -- ARGS` passes the `--` on.
+  const [name, ...rest] = argv[0] === "--" ? argv.slice(1) : argv;
   if (name === undefined) {
     io.err("missing command; see smartbus --help");
     return ExitCode.USAGE;
@@ -77,7 +80,9 @@ export async function runCli(
     io.out(cmd ? cmd.help : TOP_HELP);
     return ExitCode.OK;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
+  const cmd = name === "--version" || name === "-V"
+    ? versionCommand
+    : COMMANDS.find((c) => c.name === name);
   if (!cmd) {
     io.err(
       `unknown command ${JSON.stringify(name)}; commands: ${

@@ -38,6 +38,7 @@ import {
   str,
 } from "./args.ts";
 import { CliFailure, ExitCode, UsageError } from "./exit.ts";
+import { checkFlowsFile } from "./flows_file.ts";
 import { type Io, stderrLogger } from "./io.ts";
 
 /** Default unit id of the command-line client. */
@@ -48,6 +49,18 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Environment variable read when `--password` is absent. */
 export const PASSWORD_ENV = "SMARTBUS_PASSWORD";
+
+/**
+ * The environment variable behind each connection option (the flag wins),
+ * named like the library's own `SMARTBUS_NETCLI_LIB`.
+ */
+export const OPTION_ENV: Readonly<Record<string, string>> = {
+  master: "SMARTBUS_MASTER",
+  slave: "SMARTBUS_SLAVE",
+  unit: "SMARTBUS_UNIT",
+  user: "SMARTBUS_USER",
+  password: PASSWORD_ENV,
+};
 
 /** The common options, checked. */
 export interface SessionSettings {
@@ -77,12 +90,15 @@ export interface SessionSettings {
   connectTimeoutMs: number;
   /** `--verbose`. */
   verbose: boolean;
+  /** `--json`: results as JSON lines. */
+  json: boolean;
 }
 
 const BACKENDS = ["deno", "bun", "node", "mock"] as const;
 
 /**
- * Check the common options of `p` (env: `SMARTBUS_PASSWORD`).
+ * Check the common options of `p`; an option not given is read from its
+ * {@link OPTION_ENV} variable (an empty one counts as unset).
  *
  * @example
  * ```ts
@@ -111,30 +127,47 @@ export function sessionSettings(p: Parsed, io: Io): SessionSettings {
       "--flows needs --backend mock (a served bus takes its flows from `smartbus mock --flows`)",
     );
   }
-  const opt = <T>(name: string, parse: (s: string) => T, dflt: T): T => {
-    const s = str(p, name);
-    return s === undefined ? dflt : parse(s);
+  checkFlowsFile(flows);
+  // A value from the environment is checked like the flag, and a mistake
+  // names the variable, since that is where it must be fixed.
+  const given = (name: string): [string | undefined, string] => {
+    const flag = str(p, name);
+    if (flag !== undefined) return [flag, `--${name}`];
+    const env = OPTION_ENV[name];
+    const value = env === undefined ? undefined : io.env[env];
+    return value === undefined || value === "" ? [undefined, ""] : [
+      value,
+      env,
+    ];
   };
-  const slave = str(p, "slave");
-  const password = str(p, "password") ?? io.env[PASSWORD_ENV];
+  const opt = <T>(
+    name: string,
+    parse: (s: string, label: string) => T,
+    dflt: T,
+  ): T => {
+    const [s, label] = given(name);
+    return s === undefined ? dflt : parse(s, label);
+  };
+  const [slave, slaveLabel] = given("slave");
+  const password = given("password")[0] || undefined;
   return {
     backend: backend as SessionSettings["backend"],
     libraryPath: str(p, "lib"),
     flows,
-    unitId: opt("unit", (s) => parseInteger(s, "--unit", 16, 47), DEFAULT_UNIT),
+    unitId: opt("unit", (s, l) => parseInteger(s, l, 16, 47), DEFAULT_UNIT),
     clientId: opt("client", (s) => parseInteger(s, "--client", 0, 255), 1),
     clientType: opt(
       "type",
       (s) => parseClientType(s, "--type"),
       ClientType.AGENT,
     ),
-    master: opt("master", (s) => parseHostPort(s, "--master"), {
+    master: opt("master", (s, l) => parseHostPort(s, l), {
       host: "127.0.0.1",
       port: 8000,
     }),
-    slave: slave === undefined ? undefined : parseHostPort(slave, "--slave"),
-    user: str(p, "user"),
-    password: password === "" ? undefined : password,
+    slave: slave === undefined ? undefined : parseHostPort(slave, slaveLabel),
+    user: given("user")[0],
+    password,
     timeoutMs: opt(
       "timeout",
       (s) => parseDuration(s, "--timeout"),
@@ -146,6 +179,7 @@ export function sessionSettings(p: Parsed, io: Io): SessionSettings {
       DEFAULT_CONNECT_TIMEOUT_MS,
     ),
     verbose: p.values.verbose === true,
+    json: p.values.json === true,
   };
 }
 

@@ -28,6 +28,54 @@ export function percentile(sorted: readonly number[], p: number): number {
 const ms = (v: number): string =>
   Number.isNaN(v) ? "-" : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`;
 
+/** The figures of a `--repeat` run (the JSON form of its summary). */
+export interface RunSummary {
+  /** Calls made (succeeded + failed). */
+  calls: number;
+  /** Calls that failed. */
+  failed: number;
+  /** Wall time, seconds. */
+  seconds: number;
+  /** Calls per second. */
+  rate: number;
+  /** Median latency of the successful calls, ms (null: none succeeded). */
+  p50Ms: number | null;
+  /** 99th percentile latency, ms (null: none succeeded). */
+  p99Ms: number | null;
+}
+
+const round = (v: number, digits: number): number =>
+  Math.round(v * 10 ** digits) / 10 ** digits;
+
+/**
+ * The figures of a run: calls, wall time, throughput, p50/p99 of the
+ * successful calls' latencies (ms), failures.
+ *
+ * @example
+ * ```ts
+ * import { summary } from "./stats.ts";
+ * console.log(summary([1.5, 2.5], 1, 100).rate); // 30
+ * ```
+ */
+export function summary(
+  latencies: readonly number[],
+  failed: number,
+  wallMs: number,
+): RunSummary {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const calls = sorted.length + failed;
+  const pct = (p: number): number | null =>
+    sorted.length ? round(percentile(sorted, p), 3) : null;
+  return {
+    calls,
+    failed,
+    seconds: round(wallMs / 1000, 3),
+    rate: round(wallMs > 0 ? (calls * 1000) / wallMs : 0, 1),
+    p50Ms: pct(50),
+    p99Ms: pct(99),
+  };
+}
+
 /**
  * One line: calls, wall time, throughput, p50/p99 of the successful calls'
  * latencies (ms), and failures.
@@ -43,14 +91,34 @@ export function summarize(
   failed: number,
   wallMs: number,
 ): string {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const total = sorted.length + failed;
-  const rate = wallMs > 0 ? (total * 1000) / wallMs : 0;
-  return `${total} calls in ${(wallMs / 1000).toFixed(2)} s: ${
-    rate.toFixed(1)
-  } calls/s, p50 ${ms(percentile(sorted, 50))}, p99 ${
-    ms(percentile(sorted, 99))
-  }, ${failed} failed`;
+  const s = summary(latencies, failed, wallMs);
+  return `${s.calls} calls in ${(wallMs / 1000).toFixed(2)} s: ${
+    s.rate.toFixed(1)
+  } calls/s, p50 ${ms(s.p50Ms ?? NaN)}, p99 ${
+    ms(s.p99Ms ?? NaN)
+  }, ${s.failed} failed`;
+}
+
+/**
+ * The live status line of a run on a terminal: the bar, the rate so far and
+ * the time left at that rate.
+ *
+ * @example
+ * ```ts
+ * import { progressLine } from "./stats.ts";
+ * console.log(progressLine(50, 100, 0, 2000)); // "[###...] 50/100 25.0 calls/s, 2.0 s left"
+ * ```
+ */
+export function progressLine(
+  done: number,
+  total: number,
+  failed: number,
+  elapsedMs: number,
+): string {
+  const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
+  const left = rate > 0 ? `${((total - done) / rate).toFixed(1)} s left` : "";
+  return `${progressBar(done, total, failed)} ${rate.toFixed(1)} calls/s` +
+    (left ? `, ${left}` : "");
 }
 
 /**
