@@ -185,11 +185,13 @@ export class SmartBus {
    */
   constructor(options: SmartBusOptions, resolveBackend?: BackendResolver) {
     this.unitId = assertUnitId(options?.unitId);
-    this.logger = options.logger ?? defaultLogger;
+    const backend = resolve(options, resolveBackend);
+    // A mock backend offers a logger that keeps lines for the test to read.
+    const kept = (backend as { logger?: Logger }).logger;
+    this.logger = options.logger ?? kept ?? defaultLogger;
     this.#logging = options.logging ?? [true, 10, 40];
     this.onGlobalConnect = options.onGlobalConnect;
     this.#events = new Emitter(this.logger);
-    const backend = resolve(options, resolveBackend);
     this.backend = backend;
     this.timers = options.timers ?? backend.clock ?? realTimers;
     backend.setCallbacks(this.#callbacks());

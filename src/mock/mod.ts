@@ -49,6 +49,7 @@ export {
   type FlowHandler,
 } from "./ipsc/flow_run.ts";
 export { MockBackend, type MockBackendOptions } from "./backend/backend.ts";
+export { DEFAULT_LOG_LINES, LogCapture, logStamp } from "./log_capture.ts";
 export {
   addressMatches,
   type ClientRecord,

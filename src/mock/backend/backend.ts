@@ -23,6 +23,8 @@ import type { BusAttach, HeadFields } from "../bus/port.ts";
 import { MockClient, type MockClientHost } from "./client.ts";
 import { FlowTimers, type PendingFlow } from "./flows.ts";
 import { connectConfig, isInt, view } from "./args.ts";
+import type { Logger } from "../../api/log.ts";
+import { LogCapture } from "../log_capture.ts";
 
 /** Options of {@link MockBackend}. */
 export interface MockBackendOptions {
@@ -114,6 +116,15 @@ export class MockBackend implements Backend {
         return t;
       },
     };
+  }
+
+  /**
+   * The logger a `SmartBus` on this backend uses when given none: it keeps
+   * the lines in the bus's `logs()` instead of printing them.
+   */
+  get logger(): Logger {
+    const bus = this.#bus as { logCapture?: LogCapture };
+    return (bus.logCapture ??= new LogCapture()).logger;
   }
 
   /**

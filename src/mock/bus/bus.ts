@@ -39,6 +39,7 @@ import {
 import { recordsCap } from "./record_log.ts";
 import { loginRefusal } from "./login.ts";
 import { ConnTable } from "./connections.ts";
+import { LogCapture, logStamp } from "../log_capture.ts";
 import type {
   LinkDelay,
   MockBusOptions,
@@ -101,6 +102,7 @@ export class MockBus implements BusAttach {
   readonly longSize: 4 | 8;
   #log: (line: string) => void;
   #loud: (line: string) => void;
+  #logs = new LogCapture();
   #nodes = new Map<number, NodeState>();
   #conns: ConnTable;
   #queue: DeliveryQueue;
@@ -122,8 +124,13 @@ export class MockBus implements BusAttach {
     this.strict = options.strict ?? false;
     this.longSize = options.longSize ?? 8;
     const logger = options.logger;
-    this.#log = logger ?? (() => {});
-    this.#loud = logger ?? ((line) => console.error(line));
+    // Without a logger lines are kept for logs(); a throwing or hanging
+    // handler (a bug in the test) is also printed.
+    this.#log = logger ?? ((line) => this.#logs.push(line));
+    this.#loud = logger ?? ((line) => {
+      this.#logs.push(line);
+      console.error(line);
+    });
     this.#queue = new DeliveryQueue(
       this.clock,
       (e) => this.log(`a delivery threw: ${e instanceof Error ? e.stack : e}`),
@@ -142,7 +149,7 @@ export class MockBus implements BusAttach {
       head: (cmd, cmdType, src, dst, len) =>
         headFields(this.longSize, cmd, cmdType, src, dst, len),
       log: (line) => this.log(line),
-      loud: (line) => this.#loud(`[mockbus ${this.clock.now()}] ${line}`),
+      loud: (line) => this.#loud(`[mockbus ${logStamp(this.clock)}] ${line}`),
     };
     // deno-lint-ignore no-this-alias
     const bus = this;
@@ -189,7 +196,21 @@ export class MockBus implements BusAttach {
 
   /** Write one line to the bus logger. */
   log(line: string): void {
-    this.#log(`[mockbus ${this.clock.now()}] ${line}`);
+    this.#log(`[mockbus ${logStamp(this.clock)}] ${line}`);
+  }
+
+  /**
+   * Where lines go without a `logger`: this bus's and those of the apps on
+   * it through a `MockBackend` (their `SmartBus` default logger). Read them
+   * with `logs()`.
+   */
+  get logCapture(): LogCapture {
+    return this.#logs;
+  }
+
+  /** The newest lines logged without a `logger` (see {@link logCapture}). */
+  logs(): string[] {
+    return this.#logs.lines();
   }
 
   // ---- nodes -------------------------------------------------------------
