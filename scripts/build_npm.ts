@@ -310,6 +310,7 @@ function smoke(): void {
       ...process.env,
       SMARTBUS_STANDIN: STANDIN,
       SMARTBUS_STANDIN_RECONNECT_MS: "100",
+      SMARTBUS_BUN: join(BIN, "bun"),
       PATH: `${join(project, "node_modules", ".bin")}:${process.env.PATH}`,
     };
     since = performance.now();

@@ -20,6 +20,8 @@ deno lint
 # Through `deno task`, so that the tasks keep working after `npm ci`
 # (node_modules/.bin/deno must not shadow the real binary in them).
 deno task --quiet check
+deno task --quiet cli --version >/dev/null
+deno task --quiet demo >/dev/null
 # The Bun backend against bun-types (bun:ffi's own declarations).
 tsc -p tsconfig.bun.json
 deno doc --lint mod.ts src/mock/mod.ts
