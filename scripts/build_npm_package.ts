@@ -34,11 +34,29 @@ export interface PackageFacts {
 export const BIN_SOURCE = `#!/usr/bin/env node
 import process from "node:process";
 
-const launcher = process.env.npm_execpath;
-const byBun = (process.env.npm_config_user_agent ?? "").startsWith("bun/");
+const env = process.env;
+// bunx sets npm_lifecycle_event=bunx even under another tool's scripts, which
+// may have set the user agent and npm_execpath already.
+const byBun = env.npm_lifecycle_event === "bunx" ||
+  (env.npm_config_user_agent ?? "").startsWith("bun/");
 const here = globalThis.Bun ? "bun" : globalThis.Deno ? "deno" : "node";
+const BUN = /(^|[\\\\/])bunx?(\\.exe)?$/;
 
-if (here === "node" && byBun && launcher && !process.env.SMARTBUS_BIN_NODE) {
+async function bunBinary() {
+  if (BUN.test(env.npm_execpath ?? "")) return env.npm_execpath;
+  try {
+    // Linux: Bun started this Node (through the shebang) and is its parent.
+    const { readlinkSync } = await import("node:fs");
+    const parent = readlinkSync(\`/proc/\${process.ppid}/exe\`);
+    if (BUN.test(parent)) return parent;
+  } catch {
+    // no /proc: fall back to the PATH
+  }
+  return "bun";
+}
+
+if (here === "node" && byBun && !env.SMARTBUS_BIN_NODE) {
+  const launcher = await bunBinary();
   const { spawn } = await import("node:child_process");
   const { fileURLToPath } = await import("node:url");
   const self = fileURLToPath(import.meta.url);

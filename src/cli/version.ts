@@ -40,7 +40,7 @@ export interface VersionReport {
 }
 
 function runtimeVersion(): string {
-  const g = globalThis as {
+  const g = globalThis as unknown as {
     Deno?: { version: { deno: string } };
     Bun?: { version: string };
     process?: { versions?: { node?: string } };

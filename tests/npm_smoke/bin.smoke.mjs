@@ -38,18 +38,14 @@ function smartbus(args) {
 
 describe("npm package - smartbus bin", () => {
   test("npm - smartbus --help lists the commands", () => {
-    const r = isNode
-      ? spawnSync("npx", ["--offline", "smartbus", "--help"], {
-        encoding: "utf8",
-        timeout: 20_000,
-      })
-      : smartbus(["--help"]);
+    const r = smartbus(["--help"]);
     assert.equal(r.status, 0, r.stderr);
     for (const cmd of ["invoke", "mock", "ping", "watch"]) {
       assert.match(r.stdout + r.stderr, new RegExp(cmd));
     }
   });
 
+  // npx takes seconds to resolve the bin: one call covers it.
   test("npm - npx smartbus --version runs on Node with the koffi backend", {
     skip: !isNode,
   }, () => {
