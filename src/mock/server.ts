@@ -18,10 +18,10 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { MockBus } from "./bus/bus.ts";
+import { MockBus } from "./mock_bus.ts";
 import type { FlowContext, FlowHandler } from "./ipsc/flow_run.ts";
 import type { MockIpsc } from "./ipsc/ipsc.ts";
-import { formatAddress } from "./bus/records.ts";
+import { formatAddress } from "./bus/address.ts";
 import { serveTcp, type TcpAddress } from "./tcp/front.ts";
 
 /** A node to serve. */

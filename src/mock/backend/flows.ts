@@ -17,11 +17,9 @@
  * @module
  */
 import { type Deadline, DeadlineQueue } from "../../api/deadlines.ts";
+import { libraryFlowTimeoutMs } from "../../abi/timeouts.ts";
 import type { Clock } from "../bus/clock.ts";
 import { copyBytes, sameBytes } from "../bus/slab.ts";
-
-/** The flow timeout used when `timeoutMs` is 0 or less, as in the library. */
-export const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
 
 /** One awaited call. */
 export interface PendingFlow {
@@ -71,7 +69,7 @@ export class FlowTimers {
     projectId: Uint8Array,
     timeoutMs: number,
   ): void {
-    const ms = timeoutMs > 0 ? timeoutMs : DEFAULT_FLOW_TIMEOUT_MS;
+    const ms = libraryFlowTimeoutMs(timeoutMs);
     const old = this.#calls.get(invokeId);
     if (old) this.#deadlines.remove(old);
     if (!sameBytes(projectId, this.#project)) {

@@ -21,8 +21,12 @@ import {
   MAX_CLIENTS_PER_NODE,
 } from "../../abi/constants.ts";
 import type { MockNode } from "./options.ts";
-import type { Conn } from "./router.ts";
-import type { AttachRequest, BusAddress, GlobalConnectEvent } from "./port.ts";
+import type { Conn } from "./connections.ts";
+import type {
+  AttachRequest,
+  BusAddress,
+  GlobalConnectEvent,
+} from "./contract.ts";
 
 /** Why a login is refused: an `ErrorCode` and a reason for the log. */
 export interface Refusal {
@@ -100,7 +104,7 @@ export function loginRefusal(
  * @example
  * ```ts
  * import { connEvent } from "./login.ts";
- * import type { Conn } from "./router.ts";
+ * import type { Conn } from "./connections.ts";
  * declare const c: Conn;
  * console.log(connEvent(c, 1).status); // 1
  * ```

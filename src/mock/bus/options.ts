@@ -9,7 +9,7 @@
  * @module
  */
 import type { Clock } from "./clock.ts";
-import type { BusAddress } from "./port.ts";
+import type { BusAddress } from "./contract.ts";
 
 /** Options of `MockBus`. */
 export interface MockBusOptions {

@@ -12,7 +12,7 @@
  * @module
  */
 import { decodeGbkOrUtf8 } from "../../api/text.ts";
-import type { BusAddress } from "./port.ts";
+import type { BusAddress } from "./contract.ts";
 
 /** What kind of traffic a {@link MessageRecord} is. */
 export type MessageKind = "data" | "ping" | "pingAck";
@@ -160,52 +160,6 @@ export interface ClientRecord {
   addInfo: string;
   /** Bus time of the login. */
   connectedAt: number;
-}
-
-/**
- * Does `address` match every field `filter` gives?
- *
- * @example
- * ```ts
- * import { addressMatches } from "@smartbus/netclient/mock";
- * addressMatches({ unitId: 17, clientId: 0, clientType: 4 }, { unitId: 17 }); // true
- * ```
- */
-export function addressMatches(
-  address: BusAddress,
-  filter: Partial<BusAddress> | undefined,
-): boolean {
-  if (filter === undefined) return true;
-  return (filter.unitId === undefined || filter.unitId === address.unitId) &&
-    (filter.clientId === undefined || filter.clientId === address.clientId) &&
-    (filter.clientType === undefined ||
-      filter.clientType === address.clientType);
-}
-
-/**
- * `"<unitId> <clientId> <clientType>"`, the form the API's `addrExpr` uses.
- *
- * @example
- * ```ts
- * import { formatAddress } from "@smartbus/netclient/mock";
- * formatAddress({ unitId: 17, clientId: 0, clientType: 4 }); // "17 0 4"
- * ```
- */
-export function formatAddress(a: BusAddress): string {
-  return `${a.unitId} ${a.clientId} ${a.clientType}`;
-}
-
-/**
- * A copy of an address, so records never alias live objects.
- *
- * @example
- * ```ts
- * import { copyAddress } from "@smartbus/netclient/mock";
- * const a = copyAddress({ unitId: 17, clientId: 0, clientType: 4 });
- * ```
- */
-export function copyAddress(a: BusAddress): BusAddress {
-  return { unitId: a.unitId, clientId: a.clientId, clientType: a.clientType };
 }
 
 /**

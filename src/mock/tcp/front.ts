@@ -5,10 +5,12 @@
  *
  * @example
  * ```ts
- * import { serveTcp } from "@smartbus/netclient/mock";
- * import type { BusAttach } from "@smartbus/netclient/mock";
- * declare const bus: BusAttach;
- * await using front = await serveTcp(bus, [{ unitId: 0, host: "127.0.0.1", port: 0 }]);
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * console.log(front.addresses[0].port); // the port picked
  * ```
  * @module
@@ -16,7 +18,7 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import { clearInterval, setInterval } from "node:timers";
-import type { BusAttach } from "../bus/port.ts";
+import type { MockBus } from "../mock_bus.ts";
 import {
   type ConnSettings,
   TcpConnection,
@@ -98,14 +100,17 @@ function closeServer(server: Server): Promise<void> {
  *
  * @example
  * ```ts
- * import { serveTcp, type BusAttach } from "@smartbus/netclient/mock";
- * declare const bus: BusAttach;
- * const front = await serveTcp(bus, [{ unitId: 1, host: "127.0.0.1", port: 0 }], { heartbeatMs: 200 });
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 1, port: 8001 });
+ * const front = await serveTcp(bus, [
+ *   { unitId: 1, host: "127.0.0.1", port: 8001, listenPort: 0 },
+ * ], { heartbeatMs: 200 });
  * await front.close();
  * ```
  */
 export async function serveTcp(
-  bus: BusAttach,
+  bus: MockBus,
   nodes: readonly TcpNode[],
   options: TcpFrontOptions = {},
 ): Promise<TcpFront> {

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { BusAddress } from "../bus/port.ts";
+import type { BusAddress } from "../bus/contract.ts";
 import {
   type PayloadReader,
   type PayloadWriter,

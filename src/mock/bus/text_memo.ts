@@ -15,7 +15,7 @@
  * @module
  */
 import { decodeText } from "../../api/text.ts";
-import { copyBytes, sameBytes } from "../bus/slab.ts";
+import { copyBytes, sameBytes } from "./slab.ts";
 
 /** A decoded name and the bytes it came from (never written to). */
 export interface MemoText {
