@@ -23,7 +23,15 @@ import { BackendContext } from "./context.ts";
 import { MockClient } from "./client.ts";
 import { connectConfig, isInt, view } from "./args.ts";
 
-/** Options of {@link MockBackend}. */
+/**
+ * Options of {@link MockBackend}.
+ *
+ * @example
+ * ```ts
+ * import type { MockBackendOptions } from "@smartbus/netclient/mock";
+ * const quick: MockBackendOptions = { reconnectIntervalMs: 100 };
+ * ```
+ */
 export interface MockBackendOptions {
   /** Wait between reconnect rounds, in bus-clock ms (default 3000). */
   reconnectIntervalMs?: number;

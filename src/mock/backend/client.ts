@@ -5,11 +5,10 @@
  *
  * @example
  * ```ts
- * import type { MockClientConfig } from "./client.ts";
- * const config: MockClientConfig = {
- *   id: 0, type: 4, targets: [{ host: "127.0.0.1", port: 8000 }],
- *   user: null, password: null, addInfo: new Uint8Array(),
- * };
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * const backend = new MockBackend(bus); // one client per createConnect
  * ```
  * @module
  */

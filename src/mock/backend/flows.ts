@@ -8,11 +8,11 @@
  *
  * @example
  * ```ts
- * import { FlowTimers } from "./flows.ts";
- * import { VirtualClock } from "../bus/clock.ts";
- * const flows = new FlowTimers(new VirtualClock(), (f) => console.log("timed out", f.invokeId));
- * flows.add(1, 0, new Uint8Array(), 1000);
- * console.log(flows.settle(1, 0)); // true: in time
+ * import { MockBackend, MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const clock = new VirtualClock();
+ * const backend = new MockBackend(new MockBus({ clock }));
+ * // a flow call with timeout 0 gets ret -25 once 30 s pass on `clock`
+ * console.log(backend.kind); // "mock"
  * ```
  * @module
  */
@@ -34,11 +34,11 @@ export interface PendingFlow {
  *
  * @example
  * ```ts
- * import { FlowTimers } from "./flows.ts";
- * import { RealClock } from "../bus/clock.ts";
- * const flows = new FlowTimers(new RealClock(), () => {});
- * flows.add(7, 0, new Uint8Array(), 0); // 30 s
- * flows.clear();
+ * import { MockBackend, MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const clock = new VirtualClock();
+ * const backend = new MockBackend(new MockBus({ clock }));
+ * // a flow call with timeout 0 gets ret -25 once 30 s pass on `clock`
+ * console.log(backend.kind); // "mock"
  * ```
  */
 export class FlowTimers {

@@ -5,8 +5,10 @@
  *
  * @example
  * ```ts
- * import { formatAddress } from "@smartbus/netclient/mock";
- * console.log(formatAddress({ unitId: 17, clientId: 0, clientType: 4 })); // "17 0 4"
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // filters like { unitId: 17 } match addresses field by field
+ * console.log(bus.sent({ unitId: 17 }).length); // 0
  * ```
  * @module
  */
@@ -18,8 +20,10 @@ import type { BusAddress } from "./contract.ts";
  *
  * @example
  * ```ts
- * import { addressKey } from "@smartbus/netclient/mock";
- * console.log(addressKey({ unitId: 0, clientId: -1 })); // 0
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // filters like { unitId: 17 } match addresses field by field
+ * console.log(bus.sent({ unitId: 17 }).length); // 0
  * ```
  */
 export const addressKey = (a: { unitId: number; clientId: number }): number =>
@@ -30,8 +34,10 @@ export const addressKey = (a: { unitId: number; clientId: number }): number =>
  *
  * @example
  * ```ts
- * import { addressMatches } from "@smartbus/netclient/mock";
- * addressMatches({ unitId: 17, clientId: 0, clientType: 4 }, { unitId: 17 }); // true
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // filters like { unitId: 17 } match addresses field by field
+ * console.log(bus.sent({ unitId: 17 }).length); // 0
  * ```
  */
 export function addressMatches(
@@ -50,8 +56,10 @@ export function addressMatches(
  *
  * @example
  * ```ts
- * import { formatAddress } from "@smartbus/netclient/mock";
- * formatAddress({ unitId: 17, clientId: 0, clientType: 4 }); // "17 0 4"
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // filters like { unitId: 17 } match addresses field by field
+ * console.log(bus.sent({ unitId: 17 }).length); // 0
  * ```
  */
 export function formatAddress(a: BusAddress): string {
@@ -63,8 +71,10 @@ export function formatAddress(a: BusAddress): string {
  *
  * @example
  * ```ts
- * import { copyAddress } from "@smartbus/netclient/mock";
- * const a = copyAddress({ unitId: 17, clientId: 0, clientType: 4 });
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // filters like { unitId: 17 } match addresses field by field
+ * console.log(bus.sent({ unitId: 17 }).length); // 0
  * ```
  */
 export function copyAddress(a: BusAddress): BusAddress {

@@ -7,10 +7,10 @@
  *
  * @example
  * ```ts
- * import { DeliveryQueue } from "./delivery.ts";
- * import { VirtualClock } from "./clock.ts";
- * const q = new DeliveryQueue(new VirtualClock(), console.error);
- * q.post("a>b", 0, () => console.log("delivered"));
+ * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ clock: new VirtualClock() });
+ * // each delivery now waits 5 ms of bus time, still in order per link
+ * bus.setLinkDelay(() => 5);
  * ```
  * @module
  */
@@ -50,10 +50,10 @@ class FnTask implements QueueTask {
  *
  * @example
  * ```ts
- * import { DeliveryQueue } from "./delivery.ts";
- * import { RealClock } from "./clock.ts";
- * const q = new DeliveryQueue(new RealClock(), (e) => console.error(e));
- * q.post("17/0>18/0", 5, () => console.log("5 ms later"));
+ * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ clock: new VirtualClock() });
+ * // each delivery now waits 5 ms of bus time, still in order per link
+ * bus.setLinkDelay(() => 5);
  * ```
  */
 export class DeliveryQueue {

@@ -14,7 +14,15 @@
 import { decodeGbkOrUtf8 } from "../../api/text.ts";
 import type { BusAddress } from "./contract.ts";
 
-/** What kind of traffic a {@link MessageRecord} is. */
+/**
+ * What kind of traffic a {@link MessageRecord} is.
+ *
+ * @example
+ * ```ts
+ * import type { MessageKind } from "@smartbus/netclient/mock";
+ * const isPing = (k: MessageKind): boolean => k !== "data";
+ * ```
+ */
 export type MessageKind = "data" | "ping" | "pingAck";
 
 /**
@@ -54,6 +62,12 @@ export interface MessageRecord {
  * (ack 1, no result yet: final for fire-and-forget calls), `responded`
  * (ret 1), `errored` (ack ≠ 1 or ret ≠ 1), `unanswered` (wanted a result
  * but its timeout passed on the bus clock without one).
+ *
+ * @example
+ * ```ts
+ * import type { FlowCallState } from "@smartbus/netclient/mock";
+ * const finished = (s: FlowCallState): boolean => s !== "pending" && s !== "acknowledged";
+ * ```
  */
 export type FlowCallState =
   | "pending"
@@ -169,8 +183,10 @@ export interface ClientRecord {
  *
  * @example
  * ```ts
- * import { recordText } from "@smartbus/netclient/mock";
- * recordText(new Uint8Array([0x68, 0x69])); // "hi"
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // flow names, parameters and add_info in records are decoded text
+ * for (const c of bus.flowCalls()) console.log(c.project, c.flow, c.params);
  * ```
  */
 export const recordText: (bytes: Uint8Array) => string = decodeGbkOrUtf8;

@@ -27,7 +27,6 @@ import type { BusContext } from "../bus/context.ts";
 import type { Conn } from "../bus/connections.ts";
 import type { BusAddress } from "../bus/contract.ts";
 import type {
-  FaultPolicy,
   FlowFault,
   LatencyRule,
   TrafficFilter,
@@ -69,7 +68,7 @@ const clientKey = (a: { unitId: number; clientId: number }): string =>
  * bus.faults.healClient({ unitId: 17, clientId: 1 });
  * ```
  */
-export class BusFaults implements FaultPolicy {
+export class BusFaults {
   #ctx: BusContext;
   #random: () => number = seededRandom(1);
   #cutLinks = new Set<string>();

@@ -72,6 +72,12 @@ export interface FlowContext {
 /**
  * A flow: returns its result list (a non-array value becomes a one-element
  * list, `undefined` an empty one).
+ *
+ * @example
+ * ```ts
+ * import type { FlowHandler } from "@smartbus/netclient/mock";
+ * const add: FlowHandler = ([a, b]) => [(a as number) + (b as number)];
+ * ```
  */
 export type FlowHandler = (
   params: unknown[],

@@ -22,7 +22,7 @@
 import { ClientType, FLOW_ACK_OK } from "../../abi/constants.ts";
 import { libraryFlowTimeoutMs } from "../../abi/timeouts.ts";
 import { decodeText } from "../../api/text.ts";
-import type { BusContext, IpscMember } from "../bus/context.ts";
+import type { BusContext } from "../bus/context.ts";
 import { attach } from "../bus/attach.ts";
 import type {
   BusAddress,
@@ -37,7 +37,15 @@ import { TextMemo } from "../bus/text_memo.ts";
 import { EMPTY, type FlowHandler, FlowRun, gbkLoose } from "./flow_run.ts";
 import { parseFlowParams } from "./params.ts";
 
-/** How to add a mock IPSC ({@link MockBus.addIpsc}). */
+/**
+ * How to add a mock IPSC ({@link MockBus.addIpsc}).
+ *
+ * @example
+ * ```ts
+ * import type { MockIpscOptions } from "@smartbus/netclient/mock";
+ * const second: MockIpscOptions = { unitId: 0, processIndex: 1, node: 1 };
+ * ```
+ */
 export interface MockIpscOptions {
   /** The IPSC's unit id: what `invokeFlow`'s `server` names (0–255). */
   unitId: number;
@@ -98,7 +106,7 @@ const flowKey = (project: string, flow: string): string =>
  *   .flow("p", "broken", () => { throw new FlowFailure(-2); });
  * ```
  */
-export class MockIpsc implements IpscMember {
+export class MockIpsc {
   /** The IPSC's unit id. */
   readonly unitId: number;
   /** Its process index (client id). */

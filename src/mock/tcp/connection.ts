@@ -25,7 +25,15 @@ import {
 import { WireError } from "./wire_fields.ts";
 import { FrameSink, type FrameTarget, IpscFrameSink } from "./sink.ts";
 
-/** Where the TCP front writes its log lines. */
+/**
+ * Where the TCP front writes its log lines.
+ *
+ * @example
+ * ```ts
+ * import type { TcpLogger } from "@smartbus/netclient/mock";
+ * const quiet: TcpLogger = { info() {}, warn() {} };
+ * ```
+ */
 export interface TcpLogger {
   /** Routine events: logins, refused logins, connections ending. */
   info(message: string): void;
