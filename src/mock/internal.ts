@@ -43,7 +43,7 @@ export { copyBytes, sameBytes, Slab } from "./bus/slab.ts";
 export { DeliveryQueue, type QueueTask } from "./bus/queue.ts";
 export { unrefTimer } from "./bus/clock.ts";
 export { seededRandom } from "./faults/random.ts";
-export { parseFlowParams } from "./ipsc/params.ts";
+export { parseFlowParams } from "./ipsc/flow_run.ts";
 export { DEFAULT_MOCK_NODE, loadFlows } from "./server.ts";
 export {
   type DecodedFrame,

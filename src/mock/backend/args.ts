@@ -40,22 +40,6 @@ export const arg = (bytes: Uint8Array | null): Uint8Array | null =>
   bytes === null ? null : stripNuls(bytes).slice();
 
 /**
- * C string argument → a view of its bytes without the NUL, for a bus port
- * call: the bus copies what it keeps before the call returns.
- *
- * @example
- * ```ts
- * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
- * const backend = new MockBackend(new MockBus());
- * backend.init(17);
- * const host = new TextEncoder().encode("127.0.0.1\0");
- * // client type 9 does not exist: CLIENTTYPE_INVALID
- * console.log(backend.createConnect(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13
- * ```
- */
-export const view = (bytes: Uint8Array): Uint8Array => stripNuls(bytes);
-
-/**
  * Whether `x` is an integer in `lo`–`hi`.
  *
  * @example

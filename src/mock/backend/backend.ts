@@ -21,7 +21,14 @@ import type { Clock } from "../bus/clock.ts";
 import type { MockBus } from "../mock_bus.ts";
 import { BackendContext } from "./context.ts";
 import { MockClient } from "./client.ts";
-import { connectConfig, isInt, view } from "./args.ts";
+import { stripNuls } from "../../api/text.ts";
+import { connectConfig, isInt } from "./args.ts";
+
+/**
+ * C string argument → a view of its bytes without the NUL, for a bus port
+ * call: the bus copies what it keeps before the call returns.
+ */
+const view = (bytes: Uint8Array): Uint8Array => stripNuls(bytes);
 
 /**
  * Options of {@link MockBackend}.

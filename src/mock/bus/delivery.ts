@@ -72,9 +72,11 @@ export abstract class Delivery implements QueueTask {
     const to = this.to;
     if (!to.open) return this.dropped("receiver left", true);
     // Events are checked against cuts only when posted: a leave in flight
-    // must still arrive, or the receiver would keep a ghost.
-    if (this.kind !== "event") {
-      const cut = this.ctx!.faults.cutBetween(this.srcNode, to);
+    // must still arrive, or the receiver would keep a ghost. No rule on: no
+    // cut to ask about.
+    const ctx = this.ctx!;
+    if (this.kind !== "event" && ctx.faultsActive) {
+      const cut = ctx.faults.cutBetween(this.srcNode, to);
       if (cut !== undefined) return this.dropped(cut, false);
     }
     this.deliver();

@@ -1,6 +1,7 @@
 /**
- * One flow call running on a mock IPSC: the handler's {@link FlowContext},
- * the acknowledge it owes (sent as soon as the handler's synchronous part
+ * One flow call running on a mock IPSC: its parameters read from the
+ * caller's JSON text, the handler's {@link FlowContext}, the acknowledge it
+ * owes (sent as soon as the handler's synchronous part
  * has run) and the answer (ret 1 with the result as a GBK JSON array, or an
  * error ret). `ipsc.ts` decides whether and how a call runs.
  *
@@ -19,7 +20,7 @@
  */
 import { ErrorCode, FLOW_ACK_OK, FLOW_RET_OK } from "../../abi/constants.ts";
 import { serializeFlowParams } from "../../api/params.ts";
-import { encodeText } from "../../api/text.ts";
+import { decodeGbkOrUtf8, encodeText, stripNuls } from "../../api/text.ts";
 import type { Clock } from "../bus/clock.ts";
 import type { BusContext } from "../bus/context.ts";
 import type { BusAddress, BusPort, FlowInvocation } from "../bus/contract.ts";
@@ -135,6 +136,36 @@ export const gbkLoose = (text: string): Uint8Array => {
     return encodeText(text.replace(/[^\x20-\x7e]/g, "?"), "gbk");
   }
 };
+
+/**
+ * The parameter list of an invocation: NULs at the ends stripped, decoded
+ * as GBK (UTF-8 fallback), parsed as JSON. Blank text is an empty list; a
+ * JSON value that is not an array becomes a one-element list. Text that is
+ * not JSON throws a `SyntaxError` saying the parameters are not valid JSON,
+ * with the text (cut at 200 characters).
+ *
+ * @example
+ * ```ts
+ * // What a flow handler gets for each parameter text a caller may send:
+ * const cases: [string, unknown[]][] = [['[1,"a"]', [1, "a"]], ["5", [5]], ["", []]];
+ * console.log(cases.length); // 3
+ * ```
+ */
+export function parseFlowParams(bytes: Uint8Array): unknown[] {
+  const text = decodeGbkOrUtf8(stripNuls(bytes));
+  if (text.trim() === "") return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const shown = text.length > 200 ? text.slice(0, 200) + "…" : text;
+    throw new SyntaxError(
+      `the flow parameters are not valid JSON: ${JSON.stringify(shown)}`,
+      { cause: e },
+    );
+  }
+  return Array.isArray(value) ? value : [value];
+}
 
 /** An empty result (never written to). */
 export const EMPTY: Uint8Array = new Uint8Array();

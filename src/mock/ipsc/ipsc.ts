@@ -34,8 +34,13 @@ import type {
 import type { FlowFault, FlowFaultSetting } from "../bus/fault_policy.ts";
 import { copyAddress } from "../bus/address.ts";
 import { TextMemo } from "../bus/text_memo.ts";
-import { EMPTY, type FlowHandler, FlowRun, gbkLoose } from "./flow_run.ts";
-import { parseFlowParams } from "./params.ts";
+import {
+  EMPTY,
+  type FlowHandler,
+  FlowRun,
+  gbkLoose,
+  parseFlowParams,
+} from "./flow_run.ts";
 
 /**
  * How to add a mock IPSC ({@link MockBus.addIpsc}).
