@@ -16,8 +16,11 @@ import {
   silentLogger,
   SmartBus,
 } from "../mod.ts";
-import { MockBackend } from "../src/mock/mod.ts";
-import { type MockServer, startMockServer } from "../src/mock/server.ts";
+import {
+  MockBackend,
+  type MockServer,
+  startMockServer,
+} from "../src/mock/mod.ts";
 
 function clientOn(
   server: MockServer,

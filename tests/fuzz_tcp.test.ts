@@ -12,15 +12,15 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import fc from "fast-check";
-import { MockBus } from "../src/mock/bus/bus.ts";
-import { serveTcp } from "../src/mock/tcp/front.ts";
 import {
   encodeFrame,
   FrameDecoder,
   FrameKind,
+  MockBus,
+  serveTcp,
   WIRE_HEAD_SIZE,
   zeroHead,
-} from "../src/mock/tcp/wire.ts";
+} from "../src/mock/internal.ts";
 import { checkProperty } from "./shared/fc.ts";
 import { bounded, RawClient } from "./shared/raw_client.ts";
 

@@ -2,9 +2,12 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "../src/abi/constants.ts";
 import type { PackInfo } from "../src/abi/packinfo.ts";
-import { MockBackend } from "../src/mock/backend/backend.ts";
-import { MockBus } from "../src/mock/bus/bus.ts";
-import { RealClock, VirtualClock } from "../src/mock/bus/clock.ts";
+import {
+  MockBackend,
+  MockBus,
+  RealClock,
+  VirtualClock,
+} from "../src/mock/mod.ts";
 import {
   addr,
   cs,

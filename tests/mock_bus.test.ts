@@ -2,9 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ErrorCode } from "../src/abi/constants.ts";
-import { MockBus } from "../src/mock/bus/bus.ts";
-import { VirtualClock } from "../src/mock/bus/clock.ts";
-import type { BusPort } from "../src/mock/bus/port.ts";
+import { type BusPort, MockBus, VirtualClock } from "../src/mock/internal.ts";
 import { addr, RecordingSink, req, te, text } from "./shared/mock_recorders.ts";
 
 function setup(strict = false) {

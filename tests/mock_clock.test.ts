@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { RealClock, unrefTimer, VirtualClock } from "../src/mock/bus/clock.ts";
+import { RealClock, unrefTimer, VirtualClock } from "../src/mock/internal.ts";
 
 describe("mock clock", () => {
   test("virtual clock - a timer fires exactly at its time, not before", async () => {

@@ -3,16 +3,17 @@ import assert from "node:assert/strict";
 import { Client, FlowTimeoutError, silentLogger, SmartBus } from "../mod.ts";
 import { ErrorCode } from "../src/abi/constants.ts";
 import {
+  type BusPort,
+  DeliveryQueue,
+  FrameKind,
   MockBackend,
   MockBus,
   serveTcp,
   VirtualClock,
-} from "../src/mock/mod.ts";
-import type { BusPort } from "../src/mock/bus/port.ts";
-import { DeliveryQueue } from "../src/mock/bus/delivery.ts";
+  zeroHead,
+} from "../src/mock/internal.ts";
 import { addr, RecordingSink, req, te } from "./shared/mock_recorders.ts";
 import { bounded, RawClient } from "./shared/raw_client.ts";
-import { FrameKind, zeroHead } from "../src/mock/tcp/wire.ts";
 
 function setup() {
   const clock = new VirtualClock();

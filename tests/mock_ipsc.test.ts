@@ -2,10 +2,12 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "../src/abi/constants.ts";
 import { encodeText } from "../src/api/text.ts";
-import { MockBackend } from "../src/mock/backend/backend.ts";
-import { MockBus } from "../src/mock/bus/bus.ts";
-import { VirtualClock } from "../src/mock/bus/clock.ts";
-import { FlowFailure } from "../src/mock/ipsc/flow_run.ts";
+import {
+  FlowFailure,
+  MockBackend,
+  MockBus,
+  VirtualClock,
+} from "../src/mock/mod.ts";
 import { cs, recordingCallbacks } from "./shared/mock_recorders.ts";
 
 const gbkC = (s: string): Uint8Array => {

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { Client, SmartBus } from "../mod.ts";
 import {
   LogCapture,
-  logStamp,
   MockBackend,
   MockBus,
   VirtualClock,
 } from "../src/mock/mod.ts";
+import { logStamp } from "../src/mock/internal.ts";
 
 describe("mock log capture", () => {
   test("mock log capture - a flow timeout is kept in mock.logs(), not printed", async () => {

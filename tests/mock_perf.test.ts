@@ -1,11 +1,15 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { MockBus } from "../src/mock/bus/bus.ts";
-import { MockBackend } from "../src/mock/backend/backend.ts";
-import { VirtualClock } from "../src/mock/bus/clock.ts";
-import type { BusPort, PortSink } from "../src/mock/bus/port.ts";
-import { DEFAULT_RECORDS_CAP, RecordLog } from "../src/mock/bus/record_log.ts";
-import { copyBytes } from "../src/mock/bus/slab.ts";
+import {
+  type BusPort,
+  copyBytes,
+  DEFAULT_RECORDS_CAP,
+  MockBackend,
+  MockBus,
+  type PortSink,
+  RecordLog,
+  VirtualClock,
+} from "../src/mock/internal.ts";
 import {
   addr,
   cs,

@@ -1,10 +1,15 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MockBus } from "../src/mock/bus/bus.ts";
+import {
+  encodeFrame,
+  FrameKind,
+  MockBus,
+  serveTcp,
+  type TcpFront,
+  zeroHead,
+} from "../src/mock/internal.ts";
 import { bounded, RawClient } from "./shared/raw_client.ts";
-import { serveTcp, type TcpFront } from "../src/mock/tcp/front.ts";
-import { encodeFrame, FrameKind, zeroHead } from "../src/mock/tcp/wire.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();

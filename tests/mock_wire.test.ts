@@ -10,7 +10,7 @@ import {
   WIRE_HEAD_SIZE,
   WireError,
   zeroHead,
-} from "../src/mock/tcp/wire.ts";
+} from "../src/mock/internal.ts";
 
 const i8 = fc.integer({ min: -128, max: 127 });
 const u8 = fc.integer({ min: 0, max: 255 });

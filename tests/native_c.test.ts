@@ -4,9 +4,14 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import { MockBus } from "../src/mock/bus/bus.ts";
-import { serveTcp, type TcpFront } from "../src/mock/tcp/front.ts";
-import { encodeFrame, FrameDecoder, FrameKind } from "../src/mock/tcp/wire.ts";
+import {
+  encodeFrame,
+  FrameDecoder,
+  FrameKind,
+  MockBus,
+  serveTcp,
+  type TcpFront,
+} from "../src/mock/internal.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const NODE_UNIT = 3;

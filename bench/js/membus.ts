@@ -32,7 +32,7 @@ import {
   MockBackend,
   MockBus,
   type PortSink,
-} from "../../src/mock/mod.ts";
+} from "../../src/mock/internal.ts";
 import { collectGarbage, memory, now } from "./measure.ts";
 import { TEXT } from "./driver.ts";
 

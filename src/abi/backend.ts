@@ -21,6 +21,7 @@
  * ```
  * @module
  */
+import type { Logger } from "./logger.ts";
 import type { Timers } from "./timers.ts";
 
 /** Which implementation a backend is. */
@@ -109,6 +110,11 @@ export interface Backend {
    * returned. `SmartBus.closeAsync()` prefers it to `release()`.
    */
   releaseAsync?(): Promise<void>;
+  /**
+   * The logger a `SmartBus` on this backend uses when its options name
+   * none (the mock's keeps the lines for the test to read).
+   */
+  readonly logger?: Logger;
   /**
    * `SmartBusNetCli_SetCallBackFn` for the five core callbacks, then
    * `SmartBusNetCli_SetCallBackFnEx("smartbus_invokeflow_ack_cb", …)` and

@@ -10,17 +10,8 @@
  * @module
  */
 
-/** Where the API writes what it cannot throw: `console` is one. */
-export interface Logger {
-  /** Detail lines (library trace at level 10). */
-  debug(message: string, ...rest: unknown[]): void;
-  /** Routine lines. */
-  info(message: string, ...rest: unknown[]): void;
-  /** Something went wrong but the client carries on. */
-  warn(message: string, ...rest: unknown[]): void;
-  /** Failures: library error lines, handlers that threw. */
-  error(message: string, ...rest: unknown[]): void;
-}
+export type { Logger } from "../abi/logger.ts";
+import type { Logger } from "../abi/logger.ts";
 
 /** Python `logging` levels, as the original package's `logging_option` used them. */
 export type LogLevelNumber = 10 | 20 | 30 | 40 | 50;

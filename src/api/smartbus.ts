@@ -187,8 +187,7 @@ export class SmartBus {
     this.unitId = assertUnitId(options?.unitId);
     const backend = resolve(options, resolveBackend);
     // A mock backend offers a logger that keeps lines for the test to read.
-    const kept = (backend as { logger?: Logger }).logger;
-    this.logger = options.logger ?? kept ?? defaultLogger;
+    this.logger = options.logger ?? backend.logger ?? defaultLogger;
     this.#logging = options.logging ?? [true, 10, 40];
     this.onGlobalConnect = options.onGlobalConnect;
     this.#events = new Emitter(this.logger);

@@ -15,7 +15,7 @@ import {
   type MockServerNode,
   type MockServerOptions,
   startMockServer,
-} from "../mock/server.ts";
+} from "../mock/mod.ts";
 import {
   expectPositionals,
   parseCommand,

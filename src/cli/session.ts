@@ -26,8 +26,7 @@ import {
 import { silentLogger } from "../api/log.ts";
 import type { BackendChoice } from "../abi/backend.ts";
 import { SmartBus } from "../entry/native.ts";
-import { MockBackend } from "../mock/backend/backend.ts";
-import { createMockBus } from "../mock/server.ts";
+import { createMockBus, MockBackend } from "../mock/mod.ts";
 import {
   type HostPort,
   parseClientType,

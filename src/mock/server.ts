@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { startMockServer } from "./server.ts";
+ * import { startMockServer } from "@smartbus/netclient/mock";
  * await using server = await startMockServer({
  *   nodes: [{ unitId: 0, port: 0 }], // 0: a free port
  *   flows: { "ivr/echo": (params: unknown[]) => params, "ivr/fixed": ["ok"] },
@@ -18,13 +18,21 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { MockBus } from "./bus/bus.ts";
+import { MockBus } from "./mock_bus.ts";
 import type { FlowContext, FlowHandler } from "./ipsc/flow_run.ts";
 import type { MockIpsc } from "./ipsc/ipsc.ts";
-import { formatAddress } from "./bus/records.ts";
+import { formatAddress } from "./bus/address.ts";
 import { serveTcp, type TcpAddress } from "./tcp/front.ts";
 
-/** A node to serve. */
+/**
+ * A node to serve.
+ *
+ * @example
+ * ```ts
+ * import type { MockServerNode } from "@smartbus/netclient/mock";
+ * const node: MockServerNode = { unitId: 1, port: 0 }; // a free port
+ * ```
+ */
 export interface MockServerNode {
   /** 0–15. */
   unitId: number;
@@ -37,13 +45,35 @@ export interface MockServerNode {
 /**
  * Flows by `"project/flow"` (split at the first `/`): a handler, or a
  * canned result list answered to every call.
+ *
+ * @example
+ * ```ts
+ * import type { FlowTable } from "@smartbus/netclient/mock";
+ * const table: FlowTable = { "ivr/echo": (p) => p, "ivr/fixed": ["ok"] };
+ * ```
  */
 export type FlowTable = Record<string, FlowHandler | unknown[]>;
 
-/** A flow table, or a function that registers flows on the IPSC itself. */
+/**
+ * A flow table, or a function that registers flows on the IPSC itself.
+ *
+ * @example
+ * ```ts
+ * import type { FlowSetup } from "@smartbus/netclient/mock";
+ * const setup: FlowSetup = (ipsc) => ipsc.flow("ivr", "echo", (p) => p);
+ * ```
+ */
 export type FlowSetup = FlowTable | ((ipsc: MockIpsc) => unknown);
 
-/** Options of {@link createMockBus} and {@link startMockServer}. */
+/**
+ * Options of {@link createMockBus} and {@link startMockServer}.
+ *
+ * @example
+ * ```ts
+ * import type { MockServerOptions } from "@smartbus/netclient/mock";
+ * const options: MockServerOptions = { users: { alice: "s3cret" }, flows: { "p/hi": ["hi"] } };
+ * ```
+ */
 export interface MockServerOptions {
   /** Default: one node 0 at 127.0.0.1:8000. */
   nodes?: MockServerNode[];
@@ -63,7 +93,17 @@ export interface MockServerOptions {
   heartbeatMs?: number;
 }
 
-/** A running mock server. */
+/**
+ * A running mock server.
+ *
+ * @example
+ * ```ts
+ * import { type MockServer, startMockServer } from "@smartbus/netclient/mock";
+ * const server: MockServer = await startMockServer({ nodes: [{ unitId: 0, port: 0 }] });
+ * console.log(server.addresses[0].port);
+ * await server.close();
+ * ```
+ */
 export interface MockServer {
   /** Where each node listens, in the order given. */
   readonly addresses: readonly TcpAddress[];
@@ -90,8 +130,9 @@ export const DEFAULT_MOCK_NODE: Readonly<Required<MockServerNode>> = {
  *
  * @example
  * ```ts
- * import { loadFlows } from "./server.ts";
- * const flows = await loadFlows("./answers.json");
+ * import { startMockServer } from "@smartbus/netclient/mock";
+ * // the flows of a file are read with loadFlows
+ * await using server = await startMockServer({ flows: "./answers.json" });
  * ```
  */
 export async function loadFlows(path: string): Promise<FlowSetup> {
@@ -232,8 +273,7 @@ function askedNodes(options: MockServerOptions): Required<MockServerNode>[] {
  *
  * @example
  * ```ts
- * import { MockBackend } from "./backend/backend.ts";
- * import { createMockBus } from "./server.ts";
+ * import { createMockBus, MockBackend } from "@smartbus/netclient/mock";
  * const { bus } = await createMockBus({ flows: { "p/hello": ["hi"] } });
  * const backend = new MockBackend(bus);
  * ```
@@ -256,7 +296,7 @@ export async function createMockBus(
  *
  * @example
  * ```ts
- * import { startMockServer } from "./server.ts";
+ * import { startMockServer } from "@smartbus/netclient/mock";
  * const server = await startMockServer({
  *   nodes: [{ unitId: 0, port: 0 }],
  *   users: { alice: "s3cret" },

@@ -6,7 +6,7 @@ import type {
   GlobalConnectEvent,
   HeadFields,
   PortSink,
-} from "../../src/mock/bus/port.ts";
+} from "../../src/mock/internal.ts";
 
 const td = new TextDecoder();
 export const te = new TextEncoder();

@@ -15,8 +15,8 @@ import {
   silentLogger,
   SmartBus,
 } from "../../mod.ts";
+import type { Backend } from "../../src/abi/backend.ts";
 import {
-  type Backend,
   FlowFailure,
   MockBackend,
   MockBus,

@@ -9,7 +9,7 @@ import {
   type Frame,
   FrameDecoder,
   FrameKind,
-} from "../../src/mock/tcp/wire.ts";
+} from "../../src/mock/internal.ts";
 
 const te = new TextEncoder();
 

@@ -5,9 +5,12 @@
  *
  * @example
  * ```ts
- * import { connectConfig } from "./args.ts";
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const backend = new MockBackend(new MockBus());
+ * backend.init(17);
  * const host = new TextEncoder().encode("127.0.0.1\0");
- * console.log(connectConfig(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13 (CLIENTTYPE_INVALID)
+ * // client type 9 does not exist: CLIENTTYPE_INVALID
+ * console.log(backend.createConnect(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13
  * ```
  * @module
  */
@@ -25,32 +28,28 @@ import type { MockClientConfig } from "./client.ts";
  *
  * @example
  * ```ts
- * import { arg } from "./args.ts";
- * console.log(arg(new Uint8Array([104, 0]))); // Uint8Array(1) [104]
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const backend = new MockBackend(new MockBus());
+ * backend.init(17);
+ * const host = new TextEncoder().encode("127.0.0.1\0");
+ * // client type 9 does not exist: CLIENTTYPE_INVALID
+ * console.log(backend.createConnect(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13
  * ```
  */
 export const arg = (bytes: Uint8Array | null): Uint8Array | null =>
   bytes === null ? null : stripNuls(bytes).slice();
 
 /**
- * C string argument → a view of its bytes without the NUL, for a bus port
- * call: the bus copies what it keeps before the call returns.
- *
- * @example
- * ```ts
- * import { view } from "./args.ts";
- * console.log(view(new Uint8Array([104, 0])).length); // 1
- * ```
- */
-export const view = (bytes: Uint8Array): Uint8Array => stripNuls(bytes);
-
-/**
  * Whether `x` is an integer in `lo`–`hi`.
  *
  * @example
  * ```ts
- * import { isInt } from "./args.ts";
- * console.log(isInt(3, 0, 255), isInt(1.5, 0, 255)); // true false
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const backend = new MockBackend(new MockBus());
+ * backend.init(17);
+ * const host = new TextEncoder().encode("127.0.0.1\0");
+ * // client type 9 does not exist: CLIENTTYPE_INVALID
+ * console.log(backend.createConnect(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13
  * ```
  */
 export function isInt(x: number, lo: number, hi: number): boolean {
@@ -71,10 +70,12 @@ function validHost(h: string): boolean {
  *
  * @example
  * ```ts
- * import { connectConfig } from "./args.ts";
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const backend = new MockBackend(new MockBus());
+ * backend.init(17);
  * const host = new TextEncoder().encode("127.0.0.1\0");
- * const c = connectConfig(0, 4, host, 8000, null, 0xffff, null, null, null);
- * console.log(typeof c === "number" ? c : c.targets.length); // 1
+ * // client type 9 does not exist: CLIENTTYPE_INVALID
+ * console.log(backend.createConnect(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13
  * ```
  */
 export function connectConfig(

@@ -16,17 +16,30 @@
  * @module
  */
 import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "../../abi/constants.ts";
-import { encodePacketHead, packetHeadSize } from "../../abi/packinfo.ts";
 import type { Backend, BackendCallbacks } from "../../abi/backend.ts";
-import { type Clock, unrefTimer } from "../bus/clock.ts";
-import type { BusAttach, HeadFields } from "../bus/port.ts";
-import { MockClient, type MockClientHost } from "./client.ts";
-import { FlowTimers, type PendingFlow } from "./flows.ts";
-import { connectConfig, isInt, view } from "./args.ts";
-import type { Logger } from "../../api/log.ts";
-import { LogCapture } from "../log_capture.ts";
+import type { Clock } from "../bus/clock.ts";
+import type { Logger } from "../../abi/logger.ts";
+import type { MockBus } from "../mock_bus.ts";
+import { BackendContext } from "./context.ts";
+import { MockClient } from "./client.ts";
+import { stripNuls } from "../../api/text.ts";
+import { connectConfig, isInt } from "./args.ts";
 
-/** Options of {@link MockBackend}. */
+/**
+ * C string argument → a view of its bytes without the NUL, for a bus port
+ * call: the bus copies what it keeps before the call returns.
+ */
+const view = (bytes: Uint8Array): Uint8Array => stripNuls(bytes);
+
+/**
+ * Options of {@link MockBackend}.
+ *
+ * @example
+ * ```ts
+ * import type { MockBackendOptions } from "@smartbus/netclient/mock";
+ * const quick: MockBackendOptions = { reconnectIntervalMs: 100 };
+ * ```
+ */
 export interface MockBackendOptions {
   /** Wait between reconnect rounds, in bus-clock ms (default 3000). */
   reconnectIntervalMs?: number;
@@ -76,46 +89,20 @@ export class MockBackend implements Backend {
   readonly kind = "mock" as const;
   /** `sizeof(long)` of the heads handed to callbacks. */
   readonly longSize: 4 | 8;
-  #bus: BusAttach & { clock: Clock };
-  #reconnectMs: number;
-  #unitId: number | null = null;
-  #callbacks: BackendCallbacks | null = null;
-  #closed = false;
+  #ctx: BackendContext;
   #clients = new Map<number, MockClient>();
-  #flows: FlowTimers;
   #nextInvokeId = 1;
-  #host: MockClientHost;
 
   /** A backend for one unit on `bus` (not initialized yet). */
-  constructor(
-    bus: BusAttach & { clock: Clock },
-    options: MockBackendOptions = {},
-  ) {
-    this.#bus = bus;
+  constructor(bus: MockBus, options: MockBackendOptions = {}) {
     this.longSize = options.longSize ?? 8;
-    this.#reconnectMs = options.reconnectIntervalMs ?? 3000;
-    this.#flows = new FlowTimers(bus.clock, (f) => this.#timedOut(f));
-    if (!(this.#reconnectMs > 0)) {
+    const reconnectMs = options.reconnectIntervalMs ?? 3000;
+    if (!(reconnectMs > 0)) {
       throw new RangeError(
-        `reconnectIntervalMs must be > 0, got ${this.#reconnectMs}`,
+        `reconnectIntervalMs must be > 0, got ${reconnectMs}`,
       );
     }
-    this.#host = {
-      bus,
-      clock: bus.clock,
-      reconnectMs: this.#reconnectMs,
-      unitId: () => this.#unitId ?? 0,
-      raise: (fn) => this.#raise(fn),
-      trace: (line, error) => this.#trace(line, error),
-      head: (h) => this.#head(h),
-      flowResult: (id, head, invokeId, projectId, ret, param) =>
-        this.#flowResult(id, head, invokeId, projectId, ret, param),
-      setTimer: (fn, ms) => {
-        const t = bus.clock.setTimeout(fn, ms);
-        unrefTimer(t);
-        return t;
-      },
-    };
+    this.#ctx = new BackendContext(bus, this.longSize, reconnectMs);
   }
 
   /**
@@ -123,8 +110,7 @@ export class MockBackend implements Backend {
    * the lines in the bus's `logs()` instead of printing them.
    */
   get logger(): Logger {
-    const bus = this.#bus as { logCapture?: LogCapture };
-    return (bus.logCapture ??= new LogCapture()).logger;
+    return this.#ctx.bus.logCapture.logger;
   }
 
   /**
@@ -132,7 +118,7 @@ export class MockBackend implements Backend {
    * awaited calls time out on the same (possibly virtual) time as the bus.
    */
   get clock(): Clock {
-    return this.#bus.clock;
+    return this.#ctx.clock;
   }
 
   /** `SmartBusNetCli_Init`. */
@@ -140,24 +126,24 @@ export class MockBackend implements Backend {
     if (!Number.isInteger(unitId) || unitId < 16 || unitId > 47) {
       return ErrorCode.UNITID_INVALID;
     }
-    if (this.#unitId !== null) return ErrorCode.REGISTERED_REPEAT;
-    this.#unitId = unitId;
-    this.#trace(`mock libbusnetcli initialised, unit id ${unitId}`);
+    if (this.#ctx.unitId !== null) return ErrorCode.REGISTERED_REPEAT;
+    this.#ctx.unitId = unitId;
+    this.#ctx.trace(`mock libbusnetcli initialised, unit id ${unitId}`);
     return ErrorCode.OK;
   }
 
   /** `SmartBusNetCli_Release`: every connection leaves, every timer stops. */
   release(): void {
-    if (this.#unitId === null) return;
+    if (this.#ctx.unitId === null) return;
     for (const c of this.#clients.values()) c.dispose();
     this.#clients.clear();
-    this.#flows.clear();
-    this.#unitId = null;
+    this.#ctx.flows.clear();
+    this.#ctx.unitId = null;
   }
 
   /** Install every callback at once. */
   setCallbacks(callbacks: BackendCallbacks): void {
-    if (!this.#closed) this.#callbacks = callbacks;
+    if (!this.#ctx.closed) this.#ctx.callbacks = callbacks;
   }
 
   /** `SmartBusNetCli_CreateConnect`. */
@@ -172,7 +158,7 @@ export class MockBackend implements Backend {
     password: Uint8Array | null,
     addInfo: Uint8Array | null,
   ): number {
-    if (this.#unitId === null) return ErrorCode.NON_INIT;
+    if (this.#ctx.unitId === null) return ErrorCode.NON_INIT;
     const config = connectConfig(
       localClientId,
       localClientType,
@@ -186,11 +172,11 @@ export class MockBackend implements Backend {
     );
     if (typeof config === "number") return config;
     if (this.#clients.has(localClientId)) return ErrorCode.CLI_EXIST;
-    const client = new MockClient(this.#host, config);
+    const client = new MockClient(this.#ctx, config);
     this.#clients.set(localClientId, client);
     const [{ host: master }, slave] = config.targets;
     const hasSlave = slave !== undefined;
-    this.#trace(
+    this.#ctx.trace(
       `client ${localClientId}: created (type ${localClientType}, master ${master}:${masterPort}${
         hasSlave ? ", with slave" : ""
       })`,
@@ -268,7 +254,7 @@ export class MockBackend implements Backend {
     });
     if (rc < 0) return rc;
     if (mode === 0) {
-      this.#flows.add(invokeId, localClientId, project, timeoutMs);
+      this.#ctx.flows.add(invokeId, localClientId, project, timeoutMs);
     }
     return invokeId;
   }
@@ -300,12 +286,12 @@ export class MockBackend implements Backend {
 
   /** Drop the callbacks; nothing is raised afterwards. Idempotent. */
   close(): void {
-    this.#closed = true;
-    this.#callbacks = null;
+    this.#ctx.closed = true;
+    this.#ctx.callbacks = null;
   }
 
   #ready(id: number, tooBig: boolean): MockClient | number {
-    if (this.#unitId === null) return ErrorCode.NON_INIT;
+    if (this.#ctx.unitId === null) return ErrorCode.NON_INIT;
     const c = this.#clients.get(id);
     if (!c) return ErrorCode.CLIENTID_INVALID;
     if (tooBig) return ErrorCode.MAX_DATASIZE;
@@ -317,78 +303,4 @@ export class MockBackend implements Backend {
     this.#nextInvokeId = id === 0x7fffffff ? 1 : id + 1;
     return id;
   }
-
-  #flowResult(
-    localClientId: number,
-    head: HeadFields,
-    invokeId: number,
-    projectId: Uint8Array,
-    ret: number,
-    param: Uint8Array,
-  ): void {
-    if (!this.#flows.settle(invokeId, localClientId)) {
-      this.#trace(
-        `client ${localClientId}: dropped a late or unknown flow result, invoke id ${invokeId}`,
-      );
-      return;
-    }
-    const h = this.#head(head);
-    this.#raise((cb) =>
-      cb.invokeFlowRet(localClientId, h, projectId, invokeId, ret, param)
-    );
-  }
-
-  #timedOut(f: PendingFlow): void {
-    const { localClientId, invokeId } = f;
-    this.#trace(
-      `client ${localClientId}: flow invoke id ${invokeId} timed out`,
-      true,
-    );
-    this.#raise((cb) =>
-      cb.invokeFlowRet(
-        localClientId,
-        null,
-        f.projectId.slice(),
-        invokeId,
-        ErrorCode.TIMEOUT,
-        new Uint8Array(),
-      )
-    );
-  }
-
-  #head(h: HeadFields): Uint8Array {
-    return encodePacketHead({
-      cmd: h.cmd,
-      cmdType: h.cmdType,
-      srcUnitClientType: h.src.clientType,
-      srcUnitId: h.src.unitId,
-      srcUnitClientId: h.src.clientId,
-      dstUnitClientType: h.dst.clientType,
-      dstUnitId: h.dst.unitId,
-      dstUnitClientId: h.dst.clientId,
-      // The bus may count another head size: recount with ours.
-      packetSize: packetHeadSize(this.longSize) + h.dataLen,
-      dataLen: h.dataLen,
-    }, this.longSize);
-  }
-
-  #raise(fn: (cb: BackendCallbacks) => void): void {
-    const cb = this.#callbacks;
-    if (cb === null || this.#closed) return;
-    try {
-      fn(cb);
-    } catch (e) {
-      // The API guards its callbacks; this only keeps the mock's state sane.
-      try {
-        cb.traceError(utf8(`mock backend: a callback threw: ${e}`));
-      } catch { /* nothing left to tell */ }
-    }
-  }
-
-  #trace(line: string, error = false): void {
-    this.#raise((cb) => (error ? cb.traceError : cb.traceInfo)(utf8(line)));
-  }
 }
-
-const encoder = new TextEncoder();
-const utf8 = (s: string): Uint8Array => encoder.encode(s);

@@ -5,51 +5,23 @@
  *
  * @example
  * ```ts
- * import type { MockClientConfig } from "./client.ts";
- * const config: MockClientConfig = {
- *   id: 0, type: 4, targets: [{ host: "127.0.0.1", port: 8000 }],
- *   user: null, password: null, addInfo: new Uint8Array(),
- * };
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * const backend = new MockBackend(bus); // one client per createConnect
  * ```
  * @module
  */
 import { decodeText } from "../../api/text.ts";
 import type { BackendCallbacks } from "../../abi/backend.ts";
-import type { Clock } from "../bus/clock.ts";
 import type {
   BusAddress,
-  BusAttach,
   BusPort,
   FlowInvocation,
-  HeadFields,
   NotifyMessage,
   PortSink,
-} from "../bus/port.ts";
-
-/** What a client needs from its backend. */
-export interface MockClientHost {
-  readonly bus: BusAttach;
-  readonly clock: Clock;
-  readonly reconnectMs: number;
-  /** The unit id given to `init`. */
-  unitId(): number;
-  /** Call a callback unless closed. */
-  raise(fn: (cb: BackendCallbacks) => void): void;
-  trace(line: string, error?: boolean): void;
-  /** Head bytes for a delivered head. */
-  head(h: HeadFields): Uint8Array;
-  /** A flow result arrived: the backend's flow timers decide. */
-  flowResult(
-    localClientId: number,
-    head: HeadFields,
-    invokeId: number,
-    projectId: Uint8Array,
-    ret: number,
-    param: Uint8Array,
-  ): void;
-  /** A reconnect timer (not keeping the program alive). */
-  setTimer(fn: () => void, ms: number): unknown;
-}
+} from "../bus/contract.ts";
+import type { BackendContext } from "./context.ts";
 
 /** How one client connects. */
 export interface MockClientConfig {
@@ -67,7 +39,7 @@ const text = (b: Uint8Array | null): string | null =>
 
 /** One local client of a mock backend. */
 export class MockClient {
-  #host: MockClientHost;
+  #ctx: BackendContext;
   #config: MockClientConfig;
   #port: BusPort | null = null;
   #timer: unknown = undefined;
@@ -76,8 +48,8 @@ export class MockClient {
   #session = 0;
 
   /** A client that does nothing until {@link MockClient.connect}. */
-  constructor(host: MockClientHost, config: MockClientConfig) {
-    this.#host = host;
+  constructor(ctx: BackendContext, config: MockClientConfig) {
+    this.#ctx = ctx;
     this.#config = config;
   }
 
@@ -90,12 +62,12 @@ export class MockClient {
   connect(): void {
     this.#timer = undefined;
     if (this.#disposed || this.#port) return;
-    const h = this.#host;
+    const h = this.#ctx;
     const { id, type } = this.#config;
     for (const t of this.#config.targets) {
       const session = ++this.#session;
-      const r = h.bus.attach(t.host, t.port, {
-        address: { unitId: h.unitId(), clientId: id, clientType: type },
+      const r = h.attach(t.host, t.port, {
+        address: { unitId: h.unitId ?? 0, clientId: id, clientType: type },
         user: text(this.#config.user),
         password: text(this.#config.password),
         addInfo: this.#config.addInfo.slice(),
@@ -123,7 +95,7 @@ export class MockClient {
   dispose(): void {
     this.#disposed = true;
     this.#session++;
-    if (this.#timer !== undefined) this.#host.clock.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#port?.detach();
     this.#port = null;
@@ -164,17 +136,17 @@ export class MockClient {
 
   #retryLater(): void {
     if (this.#disposed || this.#timer !== undefined) return;
-    this.#host.trace(
-      `client ${this.#config.id}: next connect attempt in ${this.#host.reconnectMs} ms`,
+    this.#ctx.trace(
+      `client ${this.#config.id}: next connect attempt in ${this.#ctx.reconnectMs} ms`,
     );
-    this.#timer = this.#host.setTimer(
+    this.#timer = this.#ctx.setTimer(
       () => this.connect(),
-      this.#host.reconnectMs,
+      this.#ctx.reconnectMs,
     );
   }
 
   #sink(session: number): PortSink {
-    const h = this.#host;
+    const h = this.#ctx;
     const id = this.#config.id;
     const live = (): boolean => session === this.#session && !this.#disposed;
     const raise = (fn: (cb: BackendCallbacks) => void): void => {

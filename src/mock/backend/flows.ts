@@ -8,20 +8,18 @@
  *
  * @example
  * ```ts
- * import { FlowTimers } from "./flows.ts";
- * import { VirtualClock } from "../bus/clock.ts";
- * const flows = new FlowTimers(new VirtualClock(), (f) => console.log("timed out", f.invokeId));
- * flows.add(1, 0, new Uint8Array(), 1000);
- * console.log(flows.settle(1, 0)); // true: in time
+ * import { MockBackend, MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const clock = new VirtualClock();
+ * const backend = new MockBackend(new MockBus({ clock }));
+ * // a flow call with timeout 0 gets ret -25 once 30 s pass on `clock`
+ * console.log(backend.kind); // "mock"
  * ```
  * @module
  */
 import { type Deadline, DeadlineQueue } from "../../api/deadlines.ts";
+import { libraryFlowTimeoutMs } from "../../abi/timeouts.ts";
 import type { Clock } from "../bus/clock.ts";
 import { copyBytes, sameBytes } from "../bus/slab.ts";
-
-/** The flow timeout used when `timeoutMs` is 0 or less, as in the library. */
-export const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
 
 /** One awaited call. */
 export interface PendingFlow {
@@ -36,11 +34,11 @@ export interface PendingFlow {
  *
  * @example
  * ```ts
- * import { FlowTimers } from "./flows.ts";
- * import { RealClock } from "../bus/clock.ts";
- * const flows = new FlowTimers(new RealClock(), () => {});
- * flows.add(7, 0, new Uint8Array(), 0); // 30 s
- * flows.clear();
+ * import { MockBackend, MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const clock = new VirtualClock();
+ * const backend = new MockBackend(new MockBus({ clock }));
+ * // a flow call with timeout 0 gets ret -25 once 30 s pass on `clock`
+ * console.log(backend.kind); // "mock"
  * ```
  */
 export class FlowTimers {
@@ -71,7 +69,7 @@ export class FlowTimers {
     projectId: Uint8Array,
     timeoutMs: number,
   ): void {
-    const ms = timeoutMs > 0 ? timeoutMs : DEFAULT_FLOW_TIMEOUT_MS;
+    const ms = libraryFlowTimeoutMs(timeoutMs);
     const old = this.#calls.get(invokeId);
     if (old) this.#deadlines.remove(old);
     if (!sameBytes(projectId, this.#project)) {

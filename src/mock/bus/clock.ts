@@ -42,9 +42,10 @@ export interface Clock {
  *
  * @example
  * ```ts
- * import { RealClock, unrefTimer } from "@smartbus/netclient/mock";
+ * import { RealClock } from "@smartbus/netclient/mock";
  * const clock = new RealClock();
- * unrefTimer(clock.setTimeout(() => {}, 60_000)); // the program may end first
+ * // the mock backend lets its reconnect timer not keep the program alive
+ * clock.clearTimeout(clock.setTimeout(() => {}, 60_000));
  * ```
  */
 export function unrefTimer(handle: unknown): void {
@@ -112,7 +113,16 @@ function settleMicrotasks(): Promise<void> {
   return new Promise((resolve) => globalThis.setTimeout(resolve, 0));
 }
 
-/** Options of {@link VirtualClock}. */
+/**
+ * Options of {@link VirtualClock}.
+ *
+ * @example
+ * ```ts
+ * import { VirtualClock, type VirtualClockOptions } from "@smartbus/netclient/mock";
+ * const options: VirtualClockOptions = { start: 0 };
+ * const clock = new VirtualClock(options);
+ * ```
+ */
 export interface VirtualClockOptions {
   /** The clock's time at creation, in ms (default 0). */
   start?: number;

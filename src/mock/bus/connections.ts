@@ -6,64 +6,49 @@
  *
  * @example
  * ```ts
- * import { addressKey } from "./connections.ts";
- * console.log(addressKey({ unitId: 17, clientId: 1 }) === addressKey({ unitId: 17, clientId: 1 })); // true
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * console.log(bus.clients()); // [] (the table's records)
  * ```
  * @module
  */
-import type { MockNode } from "./options.ts";
-import type { Conn } from "./router.ts";
+import type { BusContext, NodeState } from "./context.ts";
 import { connEvent, nodeEvent } from "./login.ts";
-import type { PostOptions } from "./post.ts";
-import type { AttachRequest, BusAddress, PortSink } from "./port.ts";
-import {
-  type ClientRecord,
-  copyAddress,
-  formatAddress,
-  recordText,
-} from "./records.ts";
+import { TaskDelivery, type TaskOptions } from "./delivery.ts";
+import type {
+  AttachRequest,
+  BusAddress,
+  GlobalConnectEvent,
+  PortSink,
+} from "./contract.ts";
+import { addressKey, copyAddress, formatAddress } from "./address.ts";
+import { type ClientRecord, recordText } from "./records.ts";
+import type { MockNode } from "./options.ts";
 
-/**
- * One number per (unit id, client id): both fit in 16 bits (client ids
- * ≥ -1), so the key is exact and costs no string.
- *
- * @example
- * ```ts
- * import { addressKey } from "./connections.ts";
- * console.log(addressKey({ unitId: 0, clientId: -1 })); // 0
- * ```
- */
-export const addressKey = (a: { unitId: number; clientId: number }): number =>
-  (a.unitId & 0xffff) * 0x10000 + ((a.clientId + 1) & 0xffff);
-
-/** What the table needs from its bus. */
-export interface ConnHost {
-  /** Post `run` from `src` to `to` (see `postFn`). */
-  post(src: BusAddress, to: Conn, run: () => void, options?: PostOptions): void;
-  /** Every node, running or not. */
-  nodes(): Iterable<MockNode>;
-  log(line: string): void;
+/** One attached connection as the bus keeps it. */
+export interface Conn {
+  /** Unique per bus, never reused: tells a reconnection from the old one. */
+  readonly id: number;
+  readonly address: BusAddress;
+  readonly node: MockNode;
+  readonly sink: PortSink;
+  readonly addInfo: Uint8Array;
+  readonly connectedAt: number;
+  /** False once detached or closed; deliveries to it are then dropped. */
+  open: boolean;
 }
 
-/**
- * The open connections of one bus.
- *
- * @example
- * ```ts
- * import { ConnTable } from "./connections.ts";
- * const table = new ConnTable({ post() {}, nodes: () => [], log: console.log });
- * console.log(table.find({ unitId: 17, clientId: 0, clientType: 4 })); // undefined
- * ```
- */
+/** The open connections of one bus. */
 export class ConnTable {
-  #host: ConnHost;
+  #ctx: BusContext;
   #conns = new Map<number, Conn>();
   /** Connection ids are never reused: they tell a reconnection from the old one. */
   #nextId = 1;
 
   /** An empty table. */
-  constructor(host: ConnHost) {
-    this.#host = host;
+  constructor(ctx: BusContext) {
+    this.#ctx = ctx;
   }
 
   /** The open connections, in login order. */
@@ -113,7 +98,7 @@ export class ConnTable {
    * (status 2), and they hear it joined (status 1).
    */
   join(
-    node: MockNode,
+    node: NodeState,
     request: AttachRequest,
     sink: PortSink,
     now: number,
@@ -127,17 +112,14 @@ export class ConnTable {
       connectedAt: now,
       open: true,
     };
-    const host = this.#host;
-    for (const n of this.#host.nodes()) {
+    for (const n of this.#ctx.nodes.values()) {
       if (!n.running) continue;
       const { src, event } = nodeEvent(n, 2);
-      host.post(src, conn, () => sink.globalConnect(event));
+      this.#event(src, conn, event);
     }
     for (const other of this.#conns.values()) {
-      const present = connEvent(other, 2);
-      host.post(other.address, conn, () => sink.globalConnect(present));
-      const joined = connEvent(conn, 1);
-      host.post(conn.address, other, () => other.sink.globalConnect(joined), {
+      this.#event(other.address, conn, connEvent(other, 2));
+      this.#event(conn.address, other, connEvent(conn, 1), {
         srcNode: conn.node.unitId,
       });
     }
@@ -150,10 +132,9 @@ export class ConnTable {
     if (!conn.open) return;
     conn.open = false;
     this.#conns.delete(addressKey(conn.address));
-    this.#host.log(`${formatAddress(conn.address)} left`);
+    this.#ctx.log(`${formatAddress(conn.address)} left`);
     for (const c of this.#conns.values()) {
-      const event = connEvent(conn, 0);
-      this.#host.post(conn.address, c, () => c.sink.globalConnect(event), {
+      this.#event(conn.address, c, connEvent(conn, 0), {
         srcNode: conn.node.unitId,
       });
     }
@@ -163,33 +144,49 @@ export class ConnTable {
   close(conn: Conn, reason: string): void {
     if (!conn.open) return;
     this.leave(conn);
-    this.#host.log(`${formatAddress(conn.address)} closed: ${reason}`);
-    this.#host.post(conn.address, conn, () => conn.sink.closed(reason), {
-      always: true,
-    });
+    this.#ctx.log(`${formatAddress(conn.address)} closed: ${reason}`);
+    this.closedBy(conn, reason);
+  }
+
+  /** Tell `conn` (already off the table) that the bus closed it. */
+  closedBy(conn: Conn, reason: string): void {
+    const d = new TaskDelivery(
+      conn.address,
+      conn,
+      "event",
+      () => conn.sink.closed(reason),
+      { always: true },
+    );
+    this.#ctx.post(d);
   }
 
   /** The fault layer tells `to` it lost (0) or regained (1) sight of `node`. */
   tellNode(node: MockNode, to: Conn, status: 0 | 1): void {
     const { src, event } = nodeEvent(node, status);
-    this.#host.post(src, to, () => to.sink.globalConnect(event), {
-      told: true,
-    });
+    this.#event(src, to, event, { told: true });
   }
 
   /** The fault layer tells `to` it lost (0) or regained (1) sight of `about`. */
   tellConn(about: Conn, to: Conn, status: 0 | 1): void {
-    const event = connEvent(about, status);
-    this.#host.post(about.address, to, () => to.sink.globalConnect(event), {
-      told: true,
-    });
+    this.#event(about.address, to, connEvent(about, status), { told: true });
   }
 
   /** Tell every connection that `node` went down (0) or up (1). */
   announceNode(node: MockNode, status: number): void {
     for (const c of this.#conns.values()) {
       const { src, event } = nodeEvent(node, status);
-      this.#host.post(src, c, () => c.sink.globalConnect(event));
+      this.#event(src, c, event);
     }
+  }
+
+  /** Post a global connect event from `src` to `to`. */
+  #event(
+    src: BusAddress,
+    to: Conn,
+    event: GlobalConnectEvent,
+    options?: TaskOptions,
+  ): void {
+    const run = (): void => to.sink.globalConnect(event);
+    this.#ctx.post(new TaskDelivery(src, to, "event", run, options));
   }
 }

@@ -1,166 +1,122 @@
 /**
- * The mock bus's delivery queue: every delivery runs later than the call
- * that caused it, in FIFO order per link. With no delay a delivery runs in a
- * microtask (so awaiting code works on a virtual clock without advancing
- * time); a per-link delay schedules it on the bus clock, never overtaking an
- * earlier delivery on the same link.
+ * What travels on the mock bus: one {@link Delivery} object per message,
+ * event or flow packet, posted with `BusContext.post` and run by the
+ * delivery queue when it arrives (the receiver still open, the link still
+ * uncut). Internal to the bus.
+ *
+ * A delivery is one object with its work in methods, not a chain of
+ * closures: the bus posts one per routed message.
  *
  * @example
  * ```ts
- * import { DeliveryQueue } from "./delivery.ts";
- * import { VirtualClock } from "./clock.ts";
- * const q = new DeliveryQueue(new VirtualClock(), console.error);
- * q.post("a>b", 0, () => console.log("delivered"));
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 }); // every later event is a delivery
  * ```
  * @module
  */
-import type { Clock } from "./clock.ts";
+import type { BusContext } from "./context.ts";
+import type { Conn } from "./connections.ts";
+import type { QueueTask } from "./queue.ts";
+import type { TrafficKind } from "./fault_policy.ts";
+import type { BusAddress } from "./contract.ts";
+import { formatAddress } from "./address.ts";
 
 /**
- * One queued delivery as an object: the bus posts one per message, so a
- * method call costs less than a closure per delivery. `link()` is asked
- * only when the link's order matters (something on it is held back).
+ * One delivery from `src` to `to`: `deliver()` runs when it arrives (the
+ * receiver still open, the link still uncut), `dropped()` instead.
  */
-export interface QueueTask {
-  /** Run it (exceptions go to the queue's `onError`). */
-  run(): void;
-  /** The link it travels on (FIFO per link). */
-  link(): string;
-}
+export abstract class Delivery implements QueueTask {
+  /** The sender. */
+  readonly src: BusAddress;
+  /** The receiver. */
+  readonly to: Conn;
+  /** What it is, for fault rules. */
+  readonly kind: TrafficKind;
+  /** The bus it was posted on (set by `BusContext.post`). */
+  ctx: BusContext | undefined = undefined;
+  /** The sender's node, for cuts: looked up when posted if not given. */
+  srcNode: number | undefined;
+  /** Sent by the fault layer itself: never dropped by a cut. */
+  told = false;
+  /** Bypasses the receiver check and every fault. */
+  always = false;
 
-/** A held task: ripe once its delay has passed. */
-interface Slot {
-  task: QueueTask;
-  ripe: boolean;
-}
-
-/** A plain function as a task on a fixed link. */
-class FnTask implements QueueTask {
-  constructor(readonly fn: () => void, readonly linkKey: string) {}
-  run(): void {
-    this.fn();
+  /** A delivery of `kind` from `src` (on node `srcNode`, if known) to `to`. */
+  constructor(src: BusAddress, to: Conn, kind: TrafficKind, srcNode?: number) {
+    this.src = src;
+    this.to = to;
+    this.kind = kind;
+    this.srcNode = srcNode;
   }
-  link(): string {
-    return this.linkKey;
-  }
-}
 
-/**
- * FIFO delivery of tasks, per link, with an optional delay per task.
- *
- * @example
- * ```ts
- * import { DeliveryQueue } from "./delivery.ts";
- * import { RealClock } from "./clock.ts";
- * const q = new DeliveryQueue(new RealClock(), (e) => console.error(e));
- * q.post("17/0>18/0", 5, () => console.log("5 ms later"));
- * ```
- */
-export class DeliveryQueue {
-  #clock: Clock;
-  #onError: (error: unknown) => void;
-  #ready: QueueTask[] = [];
-  #draining = false;
-  #scheduled = false;
+  /** Hand it to the receiver. */
+  abstract deliver(): void;
+
   /**
-   * Per link, the tasks still held back, in posting order, with the latest
-   * due time. A task leaves only when it is ripe and everything before it
-   * left: real timers may fire late, so a due time alone cannot keep order.
+   * Not delivered: `left` when the receiver closed meanwhile (silent by
+   * default), else a fault dropped it (logged by default).
    */
-  #held = new Map<string, { due: number; slots: Slot[] }>();
-  #timers = new Set<unknown>();
-  #generation = 0;
-
-  /** Run tasks on `clock`; a task that throws is reported to `onError`. */
-  constructor(clock: Clock, onError: (error: unknown) => void) {
-    this.#clock = clock;
-    this.#onError = onError;
+  dropped(reason: string, left: boolean): void {
+    if (left) return;
+    this.ctx!.log(
+      `${this.kind} ${formatAddress(this.src)} -> ${
+        formatAddress(this.to.address)
+      } dropped: ${reason}`,
+    );
   }
 
-  /** Run `task` after `delayMs` (0: in a microtask), after earlier tasks of `link`. */
-  post(link: string, delayMs: number, task: () => void): void {
-    this.postTask(new FnTask(task, link), delayMs);
-  }
-
-  /** Run `task` after `delayMs` (0: in a microtask), after earlier tasks of its link. */
-  postTask(task: QueueTask, delayMs: number): void {
-    const delay = delayMs > 0 && Number.isFinite(delayMs) ? delayMs : 0;
-    // The common case (no delay, nothing held anywhere) needs no link key.
-    if (delay === 0 && this.#held.size === 0) return this.#enqueue(task);
-    const now = this.#clock.now();
-    const link = task.link();
-    let held = this.#held.get(link);
-    if (delay === 0 && held === undefined) return this.#enqueue(task);
-    if (held === undefined) {
-      held = { due: now, slots: [] };
-      this.#held.set(link, held);
+  /** The queue runs it. */
+  run(): void {
+    if (this.always) return this.deliver();
+    const to = this.to;
+    if (!to.open) return this.dropped("receiver left", true);
+    // Events are checked against cuts only when posted: a leave in flight
+    // must still arrive, or the receiver would keep a ghost. No rule on: no
+    // cut to ask about.
+    const ctx = this.ctx!;
+    if (this.kind !== "event" && ctx.faultsActive) {
+      const cut = ctx.faults.cutBetween(this.srcNode, to);
+      if (cut !== undefined) return this.dropped(cut, false);
     }
-    const slot: Slot = { task, ripe: false };
-    held.slots.push(slot);
-    const due = Math.max(now + delay, held.due);
-    held.due = due;
-    if (delay === 0) {
-      // Behind held tasks only: it leaves right after them.
-      slot.ripe = true;
-      return;
-    }
-    const generation = this.#generation;
-    const handle = this.#clock.setTimeout(() => {
-      this.#timers.delete(handle);
-      if (generation !== this.#generation) return;
-      slot.ripe = true;
-      this.#release(link);
-    }, due - now);
-    this.#timers.add(handle);
+    this.deliver();
   }
 
-  /** Forget every queued and delayed task. */
-  clear(): void {
-    this.#generation++;
-    this.#ready = [];
-    this.#held.clear();
-    for (const h of this.#timers) this.#clock.clearTimeout(h);
-    this.#timers.clear();
+  /** FIFO order holds per sender → receiver connection. */
+  link(): string {
+    return `${this.src.unitId}/${this.src.clientId}>${this.to.id}`;
+  }
+}
+
+/** How a {@link TaskDelivery} is posted. */
+export interface TaskOptions {
+  /** The sender's node when the sender is not (or no longer) on the bus. */
+  srcNode?: number;
+  /** Sent by the fault layer itself: never dropped by a cut. */
+  told?: boolean;
+  /** Run even if the receiver closed meanwhile, and bypass every fault. */
+  always?: boolean;
+}
+
+/** A delivery of a function: events and flow traffic (not per message). */
+export class TaskDelivery extends Delivery {
+  #run: () => void;
+
+  /** `run` from `src` to `to` when it arrives (see {@link TaskOptions}). */
+  constructor(
+    src: BusAddress,
+    to: Conn,
+    kind: TrafficKind,
+    run: () => void,
+    options?: TaskOptions,
+  ) {
+    super(src, to, kind, options?.srcNode);
+    this.#run = run;
+    if (options?.told) this.told = true;
+    if (options?.always) this.always = true;
   }
 
-  /** Enqueue the ripe tasks at the head of `link`. */
-  #release(link: string): void {
-    const held = this.#held.get(link);
-    if (!held) return;
-    let n = 0;
-    while (n < held.slots.length && held.slots[n].ripe) {
-      this.#enqueue(held.slots[n++].task);
-    }
-    held.slots.splice(0, n);
-    if (held.slots.length === 0) this.#held.delete(link);
-  }
-
-  #enqueue(task: QueueTask): void {
-    this.#ready.push(task);
-    if (this.#scheduled || this.#draining) return;
-    this.#scheduled = true;
-    queueMicrotask(() => this.#drain());
-  }
-
-  #drain(): void {
-    this.#scheduled = false;
-    this.#draining = true;
-    const ready = this.#ready;
-    let i = 0;
-    try {
-      // Tasks posted while draining join the same pass, still after their
-      // cause. An index, not shift(): shift() copies, quadratic on big bursts.
-      // clear() swaps the array: the tasks left in the old one are forgotten.
-      for (; i < ready.length && this.#ready === ready; i++) {
-        try {
-          ready[i].run();
-        } catch (error) {
-          this.#onError(error);
-        }
-      }
-    } finally {
-      if (this.#ready === ready) this.#ready = [];
-      this.#draining = false;
-    }
+  deliver(): void {
+    this.#run();
   }
 }

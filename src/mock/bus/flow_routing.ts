@@ -16,21 +16,31 @@ import {
   FLOW_ACK_OK,
   FLOW_RET_OK,
 } from "../../abi/constants.ts";
-import { type Conn, FlowCmd, type Router } from "./router.ts";
-import type { BusAddress, FlowInvocation } from "./port.ts";
-import {
-  copyAddress,
-  type FlowCallRecord,
-  formatAddress,
-  recordText,
-} from "./records.ts";
+import { libraryFlowTimeoutMs } from "../../abi/timeouts.ts";
+import type { BusContext } from "./context.ts";
+import type { Conn } from "./connections.ts";
+import { TaskDelivery } from "./delivery.ts";
+import type { BusAddress, FlowInvocation, HeadFields } from "./contract.ts";
+import { copyAddress, formatAddress } from "./address.ts";
+import { type FlowCallRecord, recordText } from "./records.ts";
 import { RecordLog } from "./record_log.ts";
-import { TextMemo } from "../ipsc/text_memo.ts";
+import { TextMemo } from "./text_memo.ts";
 import { copyBytes } from "./slab.ts";
 
-/** When the caller's library gives up (it uses 30 s for a timeout ≤ 0). */
+/**
+ * The `cmd` values the mock bus puts in heads of flow traffic (cmdtype
+ * `INTERNAL`). The vendor's values are not public; these are ours.
+ */
+export const FlowCmd = {
+  INVOKE: 1,
+  ACK: 2,
+  RESULT: 3,
+  NOTIFY: 4,
+} as const;
+
+/** When the caller's library gives up on call `c`. */
 const deadline = (c: FlowCallRecord): number =>
-  c.startedAt + (c.timeoutMs > 0 ? c.timeoutMs : 30_000);
+  c.startedAt + libraryFlowTimeoutMs(c.timeoutMs);
 
 /**
  * One number per (caller, invoke id), no string per call: unit ids (0–255)
@@ -41,15 +51,7 @@ const callKey = (from: BusAddress, invokeId: number): number =>
   ((from.unitId & 0xff) * 0x200 + ((from.clientId + 1) & 0x1ff)) *
     0x100000000 + (invokeId >>> 0);
 
-/**
- * The error `bus.assertNoUnhandled()` throws for `list`.
- *
- * @example
- * ```ts
- * import { unhandledError } from "./flow_routing.ts";
- * console.log(unhandledError([]).message); // "0 unhandled flow call(s):\n"
- * ```
- */
+/** The error `bus.assertNoUnhandled()` throws for `list`. */
 export function unhandledError(list: FlowCallRecord[]): Error {
   const lines = list.map((c) =>
     `  ${c.project}/${c.flow} from ${
@@ -62,21 +64,21 @@ export function unhandledError(list: FlowCallRecord[]): Error {
 }
 
 /** Routes flow traffic and records each call. Internal to the bus. */
-export class FlowBook {
-  #router: Router;
+export class FlowRouting {
+  #ctx: BusContext;
   #calls: RecordLog<FlowCallRecord>;
   #byKey = new Map<number, FlowCallRecord>();
   #names = new TextMemo(recordText);
 
-  /** Book-keeping over `router`, keeping the newest `cap` calls. */
-  constructor(router: Router, cap: number) {
-    this.#router = router;
-    this.#calls = new RecordLog(cap);
+  /** The flow calls of the bus of `ctx`. */
+  constructor(ctx: BusContext) {
+    this.#ctx = ctx;
+    this.#calls = new RecordLog(ctx.recordsCap);
   }
 
   /** Every call kept, with its state as of now (snapshots). */
   calls(): FlowCallRecord[] {
-    const now = this.#router.clock.now();
+    const now = this.#ctx.clock.now();
     return this.#calls.toArray().map((c) => {
       const waiting = c.state === "pending" || c.state === "acknowledged";
       const state = c.mode === 0 && waiting && now >= deadline(c)
@@ -103,9 +105,9 @@ export class FlowBook {
     server: BusAddress,
     inv: Omit<FlowInvocation, "from">,
   ): void {
-    const r = this.#router;
+    const r = this.#ctx;
     this.#keep(caller, server, inv);
-    const ipsc = r.find(server);
+    const ipsc = r.conns.find(server);
     if (!ipsc?.sink.invokeFlow && r.ipscDown(server)) {
       // A fault the test made (crash, node stopped): the caller just times out.
       r.log(
@@ -137,13 +139,8 @@ export class FlowBook {
       flowId: copyBytes(inv.flowId),
       params: copyBytes(inv.params),
     };
-    r.post(
-      caller.address,
-      ipsc,
-      () => ipsc.sink.invokeFlow!(delivered),
-      undefined,
-      "flow",
-    );
+    const run = (): void => ipsc.sink.invokeFlow!(delivered);
+    r.post(new TaskDelivery(caller.address, ipsc, "flow", run));
   }
 
   /** Record a call (when records are kept); the oldest kept may make room. */
@@ -164,7 +161,7 @@ export class FlowBook {
       timeoutMs: inv.timeoutMs,
       params: recordText(inv.params),
       state: "pending",
-      startedAt: this.#router.clock.now(),
+      startedAt: this.#ctx.clock.now(),
       late: false,
     };
     const key = callKey(caller.address, inv.invokeId);
@@ -184,8 +181,8 @@ export class FlowBook {
       : `invoke id ${invokeId} from ${formatAddress(from)}`;
     if (record) record.unhandled = reason;
     const line = `unhandled flow call ${what}: ${reason}`;
-    if (this.#router.strict) this.#router.loud(line);
-    else this.#router.log(line);
+    if (this.#ctx.strict) this.#ctx.loud(line);
+    else this.#ctx.log(line);
   }
 
   /** The IPSC at `src` acknowledges `invokeId` to the caller at `to`. */
@@ -197,7 +194,7 @@ export class FlowBook {
     ack: number,
     msg: Uint8Array,
   ): void {
-    const r = this.#router;
+    const r = this.#ctx;
     const record = this.#byKey.get(callKey(to, invokeId));
     if (record && record.ack === undefined) {
       record.ack = ack;
@@ -229,7 +226,7 @@ export class FlowBook {
     ret: number,
     param: Uint8Array,
   ): void {
-    const r = this.#router;
+    const r = this.#ctx;
     const record = this.#byKey.get(callKey(to, invokeId));
     if (record && record.ret === undefined) {
       const now = r.clock.now();
@@ -257,17 +254,18 @@ export class FlowBook {
     to: BusAddress,
     what: string,
     len: number,
-    deliver: (caller: Conn, head: ReturnType<Router["head"]>) => void,
+    deliver: (caller: Conn, head: HeadFields) => void,
   ): void {
-    const r = this.#router;
+    const r = this.#ctx;
     const from = { ...src, clientType: ClientType.IPSC };
-    const caller = r.find(to);
+    const caller = r.conns.find(to);
     if (!caller) {
       r.log(`flow ${what} for ${formatAddress(to)} dropped: caller gone`);
       return;
     }
     const cmd = what === "result" ? FlowCmd.RESULT : FlowCmd.ACK;
     const head = r.head(cmd, CmdType.INTERNAL, from, caller.address, len);
-    r.post(from, caller, () => deliver(caller, head), undefined, "flow");
+    const run = (): void => deliver(caller, head);
+    r.post(new TaskDelivery(from, caller, "flow", run));
   }
 }

@@ -5,13 +5,10 @@
  *
  * @example
  * ```ts
- * import { loginRefusal } from "./login.ts";
- * const node = { unitId: 0, host: "127.0.0.1", port: 8000, users: { a: "b" }, running: true };
- * const request = {
- *   address: { unitId: 17, clientId: 0, clientType: 4 },
- *   user: "a", password: "x", addInfo: new Uint8Array(),
- * };
- * console.log(loginRefusal(node, request, [])?.code); // -6
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // a login here without user "alice" and her password is refused (-4, -5, -6)
+ * bus.addNode({ unitId: 0, port: 8000, users: { alice: "s3cret" } });
  * ```
  * @module
  */
@@ -21,8 +18,12 @@ import {
   MAX_CLIENTS_PER_NODE,
 } from "../../abi/constants.ts";
 import type { MockNode } from "./options.ts";
-import type { Conn } from "./router.ts";
-import type { AttachRequest, BusAddress, GlobalConnectEvent } from "./port.ts";
+import type { Conn } from "./connections.ts";
+import type {
+  AttachRequest,
+  BusAddress,
+  GlobalConnectEvent,
+} from "./contract.ts";
 
 /** Why a login is refused: an `ErrorCode` and a reason for the log. */
 export interface Refusal {
@@ -42,13 +43,10 @@ export interface Refusal {
  *
  * @example
  * ```ts
- * import { loginRefusal } from "./login.ts";
- * const node = { unitId: 0, host: "127.0.0.1", port: 8000, users: undefined, running: false };
- * const request = {
- *   address: { unitId: 17, clientId: 0, clientType: 4 },
- *   user: null, password: null, addInfo: new Uint8Array(),
- * };
- * console.log(loginRefusal(node, request, [])?.code); // -20
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // a login here without user "alice" and her password is refused (-4, -5, -6)
+ * bus.addNode({ unitId: 0, port: 8000, users: { alice: "s3cret" } });
  * ```
  */
 export function loginRefusal(
@@ -99,10 +97,10 @@ export function loginRefusal(
  *
  * @example
  * ```ts
- * import { connEvent } from "./login.ts";
- * import type { Conn } from "./router.ts";
- * declare const c: Conn;
- * console.log(connEvent(c, 1).status); // 1
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // a login here without user "alice" and her password is refused (-4, -5, -6)
+ * bus.addNode({ unitId: 0, port: 8000, users: { alice: "s3cret" } });
  * ```
  */
 export function connEvent(c: Conn, status: number): GlobalConnectEvent {
@@ -122,9 +120,10 @@ export function connEvent(c: Conn, status: number): GlobalConnectEvent {
  *
  * @example
  * ```ts
- * import { nodeEvent } from "./login.ts";
- * const n = { unitId: 1, host: "127.0.0.1", port: 8001, users: undefined, running: true };
- * console.log(nodeEvent(n, 2).event.clientId); // -1
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // a login here without user "alice" and her password is refused (-4, -5, -6)
+ * bus.addNode({ unitId: 0, port: 8000, users: { alice: "s3cret" } });
  * ```
  */
 export function nodeEvent(

@@ -9,9 +9,17 @@
  * @module
  */
 import type { Clock } from "./clock.ts";
-import type { BusAddress } from "./port.ts";
+import type { BusAddress } from "./contract.ts";
 
-/** Options of `MockBus`. */
+/**
+ * Options of `MockBus`.
+ *
+ * @example
+ * ```ts
+ * import { type MockBusOptions, VirtualClock } from "@smartbus/netclient/mock";
+ * const options: MockBusOptions = { clock: new VirtualClock(), strict: true, records: 1000 };
+ * ```
+ */
 export interface MockBusOptions {
   /** Time source for delays, flow timeouts and records (default: a `RealClock`). */
   clock?: Clock;
@@ -34,7 +42,15 @@ export interface MockBusOptions {
   records?: boolean | number;
 }
 
-/** How to add a node. */
+/**
+ * How to add a node.
+ *
+ * @example
+ * ```ts
+ * import type { MockNodeOptions } from "@smartbus/netclient/mock";
+ * const secured: MockNodeOptions = { unitId: 2, port: 8002, users: { alice: "s3cret" } };
+ * ```
+ */
 export interface MockNodeOptions {
   /** 0–15. */
   unitId: number;
@@ -69,5 +85,13 @@ export interface MockNode {
   readonly running: boolean;
 }
 
-/** Per-link delay hook: ms a delivery from `src` to `dst` takes (0 = next microtask). */
+/**
+ * Per-link delay hook: ms a delivery from `src` to `dst` takes (0 = next microtask).
+ *
+ * @example
+ * ```ts
+ * import type { LinkDelay } from "@smartbus/netclient/mock";
+ * const wan: LinkDelay = (src, dst) => src.unitId === dst.unitId ? 0 : 40;
+ * ```
+ */
 export type LinkDelay = (src: BusAddress, dst: BusAddress) => number;

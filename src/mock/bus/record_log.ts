@@ -5,11 +5,9 @@
  *
  * @example
  * ```ts
- * import { RecordLog } from "./record_log.ts";
- * const log = new RecordLog<number>(2);
- * log.push(1);
- * log.push(2);
- * console.log(log.push(3), log.toArray()); // 1 [2, 3]
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ records: 100 }); // keeps the newest 100 of each kind
+ * console.log(bus.sent().length); // 0
  * ```
  * @module
  */
@@ -23,8 +21,9 @@ export const DEFAULT_RECORDS_CAP = 10_000;
  *
  * @example
  * ```ts
- * import { recordsCap } from "./record_log.ts";
- * console.log(recordsCap(undefined), recordsCap(false), recordsCap(true)); // 10000 0 Infinity
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ records: 100 }); // keeps the newest 100 of each kind
+ * console.log(bus.sent().length); // 0
  * ```
  */
 export function recordsCap(option: boolean | number | undefined): number {
@@ -44,10 +43,9 @@ export function recordsCap(option: boolean | number | undefined): number {
  *
  * @example
  * ```ts
- * import { RecordLog } from "./record_log.ts";
- * const log = new RecordLog<string>(Infinity);
- * log.push("a");
- * console.log(log.size); // 1
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ records: 100 }); // keeps the newest 100 of each kind
+ * console.log(bus.sent().length); // 0
  * ```
  */
 export class RecordLog<T> {

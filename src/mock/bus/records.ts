@@ -12,9 +12,17 @@
  * @module
  */
 import { decodeGbkOrUtf8 } from "../../api/text.ts";
-import type { BusAddress } from "./port.ts";
+import type { BusAddress } from "./contract.ts";
 
-/** What kind of traffic a {@link MessageRecord} is. */
+/**
+ * What kind of traffic a {@link MessageRecord} is.
+ *
+ * @example
+ * ```ts
+ * import type { MessageKind } from "@smartbus/netclient/mock";
+ * const isPing = (k: MessageKind): boolean => k !== "data";
+ * ```
+ */
 export type MessageKind = "data" | "ping" | "pingAck";
 
 /**
@@ -54,6 +62,12 @@ export interface MessageRecord {
  * (ack 1, no result yet: final for fire-and-forget calls), `responded`
  * (ret 1), `errored` (ack ≠ 1 or ret ≠ 1), `unanswered` (wanted a result
  * but its timeout passed on the bus clock without one).
+ *
+ * @example
+ * ```ts
+ * import type { FlowCallState } from "@smartbus/netclient/mock";
+ * const finished = (s: FlowCallState): boolean => s !== "pending" && s !== "acknowledged";
+ * ```
  */
 export type FlowCallState =
   | "pending"
@@ -163,60 +177,16 @@ export interface ClientRecord {
 }
 
 /**
- * Does `address` match every field `filter` gives?
- *
- * @example
- * ```ts
- * import { addressMatches } from "@smartbus/netclient/mock";
- * addressMatches({ unitId: 17, clientId: 0, clientType: 4 }, { unitId: 17 }); // true
- * ```
- */
-export function addressMatches(
-  address: BusAddress,
-  filter: Partial<BusAddress> | undefined,
-): boolean {
-  if (filter === undefined) return true;
-  return (filter.unitId === undefined || filter.unitId === address.unitId) &&
-    (filter.clientId === undefined || filter.clientId === address.clientId) &&
-    (filter.clientType === undefined ||
-      filter.clientType === address.clientType);
-}
-
-/**
- * `"<unitId> <clientId> <clientType>"`, the form the API's `addrExpr` uses.
- *
- * @example
- * ```ts
- * import { formatAddress } from "@smartbus/netclient/mock";
- * formatAddress({ unitId: 17, clientId: 0, clientType: 4 }); // "17 0 4"
- * ```
- */
-export function formatAddress(a: BusAddress): string {
-  return `${a.unitId} ${a.clientId} ${a.clientType}`;
-}
-
-/**
- * A copy of an address, so records never alias live objects.
- *
- * @example
- * ```ts
- * import { copyAddress } from "@smartbus/netclient/mock";
- * const a = copyAddress({ unitId: 17, clientId: 0, clientType: 4 });
- * ```
- */
-export function copyAddress(a: BusAddress): BusAddress {
-  return { unitId: a.unitId, clientId: a.clientId, clientType: a.clientType };
-}
-
-/**
  * Bytes as readable text for records: what the bus carries in flow calls,
  * notifications and `add_info` is GBK (UTF-8 accepted when not valid GBK),
  * as the API reads it. Never throws.
  *
  * @example
  * ```ts
- * import { recordText } from "@smartbus/netclient/mock";
- * recordText(new Uint8Array([0x68, 0x69])); // "hi"
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // flow names, parameters and add_info in records are decoded text
+ * for (const c of bus.flowCalls()) console.log(c.project, c.flow, c.params);
  * ```
  */
 export const recordText: (bytes: Uint8Array) => string = decodeGbkOrUtf8;

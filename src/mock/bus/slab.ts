@@ -11,9 +11,10 @@
  *
  * @example
  * ```ts
- * import { copyBytes } from "./slab.ts";
- * const copy = copyBytes(new Uint8Array([1, 2, 3]));
- * console.log(copy); // Uint8Array(3) [1, 2, 3]
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // each record's bytes are the bus's one copy of the message
+ * for (const m of bus.sent()) console.log(m.bytes.byteLength);
  * ```
  * @module
  */
@@ -30,9 +31,10 @@ const MAX_CARVED = 4096;
  *
  * @example
  * ```ts
- * import { Slab } from "./slab.ts";
- * const pool = new Slab();
- * console.log(pool.copy(new Uint8Array([1, 2])).length); // 2
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // each record's bytes are the bus's one copy of the message
+ * for (const m of bus.sent()) console.log(m.bytes.byteLength);
  * ```
  */
 export class Slab {
@@ -65,11 +67,10 @@ const shared = new Slab();
  *
  * @example
  * ```ts
- * import { copyBytes } from "./slab.ts";
- * const src = new TextEncoder().encode("hello");
- * const copy = copyBytes(src);
- * src[0] = 0;
- * console.log(copy[0]); // 104
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // each record's bytes are the bus's one copy of the message
+ * for (const m of bus.sent()) console.log(m.bytes.byteLength);
  * ```
  */
 export function copyBytes(bytes: Uint8Array): Uint8Array {
@@ -82,8 +83,10 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { sameBytes } from "./slab.ts";
- * console.log(sameBytes(new Uint8Array([1]), new Uint8Array([1]))); // true
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // each record's bytes are the bus's one copy of the message
+ * for (const m of bus.sent()) console.log(m.bytes.byteLength);
  * ```
  */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

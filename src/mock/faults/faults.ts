@@ -23,28 +23,18 @@
  * ```
  * @module
  */
-import type { Conn } from "../bus/router.ts";
-import type { BusAddress } from "../bus/port.ts";
-import { addressMatches, formatAddress } from "../bus/records.ts";
-
-export {
-  type FaultHost,
-  type FlowFault,
-  type LatencyRule,
-  seededRandom,
-  type TrafficFilter,
-  type TrafficKind,
-  type Verdict,
-} from "./types.ts";
-import {
-  type FaultHost,
-  type FlowFault,
-  type LatencyRule,
-  seededRandom,
-  type TrafficFilter,
-  type TrafficKind,
-  type Verdict,
-} from "./types.ts";
+import type { BusContext } from "../bus/context.ts";
+import type { Conn } from "../bus/connections.ts";
+import type { BusAddress } from "../bus/contract.ts";
+import type {
+  FlowFault,
+  LatencyRule,
+  TrafficFilter,
+  TrafficKind,
+  Verdict,
+} from "../bus/fault_policy.ts";
+import { addressMatches, formatAddress } from "../bus/address.ts";
+import { seededRandom } from "./random.ts";
 
 interface ShareRule {
   share: number;
@@ -79,7 +69,7 @@ const clientKey = (a: { unitId: number; clientId: number }): string =>
  * ```
  */
 export class BusFaults {
-  #host: FaultHost;
+  #ctx: BusContext;
   #random: () => number = seededRandom(1);
   #cutLinks = new Set<string>();
   /** Client key → nodes it cannot reach (`null`: none at all). */
@@ -87,20 +77,19 @@ export class BusFaults {
   #latency: LatencyRule[] = [];
   #shares: ShareRule[] = [];
 
-  /** Faults over `host` (the bus builds it). */
-  constructor(host: FaultHost) {
-    this.#host = host;
+  /** The faults of the bus of `ctx` (the bus builds it). */
+  constructor(ctx: BusContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Whether any fault is switched on. */
+  get active(): boolean {
+    return this.#ctx.faultsActive;
   }
 
   /** Restart the PRNG at `seed` (default seed: 1). */
   seed(seed: number): void {
     this.#random = seededRandom(seed);
-  }
-
-  /** Whether any fault is switched on. */
-  get active(): boolean {
-    return this.#cutLinks.size > 0 || this.#cutClients.size > 0 ||
-      this.#latency.length > 0 || this.#shares.length > 0;
   }
 
   // ---- node links --------------------------------------------------------
@@ -111,7 +100,8 @@ export class BusFaults {
     const k = pairKey(a, b);
     if (this.#cutLinks.has(k)) return;
     this.#cutLinks.add(k);
-    this.#host.log(`link between nodes ${a} and ${b} cut`);
+    this.#refresh();
+    this.#ctx.log(`link between nodes ${a} and ${b} cut`);
     this.#tellAcross(a, b, 0);
   }
 
@@ -119,7 +109,8 @@ export class BusFaults {
   healLink(a: number, b: number): void {
     this.#checkPair(a, b);
     if (!this.#cutLinks.delete(pairKey(a, b))) return;
-    this.#host.log(`link between nodes ${a} and ${b} healed`);
+    this.#refresh();
+    this.#ctx.log(`link between nodes ${a} and ${b} healed`);
     this.#tellAcross(a, b, 1);
   }
 
@@ -147,14 +138,15 @@ export class BusFaults {
       if (cut === null) return;
       (cut ?? this.#cutClients.set(k, new Set()).get(k)!).add(options.node);
     }
-    for (const c of [...this.#host.conns()]) {
+    this.#refresh();
+    for (const c of [...this.#ctx.conns.values()]) {
       if (
         clientKey(c.address) === k && this.clientCut(c.address, c.node.unitId)
       ) {
-        this.#host.close(c, "link to its node cut");
+        this.#ctx.conns.close(c, "link to its node cut");
       }
     }
-    this.#host.log(
+    this.#ctx.log(
       `client ${k} cut off${
         options.node === undefined ? "" : ` node ${options.node}`
       }`,
@@ -164,7 +156,8 @@ export class BusFaults {
   /** Let the client at `address` reach every node again. */
   healClient(address: { unitId: number; clientId: number }): void {
     if (this.#cutClients.delete(clientKey(address))) {
-      this.#host.log(`client ${clientKey(address)} healed`);
+      this.#refresh();
+      this.#ctx.log(`client ${clientKey(address)} healed`);
     }
   }
 
@@ -186,7 +179,11 @@ export class BusFaults {
     }
     const r = { ...rule };
     this.#latency.push(r);
-    return () => void (this.#latency = this.#latency.filter((x) => x !== r));
+    this.#refresh();
+    return () => {
+      this.#latency = this.#latency.filter((x) => x !== r);
+      this.#refresh();
+    };
   }
 
   /**
@@ -220,9 +217,11 @@ export class BusFaults {
     fault: FlowFault | null,
     lateByMs = 1,
   ): void {
-    if (!this.#host.flowFault(ipsc, fault, lateByMs)) {
+    const member = this.#ctx.ipscAt(ipsc);
+    if (!member) {
       throw new Error(`no mock IPSC ${ipsc.unitId}/${ipsc.processIndex}`);
     }
+    member.setFlowFault(fault, lateByMs);
   }
 
   /**
@@ -238,7 +237,8 @@ export class BusFaults {
     this.#cutClients.clear();
     this.#latency = [];
     this.#shares = [];
-    this.#host.clearFlowFaults();
+    this.#refresh();
+    for (const i of this.#ctx.ipscs) i.setFlowFault(null);
   }
 
   /** Forget every fault without telling anyone (the bus is being reset). */
@@ -247,6 +247,7 @@ export class BusFaults {
     this.#cutClients.clear();
     this.#latency = [];
     this.#shares = [];
+    this.#refresh();
   }
 
   // ---- used by the bus ---------------------------------------------------
@@ -300,7 +301,18 @@ export class BusFaults {
     }
     const r: ShareRule = { share, filter: { ...filter }, delayMs };
     this.#shares.push(r);
-    return () => void (this.#shares = this.#shares.filter((x) => x !== r));
+    this.#refresh();
+    return () => {
+      this.#shares = this.#shares.filter((x) => x !== r);
+      this.#refresh();
+    };
+  }
+
+  /** Tell the bus whether any rule is on: it reads that per delivery. */
+  #refresh(): void {
+    this.#ctx.faultsActive = this.#cutLinks.size > 0 ||
+      this.#cutClients.size > 0 || this.#latency.length > 0 ||
+      this.#shares.length > 0;
   }
 
   #matches(
@@ -316,25 +328,25 @@ export class BusFaults {
   }
 
   #checkPair(a: number, b: number): void {
-    if (a === b || !this.#host.hasNode(a) || !this.#host.hasNode(b)) {
+    const nodes = this.#ctx.nodes;
+    if (a === b || !nodes.has(a) || !nodes.has(b)) {
       throw new RangeError(`cannot cut/heal nodes ${a} and ${b}`);
     }
   }
 
   /** Tell each side of the a–b link about the other side's node and clients. */
   #tellAcross(a: number, b: number, status: 0 | 1): void {
-    const conns = [...this.#host.conns()];
+    const conns = [...this.#ctx.conns.values()];
     for (const [here, there] of [[a, b], [b, a]]) {
       const mine = conns.filter((c) => c.node.unitId === here);
       const theirs = conns.filter((c) => c.node.unitId === there);
       for (const to of mine) {
-        if (this.#host.nodeRunning(there)) {
-          this.#host.tellNode(there, to, status);
-        }
-        for (const about of theirs) this.#host.tellConn(about, to, status);
+        const node = this.#ctx.nodes.get(there);
+        if (node?.running) this.#ctx.conns.tellNode(node, to, status);
+        for (const about of theirs) this.#ctx.conns.tellConn(about, to, status);
       }
     }
-    this.#host.log(
+    this.#ctx.log(
       `${status ? "re" : "un"}announced across ${a}–${b}: ${
         conns.map((c) => formatAddress(c.address)).join(", ") || "nobody"
       }`,

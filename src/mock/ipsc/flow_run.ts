@@ -1,7 +1,9 @@
 /**
- * How a mock IPSC runs one flow invocation: the handler's context, the
- * acknowledge (sent as soon as the handler's synchronous part has run), and
- * the answer (ret 1 with the result as a GBK JSON array, or an error ret).
+ * One flow call running on a mock IPSC: its parameters read from the
+ * caller's JSON text, the handler's {@link FlowContext}, the acknowledge it
+ * owes (sent as soon as the handler's synchronous part
+ * has run) and the answer (ret 1 with the result as a GBK JSON array, or an
+ * error ret). `ipsc.ts` decides whether and how a call runs.
  *
  * @example
  * ```ts
@@ -9,19 +11,21 @@
  * const checkout: FlowHandler = async ([cart], ctx) => {
  *   if (!Array.isArray(cart)) ctx.refuse(-2, "no cart");
  *   await ctx.sleep(50);
- *   if (cart.length === 0) throw new FlowFailure(-3, "empty cart");
- *   return [cart.length];
+ *   const items = cart as unknown[];
+ *   if (items.length === 0) throw new FlowFailure(-3, "empty cart");
+ *   return [items.length];
  * };
  * ```
  * @module
  */
 import { ErrorCode, FLOW_ACK_OK, FLOW_RET_OK } from "../../abi/constants.ts";
-import { parseFlowResult, serializeFlowParams } from "../../api/params.ts";
-import { encodeText } from "../../api/text.ts";
+import { serializeFlowParams } from "../../api/params.ts";
+import { decodeGbkOrUtf8, encodeText, stripNuls } from "../../api/text.ts";
 import type { Clock } from "../bus/clock.ts";
-import type { BusAddress, BusPort, FlowInvocation } from "../bus/port.ts";
-import { copyAddress, formatAddress } from "../bus/records.ts";
-import type { MemoText } from "./text_memo.ts";
+import type { BusContext } from "../bus/context.ts";
+import type { BusAddress, BusPort, FlowInvocation } from "../bus/contract.ts";
+import { copyAddress, formatAddress } from "../bus/address.ts";
+import type { MemoText } from "../bus/text_memo.ts";
 
 /**
  * What a flow handler gets besides its parameters: one object per call
@@ -69,6 +73,12 @@ export interface FlowContext {
 /**
  * A flow: returns its result list (a non-array value becomes a one-element
  * list, `undefined` an empty one).
+ *
+ * @example
+ * ```ts
+ * import type { FlowHandler } from "@smartbus/netclient/mock";
+ * const add: FlowHandler = ([a, b]) => [(a as number) + (b as number)];
+ * ```
  */
 export type FlowHandler = (
   params: unknown[],
@@ -106,34 +116,17 @@ class Stop {
   constructor(readonly kind: "refused" | "silent") {}
 }
 
-/** What {@link runFlow} needs from its IPSC (one per IPSC, not per call). */
-export interface FlowRunHost {
-  /** The bus clock. */
-  readonly clock: Clock;
-  /** Write a line to the bus log. */
-  log(line: string): void;
-  /** Record the call `invokeId` from `from` as handled by no flow. */
-  unhandled(from: BusAddress, invokeId: number, reason: string): void;
-  /** The IPSC's name in log lines. */
-  readonly name: string;
-  /**
-   * A fault forced on this IPSC (`bus.faults.flows`), read per call:
-   * `silent` acks 1 and never answers, `mute` sends nothing, `late` answers
-   * `lateByMs` after the caller's timeout.
-   */
-  readonly fault:
-    | { mode: "silent" | "late" | "mute"; lateByMs: number }
-    | undefined;
-}
-
 /**
  * Text as GBK for the wire; characters GBK cannot carry become `?` (a
  * message must never fail to send).
  *
  * @example
  * ```ts
- * import { gbkLoose } from "./flow_run.ts";
- * gbkLoose("失败 😀"); // GBK bytes of "失败 ?"
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // an add_info GBK cannot carry is sent with "?" in its place
+ * bus.addIpsc({ unitId: 0, processIndex: 0, addInfo: "ipsc 😀" });
  * ```
  */
 export const gbkLoose = (text: string): Uint8Array => {
@@ -144,7 +137,38 @@ export const gbkLoose = (text: string): Uint8Array => {
   }
 };
 
-const EMPTY = new Uint8Array();
+/**
+ * The parameter list of an invocation: NULs at the ends stripped, decoded
+ * as GBK (UTF-8 fallback), parsed as JSON. Blank text is an empty list; a
+ * JSON value that is not an array becomes a one-element list. Text that is
+ * not JSON throws a `SyntaxError` saying the parameters are not valid JSON,
+ * with the text (cut at 200 characters).
+ *
+ * @example
+ * ```ts
+ * // What a flow handler gets for each parameter text a caller may send:
+ * const cases: [string, unknown[]][] = [['[1,"a"]', [1, "a"]], ["5", [5]], ["", []]];
+ * console.log(cases.length); // 3
+ * ```
+ */
+export function parseFlowParams(bytes: Uint8Array): unknown[] {
+  const text = decodeGbkOrUtf8(stripNuls(bytes));
+  if (text.trim() === "") return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const shown = text.length > 200 ? text.slice(0, 200) + "…" : text;
+    throw new SyntaxError(
+      `the flow parameters are not valid JSON: ${JSON.stringify(shown)}`,
+      { cause: e },
+    );
+  }
+  return Array.isArray(value) ? value : [value];
+}
+
+/** An empty result (never written to). */
+export const EMPTY: Uint8Array = new Uint8Array();
 /** The GBK bytes of an empty acknowledge message (never written to). */
 const NO_MESSAGE = new Uint8Array();
 
@@ -153,7 +177,7 @@ const NO_MESSAGE = new Uint8Array();
  * prototype, state in fields: a pending call costs one object, not a
  * closure per method) and the acknowledge/answer it owes the caller.
  */
-class FlowRun implements FlowContext {
+export class FlowRun implements FlowContext {
   readonly invokeId: number;
   readonly project: string;
   readonly flow: string;
@@ -161,7 +185,9 @@ class FlowRun implements FlowContext {
   readonly timeoutMs: number;
   readonly clock: Clock;
   #port: BusPort;
-  #host: FlowRunHost;
+  #ctx: BusContext;
+  /** The IPSC's name in log lines. */
+  #ipsc: string;
   #caller: BusAddress;
   #projectId: Uint8Array;
   #answerAt: number | undefined;
@@ -169,12 +195,18 @@ class FlowRun implements FlowContext {
   #silent = false;
   #answered = false;
 
+  /**
+   * The call `inv` (its project, with the bytes to echo, and flow already
+   * decoded) on the IPSC named `ipsc`, answered through `port` (at bus time
+   * `answerAt` when a fault makes it late).
+   */
   constructor(
+    ctx: BusContext,
+    ipsc: string,
     port: BusPort,
     inv: FlowInvocation,
     project: MemoText,
     flow: string,
-    host: FlowRunHost,
     answerAt: number | undefined,
   ) {
     this.invokeId = inv.invokeId;
@@ -182,9 +214,10 @@ class FlowRun implements FlowContext {
     this.flow = flow;
     this.mode = inv.mode;
     this.timeoutMs = inv.timeoutMs;
-    this.clock = host.clock;
+    this.clock = ctx.clock;
     this.#port = port;
-    this.#host = host;
+    this.#ctx = ctx;
+    this.#ipsc = ipsc;
     this.#caller = inv.from;
     this.#projectId = project.bytes;
     this.#answerAt = answerAt;
@@ -259,8 +292,8 @@ class FlowRun implements FlowContext {
       const withNul = serializeFlowParams(value);
       bytes = withNul.subarray(0, withNul.length - 1);
     } catch (e) {
-      this.#host.log(
-        `${this.#host.name} flow ${this.project}/${this.flow} returned an unsendable value: ${e}`,
+      this.#ctx.log(
+        `${this.#ipsc} flow ${this.project}/${this.flow} returned an unsendable value: ${e}`,
       );
       return this.answer(ErrorCode.OTHER, EMPTY);
     }
@@ -271,78 +304,23 @@ class FlowRun implements FlowContext {
   threw(e: unknown): void {
     if (e instanceof Stop) return;
     if (e instanceof FlowFailure) return this.answer(e.ret, EMPTY);
-    this.#host.log(
-      `${this.#host.name} flow ${this.project}/${this.flow} (invoke id ${this.invokeId} from ${
+    this.#ctx.log(
+      `${this.#ipsc} flow ${this.project}/${this.flow} (invoke id ${this.invokeId} from ${
         formatAddress(this.#caller)
       }) threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`,
     );
     this.answer(ErrorCode.OTHER, EMPTY);
   }
-}
 
-const settle = (run: FlowRun, outcome: Promise<unknown>): void => {
-  outcome.then((v) => run.returned(v), (e: unknown) => run.threw(e));
-};
-
-/**
- * Run `handler` for `inv` (its project, with the bytes to echo, and flow
- * already decoded) and
- * answer through `port` (no handler: ack -1 and recorded as unhandled;
- * unreadable parameters: ack -1).
- *
- * @example
- * ```ts
- * import type { BusPort, FlowInvocation } from "@smartbus/netclient/mock";
- * import { runFlow } from "./flow_run.ts";
- * import { TextMemo } from "./text_memo.ts";
- * declare const port: BusPort, inv: FlowInvocation;
- * runFlow(port, inv, new TextMemo().get(inv.projectId), "echo", () => [1], {
- *   clock: { now: () => 0, setTimeout, clearTimeout },
- *   log: console.log, unhandled: console.error, name: "IPSC 0/0", fault: undefined,
- * });
- * ```
- */
-export function runFlow(
-  port: BusPort,
-  inv: FlowInvocation,
-  project: MemoText,
-  flow: string,
-  handler: FlowHandler | undefined,
-  host: FlowRunHost,
-): void {
-  const me = host.name;
-  const fault = host.fault;
-  if (fault?.mode === "mute" || fault?.mode === "silent") {
-    host.log(`${me} flow ${project.text}/${flow}: ${fault.mode} by fault`);
-    if (fault.mode === "silent") {
-      port.flowAck(inv.from, inv.invokeId, inv.projectId, FLOW_ACK_OK, EMPTY);
+  /** Run `handler` with `params`, acknowledge, answer with its outcome. */
+  start(handler: FlowHandler, params: unknown[]): void {
+    let outcome: Promise<unknown>;
+    try {
+      outcome = Promise.resolve(handler(params, this));
+    } catch (e) {
+      outcome = Promise.reject(e);
     }
-    return;
+    this.ack(FLOW_ACK_OK, "");
+    outcome.then((v) => this.returned(v), (e: unknown) => this.threw(e));
   }
-  const answerAt = fault?.mode === "late"
-    ? host.clock.now() + (inv.timeoutMs > 0 ? inv.timeoutMs : 30_000) +
-      fault.lateByMs
-    : undefined;
-  const run = new FlowRun(port, inv, project, flow, host, answerAt);
-  if (!handler) {
-    const why = `no such flow ${project.text}/${flow} on ${me}`;
-    run.ack(-1, why);
-    host.unhandled(inv.from, inv.invokeId, why);
-    return;
-  }
-  let params: unknown[];
-  try {
-    params = parseFlowResult(inv.params) ?? [];
-  } catch (e) {
-    run.ack(-1, `invalid parameter list: ${(e as Error).message}`);
-    return;
-  }
-  let outcome: Promise<unknown>;
-  try {
-    outcome = Promise.resolve(handler(params, run));
-  } catch (e) {
-    outcome = Promise.reject(e);
-  }
-  run.ack(FLOW_ACK_OK, "");
-  settle(run, outcome);
 }

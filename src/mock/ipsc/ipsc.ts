@@ -19,27 +19,38 @@
  * ```
  * @module
  */
-import { ClientType } from "../../abi/constants.ts";
+import { ClientType, FLOW_ACK_OK } from "../../abi/constants.ts";
+import { libraryFlowTimeoutMs } from "../../abi/timeouts.ts";
 import { decodeText } from "../../api/text.ts";
-import type { Clock } from "../bus/clock.ts";
-import {
-  type FlowHandler,
-  type FlowRunHost,
-  gbkLoose,
-  runFlow,
-} from "./flow_run.ts";
+import type { BusContext } from "../bus/context.ts";
+import { attach } from "../bus/attach.ts";
 import type {
-  AttachRequest,
-  AttachResult,
   BusAddress,
   BusPort,
+  FlowInvocation,
   NotifyMessage,
   PortSink,
-} from "../bus/port.ts";
-import { copyAddress } from "../bus/records.ts";
-import { TextMemo } from "./text_memo.ts";
+} from "../bus/contract.ts";
+import type { FlowFault, FlowFaultSetting } from "../bus/fault_policy.ts";
+import { copyAddress } from "../bus/address.ts";
+import { TextMemo } from "../bus/text_memo.ts";
+import {
+  EMPTY,
+  type FlowHandler,
+  FlowRun,
+  gbkLoose,
+  parseFlowParams,
+} from "./flow_run.ts";
 
-/** How to add a mock IPSC ({@link MockBus.addIpsc}). */
+/**
+ * How to add a mock IPSC ({@link MockBus.addIpsc}).
+ *
+ * @example
+ * ```ts
+ * import type { MockIpscOptions } from "@smartbus/netclient/mock";
+ * const second: MockIpscOptions = { unitId: 0, processIndex: 1, node: 1 };
+ * ```
+ */
 export interface MockIpscOptions {
   /** The IPSC's unit id: what `invokeFlow`'s `server` names (0–255). */
   unitId: number;
@@ -83,23 +94,6 @@ export interface IpscNotification {
   param: string;
 }
 
-/** What a mock IPSC needs from its bus. */
-export interface IpscHost {
-  /** The bus clock. */
-  readonly clock: Clock;
-  /** Log in, as any connection does. */
-  attach(
-    host: string,
-    port: number,
-    request: AttachRequest,
-    sink: PortSink,
-  ): AttachResult;
-  /** Write a line to the bus log. */
-  log(line: string): void;
-  /** Record a flow call no flow handled. */
-  unhandled(from: BusAddress, invokeId: number, reason: string): void;
-}
-
 const flowKey = (project: string, flow: string): string =>
   `${project}\0${flow}`;
 
@@ -124,23 +118,23 @@ export class MockIpsc {
   readonly processIndex: number;
   /** The node it logs in to. */
   readonly nodeUnitId: number;
-  #host: IpscHost;
+  #ctx: BusContext;
+  /** Its name in log lines. */
+  #name: string;
   #node: { host: string; port: number; users?: Record<string, string> };
   #options: MockIpscOptions;
   #flows = new Map<string, FlowHandler>();
   #port: BusPort | null = null;
   #session = 0;
   #crashed = false;
-  #fault: { mode: "silent" | "late" | "mute"; lateByMs: number } | undefined;
+  #fault: FlowFaultSetting | undefined;
   #notifications: IpscNotification[] = [];
   #listeners = new Set<(n: IpscNotification) => void>();
-  /** What every flow call of this IPSC shares (one object, not one per call). */
-  #runHost: FlowRunHost;
   #names = new TextMemo();
 
   /** Use `bus.addIpsc` instead. */
   constructor(
-    host: IpscHost,
+    ctx: BusContext,
     node: {
       unitId: number;
       host: string;
@@ -162,20 +156,10 @@ export class MockIpsc {
     this.unitId = options.unitId;
     this.processIndex = options.processIndex;
     this.nodeUnitId = node.unitId;
-    this.#host = host;
+    this.#ctx = ctx;
+    this.#name = `IPSC ${this.unitId}/${this.processIndex}`;
     this.#node = { host: node.host, port: node.port, users: node.users };
     this.#options = options;
-    // deno-lint-ignore no-this-alias
-    const ipsc = this;
-    this.#runHost = {
-      clock: host.clock,
-      log: (line) => host.log(line),
-      unhandled: (from, id, why) => host.unhandled(from, id, why),
-      name: `IPSC ${this.unitId}/${this.processIndex}`,
-      get fault() {
-        return ipsc.#fault;
-      },
-    };
   }
 
   /** Its address on the bus. */
@@ -221,7 +205,7 @@ export class MockIpsc {
   crash(): void {
     this.#crashed = true;
     this.#leave();
-    this.#host.log(`IPSC ${this.unitId}/${this.processIndex} crashed`);
+    this.#ctx.log(`${this.#name} crashed`);
   }
 
   /**
@@ -230,15 +214,10 @@ export class MockIpsc {
    * flow and answers `lateByMs` after the caller's timeout; `null` behaves
    * again. Also reachable as `bus.faults.flows(ipsc, mode)`.
    */
-  setFlowFault(
-    mode: "silent" | "late" | "mute" | null,
-    lateByMs = 1,
-  ): void {
+  setFlowFault(mode: FlowFault | null, lateByMs = 1): void {
     if (mode === null && this.#fault === undefined) return;
     this.#fault = mode === null ? undefined : { mode, lateByMs };
-    this.#host.log(
-      `IPSC ${this.unitId}/${this.processIndex} flows: ${mode ?? "normal"}`,
-    );
+    this.#ctx.log(`${this.#name} flows: ${mode ?? "normal"}`);
   }
 
   /** Come back after `crash` (flows kept). */
@@ -268,26 +247,16 @@ export class MockIpsc {
       closed: (why) => {
         if (!live()) return;
         this.#port = null;
-        this.#host.log(`IPSC ${this.unitId}/${this.processIndex} lost: ${why}`);
+        this.#ctx.log(`${this.#name} lost: ${why}`);
       },
       invokeFlow: (inv) => {
-        if (!live() || !this.#port) return;
-        const project = this.#names.get(inv.projectId);
-        const flow = this.#names.get(inv.flowId).text;
-        runFlow(
-          this.#port,
-          inv,
-          project,
-          flow,
-          this.#flows.get(flowKey(project.text, flow)),
-          this.#runHost,
-        );
+        if (live() && this.#port) this.#invoked(this.#port, inv);
       },
       notify: (msg) => {
         if (live()) this.#notify(msg);
       },
     };
-    const result = this.#host.attach(this.#node.host, this.#node.port, {
+    const result = attach(this.#ctx, this.#node.host, this.#node.port, {
       address: this.address,
       user,
       password,
@@ -295,8 +264,8 @@ export class MockIpsc {
     }, sink);
     if (result.ok) this.#port = result.port;
     else {
-      this.#host.log(
-        `IPSC ${this.unitId}/${this.processIndex} cannot log in (${result.code}): ${result.reason}`,
+      this.#ctx.log(
+        `${this.#name} cannot log in (${result.code}): ${result.reason}`,
       );
     }
   }
@@ -314,9 +283,57 @@ export class MockIpsc {
     this.#port = null;
   }
 
+  /**
+   * Run the flow `inv` names, unless a fault forbids it (`mute`: nothing,
+   * `silent`: ack 1 only); no such flow: ack -1, recorded as unhandled;
+   * unreadable parameters: ack -1.
+   */
+  #invoked(port: BusPort, inv: FlowInvocation): void {
+    const ctx = this.#ctx;
+    const project = this.#names.get(inv.projectId);
+    const flow = this.#names.get(inv.flowId).text;
+    const fault = this.#fault;
+    if (fault?.mode === "mute" || fault?.mode === "silent") {
+      ctx.log(
+        `${this.#name} flow ${project.text}/${flow}: ${fault.mode} by fault`,
+      );
+      if (fault.mode === "silent") {
+        port.flowAck(inv.from, inv.invokeId, inv.projectId, FLOW_ACK_OK, EMPTY);
+      }
+      return;
+    }
+    const answerAt = fault?.mode === "late"
+      ? ctx.clock.now() + libraryFlowTimeoutMs(inv.timeoutMs) + fault.lateByMs
+      : undefined;
+    const run = new FlowRun(
+      ctx,
+      this.#name,
+      port,
+      inv,
+      project,
+      flow,
+      answerAt,
+    );
+    const handler = this.#flows.get(flowKey(project.text, flow));
+    if (!handler) {
+      const why = `no such flow ${project.text}/${flow} on ${this.#name}`;
+      run.ack(-1, why);
+      ctx.flows.unhandled(inv.from, inv.invokeId, why);
+      return;
+    }
+    let params: unknown[];
+    try {
+      params = parseFlowParams(inv.params);
+    } catch (e) {
+      run.ack(-1, `invalid parameter list: ${(e as Error).message}`);
+      return;
+    }
+    run.start(handler, params);
+  }
+
   #notify(msg: NotifyMessage): void {
     const n: IpscNotification = {
-      time: this.#host.clock.now(),
+      time: this.#ctx.clock.now(),
       from: copyAddress(msg.from),
       invokeId: msg.invokeId,
       project: decodeText(msg.projectId, "gbk"),
@@ -330,7 +347,7 @@ export class MockIpsc {
       try {
         fn({ ...n, from: copyAddress(n.from) });
       } catch (e) {
-        this.#host.log(`an onNotify listener threw: ${e}`);
+        this.#ctx.log(`an onNotify listener threw: ${e}`);
       }
     }
   }

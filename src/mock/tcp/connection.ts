@@ -12,7 +12,8 @@
  */
 
 import type { Socket } from "node:net";
-import type { BusAddress, BusAttach, BusPort } from "../bus/port.ts";
+import type { BusAddress, BusPort } from "../bus/contract.ts";
+import type { MockBus } from "../mock_bus.ts";
 import {
   encodeFrame,
   type Frame,
@@ -22,9 +23,17 @@ import {
   zeroHead,
 } from "./wire.ts";
 import { WireError } from "./wire_fields.ts";
-import { frameSink } from "./sink.ts";
+import { FrameSink, type FrameTarget, IpscFrameSink } from "./sink.ts";
 
-/** Where the TCP front writes its log lines. */
+/**
+ * Where the TCP front writes its log lines.
+ *
+ * @example
+ * ```ts
+ * import type { TcpLogger } from "@smartbus/netclient/mock";
+ * const quiet: TcpLogger = { info() {}, warn() {} };
+ * ```
+ */
 export interface TcpLogger {
   /** Routine events: logins, refused logins, connections ending. */
   info(message: string): void;
@@ -35,7 +44,7 @@ export interface TcpLogger {
 /** Settings shared by every connection of one front. */
 export interface ConnSettings {
   /** The bus to attach to. */
-  bus: BusAttach;
+  bus: MockBus;
   /** The node address given to `bus.attach`. */
   node: { unitId: number; host: string; port: number };
   /** Where log lines go. */
@@ -68,7 +77,7 @@ function busAddress(a: BusAddress): BusAddress {
  * The state of one connection. Never throws out of socket handlers: every
  * failure closes this connection only, with a logged reason.
  */
-export class TcpConnection {
+export class TcpConnection implements FrameTarget {
   readonly #s: ConnSettings;
   readonly #socket: Socket;
   readonly #decoder: FrameDecoder;
@@ -110,7 +119,7 @@ export class TcpConnection {
       );
       return;
     }
-    if (this.#port) this.#send({ kind: FrameKind.HEARTBEAT });
+    if (this.#port) this.sendFrame({ kind: FrameKind.HEARTBEAT });
   }
 
   /** Closes this connection: a CLOSE frame with the reason, then the socket. */
@@ -119,7 +128,11 @@ export class TcpConnection {
     this.#s.logger.warn(
       `tcp front: closing connection from ${this.#peer}: ${reason}`,
     );
-    this.#send({ kind: FrameKind.CLOSE, code, reason: text.encode(reason) });
+    this.sendFrame({
+      kind: FrameKind.CLOSE,
+      code,
+      reason: text.encode(reason),
+    });
     this.#shutdown(true);
   }
 
@@ -150,7 +163,18 @@ export class TcpConnection {
     this.#socket.destroy();
   }
 
-  #send(frame: Frame): void {
+  /** Whether it still takes deliveries (not closing). */
+  isOpen(): boolean {
+    return !this.#closed;
+  }
+
+  /** Its bus address (once logged in). */
+  address(): BusAddress {
+    return this.#address as BusAddress;
+  }
+
+  /** Queue `frame` to the peer (dropped, logged, when it cannot be encoded). */
+  sendFrame(frame: Frame): void {
     if (this.#socket.destroyed || this.#socket.writableEnded) return;
     let bytes: Uint8Array;
     try {
@@ -277,7 +301,7 @@ export class TcpConnection {
     const head = zeroHead();
     head.src = { unitId: unit, clientId: index, clientType: IPSC };
     head.dst = { ...(this.#address as BusAddress) };
-    this.#send({
+    this.sendFrame({
       kind: FrameKind.FLOW_RESULT,
       head,
       invokeId,
@@ -300,23 +324,15 @@ export class TcpConnection {
       addInfo: f.addInfo,
     };
     const { node, heartbeatMs } = this.#s;
-    const res = this.#s.bus.attach(
-      node.host,
-      node.port,
-      request,
-      frameSink({
-        ipsc: address.clientType === IPSC,
-        live: () => !this.#closed,
-        send: (frame) => this.#send(frame),
-        address: () => this.#address as BusAddress,
-        closed: (reason) => this.#busClosed(reason),
-      }),
-    );
+    const sink = address.clientType === IPSC
+      ? new IpscFrameSink(this)
+      : new FrameSink(this);
+    const res = this.#s.bus.attach(node.host, node.port, request, sink);
     if (!res.ok) {
       this.#s.logger.info(
         `tcp front: login from ${this.#peer} refused (${res.code}): ${res.reason}`,
       );
-      this.#send({
+      this.sendFrame({
         kind: FrameKind.LOGIN_ANSWER,
         result: res.code,
         heartbeatMs,
@@ -330,7 +346,7 @@ export class TcpConnection {
     this.#s.logger.info(
       `tcp front: ${address.unitId}/${address.clientId}/${address.clientType} logged in from ${this.#peer}`,
     );
-    this.#send({
+    this.sendFrame({
       kind: FrameKind.LOGIN_ANSWER,
       result: res.port.accessUnitId,
       heartbeatMs,
@@ -339,9 +355,9 @@ export class TcpConnection {
   }
 
   /** The bus closed this connection (node stop, kick, reset). */
-  #busClosed(reason: string): void {
+  busClosed(reason: string): void {
     this.#s.logger.info(`tcp front: bus closed ${this.#peer}: ${reason}`);
-    this.#send({
+    this.sendFrame({
       kind: FrameKind.CLOSE,
       code: CODE_BREAK,
       reason: text.encode(reason),

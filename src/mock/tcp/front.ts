@@ -5,10 +5,12 @@
  *
  * @example
  * ```ts
- * import { serveTcp } from "@smartbus/netclient/mock";
- * import type { BusAttach } from "@smartbus/netclient/mock";
- * declare const bus: BusAttach;
- * await using front = await serveTcp(bus, [{ unitId: 0, host: "127.0.0.1", port: 0 }]);
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * console.log(front.addresses[0].port); // the port picked
  * ```
  * @module
@@ -16,7 +18,7 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import { clearInterval, setInterval } from "node:timers";
-import type { BusAttach } from "../bus/port.ts";
+import type { MockBus } from "../mock_bus.ts";
 import {
   type ConnSettings,
   TcpConnection,
@@ -26,7 +28,15 @@ import { DEFAULT_FRAME_LIMIT } from "./wire.ts";
 
 export type { TcpLogger } from "./connection.ts";
 
-/** A bus node to serve: `host`/`port` is where to listen and how `bus.attach` finds the node. */
+/**
+ * A bus node to serve: `host`/`port` is where to listen and how `bus.attach` finds the node.
+ *
+ * @example
+ * ```ts
+ * import type { TcpNode } from "@smartbus/netclient/mock";
+ * const node: TcpNode = { unitId: 0, host: "node-a", port: 8000, listenHost: "127.0.0.1" };
+ * ```
+ */
 export interface TcpNode {
   /** The node's unit id (for logs and {@link TcpFront.addresses}). */
   unitId: number;
@@ -40,7 +50,15 @@ export interface TcpNode {
   listenPort?: number;
 }
 
-/** Options of {@link serveTcp}. */
+/**
+ * Options of {@link serveTcp}.
+ *
+ * @example
+ * ```ts
+ * import type { TcpFrontOptions } from "@smartbus/netclient/mock";
+ * const options: TcpFrontOptions = { heartbeatMs: 200, logger: { warn: console.error } };
+ * ```
+ */
 export interface TcpFrontOptions {
   /** Log lines (a bad frame, a dropped connection). Default: warnings to `console.warn`. */
   logger?: Partial<TcpLogger>;
@@ -52,7 +70,15 @@ export interface TcpFrontOptions {
   maxQueuedBytes?: number;
 }
 
-/** A served node: where it really listens. */
+/**
+ * A served node: where it really listens.
+ *
+ * @example
+ * ```ts
+ * import type { TcpAddress } from "@smartbus/netclient/mock";
+ * const where = (a: TcpAddress): string => `${a.host}:${a.port}`;
+ * ```
+ */
 export interface TcpAddress {
   /** The node's unit id. */
   unitId: number;
@@ -62,7 +88,15 @@ export interface TcpAddress {
   port: number;
 }
 
-/** A running TCP front. */
+/**
+ * A running TCP front.
+ *
+ * @example
+ * ```ts
+ * import type { TcpFront } from "@smartbus/netclient/mock";
+ * const busy = (front: TcpFront): boolean => front.connectionCount > 0;
+ * ```
+ */
 export interface TcpFront {
   /** One entry per node, in the order given. */
   readonly addresses: readonly TcpAddress[];
@@ -98,14 +132,17 @@ function closeServer(server: Server): Promise<void> {
  *
  * @example
  * ```ts
- * import { serveTcp, type BusAttach } from "@smartbus/netclient/mock";
- * declare const bus: BusAttach;
- * const front = await serveTcp(bus, [{ unitId: 1, host: "127.0.0.1", port: 0 }], { heartbeatMs: 200 });
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 1, port: 8001 });
+ * const front = await serveTcp(bus, [
+ *   { unitId: 1, host: "127.0.0.1", port: 8001, listenPort: 0 },
+ * ], { heartbeatMs: 200 });
  * await front.close();
  * ```
  */
 export async function serveTcp(
-  bus: BusAttach,
+  bus: MockBus,
   nodes: readonly TcpNode[],
   options: TcpFrontOptions = {},
 ): Promise<TcpFront> {

@@ -1,23 +1,27 @@
 /**
  * The {@link PortSink} of one TCP connection: turns the bus's deliveries
- * into wire frames (`docs/wire-protocol.md`).
+ * into wire frames (`docs/wire-protocol.md`). A ping's answer (data with
+ * cmdtype 8) becomes PING_ANSWER; IPSC connections also get FLOW_INVOKE
+ * and NOTIFY frames.
  *
  * @example
  * ```ts
- * import { frameSink } from "./sink.ts";
- * const sink = frameSink({
- *   ipsc: false,
- *   live: () => true,
- *   send: (frame) => console.log(frame.kind),
- *   address: () => ({ unitId: 20, clientId: 1, clientType: 4 }),
- *   closed: (why) => console.log(why),
- * });
- * sink.globalConnect({ unitId: 0, clientId: -1, clientType: 1, accessUnitId: 0, status: 1, addInfo: new Uint8Array() });
+ * import { serveTcp, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // each TCP client that logs in gets a frame sink on the bus
+ * await using front = await serveTcp(bus, [{ unitId: 0, host: "127.0.0.1", port: 0 }]);
  * ```
  * @module
  */
 
-import type { BusAddress, HeadFields, PortSink } from "../bus/port.ts";
+import type {
+  BusAddress,
+  FlowInvocation,
+  GlobalConnectEvent,
+  HeadFields,
+  NotifyMessage,
+  PortSink,
+} from "../bus/contract.ts";
 import {
   type Frame,
   FrameKind,
@@ -27,18 +31,16 @@ import {
 
 const PING_ACK = 8;
 
-/** What a connection offers its sink. */
-export interface SinkTarget {
-  /** IPSC connections also get flow invocations and notifications. */
-  ipsc: boolean;
+/** What a frame sink needs of its connection (`TcpConnection` implements it). */
+export interface FrameTarget {
   /** False once the connection is closing: deliveries are then dropped. */
-  live(): boolean;
+  isOpen(): boolean;
   /** Queue one frame to the peer. */
-  send(frame: Frame): void;
+  sendFrame(frame: Frame): void;
   /** The connection's own bus address (known once logged in). */
   address(): BusAddress;
   /** The bus closed the connection. */
-  closed(reason: string): void;
+  busClosed(reason: string): void;
 }
 
 function wireHead(h: HeadFields): WireHead {
@@ -50,63 +52,78 @@ function wireHead(h: HeadFields): WireHead {
   };
 }
 
-/**
- * A sink that sends each delivery to `t` as a frame. A ping's answer (data
- * with cmdtype 8) becomes PING_ANSWER.
- *
- * @example
- * ```ts
- * import { frameSink } from "./sink.ts";
- * const frames: unknown[] = [];
- * const me = { unitId: 20, clientId: 1, clientType: 4 };
- * const sink = frameSink({ ipsc: false, live: () => true, send: (f) => frames.push(f), address: () => me, closed() {} });
- * sink.closed("bye");
- * ```
- */
-export function frameSink(t: SinkTarget): PortSink {
-  const sink: PortSink = {
-    data: (head, data) => {
-      const kind = head.cmdType === PING_ACK
-        ? FrameKind.PING_ANSWER
-        : FrameKind.DATA;
-      if (t.live()) t.send({ kind, head: wireHead(head), data });
-    },
-    flowAck: (head, invokeId, project, ack, msg) => {
-      if (t.live()) {
-        t.send({
-          kind: FrameKind.FLOW_ACK,
-          head: wireHead(head),
-          invokeId,
-          ack,
-          project,
-          msg,
-        });
-      }
-    },
-    flowResult: (head, invokeId, project, ret, param) => {
-      if (t.live()) {
-        t.send({
-          kind: FrameKind.FLOW_RESULT,
-          head: wireHead(head),
-          invokeId,
-          ret,
-          project,
-          param,
-        });
-      }
-    },
-    globalConnect: (e) => {
-      if (t.live()) t.send({ kind: FrameKind.GLOBAL_CONNECT, ...e });
-    },
-    closed: (reason) => {
-      if (t.live()) t.closed(reason);
-    },
-  };
-  if (!t.ipsc) return sink;
-  sink.invokeFlow = (inv) => {
-    if (!t.live()) return;
-    const me = t.address();
-    t.send({
+/** Deliveries to a client connection, as frames to `conn`. */
+export class FrameSink implements PortSink {
+  /** The connection the frames go to. */
+  protected readonly conn: FrameTarget;
+
+  /** A sink sending to `conn`. */
+  constructor(conn: FrameTarget) {
+    this.conn = conn;
+  }
+
+  data(head: HeadFields, data: Uint8Array): void {
+    const kind = head.cmdType === PING_ACK
+      ? FrameKind.PING_ANSWER
+      : FrameKind.DATA;
+    if (this.conn.isOpen()) {
+      this.conn.sendFrame({ kind, head: wireHead(head), data });
+    }
+  }
+
+  flowAck(
+    head: HeadFields,
+    invokeId: number,
+    project: Uint8Array,
+    ack: number,
+    msg: Uint8Array,
+  ): void {
+    if (!this.conn.isOpen()) return;
+    this.conn.sendFrame({
+      kind: FrameKind.FLOW_ACK,
+      head: wireHead(head),
+      invokeId,
+      ack,
+      project,
+      msg,
+    });
+  }
+
+  flowResult(
+    head: HeadFields,
+    invokeId: number,
+    project: Uint8Array,
+    ret: number,
+    param: Uint8Array,
+  ): void {
+    if (!this.conn.isOpen()) return;
+    this.conn.sendFrame({
+      kind: FrameKind.FLOW_RESULT,
+      head: wireHead(head),
+      invokeId,
+      ret,
+      project,
+      param,
+    });
+  }
+
+  globalConnect(e: GlobalConnectEvent): void {
+    if (this.conn.isOpen()) {
+      this.conn.sendFrame({ kind: FrameKind.GLOBAL_CONNECT, ...e });
+    }
+  }
+
+  closed(reason: string): void {
+    if (this.conn.isOpen()) this.conn.busClosed(reason);
+  }
+}
+
+/** Deliveries to an IPSC connection: also flow invocations and notifications. */
+export class IpscFrameSink extends FrameSink {
+  invokeFlow(inv: FlowInvocation): void {
+    if (!this.conn.isOpen()) return;
+    const me = this.conn.address();
+    this.conn.sendFrame({
       kind: FrameKind.FLOW_INVOKE,
       head: { ...zeroHead(), src: { ...inv.from }, dst: { ...me } },
       invokeId: inv.invokeId,
@@ -118,11 +135,12 @@ export function frameSink(t: SinkTarget): PortSink {
       flow: inv.flowId,
       params: inv.params,
     });
-  };
-  sink.notify = (m) => {
-    if (!t.live()) return;
-    const me = t.address();
-    t.send({
+  }
+
+  notify(m: NotifyMessage): void {
+    if (!this.conn.isOpen()) return;
+    const me = this.conn.address();
+    this.conn.sendFrame({
       kind: FrameKind.NOTIFY,
       head: { ...zeroHead(), src: { ...m.from }, dst: { ...me } },
       invokeId: m.invokeId,
@@ -134,6 +152,5 @@ export function frameSink(t: SinkTarget): PortSink {
       title: m.title,
       param: m.param,
     });
-  };
-  return sink;
+  }
 }

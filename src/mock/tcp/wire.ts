@@ -5,10 +5,13 @@
  *
  * @example
  * ```ts
- * import { encodeFrame, FrameDecoder, FrameKind } from "@smartbus/netclient/mock";
- * const bytes = encodeFrame({ kind: FrameKind.HEARTBEAT });
- * const frames = new FrameDecoder({ role: "any" }).push(bytes);
- * console.log(frames[0].kind === FrameKind.HEARTBEAT); // true
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // the native stand-in speaks this codec with the front
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * ```
  * @module
  */
@@ -55,9 +58,13 @@ function writeI8(v: DataView, at: number, x: number): void {
  *
  * @example
  * ```ts
- * import { encodeFrame, FrameKind } from "@smartbus/netclient/mock";
- * const ping = encodeFrame({ kind: FrameKind.PING, data: new Uint8Array([1]) });
- * console.log(ping.length); // 21
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // the native stand-in speaks this codec with the front
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * ```
  */
 export function encodeFrame(
@@ -129,10 +136,13 @@ const FROM_BUS: ReadonlySet<number> = new Set([
  *
  * @example
  * ```ts
- * import { encodeFrame, FrameDecoder, FrameKind } from "@smartbus/netclient/mock";
- * const d = new FrameDecoder({ role: "client" });
- * const b = encodeFrame({ kind: FrameKind.LOGIN_ANSWER, result: 0, heartbeatMs: 5000, reason: new Uint8Array() });
- * console.log(d.push(b.subarray(0, 3)).length, d.push(b.subarray(3)).length); // 0 1
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // the native stand-in speaks this codec with the front
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * ```
  */
 export class FrameDecoder {

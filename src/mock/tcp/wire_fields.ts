@@ -4,9 +4,13 @@
  *
  * @example
  * ```ts
- * import { WireError } from "@smartbus/netclient/mock";
- * const e = new WireError("bad-flag", "head flag 0x0 is not 0x5b15");
- * console.log(e.reason); // "bad-flag"
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // the native stand-in speaks this codec with the front
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * ```
  * @module
  */
@@ -31,9 +35,13 @@ export type WireErrorReason =
  *
  * @example
  * ```ts
- * import { WireError } from "@smartbus/netclient/mock";
- * try { throw new WireError("truncated", "field runs past the payload"); }
- * catch (e) { console.log(e instanceof WireError && e.reason); }
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // the native stand-in speaks this codec with the front
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * ```
  */
 export class WireError extends Error {
@@ -57,9 +65,13 @@ export const MAX_STR_LEN = 0xfffe;
  *
  * @example
  * ```ts
- * import { PayloadWriter } from "@smartbus/netclient/mock";
- * const bytes = new PayloadWriter().i32(7).str(null, true).finish();
- * console.log(bytes.length); // 6
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // the native stand-in speaks this codec with the front
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * ```
  */
 export class PayloadWriter {
@@ -127,9 +139,13 @@ export class PayloadWriter {
  *
  * @example
  * ```ts
- * import { PayloadReader } from "@smartbus/netclient/mock";
- * const r = new PayloadReader(Uint8Array.of(7, 0, 0, 0));
- * console.log(r.i32()); r.end(); // 7
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // the native stand-in speaks this codec with the front
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * ```
  */
 export class PayloadReader {

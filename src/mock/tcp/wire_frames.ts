@@ -4,14 +4,18 @@
  *
  * @example
  * ```ts
- * import { FrameKind, zeroHead } from "@smartbus/netclient/mock";
- * const frame = { kind: FrameKind.DATA, head: zeroHead(), data: new Uint8Array([1]) };
- * console.log(frame.kind); // 3
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // the native stand-in speaks this codec with the front
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * ```
  * @module
  */
 
-import type { BusAddress } from "../bus/port.ts";
+import type { BusAddress } from "../bus/contract.ts";
 import {
   type PayloadReader,
   type PayloadWriter,
@@ -23,8 +27,13 @@ import {
  *
  * @example
  * ```ts
- * import { FrameKind } from "@smartbus/netclient/mock";
- * console.log(FrameKind.LOGIN); // 1
+ * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // the native stand-in speaks this codec with the front
+ * await using front = await serveTcp(bus, [
+ *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
+ * ]);
  * ```
  */
 export const FrameKind = {

@@ -9,13 +9,22 @@
  *
  * @example
  * ```ts
- * import type { PortSink } from "@smartbus/netclient/mock";
- * const sink: Partial<PortSink> = { closed: (why) => console.log(why) };
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 }); // backends and TCP clients attach here
  * ```
  * @module
  */
 
-/** Where a client sits on the bus. */
+/**
+ * Where a client sits on the bus.
+ *
+ * @example
+ * ```ts
+ * import type { BusAddress } from "@smartbus/netclient/mock";
+ * const agent: BusAddress = { unitId: 17, clientId: 0, clientType: 4 };
+ * ```
+ */
 export interface BusAddress {
   /** Unit id: 0–15 for a node, 16–47 for a network client (IPSCs may use a node's id). */
   unitId: number;

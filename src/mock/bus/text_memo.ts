@@ -6,16 +6,16 @@
  *
  * @example
  * ```ts
- * import { TextMemo } from "./text_memo.ts";
- * const memo = new TextMemo();
- * const a = memo.get(new Uint8Array([0x68, 0x69]));
- * const b = memo.get(new Uint8Array([0x68, 0x69]));
- * console.log(a.text, a === b); // "hi" true
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // calls naming "demo"/"echo" again and again decode the names once
+ * bus.addIpsc({ unitId: 0, processIndex: 0 }).flow("demo", "echo", (p) => p);
  * ```
  * @module
  */
 import { decodeText } from "../../api/text.ts";
-import { copyBytes, sameBytes } from "../bus/slab.ts";
+import { copyBytes, sameBytes } from "./slab.ts";
 
 /** A decoded name and the bytes it came from (never written to). */
 export interface MemoText {
@@ -30,8 +30,11 @@ const SLOTS = 8;
  *
  * @example
  * ```ts
- * import { TextMemo } from "./text_memo.ts";
- * console.log(new TextMemo().get(new TextEncoder().encode("demo")).text); // "demo"
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * // calls naming "demo"/"echo" again and again decode the names once
+ * bus.addIpsc({ unitId: 0, processIndex: 0 }).flow("demo", "echo", (p) => p);
  * ```
  */
 export class TextMemo {

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import type { Logger } from "../api/log.ts";
+import type { Logger } from "../../api/log.ts";
 
 /** Lines kept by default: enough for a test, bounded for a served bus. */
 export const DEFAULT_LOG_LINES = 1000;
@@ -92,13 +92,8 @@ function render(level: string, message: string, rest: unknown[]): string {
 
 /**
  * A log line's time: ISO 8601 for a real clock (epoch milliseconds), and
- * `+1.500s` for a virtual one (milliseconds since it started).
- *
- * @example
- * ```ts
- * import { logStamp } from "@smartbus/netclient/mock";
- * console.log(logStamp({ now: () => 1500 })); // "+1.500s"
- * ```
+ * `+1.500s` for a virtual one (milliseconds since it started). Internal:
+ * the bus's log lines carry it.
  */
 export function logStamp(clock: { now(): number }): string {
   const t = clock.now();

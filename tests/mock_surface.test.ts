@@ -1,0 +1,127 @@
+/**
+ * The public names of `@smartbus/netclient/mock`, pinned: the entry point
+ * grows (or shrinks) only on purpose. Values are checked at run time
+ * against the module's keys; every exported name, types included, against
+ * the export lists written in `src/mock/mod.ts`.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as mock from "../src/mock/mod.ts";
+
+/** What the entry point exports as values. */
+const VALUES = [
+  "BusFaults",
+  "FlowFailure",
+  "LogCapture",
+  "MockBackend",
+  "MockBus",
+  "MockIpsc",
+  "RealClock",
+  "VirtualClock",
+  "createMockBus",
+  "serveTcp",
+  "startMockServer",
+];
+
+/** What it exports as types only. */
+const TYPES = [
+  "BusAddress",
+  "ClientRecord",
+  "Clock",
+  "FlowCallRecord",
+  "FlowCallState",
+  "FlowContext",
+  "FlowFault",
+  "FlowHandler",
+  "FlowSetup",
+  "FlowTable",
+  "IpscNotification",
+  "LatencyRule",
+  "LinkDelay",
+  "MessageKind",
+  "MessageRecord",
+  "MockBackendOptions",
+  "MockBusOptions",
+  "MockIpscOptions",
+  "MockNode",
+  "MockNodeOptions",
+  "MockServer",
+  "MockServerNode",
+  "MockServerOptions",
+  "NotificationRecord",
+  "TcpAddress",
+  "TcpFront",
+  "TcpFrontOptions",
+  "TcpLogger",
+  "TcpNode",
+  "TrafficFilter",
+  "TrafficKind",
+  "VirtualClockOptions",
+];
+
+// Type-level pin: each type name must still resolve (a removed one fails
+// `deno check`); an added one fails the source test below.
+export type PinnedTypes = [
+  mock.BusAddress,
+  mock.ClientRecord,
+  mock.Clock,
+  mock.FlowCallRecord,
+  mock.FlowCallState,
+  mock.FlowContext,
+  mock.FlowFault,
+  mock.FlowHandler,
+  mock.FlowSetup,
+  mock.FlowTable,
+  mock.IpscNotification,
+  mock.LatencyRule,
+  mock.LinkDelay,
+  mock.MessageKind,
+  mock.MessageRecord,
+  mock.MockBackendOptions,
+  mock.MockBusOptions,
+  mock.MockIpscOptions,
+  mock.MockNode,
+  mock.MockNodeOptions,
+  mock.MockServer,
+  mock.MockServerNode,
+  mock.MockServerOptions,
+  mock.NotificationRecord,
+  mock.TcpAddress,
+  mock.TcpFront,
+  mock.TcpFrontOptions,
+  mock.TcpLogger,
+  mock.TcpNode,
+  mock.TrafficFilter,
+  mock.TrafficKind,
+  mock.VirtualClockOptions,
+];
+
+/** Every name in the `export { ... }` lists of the entry point's source. */
+function exportedNames(): string[] {
+  const url = new URL("../src/mock/mod.ts", import.meta.url);
+  const source = readFileSync(url, "utf8");
+  const names: string[] = [];
+  for (const m of source.matchAll(/export (?:type )?\{([^}]*)\}/g)) {
+    for (const part of m[1].split(",")) {
+      const name = part.trim().replace(/^type /, "");
+      if (name !== "") names.push(name);
+    }
+  }
+  return names.sort();
+}
+
+describe("mock surface", () => {
+  test("mock surface - the entry point's values are the pinned list", () => {
+    assert.deepEqual(Object.keys(mock).sort(), [...VALUES].sort());
+  });
+
+  test("mock surface - the entry point exports exactly the pinned values and types", () => {
+    assert.deepEqual(exportedNames(), [...VALUES, ...TYPES].sort());
+  });
+
+  test("mock surface - the entry point re-exports nothing wholesale", () => {
+    const url = new URL("../src/mock/mod.ts", import.meta.url);
+    assert.doesNotMatch(readFileSync(url, "utf8"), /export \*/);
+  });
+});
