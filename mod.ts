@@ -1,10 +1,17 @@
 /**
- * @smartbus/netclient — drive the SmartBus network client library
- * (`libbusnetcli`) from Deno, Bun and Node: start IVR flows on an IPSC and
- * get their results, send data and pings, follow who is connected. The mock
- * bus (`@smartbus/netclient/mock`) lets you test without a server.
+ * Drive the SmartBus network client library (`libbusnetcli`) from Deno, Bun
+ * and Node: start IVR flows on an IPSC and await their results, send data
+ * and pings, follow who is connected. This is `@smartbus/netclient`'s main
+ * entry; its mock bus, `@smartbus/netclient/mock`, lets you test without a
+ * server.
  *
- * @example
+ * Create a unit with {@link initialize} (one per process, like the original
+ * Python package) or {@link SmartBus} (several, or a mock backend), then a
+ * {@link Client} per local client id. Every awaitable call takes
+ * `{ timeout, signal }`; failures are typed errors ({@link SmartBusError} and
+ * its subclasses) with `code` and `codeName`.
+ *
+ * @example One process-wide unit, as in the original Python package
  * ```ts
  * import { Client, initialize } from "@smartbus/netclient";
  * initialize(17); // loads libbusnetcli (SMARTBUS_NETCLI_LIB or the search path)
@@ -13,27 +20,73 @@
  * const result = await client.invoke({ server: 0, process: 0, project: "p", flow: "f", params: [1] });
  * console.log(result);
  * ```
+ *
+ * @example On the in-memory mock bus
+ * ```ts
+ * import { Client, SmartBus } from "@smartbus/netclient";
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const mock = new MockBus();
+ * mock.addNode({ unitId: 0, port: 8000 });
+ * mock.addIpsc({ unitId: 0, processIndex: 0 }).flow("ivr", "hello", ([who]) => [`hi ${who}`]);
+ * await using bus = new SmartBus({ unitId: 17, backend: new MockBackend(mock) });
+ * const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: 8000 });
+ * await client.connect();
+ * console.log(await client.invoke({ server: 0, process: 0, project: "ivr", flow: "hello", params: ["ann"] }));
+ * ```
  * @module
  */
-export * from "./src/abi/constants.ts";
-export * from "./src/abi/errors.ts";
-export * from "./src/api/log.ts";
-export * from "./src/api/emitter.ts";
-export * from "./src/abi/timers.ts";
-export * from "./src/api/pending.ts";
-export * from "./src/api/status.ts";
-export * from "./src/api/flows.ts";
-export * from "./src/api/connect_waiters.ts";
-export * from "./src/api/rtt.ts";
-export * from "./src/api/deadlines.ts";
-export * from "./src/api/text.ts";
-export * from "./src/abi/packinfo.ts";
-export * from "./src/api/params.ts";
 export {
-  type ClientEvents,
-  ClientEventSource,
-  type HandlerName,
-} from "./src/api/client_events.ts";
+  ClientType,
+  CmdType,
+  ErrorCode,
+  type ErrorCodeName,
+  errorCodeName,
+  FLOW_ACK_OK,
+  GlobalConnectStatus,
+  MAX_FLOW_PARAMS_BYTES,
+  MAX_SMARTBUS_NETCLI_UNITID,
+  MIN_SMARTBUS_NETCLI_UNITID,
+  NO_SLAVE_PORT,
+} from "./src/abi/constants.ts";
+export {
+  AbortedError,
+  AlreadyExistsError,
+  AlreadyInitializedError,
+  ConnectError,
+  type FlowCallInfo,
+  FlowError,
+  FlowNotStartedError,
+  FlowTimeoutError,
+  InvalidArgumentError,
+  LibraryError,
+  LibraryLoadError,
+  NotInitializedError,
+  SmartBusError,
+  type SmartBusErrorOptions,
+  TimeoutError,
+} from "./src/abi/errors.ts";
+export {
+  type PacketHeadFields,
+  PackInfo,
+  type PackInfoFields,
+} from "./src/abi/packinfo.ts";
+export type { Timers } from "./src/abi/timers.ts";
+export type {
+  Backend,
+  BackendCallbacks,
+  BackendChoice,
+  BackendKind,
+  BackendResolver,
+} from "./src/abi/backend.ts";
+export {
+  defaultLogger,
+  type Logger,
+  type LoggingOption,
+  silentLogger,
+} from "./src/api/log.ts";
+export type { TextEncodingName } from "./src/api/text.ts";
+export type { ConnectionStatus } from "./src/api/status.ts";
+export type { ClientEvents } from "./src/api/client_events.ts";
 export {
   type Address,
   type CallOptions,
@@ -41,7 +94,7 @@ export {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_FLOW_TIMEOUT_MS,
   type FlowCall,
-} from "./src/api/client.ts";
+} from "./src/api/client_args.ts";
 export {
   type GlobalConnectHandler,
   type GlobalConnectInfo,
@@ -53,16 +106,8 @@ export {
   finalize,
   getUnitId,
   type Initialize,
-  initializer,
   isInitialized,
 } from "./src/api/facade.ts";
-export type {
-  Backend,
-  BackendCallbacks,
-  BackendChoice,
-  BackendKind,
-  BackendResolver,
-} from "./src/abi/backend.ts";
 // Backends are wired in here, at the edge: the API never imports them.
 export {
   Client,
@@ -71,9 +116,3 @@ export {
   SmartBus,
   SmartBusCore,
 } from "./src/entry/native.ts";
-export {
-  detectRuntime,
-  resolveBackend,
-  type RuntimeName,
-} from "./src/ffi/select.ts";
-export type { NativeBackend } from "./src/ffi/native.ts";

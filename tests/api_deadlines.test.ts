@@ -1,13 +1,14 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  AbortedError,
-  DeadlineQueue,
-  FlowTimeoutError,
-  FlowTracker,
-} from "../mod.ts";
+import { AbortedError, FlowTimeoutError, silentLogger } from "../mod.ts";
+import { DeadlineQueue, FlowCalls } from "../internal.ts";
 import { VirtualClock } from "../src/mock/mod.ts";
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const P = bytes("p");
+const quietFlows = (clock: VirtualClock): FlowCalls =>
+  new FlowCalls(clock, silentLogger, () => {});
 
 type Op = { kind: "add"; ms: number } | { kind: "remove"; pick: number } | {
   kind: "advance";
@@ -76,15 +77,17 @@ describe("deadlines", () => {
     );
   });
 
-  test("deadlines - a flow tracker uses one timer for many calls and frees it when they settle", async () => {
+  test("deadlines - the flow calls use one timer for many calls and frees it when they settle", async () => {
     const clock = new VirtualClock();
-    const flows = new FlowTracker(clock);
+    const flows = quietFlows(clock);
     const calls = Array.from(
       { length: 1000 },
       (_, i) => flows.track(i + 1, "p", true, 30_000),
     );
     assert.equal(clock.pendingTimers, 1);
-    for (let i = 0; i < 999; i++) flows.finish(i + 1, "p", 1, [i]);
+    for (let i = 0; i < 999; i++) {
+      flows.returned(null, P, i + 1, 1, bytes(JSON.stringify([i])));
+    }
     assert.deepEqual(await calls[998], [998]);
     assert.equal(flows.size, 1);
     const late = assert.rejects(
@@ -98,12 +101,12 @@ describe("deadlines", () => {
   });
   test("deadlines - one signal aborts all its calls once and is let go when they settle", async () => {
     const clock = new VirtualClock();
-    const flows = new FlowTracker(clock);
+    const flows = quietFlows(clock);
     const ac = new AbortController();
     const calls = [1, 2, 3].map((id) =>
       flows.track(id, "p", true, 30_000, ac.signal)
     );
-    flows.finish(2, "p", 1, ["done"]);
+    flows.returned(null, P, 2, 1, bytes('["done"]'));
     assert.deepEqual(await calls[1], ["done"]);
     ac.abort(new Error("stop"));
     for (const i of [0, 2]) {
@@ -117,7 +120,7 @@ describe("deadlines", () => {
     assert.equal(clock.pendingTimers, 0);
     const later = new AbortController();
     const p = flows.track(4, "p", false, 1000, later.signal);
-    flows.acknowledge(4, "p", 1, "");
+    flows.acknowledged(null, P, 4, 1, bytes(""));
     assert.deepEqual(await p, []);
     later.abort();
     await assert.rejects(

@@ -10,11 +10,28 @@
  * @module
  */
 
-/** Lowest unit id a network client (a process using this library) may use. */
+/**
+ * Lowest unit id a network client (a process using this library) may use.
+ *
+ * @example
+ * ```ts
+ * import { MAX_SMARTBUS_NETCLI_UNITID, MIN_SMARTBUS_NETCLI_UNITID } from "@smartbus/netclient";
+ * const ok = (id: number) => id >= MIN_SMARTBUS_NETCLI_UNITID && id <= MAX_SMARTBUS_NETCLI_UNITID;
+ * console.log(ok(17), ok(5)); // true false
+ * ```
+ */
 export const MIN_SMARTBUS_NETCLI_UNITID = 16;
 /** How many network-client unit ids exist (16–47). */
 export const SMARTBUS_NETCLI_UNITID_COUNT = 32;
-/** Highest unit id a network client may use. */
+/**
+ * Highest unit id a network client may use (47).
+ *
+ * @example
+ * ```ts
+ * import { MAX_SMARTBUS_NETCLI_UNITID } from "@smartbus/netclient";
+ * console.log(`unit ids up to ${MAX_SMARTBUS_NETCLI_UNITID}`);
+ * ```
+ */
 export const MAX_SMARTBUS_NETCLI_UNITID: number = MIN_SMARTBUS_NETCLI_UNITID +
   SMARTBUS_NETCLI_UNITID_COUNT - 1;
 /** Highest unit id of a bus node (server); nodes use 0–15. */
@@ -23,9 +40,27 @@ export const MAX_SMARTBUS_NODE_UNITID = 15;
 export const MAX_CLIENTS_PER_NODE = 16;
 /** Longest IP address or host name string the library accepts, in bytes. */
 export const MAX_IP_ADDR_LEN = 64;
-/** Largest flow parameter list (`in_valuelist`), in bytes, after encoding. */
+/**
+ * Largest flow parameter list (`in_valuelist`), in bytes, after encoding:
+ * `invoke()` refuses a larger one with `InvalidArgumentError`.
+ *
+ * @example
+ * ```ts
+ * import { MAX_FLOW_PARAMS_BYTES } from "@smartbus/netclient";
+ * const params = ["a".repeat(100)];
+ * console.log(JSON.stringify(params).length < MAX_FLOW_PARAMS_BYTES); // true
+ * ```
+ */
 export const MAX_FLOW_PARAMS_BYTES: number = 32 * 1024;
-/** `slaverport` value meaning "no slave server". */
+/**
+ * `slaverPort` value meaning "no slave server" (the default).
+ *
+ * @example
+ * ```ts
+ * import { Client, NO_SLAVE_PORT } from "@smartbus/netclient";
+ * const hasSlave = (c: Client): boolean => c.slaverPort !== NO_SLAVE_PORT;
+ * ```
+ */
 export const NO_SLAVE_PORT = 0xffff;
 /** The `head_flag` every SmartBus packet head starts with. */
 export const PACKET_HEAD_FLAG = 0x5b15;
@@ -78,7 +113,7 @@ export const CmdType = {
  *
  * @example
  * ```ts
- * import { ConnState } from "@smartbus/netclient";
+ * import { ConnState } from "@smartbus/netclient/internal";
  * console.log(ConnState.CONNECTED); // 6
  * ```
  */
@@ -114,7 +149,7 @@ export const GlobalConnectStatus = {
  *
  * @example
  * ```ts
- * import { InvokeMode } from "@smartbus/netclient";
+ * import { InvokeMode } from "@smartbus/netclient/internal";
  * console.log(InvokeMode.WANT_RESULT); // 0
  * ```
  */
@@ -125,7 +160,20 @@ export const InvokeMode = {
 
 /** `ret` of the flow-result callback when the flow returned its results. */
 export const FLOW_RET_OK = 1;
-/** `ack` of the flow-acknowledge callback when the flow started. */
+/**
+ * `ack` of the flow-acknowledge callback (`onInvokeFlowAcknowledge`) when
+ * the flow started.
+ *
+ * @example
+ * ```ts
+ * import { Client, FLOW_ACK_OK } from "@smartbus/netclient";
+ * class Agent extends Client {
+ *   override onInvokeFlowAcknowledge(_info: unknown, project: string, id: number, ack: number, msg: string): void {
+ *     if (ack !== FLOW_ACK_OK) console.log(`flow ${project} (${id}) not started: ${msg}`);
+ *   }
+ * }
+ * ```
+ */
 export const FLOW_ACK_OK = 1;
 
 /**
@@ -166,7 +214,15 @@ export const ErrorCode = {
   TIMEOUT: -25,
   OTHER: -99,
 } as const;
-/** Symbolic name of an {@link ErrorCode}. */
+/**
+ * Symbolic name of an {@link ErrorCode}.
+ *
+ * @example
+ * ```ts
+ * import { type ErrorCodeName, errorCodeName } from "@smartbus/netclient";
+ * const name: ErrorCodeName | "UNKNOWN" = errorCodeName(-25); // "TIMEOUT"
+ * ```
+ */
 export type ErrorCodeName = keyof typeof ErrorCode;
 
 const codeNames: ReadonlyMap<number, ErrorCodeName> = new Map(
@@ -193,7 +249,7 @@ export function errorCodeName(code: number): ErrorCodeName | "UNKNOWN" {
  *
  * @example
  * ```ts
- * import { describeCode } from "@smartbus/netclient";
+ * import { describeCode } from "@smartbus/netclient/internal";
  * console.log(describeCode(-6)); // "-6 (PWD)"
  * ```
  */

@@ -21,7 +21,16 @@ import {
   errorCodeName,
 } from "./constants.ts";
 
-/** Options accepted by every error constructor. */
+/**
+ * Options accepted by every error constructor.
+ *
+ * @example
+ * ```ts
+ * import { SmartBusError, type SmartBusErrorOptions } from "@smartbus/netclient";
+ * const options: SmartBusErrorOptions = { cause: new Error("socket closed") };
+ * throw new SmartBusError("lost the bus", 0, options);
+ * ```
+ */
 export interface SmartBusErrorOptions {
   /** The underlying error, kept as `cause`. */
   cause?: unknown;
@@ -185,7 +194,17 @@ export class InvalidArgumentError extends SmartBusError {
   }
 }
 
-/** What identifies one flow invocation. */
+/**
+ * What identifies one flow invocation (a `FlowError`'s constructor takes it;
+ * the error carries its fields).
+ *
+ * @example
+ * ```ts
+ * import { type FlowCallInfo, FlowError } from "@smartbus/netclient";
+ * const call: FlowCallInfo = { invokeId: 5, project: "ivr" };
+ * throw new FlowError("flow ivr failed", -99, call);
+ * ```
+ */
 export interface FlowCallInfo {
   /** The invoke id returned by the library. */
   invokeId: number;

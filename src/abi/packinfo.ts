@@ -6,7 +6,8 @@
  *
  * @example
  * ```ts
- * import { encodePacketHead, PackInfo } from "./packinfo.ts";
+ * import { PackInfo } from "@smartbus/netclient";
+ * import { encodePacketHead } from "@smartbus/netclient/internal";
  * const head = encodePacketHead({
  *   cmd: 1, cmdType: 3, srcUnitClientType: 2, srcUnitId: 0, srcUnitClientId: 1,
  *   dstUnitClientType: 4, dstUnitId: 17, dstUnitClientId: 0, packetSize: 40, dataLen: 12,
@@ -32,7 +33,7 @@ const LITTLE_ENDIAN: boolean =
  *
  * @example
  * ```ts
- * import { packetHeadSize } from "./packinfo.ts";
+ * import { packetHeadSize } from "@smartbus/netclient/internal";
  * console.log(packetHeadSize(8), packetHeadSize(4)); // 28 20
  * ```
  */
@@ -40,7 +41,15 @@ export function packetHeadSize(longSize: 4 | 8): number {
   return longSize === 8 ? PACKET_HEAD_SIZE_LP64 : PACKET_HEAD_SIZE_LLP64;
 }
 
-/** The fields of a packet head other than its constant flag. */
+/**
+ * The fields of a packet head other than its constant flag.
+ *
+ * @example
+ * ```ts
+ * import type { PacketHeadFields } from "@smartbus/netclient";
+ * const route = (h: PacketHeadFields): string => `${h.srcUnitId}:${h.srcUnitClientId} → ${h.dstUnitId}:${h.dstUnitClientId}`;
+ * ```
+ */
 export interface PacketHeadFields {
   /** Command (`cmd`, 0–255). */
   cmd: number;
@@ -64,7 +73,15 @@ export interface PacketHeadFields {
   dataLen: number;
 }
 
-/** Every field of a decoded packet head. */
+/**
+ * Every field of a decoded packet head ({@link PackInfo} has them all).
+ *
+ * @example
+ * ```ts
+ * import type { PackInfoFields } from "@smartbus/netclient";
+ * const valid = (h: PackInfoFields): boolean => h.headFlag === 0x5b15;
+ * ```
+ */
 export interface PackInfoFields extends PacketHeadFields {
   /** `head_flag`, 0x5b15 in every valid head. */
   headFlag: number;
@@ -92,7 +109,7 @@ const FIELD_NAMES: readonly (keyof PackInfoFields)[] = [
  *
  * @example
  * ```ts
- * import { PackInfo } from "./packinfo.ts";
+ * import { PackInfo } from "@smartbus/netclient";
  * const info = new PackInfo({
  *   headFlag: 0x5b15, cmd: 1, cmdType: 3, srcUnitClientType: 2, srcUnitId: 0,
  *   srcUnitClientId: 1, dstUnitClientType: 4, dstUnitId: 17, dstUnitClientId: 0,
@@ -148,7 +165,7 @@ export class PackInfo implements PackInfoFields {
    *
    * @example
    * ```ts
-   * import { PackInfo } from "./packinfo.ts";
+   * import { PackInfo } from "@smartbus/netclient";
    * const head = new Uint8Array(28);
    * head[2] = 7;
    * console.log(PackInfo.fromHead(head, 8).cmd); // 7
@@ -228,7 +245,7 @@ export class PackInfo implements PackInfoFields {
    *
    * @example
    * ```ts
-   * import { PackInfo } from "./packinfo.ts";
+   * import { PackInfo } from "@smartbus/netclient";
    * const info = PackInfo.fromHead(new Uint8Array(20), 4);
    * console.log(JSON.stringify(info));
    * ```
@@ -244,7 +261,7 @@ export class PackInfo implements PackInfoFields {
    *
    * @example
    * ```ts
-   * import { PackInfo } from "./packinfo.ts";
+   * import { PackInfo } from "@smartbus/netclient";
    * console.log(String(PackInfo.fromHead(new Uint8Array(28), 8)));
    * ```
    */
@@ -264,7 +281,7 @@ export class PackInfo implements PackInfoFields {
  *
  * @example
  * ```ts
- * import { encodePacketHead } from "./packinfo.ts";
+ * import { encodePacketHead } from "@smartbus/netclient/internal";
  * const head = encodePacketHead({
  *   cmd: 0, cmdType: 8, srcUnitClientType: 1, srcUnitId: 0, srcUnitClientId: -1,
  *   dstUnitClientType: 4, dstUnitId: 17, dstUnitClientId: 0, packetSize: 28, dataLen: 0,

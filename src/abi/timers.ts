@@ -4,14 +4,26 @@
  *
  * @example
  * ```ts
- * import { realTimers } from "@smartbus/netclient";
+ * import { realTimers } from "@smartbus/netclient/internal";
  * const h = realTimers.setTimeout(() => console.log("late"), 10);
  * realTimers.clearTimeout(h);
  * ```
  * @module
  */
 
-/** Minimal timer API: what `VirtualClock` and the real timers share. */
+/**
+ * Minimal timer API: what `VirtualClock` and the real timers share
+ * (`SmartBusOptions.timers`).
+ *
+ * @example
+ * ```ts
+ * import { SmartBus, type Timers } from "@smartbus/netclient";
+ * import { MockBackend, MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * const clock: Timers = new VirtualClock();
+ * const bus = new SmartBus({ unitId: 17, backend: new MockBackend(new MockBus()), timers: clock });
+ * bus.close();
+ * ```
+ */
 export interface Timers {
   /** Milliseconds on this source's clock. */
   now(): number;

@@ -18,17 +18,8 @@
  * @module
  */
 import {
-  ClientType,
-  CmdType,
-  describeCode,
-  ErrorCode,
-  errorCodeName,
-  NO_SLAVE_PORT,
-} from "../abi/constants.ts";
-import {
   AbortedError,
   AlreadyExistsError,
-  LibraryError,
   NotInitializedError,
 } from "../abi/errors.ts";
 import {
@@ -38,56 +29,52 @@ import {
   initialize,
   isInitialized,
 } from "./facade.ts";
-import { FlowTracker } from "./flows.ts";
-import { PackInfo } from "../abi/packinfo.ts";
-import { parseFlowResult } from "./params.ts";
 import type { SmartBus } from "./smartbus.ts";
-import { type ConnectionStatus, StatusFeed } from "./status.ts";
-import {
-  cString,
-  decodeGbkOrUtf8,
-  decodeText,
-  normalizeEncoding,
-  stripNuls,
-  type TextEncodingName,
-  transientCString,
-} from "./text.ts";
+import type { ConnectionStatus } from "./status.ts";
+import type { TextEncodingName } from "./text.ts";
 import * as v from "./validate.ts";
-import { ClientEventSource } from "./client_events.ts";
+import type { PackInfo } from "../abi/packinfo.ts";
+import type { ClientEvents } from "./client_events.ts";
+import { ClientLink } from "./client_link.ts";
 import {
   type Address,
   type CallOptions,
   callTimeout,
+  clientFields,
   type ClientOptions,
   clientOptionsFrom,
-  connectArgs,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_FLOW_TIMEOUT_MS,
   destination,
   type FlowCall,
-  flowCallArgs,
-  hostArg,
-  idOrCode,
-} from "./client_args.ts";
-import { RttTracker } from "./rtt.ts";
-import { ConnectWaiters } from "./connect_waiters.ts";
-
-export {
-  type Address,
-  type CallOptions,
-  type ClientOptions,
-  DEFAULT_CALL_TIMEOUT_MS,
-  DEFAULT_FLOW_TIMEOUT_MS,
-  type FlowCall,
+  notifyArgs,
+  payload,
 } from "./client_args.ts";
 
 /**
- * A SmartBus network client. Create it with an options object (or the seed's
- * positional parameters against the process-wide unit), `connect()`, then
- * send, ping and invoke flows. Events come both as overridable `on*` methods
- * (the seed's) and as typed listeners through `on(event, fn)`.
+ * A SmartBus network client. Create it with an options object (or the
+ * original package's positional parameters, on the process-wide unit),
+ * `connect()`, then send, ping and invoke flows. Events come both as
+ * overridable `on*` methods (the original package's) and as typed listeners
+ * through `on(event, fn)`.
+ *
+ * @example
+ * ```ts
+ * import { Client, ClientType, CmdType, initialize } from "@smartbus/netclient";
+ * initialize(17);
+ * class Agent extends Client {
+ *   override onReceiveText(_info: unknown, text: string): void {
+ *     console.log("got", text);
+ *   }
+ * }
+ * const agent = new Agent({ localClientId: 1, localClientType: ClientType.AGENT, masterHost: "10.0.0.1", masterPort: 8000 });
+ * agent.on("disconnect", () => console.log("link lost; the library reconnects"));
+ * await agent.connect({ timeout: 10_000 });
+ * agent.send(1, CmdType.USER, 18, 1, ClientType.AGENT, "hello");
+ * console.log(await agent.invoke({ server: 0, process: 0, project: "ivr", flow: "callout", params: ["10086"] }));
+ * ```
  */
-export class Client extends ClientEventSource {
+export class Client {
   /** The seed's classmethod `initialize`: see {@link initialize}. */
   static initialize: typeof initialize = initialize;
   /** The seed's classmethod `finalize`: see {@link finalize}. */
@@ -120,12 +107,7 @@ export class Client extends ClientEventSource {
   readonly encoding: TextEncodingName;
   /** Unit id of the bus server reached; null before the first connect. */
   unitid: number | null = null;
-  #status = new StatusFeed();
-  #flows: FlowTracker;
-  #connecting: ConnectWaiters;
-  #rtts: RttTracker;
-  #connectStarted = false;
-  #closed = false;
+  #link: ClientLink;
 
   /** Seed form: `new Client(localClientId, localClientType, masterHost, masterPort, slaverHost?, slaverPort?, authorUsr?, authorPwd?, extInfo?, encoding?)`. */
   constructor(
@@ -145,36 +127,23 @@ export class Client extends ClientEventSource {
   constructor(...args: unknown[]) {
     const o = clientOptionsFrom(args);
     const bus = o.bus ?? defaultBus();
-    super(bus.logger);
     bus._assertOpen("new Client");
+    const f = clientFields(o);
     this.bus = bus;
-    this.localClientId = v.assertLocalClientId(o.localClientId);
-    this.localClientType = v.assertClientType(
-      o.localClientType ?? ClientType.NULL,
-      "localClientType",
-    );
-    this.masterHost = hostArg("masterHost", o.masterHost);
-    this.masterPort = v.assertPort("masterPort", o.masterPort);
-    this.slaverHost = o.slaverHost == null || o.slaverHost === ""
-      ? null
-      : hostArg("slaverHost", o.slaverHost);
-    this.slaverPort = v.assertPort("slaverPort", o.slaverPort ?? NO_SLAVE_PORT);
-    this.authorUsr = v.assertString("authorUsr", o.authorUsr ?? null, {
-      nullable: true,
-    });
-    this.authorPwd = v.assertString("authorPwd", o.authorPwd ?? null, {
-      nullable: true,
-    });
-    this.extInfo = v.assertString("extInfo", o.extInfo ?? null, {
-      nullable: true,
-    });
-    this.encoding = normalizeEncoding(o.encoding ?? "utf-8");
-    // Encode now so that bad credentials fail here, not at connect().
-    connectArgs(this);
-    this.#flows = new FlowTracker(bus.timers);
-    this.#rtts = new RttTracker(bus.timers, `${this.localClientId}`);
-    this.#connecting = new ConnectWaiters(bus.timers, this.localClientId);
-    if (!bus._register(this)) throw new AlreadyExistsError(this.localClientId);
+    this.localClientId = f.localClientId;
+    this.localClientType = f.localClientType;
+    this.masterHost = f.masterHost;
+    this.masterPort = f.masterPort;
+    this.slaverHost = f.slaverHost;
+    this.slaverPort = f.slaverPort;
+    this.authorUsr = f.authorUsr;
+    this.authorPwd = f.authorPwd;
+    this.extInfo = f.extInfo;
+    this.encoding = f.encoding;
+    this.#link = new ClientLink(this);
+    if (!bus._register(this.#link)) {
+      throw new AlreadyExistsError(this.localClientId);
+    }
   }
 
   /** The seed's `addr_expr`: `"<unitid> <clientId> <clientType>"`. */
@@ -191,20 +160,67 @@ export class Client extends ClientEventSource {
   }
   /** The current connection status. */
   get state(): ConnectionStatus {
-    return this.#status.current;
+    return this.#link.status.current;
   }
   /** Whether `close()`/`dispose()` has run. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#link.closed;
   }
   /** How many awaited flow calls are pending. */
   get pendingFlows(): number {
-    return this.#flows.size;
+    return this.#link.flows.size;
   }
+
+  /** Add a typed listener; returns the function that removes it. */
+  on<K extends keyof ClientEvents>(
+    event: K,
+    listener: (...args: ClientEvents[K]) => unknown,
+  ): () => void {
+    return this.#link.events.on(event, listener);
+  }
+
+  // The seed's overridable events: override in a subclass or assign; the
+  // listeners of `on()` run after them.
+  /** Connected: `unitId` is the bus server reached. */
+  onConnectSuccess(_unitId: number): void {}
+  /** A connection attempt failed with `errno`; the library retries unless it is an auth error. */
+  onConnectFail(_unitId: number, _errno: number): void {}
+  /** An established connection broke; the library reconnects by itself. */
+  onDisconnect(): void {}
+  /** Text (or a ping answer, cmdType 8) arrived. */
+  onReceiveText(_packInfo: PackInfo, _txt: string): void {}
+  /** The IPSC acknowledged a flow call: ack 1 started, else not (`msg` says why). */
+  onInvokeFlowAcknowledge(
+    _packInfo: PackInfo | null,
+    _project: string,
+    _invokeId: number,
+    _ack: number,
+    _msg: string,
+  ): void {}
+  /** A flow returned: `result` is its parsed JSON array, or null when empty. */
+  onInvokeFlowRespond(
+    _packInfo: PackInfo | null,
+    _project: string,
+    _invokeId: number,
+    _result: unknown[] | null,
+  ): void {}
+  /** No result before the timeout (the library's timer; `packInfo` is null). */
+  onInvokeFlowTimeout(
+    _packInfo: PackInfo | null,
+    _project: string,
+    _invokeId: number,
+  ): void {}
+  /** A flow call failed with `errno`. */
+  onInvokeFlowError(
+    _packInfo: PackInfo | null,
+    _project: string,
+    _invokeId: number,
+    _errno: number,
+  ): void {}
 
   /** Status changes as an async iterable (starts with the current one, ends on close). */
   status(): AsyncIterableIterator<ConnectionStatus> {
-    return this.#status.subscribe();
+    return this.#link.status.subscribe();
   }
 
   /**
@@ -220,26 +236,7 @@ export class Client extends ClientEventSource {
   connect(options: CallOptions = {}): Promise<number> {
     this.#assertOpen("connect");
     const timeoutMs = callTimeout(options, DEFAULT_CALL_TIMEOUT_MS);
-    if (!this.#connectStarted) {
-      const a = connectArgs(this);
-      const rc = this.bus.backend.createConnect(
-        this.localClientId,
-        this.localClientType,
-        a.master,
-        this.masterPort,
-        a.slave,
-        this.slaverPort,
-        a.user,
-        a.pwd,
-        a.info,
-      );
-      if (rc < 0) throw new LibraryError("SmartBusNetCli_CreateConnect", rc);
-      this.#connectStarted = true;
-      this.#status.push({ state: "connecting" });
-    }
-    const now = this.#status.current;
-    if (now.state === "connected") return Promise.resolve(now.unitId);
-    return this.#connecting.wait(timeoutMs, options.signal);
+    return this.#link.connect(timeoutMs, options.signal);
   }
 
   /** The seed's `send`: text is encoded and sent with a trailing NUL; bytes as given. */
@@ -256,17 +253,8 @@ export class Client extends ClientEventSource {
     const c = v.assertByte("cmd", cmd);
     const t = v.assertByte("cmdType", cmdType);
     const dst = destination(dstUnitId, dstClientId, dstClientType);
-    const bytes = this.#payload(data, encoding);
-    const rc = this.bus.backend.sendData(
-      this.localClientId,
-      c,
-      t,
-      dst.unitId,
-      dst.clientId,
-      dst.clientType,
-      bytes,
-    );
-    if (rc < 0) throw new LibraryError("SmartBusNetCli_SendData", rc);
+    const bytes = payload(data, encoding, this.encoding);
+    this.#link.sendData(c, t, dst, bytes);
   }
 
   /** The seed's `ping`; the answer arrives as received data with cmdType 8. */
@@ -279,7 +267,7 @@ export class Client extends ClientEventSource {
   ): void {
     this.#assertOpen("ping");
     const dst = destination(dstUnitId, dstClientId, dstClientType);
-    this.#ping(dst, this.#payload(data, encoding));
+    this.#link.sendPing(dst, payload(data, encoding, this.encoding));
   }
 
   /**
@@ -290,8 +278,8 @@ export class Client extends ClientEventSource {
     this.#assertOpen("rtt");
     const d = destination(dst?.unitId, dst?.clientId, dst?.clientType);
     const timeoutMs = callTimeout(options, DEFAULT_CALL_TIMEOUT_MS);
-    return this.#rtts.start(
-      (payload) => this.#ping(d, payload),
+    return this.#link.rtts.start(
+      (payload) => this.#link.sendPing(d, payload),
       `ping of ${d.unitId} ${d.clientId} ${d.clientType}`,
       timeoutMs,
       options.signal,
@@ -313,7 +301,7 @@ export class Client extends ClientEventSource {
     timeout = 30,
   ): number {
     this.#assertOpen("invokeFlow");
-    return this.#invoke({
+    return this.#link.invokeFlow({
       server,
       process,
       project,
@@ -336,8 +324,8 @@ export class Client extends ClientEventSource {
       if (options.signal?.aborted) {
         throw new AbortedError("invoke", { cause: options.signal.reason });
       }
-      const id = this.#invoke(call, timeoutMs);
-      return this.#flows.track(
+      const id = this.#link.invokeFlow(call, timeoutMs);
+      return this.#link.flows.track(
         id,
         call.project,
         call.wantResult !== false,
@@ -360,24 +348,8 @@ export class Client extends ClientEventSource {
     param: string,
   ): number {
     this.#assertOpen("sendNotify");
-    const s = v.assertNodeOrUnitId(server, "server");
-    const p = v.assertInteger("process", process, 0, 255);
-    const m = v.assertInteger("mode", mode, -2147483648, 2147483647);
-    const ms = v.assertTimeoutSeconds("expires", expires);
-    const rc = this.bus.backend.sendNotify(
-      this.localClientId,
-      s,
-      p,
-      cString(v.assertString("project", project ?? ""), "gbk", "project"),
-      cString(v.assertString("title", title), "gbk", "title"),
-      m,
-      ms,
-      cString(v.assertString("param", param), "gbk", "param"),
-    );
-    if (rc <= 0) {
-      throw new LibraryError("SmartBusNetCli_SendNotify", idOrCode(rc));
-    }
-    return rc;
+    const a = notifyArgs(server, process, project, title, mode, expires, param);
+    return this.#link.sendNotify(a);
   }
 
   /** The seed's `dispose()`: forget this client (its id can be used again). Same as `close()`. */
@@ -392,7 +364,7 @@ export class Client extends ClientEventSource {
    * closed.
    */
   close(): void {
-    this._close("client closed");
+    this.#link._close("client closed");
   }
 
   /** Same as `close()`. */
@@ -406,196 +378,12 @@ export class Client extends ClientEventSource {
     return Promise.resolve();
   }
 
-  /** @internal */
-  _connection(accessUnitId: number, ack: number): void {
-    if (this.#closed) return;
-    if (ack === 0) {
-      this.unitid = accessUnitId;
-      this.#status.push({ state: "connected", unitId: accessUnitId });
-      this.#connecting.connected(accessUnitId);
-      this._raise("onConnectSuccess", "connectSuccess", [accessUnitId]);
-      return;
-    }
-    this.#status.push({
-      state: "failed",
-      code: ack,
-      codeName: errorCodeName(ack),
-    });
-    this.bus.logger.warn(
-      `client ${this.localClientId}: connect attempt failed with ${
-        describeCode(ack)
-      }`,
-    );
-    this.#connecting.failed(ack);
-    this._raise("onConnectFail", "connectFail", [accessUnitId, ack]);
-  }
-
-  /** @internal */
-  _disconnect(): void {
-    if (this.#closed) return;
-    this.#status.push({ state: "disconnected" });
-    this._raise("onDisconnect", "disconnect", []);
-  }
-
-  /** @internal */
-  _recvData(head: Uint8Array, data: Uint8Array): void {
-    if (this.#closed) return;
-    const info = this.#packInfo(head);
-    const body = stripNuls(data);
-    if (info.cmdType === CmdType.PING_ACK && this.#rtts.answer(body)) return;
-    const txt = info.srcUnitClientType === ClientType.IPSC
-      ? decodeGbkOrUtf8(body)
-      : decodeText(body, this.encoding);
-    this._emit("receiveData", info, data);
-    this._raise("onReceiveText", "receiveText", [info, txt]);
-  }
-
-  /** @internal */
-  _flowAck(
-    head: Uint8Array | null,
-    project: Uint8Array,
-    invokeId: number,
-    ack: number,
-    msg: Uint8Array,
-  ): void {
-    if (this.#closed) return;
-    const info = head ? this.#packInfo(head) : null;
-    const proj = decodeGbkOrUtf8(project);
-    const text = decodeGbkOrUtf8(stripNuls(msg));
-    this.#flows.acknowledge(invokeId, proj, ack, text);
-    this._raise("onInvokeFlowAcknowledge", "invokeFlowAcknowledge", [
-      info,
-      proj,
-      invokeId,
-      ack,
-      text,
-    ]);
-  }
-
-  /** @internal */
-  _flowRet(
-    head: Uint8Array | null,
-    project: Uint8Array,
-    invokeId: number,
-    ret: number,
-    param: Uint8Array,
-  ): void {
-    if (this.#closed) return;
-    const info = head ? this.#packInfo(head) : null;
-    const proj = decodeGbkOrUtf8(project);
-    if (ret === 1) {
-      let result: unknown[] | null | Error;
-      try {
-        result = parseFlowResult(param);
-      } catch (e) {
-        result = e as Error;
-      }
-      this.#flows.finish(invokeId, proj, ret, result);
-      if (result instanceof Error) {
-        this.bus.logger.error(
-          `flow ${proj} (invoke id ${invokeId}) returned a result that is not JSON`,
-          result,
-        );
-        this._raise("onInvokeFlowError", "invokeFlowError", [
-          info,
-          proj,
-          invokeId,
-          ErrorCode.OTHER,
-        ]);
-      } else {
-        this._raise("onInvokeFlowRespond", "invokeFlowRespond", [
-          info,
-          proj,
-          invokeId,
-          result,
-        ]);
-      }
-    } else if (ret === ErrorCode.TIMEOUT) {
-      this.#flows.finish(invokeId, proj, ret, null);
-      this._raise("onInvokeFlowTimeout", "invokeFlowTimeout", [
-        info,
-        proj,
-        invokeId,
-      ]);
-    } else {
-      this.#flows.finish(invokeId, proj, ret, null);
-      this._raise("onInvokeFlowError", "invokeFlowError", [
-        info,
-        proj,
-        invokeId,
-        ret,
-      ]);
-    }
-  }
-
-  /** @internal */
-  _close(reason: string): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const aborted = () =>
-      new AbortedError(
-        `pending call of client ${this.localClientId} (${reason})`,
-      );
-    this.#connecting.rejectAll(aborted);
-    this.#rtts.rejectAll(aborted);
-    this.#flows.rejectAll(aborted);
-    this.#status.push({ state: "closed" });
-    this._clearListeners();
-    this.bus._unregister(this);
-  }
-
-  #packInfo(head: Uint8Array): PackInfo {
-    return PackInfo.fromHead(head, this.bus.backend.longSize);
-  }
-
   #assertOpen(what: string): void {
-    if (this.#closed) {
+    if (this.#link.closed) {
       throw new NotInitializedError(
         `${what}: client ${this.localClientId} is disposed and`,
       );
     }
     this.bus._assertOpen(what);
-  }
-
-  #ping(dst: Address, bytes: Uint8Array): void {
-    const rc = this.bus.backend.sendPing(
-      this.localClientId,
-      dst.unitId,
-      dst.clientId,
-      dst.clientType,
-      bytes,
-    );
-    if (rc < 0) throw new LibraryError("SmartBusNetCli_SendPing", rc);
-  }
-
-  #payload(
-    data: string | Uint8Array,
-    encoding: string | undefined,
-  ): Uint8Array {
-    const b = v.assertBytesOrString("data", data);
-    if (typeof b !== "string") return b;
-    const enc = encoding === undefined
-      ? this.encoding
-      : normalizeEncoding(encoding);
-    // Peers are C programs reading C strings: the NUL is part of the data.
-    return transientCString(b, enc, "data");
-  }
-
-  #invoke(call: FlowCall, timeoutMs: number): number {
-    const a = flowCallArgs(call);
-    const rc = this.bus.backend.remoteInvokeFlow(
-      this.localClientId,
-      a.server,
-      a.process,
-      a.project,
-      a.flow,
-      a.mode,
-      timeoutMs,
-      a.params,
-    );
-    if (rc <= 0) {
-      throw new LibraryError("SmartBusNetCli_RemoteInvokeFlow", idOrCode(rc));
-    }
-    return rc;
   }
 }

@@ -10,14 +10,33 @@
  * ```
  * @module
  */
-import { ErrorCode, InvokeMode } from "../abi/constants.ts";
+import {
+  ClientType,
+  ErrorCode,
+  InvokeMode,
+  NO_SLAVE_PORT,
+} from "../abi/constants.ts";
 import { InvalidArgumentError } from "../abi/errors.ts";
 import { serializeFlowParams } from "./params.ts";
 import type { SmartBus } from "./smartbus.ts";
-import { cString, type TextEncodingName } from "./text.ts";
+import {
+  cString,
+  normalizeEncoding,
+  type TextEncodingName,
+  transientCString,
+} from "./text.ts";
 import * as v from "./validate.ts";
 
-/** Where a message goes: a client anywhere on the bus. */
+/**
+ * Where a message goes: a client anywhere on the bus.
+ *
+ * @example
+ * ```ts
+ * import { type Address, Client, ClientType } from "@smartbus/netclient";
+ * const peer: Address = { unitId: 18, clientId: 1, clientType: ClientType.AGENT };
+ * const rttTo = (client: Client): Promise<number> => client.rtt(peer);
+ * ```
+ */
 export interface Address {
   /** Unit id (16–47 a client unit, 0–15 a node). */
   unitId: number;
@@ -27,7 +46,16 @@ export interface Address {
   clientType: number;
 }
 
-/** Options every awaitable call accepts. */
+/**
+ * Options every awaitable call accepts.
+ *
+ * @example
+ * ```ts
+ * import type { CallOptions, Client } from "@smartbus/netclient";
+ * const options: CallOptions = { timeout: 5_000, signal: AbortSignal.timeout(10_000) };
+ * const connect = (client: Client): Promise<number> => client.connect(options);
+ * ```
+ */
 export interface CallOptions {
   /** Milliseconds before the call rejects; a positive finite number. */
   timeout?: number;
@@ -35,7 +63,23 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link Client}: the seed's constructor parameters by name. */
+/**
+ * Options of {@link Client}: the original package's constructor parameters
+ * by name.
+ *
+ * @example
+ * ```ts
+ * import { Client, type ClientOptions, ClientType } from "@smartbus/netclient";
+ * const options: ClientOptions = {
+ *   localClientId: 1,
+ *   localClientType: ClientType.AGENT,
+ *   masterHost: "10.0.0.1",
+ *   masterPort: 8000,
+ *   encoding: "gbk",
+ * };
+ * const make = (): Client => new Client(options); // on the unit of initialize()
+ * ```
+ */
 export interface ClientOptions {
   /** The unit this client belongs to; default: the process-wide one of `initialize()`. */
   bus?: SmartBus;
@@ -61,7 +105,16 @@ export interface ClientOptions {
   encoding?: string;
 }
 
-/** A flow to call with {@link Client.invoke}. */
+/**
+ * A flow to call with {@link Client.invoke}.
+ *
+ * @example
+ * ```ts
+ * import type { Client, FlowCall } from "@smartbus/netclient";
+ * const callout: FlowCall = { server: 0, process: 0, project: "ivr", flow: "callout", params: { to: "10086" } };
+ * const run = (client: Client): Promise<unknown[]> => client.invoke(callout, { timeout: 60_000 });
+ * ```
+ */
 export interface FlowCall {
   /** The IPSC's unit id. */
   server: number;
@@ -77,9 +130,25 @@ export interface FlowCall {
   wantResult?: boolean;
 }
 
-/** Default timeout of `connect()` and `rtt()`, ms. */
+/**
+ * Default timeout of `connect()` and `rtt()`, ms.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CALL_TIMEOUT_MS } from "@smartbus/netclient";
+ * console.log(DEFAULT_CALL_TIMEOUT_MS); // 30000
+ * ```
+ */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
-/** The seed's default flow timeout, ms. */
+/**
+ * Default timeout of `invoke()`, ms (the original package's 30 s).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_FLOW_TIMEOUT_MS } from "@smartbus/netclient";
+ * const patient = { timeout: 2 * DEFAULT_FLOW_TIMEOUT_MS };
+ * ```
+ */
 export const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
 
 /** The seed's positional constructor arguments, as options. @internal */
@@ -122,6 +191,45 @@ export function clientOptionsFrom(args: unknown[]): ClientOptions {
     extInfo,
     encoding,
   };
+}
+
+/** A client's settings, checked. @internal */
+export interface ClientFields {
+  localClientId: number;
+  localClientType: number;
+  masterHost: string;
+  masterPort: number;
+  slaverHost: string | null;
+  slaverPort: number;
+  authorUsr: string | null;
+  authorPwd: string | null;
+  extInfo: string | null;
+  encoding: TextEncodingName;
+}
+
+/** Check a client's options (defaults applied); throws `InvalidArgumentError`. @internal */
+export function clientFields(o: ClientOptions): ClientFields {
+  const nullable = { nullable: true } as const;
+  const f: ClientFields = {
+    localClientId: v.assertLocalClientId(o.localClientId),
+    localClientType: v.assertClientType(
+      o.localClientType ?? ClientType.NULL,
+      "localClientType",
+    ),
+    masterHost: hostArg("masterHost", o.masterHost),
+    masterPort: v.assertPort("masterPort", o.masterPort),
+    slaverHost: o.slaverHost == null || o.slaverHost === ""
+      ? null
+      : hostArg("slaverHost", o.slaverHost),
+    slaverPort: v.assertPort("slaverPort", o.slaverPort ?? NO_SLAVE_PORT),
+    authorUsr: v.assertString("authorUsr", o.authorUsr ?? null, nullable),
+    authorPwd: v.assertString("authorPwd", o.authorPwd ?? null, nullable),
+    extInfo: v.assertString("extInfo", o.extInfo ?? null, nullable),
+    encoding: normalizeEncoding(o.encoding ?? "utf-8"),
+  };
+  // Encode now so that bad credentials fail here, not at connect().
+  connectArgs(f);
+  return f;
 }
 
 /** `CreateConnect`'s string arguments, encoded. @internal */
@@ -215,4 +323,61 @@ export function callTimeout(options: CallOptions, fallback: number): number {
   return options.timeout === undefined
     ? fallback
     : v.assertTimeoutMs("timeout", options.timeout);
+}
+
+/**
+ * What `send`/`ping` hand the library: bytes as given; text encoded (with
+ * `encoding`, else the client's `fallback`) as a C string, because peers are
+ * C programs reading C strings: the NUL is part of the data. Text goes
+ * through `transientCString`: pass the result on at once. @internal
+ */
+export function payload(
+  data: string | Uint8Array,
+  encoding: string | undefined,
+  fallback: TextEncodingName,
+): Uint8Array {
+  const b = v.assertBytesOrString("data", data);
+  if (typeof b !== "string") return b;
+  const enc = encoding === undefined ? fallback : normalizeEncoding(encoding);
+  return transientCString(b, enc, "data");
+}
+
+/** `SendNotify`'s arguments, checked and encoded. @internal */
+export interface NotifyArgs {
+  server: number;
+  process: number;
+  project: Uint8Array;
+  title: Uint8Array;
+  mode: number;
+  expiresMs: number;
+  param: Uint8Array;
+}
+
+/** Check and encode the seed's `sendNotify` arguments (`expires` in seconds). @internal */
+export function notifyArgs(
+  server: number,
+  process: number,
+  project: string | null,
+  title: string,
+  mode: number,
+  expires: number,
+  param: string,
+): NotifyArgs {
+  const s = v.assertNodeOrUnitId(server, "server");
+  const p = v.assertInteger("process", process, 0, 255);
+  const m = v.assertInteger("mode", mode, -2147483648, 2147483647);
+  const expiresMs = v.assertTimeoutSeconds("expires", expires);
+  return {
+    server: s,
+    process: p,
+    project: cString(
+      v.assertString("project", project ?? ""),
+      "gbk",
+      "project",
+    ),
+    title: cString(v.assertString("title", title), "gbk", "title"),
+    mode: m,
+    expiresMs,
+    param: cString(v.assertString("param", param), "gbk", "param"),
+  };
 }

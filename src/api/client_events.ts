@@ -1,7 +1,8 @@
 /**
  * The typed events of a `Client`, for `client.on(event, listener)`. Each
  * mirrors one of the seed's overridable `on*` methods (same arguments), plus
- * `receiveData` with the raw bytes.
+ * `receiveData` with the raw bytes. The hub that raises them (handler
+ * first, then listeners, failures to the logger) is internal.
  *
  * @example
  * ```ts
@@ -14,7 +15,16 @@ import { Emitter } from "./emitter.ts";
 import { type Logger, runGuarded } from "./log.ts";
 import type { PackInfo } from "../abi/packinfo.ts";
 
-/** Event name → listener arguments. */
+/**
+ * Event name → listener arguments.
+ *
+ * @example
+ * ```ts
+ * import type { Client, ClientEvents } from "@smartbus/netclient";
+ * const onText = (...[info, text]: ClientEvents["receiveText"]) => console.log(info.srcUnitId, text);
+ * const follow = (client: Client): () => void => client.on("receiveText", onText);
+ * ```
+ */
 export type ClientEvents = {
   /** `onConnectSuccess(unitId)`. */
   connectSuccess: [unitId: number];
@@ -57,36 +67,54 @@ export type ClientEvents = {
 };
 
 /** The seed's overridable `on*` handlers, by name. */
-export type HandlerName =
-  | "onConnectSuccess"
-  | "onConnectFail"
-  | "onDisconnect"
-  | "onReceiveText"
-  | "onInvokeFlowAcknowledge"
-  | "onInvokeFlowRespond"
-  | "onInvokeFlowTimeout"
-  | "onInvokeFlowError";
+export type HandlerName = keyof ClientHandlers;
 
 /**
- * Where a client's events go: first the seed's overridable `on*` method,
- * then the typed listeners; neither a throw nor a rejection of either
- * reaches the library's callback path (they go to the logger).
+ * The seed's overridable `on*` methods, which `Client` implements as no-ops:
+ * override them in a subclass or assign them on an instance.
  *
  * @example
  * ```ts
- * import { Client } from "@smartbus/netclient";
- * class Agent extends Client {
- *   override onDisconnect(): void { console.log("link lost; the library reconnects"); }
- * }
+ * import type { ClientHandlers } from "@smartbus/netclient/internal";
+ * const quiet: Pick<ClientHandlers, "onDisconnect"> = { onDisconnect() {} };
  * ```
  */
-export class ClientEventSource {
+export type ClientHandlers = {
+  [K in keyof ClientEvents as HandlerOf<K>]: (...args: ClientEvents[K]) => void;
+};
+
+// "invokeFlowRespond" → "onInvokeFlowRespond"; receiveData has no handler.
+type HandlerOf<K> = K extends "receiveData" ? never
+  : K extends string ? `on${Capitalize<K>}`
+  : never;
+
+/**
+ * Where a client's events go: first the seed's overridable `on*` method of
+ * `handlers` (the client), then the typed listeners; neither a throw nor a
+ * rejection of either reaches the library's callback path (they go to the
+ * logger).
+ *
+ * @example
+ * ```ts
+ * import { ClientEventHub } from "@smartbus/netclient/internal";
+ * const hub = new ClientEventHub(console, {
+ *   onConnectSuccess() {}, onConnectFail() {}, onDisconnect() {}, onReceiveText() {},
+ *   onInvokeFlowAcknowledge() {}, onInvokeFlowRespond() {}, onInvokeFlowTimeout() {},
+ *   onInvokeFlowError() {},
+ * });
+ * hub.on("disconnect", () => console.log("link lost"));
+ * hub.raise("onDisconnect", "disconnect", []);
+ * ```
+ */
+export class ClientEventHub {
   #events: Emitter<ClientEvents>;
   #logger: Logger;
+  #handlers: ClientHandlers;
 
   /** Handler failures are reported to `logger`. */
-  constructor(logger: Logger) {
+  constructor(logger: Logger, handlers: ClientHandlers) {
     this.#logger = logger;
+    this.#handlers = handlers;
     this.#events = new Emitter(logger);
   }
 
@@ -98,68 +126,31 @@ export class ClientEventSource {
     return this.#events.on(event, listener);
   }
 
-  // The seed's overridable events. Override in a subclass or assign.
-  /** Connected: `unitId` is the bus server reached. */
-  onConnectSuccess(_unitId: number): void {}
-  /** A connection attempt failed with `errno`; the library retries unless it is an auth error. */
-  onConnectFail(_unitId: number, _errno: number): void {}
-  /** An established connection broke; the library reconnects by itself. */
-  onDisconnect(): void {}
-  /** Text (or a ping answer, cmdType 8) arrived. */
-  onReceiveText(_packInfo: PackInfo, _txt: string): void {}
-  /** The IPSC acknowledged a flow call: ack 1 started, else not (`msg` says why). */
-  onInvokeFlowAcknowledge(
-    _packInfo: PackInfo | null,
-    _project: string,
-    _invokeId: number,
-    _ack: number,
-    _msg: string,
-  ): void {}
-  /** A flow returned: `result` is its parsed JSON array, or null when empty. */
-  onInvokeFlowRespond(
-    _packInfo: PackInfo | null,
-    _project: string,
-    _invokeId: number,
-    _result: unknown[] | null,
-  ): void {}
-  /** No result before the timeout (the library's timer; `packInfo` is null). */
-  onInvokeFlowTimeout(
-    _packInfo: PackInfo | null,
-    _project: string,
-    _invokeId: number,
-  ): void {}
-  /** A flow call failed with `errno`. */
-  onInvokeFlowError(
-    _packInfo: PackInfo | null,
-    _project: string,
-    _invokeId: number,
-    _errno: number,
-  ): void {}
-
-  /** Raise `event`: the `on*` method, then the listeners. @internal */
-  _raise<K extends keyof ClientEvents>(
+  /** Raise `event`: the `on*` method, then the listeners. */
+  raise<K extends keyof ClientEvents>(
     method: HandlerName,
     event: K,
     args: ClientEvents[K],
   ): void {
+    const handlers = this.#handlers;
     runGuarded(
       this.#logger,
       method,
-      () => (this[method] as (...a: unknown[]) => unknown)(...args),
+      () => (handlers[method] as (...a: unknown[]) => unknown)(...args),
     );
     this.#events.emit(event, ...args);
   }
 
-  /** Only the listeners of `event`. @internal */
-  _emit<K extends keyof ClientEvents>(
+  /** Only the listeners of `event`. */
+  emit<K extends keyof ClientEvents>(
     event: K,
     ...args: ClientEvents[K]
   ): void {
     this.#events.emit(event, ...args);
   }
 
-  /** Drop every listener. @internal */
-  _clearListeners(): void {
+  /** Drop every listener. */
+  clear(): void {
     this.#events.clear();
   }
 }

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { ConnectWaiters, realTimers } from "@smartbus/netclient";
+ * import { ConnectWaiters, realTimers } from "@smartbus/netclient/internal";
  * const waiters = new ConnectWaiters(realTimers, 1);
  * const p = waiters.wait(1000);
  * waiters.connected(0);

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * import { DeadlineQueue, realTimers } from "@smartbus/netclient";
+ * import { DeadlineQueue, realTimers } from "@smartbus/netclient/internal";
  * const q = new DeadlineQueue<string>(realTimers, (item) => console.log("expired", item));
  * const entry = q.add("call 1", 1000);
  * q.remove(entry); // settled in time: never expires

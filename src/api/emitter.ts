@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { Emitter } from "@smartbus/netclient";
+ * import { Emitter } from "@smartbus/netclient/internal";
  * const e = new Emitter<{ tick: [n: number] }>(console);
  * const off = e.on("tick", (n) => console.log(n));
  * e.emit("tick", 1);
@@ -28,7 +28,7 @@ export type Listener<M extends EventMap, K extends keyof M> = (
  *
  * @example
  * ```ts
- * import { Emitter } from "@smartbus/netclient";
+ * import { Emitter } from "@smartbus/netclient/internal";
  * const e = new Emitter<{ msg: [text: string] }>(console);
  * e.once("msg", (t) => console.log(t));
  * ```

@@ -51,7 +51,8 @@ export interface Initialize {
  *
  * @example
  * ```ts
- * import { initializer, SmartBusCore } from "@smartbus/netclient";
+ * import { SmartBusCore } from "@smartbus/netclient";
+ * import { initializer } from "@smartbus/netclient/internal";
  * const initMockOnly = initializer((options) => new SmartBusCore(options));
  * ```
  */

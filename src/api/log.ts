@@ -72,7 +72,7 @@ export const silentLogger: Logger = {
  *
  * @example
  * ```ts
- * import { logAt } from "@smartbus/netclient";
+ * import { logAt } from "@smartbus/netclient/internal";
  * logAt(console, 40, "library error line");
  * ```
  */
@@ -89,7 +89,7 @@ export function logAt(logger: Logger, level: number, message: string): void {
  *
  * @example
  * ```ts
- * import { runGuarded } from "@smartbus/netclient";
+ * import { runGuarded } from "@smartbus/netclient/internal";
  * runGuarded(console, "onReceiveText", () => { throw new Error("bug"); });
  * ```
  */

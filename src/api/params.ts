@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { parseFlowResult, serializeFlowParams } from "./params.ts";
+ * import { parseFlowResult, serializeFlowParams } from "@smartbus/netclient/internal";
  * const bytes = serializeFlowParams({ caller: "张三" }); // [{"caller":"张三"}] in GBK + NUL
  * console.log(parseFlowResult(bytes)); // [ { caller: "张三" } ]
  * ```
@@ -25,7 +25,7 @@ export const MAX_FLOW_PARAMS_DEPTH = 256;
  *
  * @example
  * ```ts
- * import { normalizeFlowParams } from "./params.ts";
+ * import { normalizeFlowParams } from "@smartbus/netclient/internal";
  * console.log(normalizeFlowParams(5), normalizeFlowParams(null)); // [ 5 ] []
  * ```
  */
@@ -144,7 +144,7 @@ function toJson(value: unknown, trail: Trail, ancestors: object[]): string {
  *
  * @example
  * ```ts
- * import { serializeFlowParams } from "./params.ts";
+ * import { serializeFlowParams } from "@smartbus/netclient/internal";
  * const bytes = serializeFlowParams(["a", 1]);
  * console.log(new TextDecoder().decode(bytes)); // ["a",1]\0
  * ```
@@ -181,7 +181,7 @@ function tooBig(size: string): never {
  *
  * @example
  * ```ts
- * import { parseFlowResult } from "./params.ts";
+ * import { parseFlowResult } from "@smartbus/netclient/internal";
  * console.log(parseFlowResult(new TextEncoder().encode('[1,"a"]\0'))); // [ 1, "a" ]
  * ```
  */

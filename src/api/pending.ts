@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * import { Pending, realTimers, TimeoutError } from "@smartbus/netclient";
+ * import { TimeoutError } from "@smartbus/netclient";
+ * import { Pending, realTimers } from "@smartbus/netclient/internal";
  * const p = new Pending<number>(realTimers, {
  *   timeoutMs: 1000,
  *   onTimeout: () => new TimeoutError("demo", 1000),

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { realTimers, RttTracker } from "@smartbus/netclient";
+ * import { realTimers, RttTracker } from "@smartbus/netclient/internal";
  * const rtts = new RttTracker(realTimers, "client 1");
  * console.log(rtts.size); // 0
  * ```

@@ -13,7 +13,17 @@
  */
 import type { ErrorCodeName } from "../abi/constants.ts";
 
-/** One status of a client's connection. */
+/**
+ * One status of a client's connection (`client.state`, `client.status()`).
+ *
+ * @example
+ * ```ts
+ * import { Client, type ConnectionStatus } from "@smartbus/netclient";
+ * async function watch(client: Client): Promise<void> {
+ *   for await (const s of client.status()) console.log(s.state);
+ * }
+ * ```
+ */
 export type ConnectionStatus =
   | { state: "idle" }
   | { state: "connecting" }

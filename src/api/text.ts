@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { decodeText, encodeText } from "./text.ts";
+ * import { decodeText, encodeText } from "@smartbus/netclient/internal";
  * const bytes = encodeText("你好", "gbk"); // c4 e3 ba c3
  * console.log(decodeText(bytes, "gbk")); // 你好
  * ```
@@ -14,7 +14,16 @@
  */
 import { InvalidArgumentError } from "../abi/errors.ts";
 
-/** The text encodings the client supports. */
+/**
+ * The text encodings the client supports (`ClientOptions.encoding` also
+ * takes aliases such as `"utf8"` and `"cp936"`).
+ *
+ * @example
+ * ```ts
+ * import { Client, type TextEncodingName } from "@smartbus/netclient";
+ * const encodingOf = (c: Client): TextEncodingName => c.encoding;
+ * ```
+ */
 export type TextEncodingName = "utf-8" | "gbk";
 
 const ENCODING_ALIASES: ReadonlyMap<string, TextEncodingName> = new Map([
@@ -33,7 +42,7 @@ const ENCODING_ALIASES: ReadonlyMap<string, TextEncodingName> = new Map([
  *
  * @example
  * ```ts
- * import { normalizeEncoding } from "./text.ts";
+ * import { normalizeEncoding } from "@smartbus/netclient/internal";
  * console.log(normalizeEncoding("CP936")); // "gbk"
  * ```
  */
@@ -82,7 +91,7 @@ let gbkTable: Uint16Array | undefined;
  *
  * @example
  * ```ts
- * import { buildGbkEncodeTable } from "./text.ts";
+ * import { buildGbkEncodeTable } from "@smartbus/netclient/internal";
  * console.log(buildGbkEncodeTable()[0x20ac].toString(16)); // "80"
  * ```
  */
@@ -126,7 +135,7 @@ export function buildGbkEncodeTable(): Uint16Array {
  *
  * @example
  * ```ts
- * import { gbkEncodeTable } from "./text.ts";
+ * import { gbkEncodeTable } from "@smartbus/netclient/internal";
  * console.log(gbkEncodeTable()[0x4f60].toString(16)); // "c4e3" (你)
  * ```
  */
@@ -159,7 +168,7 @@ const HEX = "0123456789abcdef";
  *
  * @example
  * ```ts
- * import { encodeGbk } from "./text.ts";
+ * import { encodeGbk } from "@smartbus/netclient/internal";
  * console.log(encodeGbk('["😀"]', "p", "json-escape").length); // 16
  * ```
  */
@@ -216,7 +225,7 @@ export function encodeGbk(
  *
  * @example
  * ```ts
- * import { encodeText } from "./text.ts";
+ * import { encodeText } from "@smartbus/netclient/internal";
  * console.log(encodeText("你好，世界", "gbk")); // bytes c4 e3 ba c3 a3 ac ca c0 bd e7
  * ```
  */
@@ -250,7 +259,7 @@ let scratchView = scratch.subarray(0, 0);
  *
  * @example
  * ```ts
- * import { transientCString } from "./text.ts";
+ * import { transientCString } from "@smartbus/netclient/internal";
  * const arg = transientCString("hello", "utf-8", "data"); // 68 65 6c 6c 6f 00
  * console.log(arg.length); // 6
  * ```
@@ -293,7 +302,7 @@ function firstLoneSurrogate(text: string): number {
  *
  * @example
  * ```ts
- * import { decodeText } from "./text.ts";
+ * import { decodeText } from "@smartbus/netclient/internal";
  * console.log(decodeText(Uint8Array.of(0xc4, 0xe3, 0xba, 0xc3), "gbk")); // 你好
  * ```
  */
@@ -322,7 +331,7 @@ export function decodeText(
  *
  * @example
  * ```ts
- * import { decodeGbkOrUtf8 } from "./text.ts";
+ * import { decodeGbkOrUtf8 } from "@smartbus/netclient/internal";
  * console.log(decodeGbkOrUtf8(Uint8Array.of(0xc4, 0xe3))); // 你 (GBK)
  * console.log(decodeGbkOrUtf8(Uint8Array.of(0xe4, 0xbd, 0xa0, 0x21))); // 你! (UTF-8)
  * ```
@@ -346,7 +355,7 @@ export function decodeGbkOrUtf8(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { cString } from "./text.ts";
+ * import { cString } from "@smartbus/netclient/internal";
  * console.log(cString("ab", "utf-8", "project")); // Uint8Array(3) [ 97, 98, 0 ]
  * ```
  */
@@ -373,7 +382,7 @@ export function cString(
  *
  * @example
  * ```ts
- * import { stripNuls } from "./text.ts";
+ * import { stripNuls } from "@smartbus/netclient/internal";
  * console.log(stripNuls(Uint8Array.of(0, 65, 0, 66, 0, 0))); // Uint8Array(3) [ 65, 0, 66 ]
  * ```
  */

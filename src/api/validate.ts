@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { assertUnitId } from "./validate.ts";
+ * import { assertUnitId } from "@smartbus/netclient/internal";
  * assertUnitId(17); // 17
  * // assertUnitId(3) throws InvalidArgumentError: invalid unitId: must be an integer from 16 to 47, got 3
  * ```
@@ -25,7 +25,7 @@ export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
  *
  * @example
  * ```ts
- * import { showValue } from "./validate.ts";
+ * import { showValue } from "@smartbus/netclient/internal";
  * console.log(showValue("17"), showValue(undefined)); // "17" undefined
  * ```
  */
@@ -55,7 +55,7 @@ export function showValue(value: unknown): string {
  *
  * @example
  * ```ts
- * import { assertInteger } from "./validate.ts";
+ * import { assertInteger } from "@smartbus/netclient/internal";
  * assertInteger("count", 3, 0, 10); // 3
  * ```
  */
@@ -82,7 +82,7 @@ export function assertInteger(
  *
  * @example
  * ```ts
- * import { assertUnitId } from "./validate.ts";
+ * import { assertUnitId } from "@smartbus/netclient/internal";
  * assertUnitId(47); // 47
  * ```
  */
@@ -100,7 +100,7 @@ export function assertUnitId(value: unknown, argument = "unitId"): number {
  *
  * @example
  * ```ts
- * import { assertNodeOrUnitId } from "./validate.ts";
+ * import { assertNodeOrUnitId } from "@smartbus/netclient/internal";
  * assertNodeOrUnitId(0, "server"); // 0
  * ```
  */
@@ -116,7 +116,7 @@ export function assertNodeOrUnitId(
  *
  * @example
  * ```ts
- * import { assertLocalClientId } from "./validate.ts";
+ * import { assertLocalClientId } from "@smartbus/netclient/internal";
  * assertLocalClientId(0); // 0
  * ```
  */
@@ -132,7 +132,7 @@ export function assertLocalClientId(
  *
  * @example
  * ```ts
- * import { assertClientType } from "./validate.ts";
+ * import { assertClientType } from "@smartbus/netclient/internal";
  * assertClientType(2, "dstClientType"); // 2
  * ```
  */
@@ -148,7 +148,7 @@ export function assertClientType(
  *
  * @example
  * ```ts
- * import { assertPort } from "./validate.ts";
+ * import { assertPort } from "@smartbus/netclient/internal";
  * assertPort("masterPort", 8000); // 8000
  * ```
  */
@@ -161,7 +161,7 @@ export function assertPort(argument: string, value: unknown): number {
  *
  * @example
  * ```ts
- * import { assertByte } from "./validate.ts";
+ * import { assertByte } from "@smartbus/netclient/internal";
  * assertByte("cmdType", 3); // 3
  * ```
  */
@@ -175,7 +175,7 @@ export function assertByte(argument: string, value: unknown): number {
  *
  * @example
  * ```ts
- * import { assertTimeoutMs } from "./validate.ts";
+ * import { assertTimeoutMs } from "@smartbus/netclient/internal";
  * assertTimeoutMs("timeoutMs", 0.5); // 1
  * ```
  */
@@ -189,7 +189,7 @@ export function assertTimeoutMs(argument: string, value: unknown): number {
  *
  * @example
  * ```ts
- * import { assertTimeoutSeconds } from "./validate.ts";
+ * import { assertTimeoutSeconds } from "@smartbus/netclient/internal";
  * assertTimeoutSeconds("timeout", 30); // 30000
  * ```
  */
@@ -234,7 +234,7 @@ export interface AssertStringOptions {
  *
  * @example
  * ```ts
- * import { assertString } from "./validate.ts";
+ * import { assertString } from "@smartbus/netclient/internal";
  * assertString("project", "p1"); // "p1"
  * assertString("slaverHost", undefined, { nullable: true }); // null
  * ```
@@ -245,7 +245,7 @@ export function assertString(argument: string, value: unknown): string;
  *
  * @example
  * ```ts
- * import { assertString } from "./validate.ts";
+ * import { assertString } from "@smartbus/netclient/internal";
  * assertString("slaverHost", null, { nullable: true }); // null
  * ```
  */
@@ -276,7 +276,7 @@ export function assertString(
  *
  * @example
  * ```ts
- * import { assertBytesOrString } from "./validate.ts";
+ * import { assertBytesOrString } from "@smartbus/netclient/internal";
  * assertBytesOrString("data", new Uint16Array([1])); // Uint8Array [1, 0] (little-endian)
  * ```
  */

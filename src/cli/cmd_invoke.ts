@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { FlowCall } from "../api/client.ts";
+import type { FlowCall } from "../api/client_args.ts";
 import {
   FlowError,
   FlowNotStartedError,

@@ -89,7 +89,7 @@ export const DISPOSE_GRACE_MS = 50;
  *
  * @example
  * ```ts
- * import type { NativeBackend } from "@smartbus/netclient";
+ * import type { NativeBackend } from "@smartbus/netclient/internal";
  * async function shutdown(b: NativeBackend): Promise<void> {
  *   b.release();
  *   b.close();

@@ -17,7 +17,7 @@ import { createNodeBackend } from "./node.ts";
  *
  * @example
  * ```ts
- * import { detectRuntime, type RuntimeName } from "@smartbus/netclient";
+ * import { detectRuntime, type RuntimeName } from "@smartbus/netclient/internal";
  * const runtime: RuntimeName = detectRuntime();
  * ```
  */
@@ -29,7 +29,7 @@ export type RuntimeName = "deno" | "bun" | "node" | "unknown";
  *
  * @example
  * ```ts
- * import { detectRuntime } from "@smartbus/netclient";
+ * import { detectRuntime } from "@smartbus/netclient/internal";
  * if (detectRuntime() === "bun") console.log("bun:ffi it is");
  * ```
  */
@@ -52,7 +52,8 @@ export function detectRuntime(): RuntimeName {
  *
  * @example
  * ```ts
- * import { resolveBackend, SmartBusCore } from "@smartbus/netclient";
+ * import { SmartBusCore } from "@smartbus/netclient";
+ * import { resolveBackend } from "@smartbus/netclient/internal";
  * // What SmartBus does: a SmartBusCore with the package's resolver.
  * const bus = new SmartBusCore({ unitId: 17, backend: "deno" }, resolveBackend);
  * console.log(bus.backend.kind); // deno

@@ -1,0 +1,288 @@
+/**
+ * The library's side of one `Client`: what `SmartBus` routes to a local
+ * client id (connection, disconnection, data, flow callbacks) lands here,
+ * together with everything those callbacks settle: the connection status,
+ * the waiting `connect()` calls, awaited pings and flow calls. `Client` keeps
+ * the calls an application makes; closing runs here, once.
+ *
+ * @example
+ * ```ts
+ * import { Client, SmartBus } from "@smartbus/netclient";
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const mock = new MockBus();
+ * mock.addNode({ unitId: 0, port: 8000 });
+ * await using bus = new SmartBus({ unitId: 17, backend: new MockBackend(mock) });
+ * const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: 8000 });
+ * client.on("connectSuccess", (unitId) => console.log("on node", unitId)); // raised from here
+ * await client.connect();
+ * ```
+ * @module
+ */
+import {
+  ClientType,
+  CmdType,
+  describeCode,
+  errorCodeName,
+} from "../abi/constants.ts";
+import { AbortedError, LibraryError } from "../abi/errors.ts";
+import { PackInfo } from "../abi/packinfo.ts";
+import { ClientEventHub, type ClientHandlers } from "./client_events.ts";
+import {
+  type Address,
+  type ClientFields,
+  connectArgs,
+  type FlowCall,
+  flowCallArgs,
+  idOrCode,
+  type NotifyArgs,
+} from "./client_args.ts";
+import { ConnectWaiters } from "./connect_waiters.ts";
+import { FlowCalls } from "./flow_calls.ts";
+import { RttTracker } from "./rtt.ts";
+import type { ClientSink, SmartBus } from "./smartbus.ts";
+import { StatusFeed } from "./status.ts";
+import { decodeGbkOrUtf8, decodeText, stripNuls } from "./text.ts";
+
+/** What a link needs of its client: its settings, unit and `on*` handlers. */
+export interface LinkOwner extends ClientHandlers, Readonly<ClientFields> {
+  /** The unit the client belongs to. */
+  readonly bus: SmartBus;
+  /** Set to the node's unit id on each successful connect. */
+  unitid: number | null;
+}
+
+/**
+ * One client's side facing the library: its calls (with their return-code
+ * checks), the callbacks its `SmartBus` routes to it, and the pending state
+ * those settle. Registered with the bus.
+ */
+export class ClientLink implements ClientSink {
+  /** The local client id the bus routes by. */
+  readonly localClientId: number;
+  /** Connection status, fanned out to `client.status()` iterators. */
+  readonly status: StatusFeed = new StatusFeed();
+  /** The `connect()` calls waiting. */
+  readonly connecting: ConnectWaiters;
+  /** Awaited pings. */
+  readonly rtts: RttTracker;
+  /** Flow calls: the protocol and the awaited ones. */
+  readonly flows: FlowCalls;
+  /** The client's events: its `on*` handlers, then the listeners. */
+  readonly events: ClientEventHub;
+  #owner: LinkOwner;
+  #closed = false;
+  #connectStarted = false;
+
+  /** Deadlines on the unit's timers; events go to `owner`. */
+  constructor(owner: LinkOwner) {
+    const { bus, localClientId } = owner;
+    this.#owner = owner;
+    this.localClientId = localClientId;
+    const events = new ClientEventHub(bus.logger, owner);
+    this.events = events;
+    this.flows = new FlowCalls(
+      bus.timers,
+      bus.logger,
+      (method, event, args) => events.raise(method, event, args),
+    );
+    this.rtts = new RttTracker(bus.timers, `${localClientId}`);
+    this.connecting = new ConnectWaiters(bus.timers, localClientId);
+  }
+
+  /** Whether `_close()` has run. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * `CreateConnect` the first time (an immediate failure throws
+   * `LibraryError`), then wait until connected.
+   */
+  connect(timeoutMs: number, signal?: AbortSignal): Promise<number> {
+    if (!this.#connectStarted) {
+      const o = this.#owner;
+      const a = connectArgs(o);
+      const rc = o.bus.backend.createConnect(
+        o.localClientId,
+        o.localClientType,
+        a.master,
+        o.masterPort,
+        a.slave,
+        o.slaverPort,
+        a.user,
+        a.pwd,
+        a.info,
+      );
+      if (rc < 0) throw new LibraryError("SmartBusNetCli_CreateConnect", rc);
+      this.#connectStarted = true;
+      this.status.push({ state: "connecting" });
+    }
+    const now = this.status.current;
+    if (now.state === "connected") return Promise.resolve(now.unitId);
+    return this.connecting.wait(timeoutMs, signal);
+  }
+
+  /** `SendData` of checked arguments. */
+  sendData(
+    cmd: number,
+    cmdType: number,
+    dst: Address,
+    bytes: Uint8Array,
+  ): void {
+    const rc = this.#owner.bus.backend.sendData(
+      this.localClientId,
+      cmd,
+      cmdType,
+      dst.unitId,
+      dst.clientId,
+      dst.clientType,
+      bytes,
+    );
+    if (rc < 0) throw new LibraryError("SmartBusNetCli_SendData", rc);
+  }
+
+  /** `SendPing` of checked arguments. */
+  sendPing(dst: Address, bytes: Uint8Array): void {
+    const rc = this.#owner.bus.backend.sendPing(
+      this.localClientId,
+      dst.unitId,
+      dst.clientId,
+      dst.clientType,
+      bytes,
+    );
+    if (rc < 0) throw new LibraryError("SmartBusNetCli_SendPing", rc);
+  }
+
+  /** `RemoteInvokeFlow` of `call` (checked here); returns the invoke id. */
+  invokeFlow(call: FlowCall, timeoutMs: number): number {
+    const a = flowCallArgs(call);
+    const rc = this.#owner.bus.backend.remoteInvokeFlow(
+      this.localClientId,
+      a.server,
+      a.process,
+      a.project,
+      a.flow,
+      a.mode,
+      timeoutMs,
+      a.params,
+    );
+    if (rc <= 0) {
+      throw new LibraryError("SmartBusNetCli_RemoteInvokeFlow", idOrCode(rc));
+    }
+    return rc;
+  }
+
+  /** `SendNotify` of checked arguments; returns the invoke id. */
+  sendNotify(a: NotifyArgs): number {
+    const rc = this.#owner.bus.backend.sendNotify(
+      this.localClientId,
+      a.server,
+      a.process,
+      a.project,
+      a.title,
+      a.mode,
+      a.expiresMs,
+      a.param,
+    );
+    if (rc <= 0) {
+      throw new LibraryError("SmartBusNetCli_SendNotify", idOrCode(rc));
+    }
+    return rc;
+  }
+
+  /** @internal */
+  _connection(accessUnitId: number, ack: number): void {
+    if (this.#closed) return;
+    const owner = this.#owner;
+    if (ack === 0) {
+      owner.unitid = accessUnitId;
+      this.status.push({ state: "connected", unitId: accessUnitId });
+      this.connecting.connected(accessUnitId);
+      this.events.raise("onConnectSuccess", "connectSuccess", [accessUnitId]);
+      return;
+    }
+    this.status.push({
+      state: "failed",
+      code: ack,
+      codeName: errorCodeName(ack),
+    });
+    owner.bus.logger.warn(
+      `client ${this.localClientId}: connect attempt failed with ${
+        describeCode(ack)
+      }`,
+    );
+    this.connecting.failed(ack);
+    this.events.raise("onConnectFail", "connectFail", [accessUnitId, ack]);
+  }
+
+  /** @internal */
+  _disconnect(): void {
+    if (this.#closed) return;
+    this.status.push({ state: "disconnected" });
+    this.events.raise("onDisconnect", "disconnect", []);
+  }
+
+  /** @internal */
+  _recvData(head: Uint8Array, data: Uint8Array): void {
+    if (this.#closed) return;
+    const info = this.#packInfo(head);
+    const body = stripNuls(data);
+    if (info.cmdType === CmdType.PING_ACK && this.rtts.answer(body)) return;
+    const owner = this.#owner;
+    const txt = info.srcUnitClientType === ClientType.IPSC
+      ? decodeGbkOrUtf8(body)
+      : decodeText(body, owner.encoding);
+    this.events.emit("receiveData", info, data);
+    this.events.raise("onReceiveText", "receiveText", [info, txt]);
+  }
+
+  /** @internal */
+  _flowAck(
+    head: Uint8Array | null,
+    project: Uint8Array,
+    invokeId: number,
+    ack: number,
+    msg: Uint8Array,
+  ): void {
+    if (this.#closed) return;
+    const info = head ? this.#packInfo(head) : null;
+    this.flows.acknowledged(info, project, invokeId, ack, msg);
+  }
+
+  /** @internal */
+  _flowRet(
+    head: Uint8Array | null,
+    project: Uint8Array,
+    invokeId: number,
+    ret: number,
+    param: Uint8Array,
+  ): void {
+    if (this.#closed) return;
+    const info = head ? this.#packInfo(head) : null;
+    this.flows.returned(info, project, invokeId, ret, param);
+  }
+
+  /**
+   * Forget the client: pending calls reject with `AbortedError`, status
+   * iterators end, listeners are dropped, the bus lets the id go. Once.
+   * @internal
+   */
+  _close(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const aborted = () =>
+      new AbortedError(
+        `pending call of client ${this.localClientId} (${reason})`,
+      );
+    this.connecting.rejectAll(aborted);
+    this.rtts.rejectAll(aborted);
+    this.flows.rejectAll(aborted);
+    this.status.push({ state: "closed" });
+    this.events.clear();
+    this.#owner.bus._unregister(this);
+  }
+
+  #packInfo(head: Uint8Array): PackInfo {
+    return PackInfo.fromHead(head, this.#owner.bus.backend.longSize);
+  }
+}

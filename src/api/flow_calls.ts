@@ -1,0 +1,288 @@
+/**
+ * The flow-call protocol of one client, in one place: what the library's
+ * flow-acknowledge and flow-result callbacks mean. For each callback it maps
+ * the acknowledge or result code to an outcome, parses the result, settles
+ * the awaited `invoke()` promise (if any) and raises the matching event
+ * (`onInvokeFlowAcknowledge`, then one of `onInvokeFlowRespond`,
+ * `onInvokeFlowTimeout`, `onInvokeFlowError`). Every pending entry is removed
+ * when it settles, however it settles.
+ *
+ * @example
+ * ```ts
+ * import { FlowCalls, realTimers } from "@smartbus/netclient/internal";
+ * const flows = new FlowCalls(realTimers, console, (method, _event, args) => console.log(method, args));
+ * const result = flows.track(7, "ivr", true, 30_000);
+ * const bytes = (s: string) => new TextEncoder().encode(s);
+ * flows.returned(null, bytes("ivr"), 7, 1, bytes('["done"]')); // logs onInvokeFlowRespond
+ * console.log(await result); // [ "done" ]
+ * ```
+ * @module
+ */
+import { ErrorCode, FLOW_ACK_OK, FLOW_RET_OK } from "../abi/constants.ts";
+import {
+  AbortedError,
+  FlowError,
+  FlowNotStartedError,
+  FlowTimeoutError,
+} from "../abi/errors.ts";
+import type { PackInfo } from "../abi/packinfo.ts";
+import type { Timers } from "../abi/timers.ts";
+import type { ClientEvents, HandlerName } from "./client_events.ts";
+import { type Deadline, DeadlineQueue } from "./deadlines.ts";
+import type { Logger } from "./log.ts";
+import { parseFlowResult } from "./params.ts";
+import { decodeGbkOrUtf8, stripNuls } from "./text.ts";
+
+/**
+ * Extra time the awaiting side grants the library's own flow timer before it
+ * gives up by itself, so a library that never reports cannot leave a promise
+ * pending forever.
+ */
+export const FLOW_TIMEOUT_GRACE_MS = 2000;
+
+/**
+ * How {@link FlowCalls} raises a client event: the seed's `on*` method
+ * (`method`), then the typed listeners of `event`.
+ *
+ * @example
+ * ```ts
+ * import type { RaiseEvent } from "@smartbus/netclient/internal";
+ * const log: RaiseEvent = (method, _event, args) => console.log(method, ...args);
+ * ```
+ */
+export type RaiseEvent = <K extends keyof ClientEvents>(
+  method: HandlerName,
+  event: K,
+  args: ClientEvents[K],
+) => void;
+
+// One plain record per pending call, settled through the owner's methods:
+// no per-call closures beyond the promise's own resolve/reject, because a
+// unit may hold 100,000 calls (bench/README.md).
+interface Entry {
+  resolve: (result: unknown[]) => void;
+  reject: (error: unknown) => void;
+  wantResult: boolean;
+  timeoutMs: number;
+  invokeId: number;
+  project: string;
+  deadline?: Deadline<Entry>;
+  signal?: AbortSignal;
+}
+
+/** The flow calls of one client: awaited ones by invoke id, and what each callback means. */
+export class FlowCalls {
+  #entries = new Map<number, Entry>();
+  // One listener object for every call's AbortSignal: `handleEvent` finds the call.
+  #aborts = new Map<AbortSignal, Set<Entry>>();
+  // One timer for all calls' safety deadlines, not one per call.
+  #deadlines: DeadlineQueue<Entry>;
+  #logger: Logger;
+  #raise: RaiseEvent;
+
+  /** Deadlines use `timers`; unparsable results are reported to `logger`; events go to `raise`. */
+  constructor(timers: Timers, logger: Logger, raise: RaiseEvent) {
+    this.#logger = logger;
+    this.#raise = raise;
+    this.#deadlines = new DeadlineQueue(timers, (e) =>
+      this.#reject(
+        e,
+        new FlowTimeoutError(
+          { invokeId: e.invokeId, project: e.project },
+          e.timeoutMs,
+        ),
+      ));
+  }
+
+  /** How many awaited calls are pending. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Await `invokeId`; the returned promise settles from the callbacks, or
+   * times out by itself `FLOW_TIMEOUT_GRACE_MS` after the library should have.
+   */
+  track(
+    invokeId: number,
+    project: string,
+    wantResult: boolean,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<unknown[]> {
+    let entry!: Entry;
+    const promise = new Promise<unknown[]>((resolve, reject) => {
+      entry = { resolve, reject, wantResult, timeoutMs, invokeId, project };
+    });
+    if (signal?.aborted) {
+      entry.reject(this.#aborted(entry, signal));
+      return promise;
+    }
+    this.#entries.set(invokeId, entry);
+    entry.deadline = this.#deadlines.add(
+      entry,
+      timeoutMs + FLOW_TIMEOUT_GRACE_MS,
+    );
+    if (signal) {
+      entry.signal = signal;
+      let set = this.#aborts.get(signal);
+      if (!set) {
+        this.#aborts.set(signal, set = new Set());
+        signal.addEventListener("abort", this);
+      }
+      set.add(entry);
+    }
+    return promise;
+  }
+
+  /**
+   * The flow-acknowledge callback: ack 1 started the flow (an awaited call
+   * without result resolves with `[]`), any other ack rejects it with
+   * `FlowNotStartedError`; then `onInvokeFlowAcknowledge`.
+   */
+  acknowledged(
+    info: PackInfo | null,
+    project: Uint8Array,
+    invokeId: number,
+    ack: number,
+    msg: Uint8Array,
+  ): void {
+    const proj = decodeGbkOrUtf8(project);
+    const text = decodeGbkOrUtf8(stripNuls(msg));
+    const e = this.#entries.get(invokeId);
+    if (e) {
+      if (ack !== FLOW_ACK_OK) {
+        this.#reject(
+          e,
+          new FlowNotStartedError({ invokeId, project: proj }, ack, text),
+        );
+      } else if (!e.wantResult) {
+        this.#resolve(e, []);
+      }
+    }
+    this.#raise("onInvokeFlowAcknowledge", "invokeFlowAcknowledge", [
+      info,
+      proj,
+      invokeId,
+      ack,
+      text,
+    ]);
+  }
+
+  /**
+   * The flow-result callback: ret 1 with a JSON result resolves the awaited
+   * call and raises `onInvokeFlowRespond`; ret 1 with a result that is not
+   * JSON rejects it with that parse error and raises `onInvokeFlowError`
+   * (OTHER); ret -25 rejects with `FlowTimeoutError` and raises
+   * `onInvokeFlowTimeout`; any other ret rejects with `FlowError` and raises
+   * `onInvokeFlowError` with it.
+   */
+  returned(
+    info: PackInfo | null,
+    project: Uint8Array,
+    invokeId: number,
+    ret: number,
+    param: Uint8Array,
+  ): void {
+    const proj = decodeGbkOrUtf8(project);
+    const e = this.#entries.get(invokeId);
+    if (ret === FLOW_RET_OK) {
+      let result: unknown[] | null;
+      try {
+        result = parseFlowResult(param);
+      } catch (err) {
+        if (e) this.#reject(e, err);
+        this.#logger.error(
+          `flow ${proj} (invoke id ${invokeId}) returned a result that is not JSON`,
+          err,
+        );
+        this.#raise("onInvokeFlowError", "invokeFlowError", [
+          info,
+          proj,
+          invokeId,
+          ErrorCode.OTHER,
+        ]);
+        return;
+      }
+      if (e) this.#resolve(e, result ?? []);
+      this.#raise("onInvokeFlowRespond", "invokeFlowRespond", [
+        info,
+        proj,
+        invokeId,
+        result,
+      ]);
+    } else if (ret === ErrorCode.TIMEOUT) {
+      if (e) {
+        this.#reject(
+          e,
+          new FlowTimeoutError({ invokeId, project: proj }, e.timeoutMs),
+        );
+      }
+      this.#raise("onInvokeFlowTimeout", "invokeFlowTimeout", [
+        info,
+        proj,
+        invokeId,
+      ]);
+    } else {
+      if (e) {
+        this.#reject(
+          e,
+          new FlowError(
+            `flow ${proj} (invoke id ${invokeId}) failed with ${ret}`,
+            ret,
+            { invokeId, project: proj },
+          ),
+        );
+      }
+      this.#raise("onInvokeFlowError", "invokeFlowError", [
+        info,
+        proj,
+        invokeId,
+        ret,
+      ]);
+    }
+  }
+
+  /** Reject every pending call with `error` (the client is closing). */
+  rejectAll(error: () => Error): void {
+    for (const e of [...this.#entries.values()]) this.#reject(e, error());
+  }
+
+  /** `AbortSignal` listener: reject every call of the aborted signal. @internal */
+  handleEvent(event: Event): void {
+    const signal = event.target as AbortSignal;
+    const set = this.#aborts.get(signal);
+    if (!set) return;
+    for (const e of [...set]) this.#reject(e, this.#aborted(e, signal));
+  }
+
+  #aborted(e: Entry, signal: AbortSignal): Error {
+    return new AbortedError(`flow ${e.project} (invoke id ${e.invokeId})`, {
+      cause: signal.reason,
+    });
+  }
+
+  #forget(e: Entry): boolean {
+    if (this.#entries.get(e.invokeId) !== e) return false;
+    this.#entries.delete(e.invokeId);
+    if (e.deadline) this.#deadlines.remove(e.deadline);
+    const signal = e.signal;
+    if (signal) {
+      const set = this.#aborts.get(signal)!;
+      set.delete(e);
+      if (set.size === 0) {
+        this.#aborts.delete(signal);
+        signal.removeEventListener("abort", this);
+      }
+    }
+    return true;
+  }
+
+  #resolve(e: Entry, result: unknown[]): void {
+    if (this.#forget(e)) e.resolve(result);
+  }
+
+  #reject(e: Entry, error: unknown): void {
+    if (this.#forget(e)) e.reject(error);
+  }
+}
