@@ -32,6 +32,13 @@ let current: SmartBus | undefined;
  * The seed's `initialize(unitid, onglobalconnect, libraryfile,
  * logging_option)`, or one options object: initialise the process-wide unit.
  * Throws `AlreadyInitializedError` when called twice without `finalize()`.
+ *
+ * @example
+ * ```ts
+ * import { type Initialize, initialize } from "@smartbus/netclient";
+ * const init: Initialize = initialize;
+ * init({ unitId: 17, libraryPath: "/opt/smartbus/libbusnetcli.so" });
+ * ```
  */
 export interface Initialize {
   /** The seed's positional form. */

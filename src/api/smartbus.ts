@@ -40,7 +40,17 @@ import { decodeGbkOrUtf8 } from "./text.ts";
 import { realTimers, type Timers } from "../abi/timers.ts";
 import { assertUnitId } from "./validate.ts";
 
-/** A global connect event, decoded. */
+/**
+ * A global connect event, decoded (`bus.on("globalConnect", …)`, `bus.presence()`).
+ *
+ * @example
+ * ```ts
+ * import { type GlobalConnectInfo, GlobalConnectStatus, SmartBus } from "@smartbus/netclient";
+ * const show = (i: GlobalConnectInfo): string =>
+ *   `${i.unitId}:${i.clientId} ${i.status === GlobalConnectStatus.DISCONNECTED ? "left" : "here"}`;
+ * const follow = (bus: SmartBus): () => void => bus.on("globalConnect", (info) => console.log(show(info)));
+ * ```
+ */
 export interface GlobalConnectInfo {
   /** Unit id of the client or node that joined or left. */
   unitId: number;
@@ -57,8 +67,16 @@ export interface GlobalConnectInfo {
 }
 
 /**
- * The seed's `onglobalconnect(unitId, clientId, clientType, accessUnitId,
- * status, addInfo)`.
+ * The original package's `onglobalconnect(unitId, clientId, clientType,
+ * accessUnitId, status, addInfo)`.
+ *
+ * @example
+ * ```ts
+ * import { type GlobalConnectHandler, initialize } from "@smartbus/netclient";
+ * const onGlobalConnect: GlobalConnectHandler = (unitId, clientId, _type, _node, status) =>
+ *   console.log(unitId, clientId, status);
+ * initialize(17, onGlobalConnect);
+ * ```
  */
 export type GlobalConnectHandler = (
   unitId: number,
@@ -69,7 +87,16 @@ export type GlobalConnectHandler = (
   addInfo: string,
 ) => unknown;
 
-/** Events of a {@link SmartBus}. */
+/**
+ * Events of a {@link SmartBus}, for `bus.on(event, listener)`.
+ *
+ * @example
+ * ```ts
+ * import { SmartBus, type SmartBusEvents } from "@smartbus/netclient";
+ * const trace = (...[line, error]: SmartBusEvents["trace"]) => (error ? console.error : console.log)(line);
+ * const watch = (bus: SmartBus): () => void => bus.on("trace", trace);
+ * ```
+ */
 export type SmartBusEvents = {
   globalConnect: [info: GlobalConnectInfo];
   /** A trace line of the library (`error` true for the error channel). */
@@ -78,7 +105,21 @@ export type SmartBusEvents = {
 
 export type { BackendChoice };
 
-/** Options of {@link SmartBus}. */
+/**
+ * Options of {@link SmartBus}.
+ *
+ * @example
+ * ```ts
+ * import { SmartBus, type SmartBusOptions } from "@smartbus/netclient";
+ * const options: SmartBusOptions = {
+ *   unitId: 17,
+ *   libraryPath: "/opt/smartbus/libbusnetcli.so",
+ *   logger: console, // the library's trace lines too
+ *   logging: [true, 20, 40],
+ * };
+ * const bus = new SmartBus(options);
+ * ```
+ */
 export interface SmartBusOptions {
   /** This process's unit id on the bus: 16–47, globally unique. */
   unitId: number;
