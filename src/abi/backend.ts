@@ -24,7 +24,15 @@
 import type { Logger } from "./logger.ts";
 import type { Timers } from "./timers.ts";
 
-/** Which implementation a backend is. */
+/**
+ * Which implementation a backend is (`bus.backend.kind`).
+ *
+ * @example
+ * ```ts
+ * import type { BackendKind, SmartBus } from "@smartbus/netclient";
+ * const native = (bus: SmartBus): boolean => (["deno", "bun", "node"] as BackendKind[]).includes(bus.backend.kind);
+ * ```
+ */
 export type BackendKind = "deno" | "bun" | "node" | "mock";
 
 /**

@@ -6,7 +6,22 @@
  * @module
  */
 
-/** Where the API writes what it cannot throw: `console` is one. */
+/**
+ * Where the API writes what it cannot throw: `console` is one
+ * (`SmartBusOptions.logger`).
+ *
+ * @example
+ * ```ts
+ * import { type Logger, SmartBus } from "@smartbus/netclient";
+ * const prefixed: Logger = {
+ *   debug: (m, ...r) => console.debug(`[bus] ${m}`, ...r),
+ *   info: (m, ...r) => console.info(`[bus] ${m}`, ...r),
+ *   warn: (m, ...r) => console.warn(`[bus] ${m}`, ...r),
+ *   error: (m, ...r) => console.error(`[bus] ${m}`, ...r),
+ * };
+ * const bus = new SmartBus({ unitId: 17, logger: prefixed });
+ * ```
+ */
 export interface Logger {
   /** Detail lines (library trace at level 10). */
   debug(message: string, ...rest: unknown[]): void;
