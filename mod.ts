@@ -43,8 +43,10 @@ export {
   errorCodeName,
   FLOW_ACK_OK,
   GlobalConnectStatus,
+  MAX_DATA_BYTES,
   MAX_FLOW_PARAMS_BYTES,
   MAX_SMARTBUS_NETCLI_UNITID,
+  MAX_STRING_BYTES,
   MIN_SMARTBUS_NETCLI_UNITID,
   NO_SLAVE_PORT,
 } from "./src/abi/constants.ts";
@@ -86,6 +88,7 @@ export {
 } from "./src/api/log.ts";
 export type { TextEncodingName } from "./src/api/text.ts";
 export type { ConnectionStatus } from "./src/api/status.ts";
+export type { LinkInfo } from "./src/api/links.ts";
 export type { ClientEvents } from "./src/api/client_events.ts";
 export {
   type Address,

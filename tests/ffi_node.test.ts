@@ -7,6 +7,7 @@
 import process from "node:process";
 import { describe } from "node:test";
 import { apiCases } from "./shared/api_cases.ts";
+import { hostileCases } from "./shared/hostile_cases.ts";
 import { inputCases } from "./shared/input_cases.ts";
 import { seedCases } from "./shared/seed_cases.ts";
 import { nativeEnv } from "./shared/native_env.ts";
@@ -20,6 +21,7 @@ if (isNode) {
   const env = standin ? nativeEnv("node", standin) : nativeEnv("node");
   apiCases("node", env);
   inputCases("node", env);
+  hostileCases("node", env);
   seedCases("node", env);
 } else {
   describe.skip("api (node) - runs under node --test on the npm build only", () => {});

@@ -38,8 +38,31 @@ export const MAX_SMARTBUS_NETCLI_UNITID: number = MIN_SMARTBUS_NETCLI_UNITID +
 export const MAX_SMARTBUS_NODE_UNITID = 15;
 /** At most this many clients attach to one bus node. */
 export const MAX_CLIENTS_PER_NODE = 16;
-/** Longest IP address or host name string the library accepts, in bytes. */
+/** Longest IP address or host name string the library accepts, in bytes (with its NUL). */
 export const MAX_IP_ADDR_LEN = 64;
+/**
+ * Largest data of one `send` or `ping`, in bytes (text: encoded, with its
+ * NUL); more is refused with code -15 (`MAX_DATASIZE`) before the library.
+ *
+ * @example
+ * ```ts
+ * import { MAX_DATA_BYTES } from "@smartbus/netclient";
+ * const fits = (text: string) => new TextEncoder().encode(text).length < MAX_DATA_BYTES;
+ * console.log(fits("hello")); // true
+ * ```
+ */
+export const MAX_DATA_BYTES = 65536;
+/**
+ * Longest string argument the library takes (project, flow, title, user,
+ * password, extra info, notify parameter), in encoded bytes without the NUL.
+ *
+ * @example
+ * ```ts
+ * import { MAX_STRING_BYTES } from "@smartbus/netclient";
+ * console.log(MAX_STRING_BYTES); // 65534
+ * ```
+ */
+export const MAX_STRING_BYTES = 0xfffe;
 /**
  * Largest flow parameter list (`in_valuelist`), in bytes, after encoding:
  * `invoke()` refuses a larger one with `InvalidArgumentError`.

@@ -157,10 +157,14 @@ export class AlreadyInitializedError extends SmartBusError {
 export class AlreadyExistsError extends SmartBusError {
   /** The error class name. */
   override name = "AlreadyExistsError";
-  /** Create the error for the duplicate `localClientId`. */
-  constructor(localClientId: number, options?: SmartBusErrorOptions) {
+  /** Create the error for the duplicate `localClientId` (`reason`: why, when it is not a live client). */
+  constructor(
+    localClientId: number,
+    options?: SmartBusErrorOptions & { reason?: string },
+  ) {
     super(
-      `a client with local client id ${localClientId} already exists; dispose() it first`,
+      options?.reason ??
+        `a client with local client id ${localClientId} already exists; dispose() it first`,
       -22,
       options,
     );
@@ -187,9 +191,15 @@ export class InvalidArgumentError extends SmartBusError {
   constructor(
     argument: string,
     reason: string,
-    options?: SmartBusErrorOptions,
+    options?: SmartBusErrorOptions & {
+      /**
+       * The library code the argument would have met (default -1
+       * `ARGUMENT`; -15 `MAX_DATASIZE` for data over the size limit).
+       */
+      code?: number;
+    },
   ) {
-    super(`invalid ${argument}: ${reason}`, -1, options);
+    super(`invalid ${argument}: ${reason}`, options?.code ?? -1, options);
     this.argument = argument;
   }
 }

@@ -29,7 +29,8 @@ import {
   initialize,
   isInitialized,
 } from "./facade.ts";
-import type { SmartBus } from "./smartbus.ts";
+import { SmartBus } from "./smartbus.ts";
+import { InvalidArgumentError } from "../abi/errors.ts";
 import type { ConnectionStatus } from "./status.ts";
 import type { TextEncodingName } from "./text.ts";
 import * as v from "./validate.ts";
@@ -39,7 +40,7 @@ import { ClientLink } from "./client_link.ts";
 import {
   type Address,
   type CallOptions,
-  callTimeout,
+  callSettings,
   clientFields,
   type ClientOptions,
   clientOptionsFrom,
@@ -126,6 +127,12 @@ export class Client {
   constructor(options: ClientOptions);
   constructor(...args: unknown[]) {
     const o = clientOptionsFrom(args);
+    if (o.bus !== undefined && !(o.bus instanceof SmartBus)) {
+      throw new InvalidArgumentError(
+        "bus",
+        `must be a SmartBus, got ${v.showValue(o.bus)}`,
+      );
+    }
     const bus = o.bus ?? defaultBus();
     bus._assertOpen("new Client");
     const f = clientFields(o);
@@ -233,10 +240,13 @@ export class Client {
    * as an unhandled rejection. Calling it again while connecting or connected
    * only waits.
    */
-  connect(options: CallOptions = {}): Promise<number> {
+  connect(options?: CallOptions): Promise<number> {
     this.#assertOpen("connect");
-    const timeoutMs = callTimeout(options, DEFAULT_CALL_TIMEOUT_MS);
-    return this.#link.connect(timeoutMs, options.signal);
+    const { timeoutMs, signal } = callSettings(
+      options,
+      DEFAULT_CALL_TIMEOUT_MS,
+    );
+    return this.#link.connect(timeoutMs, signal);
   }
 
   /** The seed's `send`: text is encoded and sent with a trailing NUL; bytes as given. */
@@ -274,15 +284,18 @@ export class Client {
    * Ping `dst` and resolve with the round-trip time in ms (on the unit's
    * timers). Its answer is consumed here, not raised as `onReceiveText`.
    */
-  rtt(dst: Address, options: CallOptions = {}): Promise<number> {
+  rtt(dst: Address, options?: CallOptions): Promise<number> {
     this.#assertOpen("rtt");
     const d = destination(dst?.unitId, dst?.clientId, dst?.clientType);
-    const timeoutMs = callTimeout(options, DEFAULT_CALL_TIMEOUT_MS);
+    const { timeoutMs, signal } = callSettings(
+      options,
+      DEFAULT_CALL_TIMEOUT_MS,
+    );
     return this.#link.rtts.start(
       (payload) => this.#link.sendPing(d, payload),
       `ping of ${d.unitId} ${d.clientId} ${d.clientType}`,
       timeoutMs,
-      options.signal,
+      signal,
     );
   }
 
@@ -317,12 +330,15 @@ export class Client {
    * `FlowTimeoutError`, `FlowNotStartedError` (ack ≠ 1), `FlowError` (its
    * code), `AbortedError`; `timeout` is in ms (default 30 000).
    */
-  invoke(call: FlowCall, options: CallOptions = {}): Promise<unknown[]> {
+  invoke(call: FlowCall, options?: CallOptions): Promise<unknown[]> {
     try {
       this.#assertOpen("invoke");
-      const timeoutMs = callTimeout(options, DEFAULT_FLOW_TIMEOUT_MS);
-      if (options.signal?.aborted) {
-        throw new AbortedError("invoke", { cause: options.signal.reason });
+      const { timeoutMs, signal } = callSettings(
+        options,
+        DEFAULT_FLOW_TIMEOUT_MS,
+      );
+      if (signal?.aborted) {
+        throw new AbortedError("invoke", { cause: signal.reason });
       }
       const id = this.#link.invokeFlow(call, timeoutMs);
       return this.#link.flows.track(
@@ -330,7 +346,7 @@ export class Client {
         call.project,
         call.wantResult !== false,
         timeoutMs,
-        options.signal,
+        signal,
       );
     } catch (e) {
       return Promise.reject(e);
@@ -352,7 +368,13 @@ export class Client {
     return this.#link.sendNotify(a);
   }
 
-  /** The seed's `dispose()`: forget this client (its id can be used again). Same as `close()`. */
+  /**
+   * The seed's `dispose()`: forget this client; its id can be used again.
+   * The library's link stays until the unit is released (the C ABI has no
+   * per-client disconnect: it stays logged in and counts against the node's
+   * 16 clients); a new `Client` with this id and the same settings takes it
+   * over, and `bus.links()` lists it meanwhile. Same as `close()`.
+   */
   dispose(): void {
     this.close();
   }

@@ -14,6 +14,9 @@ import {
   ClientType,
   ErrorCode,
   InvokeMode,
+  MAX_DATA_BYTES,
+  MAX_IP_ADDR_LEN,
+  MAX_STRING_BYTES,
   NO_SLAVE_PORT,
 } from "../abi/constants.ts";
 import { InvalidArgumentError } from "../abi/errors.ts";
@@ -24,6 +27,7 @@ import {
   normalizeEncoding,
   type TextEncodingName,
   transientCString,
+  utf8Length,
 } from "./text.ts";
 import * as v from "./validate.ts";
 
@@ -217,7 +221,7 @@ export function clientFields(o: ClientOptions): ClientFields {
       "localClientType",
     ),
     masterHost: hostArg("masterHost", o.masterHost),
-    masterPort: v.assertPort("masterPort", o.masterPort),
+    masterPort: v.assertInteger("masterPort", o.masterPort, 1, 65535),
     slaverHost: o.slaverHost == null || o.slaverHost === ""
       ? null
       : hostArg("slaverHost", o.slaverHost),
@@ -251,7 +255,7 @@ export function connectArgs(c: {
   encoding: TextEncodingName;
 }): ConnectArgs {
   const opt = (arg: string, s: string | null, enc: TextEncodingName) =>
-    s === null ? null : cString(s, enc, arg);
+    s === null ? null : boundedCString(arg, s, enc);
   return {
     master: cString(c.masterHost, "utf-8", "masterHost"),
     slave: opt("slaverHost", c.slaverHost, "utf-8"),
@@ -279,8 +283,12 @@ export function flowCallArgs(call: FlowCall): FlowCallArgs {
   return {
     server: v.assertNodeOrUnitId(call.server, "server"),
     process: v.assertInteger("process", call.process, 0, 255),
-    project: cString(v.assertString("project", call.project), "gbk", "project"),
-    flow: cString(v.assertString("flow", call.flow), "gbk", "flow"),
+    project: boundedCString(
+      "project",
+      v.assertString("project", call.project),
+      "gbk",
+    ),
+    flow: boundedCString("flow", v.assertString("flow", call.flow), "gbk"),
     mode: call.wantResult === false
       ? InvokeMode.FIRE_AND_FORGET
       : InvokeMode.WANT_RESULT,
@@ -293,16 +301,50 @@ export function idOrCode(rc: number): number {
   return rc === 0 ? ErrorCode.OTHER : rc;
 }
 
-/** A host argument: 1–63 characters. @internal */
+/**
+ * A host argument: 1–63 bytes of UTF-8, so that with its NUL it fits the
+ * library's 64-byte field (measured in bytes: "€" is three). @internal
+ */
 export function hostArg(argument: string, host: unknown): string {
   const h = v.assertString(argument, host);
-  if (h.length === 0 || h.length >= 64) {
+  const bytes = utf8Length(h);
+  if (bytes === 0 || bytes + 1 > MAX_IP_ADDR_LEN) {
     throw new InvalidArgumentError(
       argument,
-      `must be 1–63 characters, got ${JSON.stringify(h)}`,
+      `must be 1–${MAX_IP_ADDR_LEN - 1} bytes of UTF-8, got ${bytes} (${
+        JSON.stringify(h.length > 80 ? h.slice(0, 80) + "…" : h)
+      })`,
     );
   }
   return h;
+}
+
+/**
+ * `text` as a C string (`encoding`) of at most `MAX_STRING_BYTES` bytes
+ * before its NUL; longer is refused with `code` (the library's own code for
+ * that argument) before anything reaches the library. @internal
+ */
+export function boundedCString(
+  argument: string,
+  text: string,
+  encoding: TextEncodingName,
+  code: number = ErrorCode.ARGUMENT,
+): Uint8Array {
+  // Every character takes at least one byte: no need to encode a string
+  // that is too long in characters already.
+  const bytes = text.length > MAX_STRING_BYTES
+    ? null
+    : cString(text, encoding, argument);
+  if (bytes === null || bytes.length - 1 > MAX_STRING_BYTES) {
+    throw new InvalidArgumentError(
+      argument,
+      `must be at most ${MAX_STRING_BYTES} bytes of ${encoding}, got ${
+        bytes === null ? `${text.length} characters` : bytes.length - 1
+      }`,
+      { code },
+    );
+  }
+  return bytes;
 }
 
 /** A destination address, checked. @internal */
@@ -318,11 +360,36 @@ export function destination(
   };
 }
 
-/** The `timeout` of `options` in ms, or `fallback`. @internal */
-export function callTimeout(options: CallOptions, fallback: number): number {
-  return options.timeout === undefined
-    ? fallback
-    : v.assertTimeoutMs("timeout", options.timeout);
+/** An awaited call's options, checked. @internal */
+export interface CallSettings {
+  /** Its deadline, ms. */
+  timeoutMs: number;
+  /** Its signal, if any. */
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * Check an awaited call's `options` (plain JavaScript may pass `null`, a
+ * number or a fake signal): the timeout in ms, else `fallback`, and the
+ * signal. Runs before anything is sent or any timer is set. @internal
+ */
+export function callSettings(options: unknown, fallback: number): CallSettings {
+  if (options === undefined) return { timeoutMs: fallback, signal: undefined };
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidArgumentError(
+      "options",
+      `must be an object such as { timeout, signal }, got ${
+        v.showValue(options)
+      }`,
+    );
+  }
+  const o = options as CallOptions;
+  return {
+    timeoutMs: o.timeout === undefined
+      ? fallback
+      : v.assertTimeoutMs("timeout", o.timeout),
+    signal: v.assertSignal("signal", o.signal),
+  };
 }
 
 /**
@@ -337,9 +404,26 @@ export function payload(
   fallback: TextEncodingName,
 ): Uint8Array {
   const b = v.assertBytesOrString("data", data);
-  if (typeof b !== "string") return b;
+  if (typeof b !== "string") return dataLimit(b.length, b);
   const enc = encoding === undefined ? fallback : normalizeEncoding(encoding);
-  return transientCString(b, enc, "data");
+  // Refused before encoding when the characters alone are too many, so an
+  // oversized string never grows the shared encode buffer.
+  if (b.length + 1 > MAX_DATA_BYTES) return dataLimit(b.length + 1, null);
+  const bytes = transientCString(b, enc, "data");
+  return dataLimit(bytes.length, bytes);
+}
+
+function dataLimit(size: number, bytes: Uint8Array | null): Uint8Array {
+  if (bytes === null || size > MAX_DATA_BYTES) {
+    throw new InvalidArgumentError(
+      "data",
+      `must be at most ${MAX_DATA_BYTES} bytes, got ${
+        bytes === null ? `at least ${size}` : size
+      }`,
+      { code: ErrorCode.MAX_DATASIZE },
+    );
+  }
+  return bytes;
 }
 
 /** `SendNotify`'s arguments, checked and encoded. @internal */
@@ -370,14 +454,19 @@ export function notifyArgs(
   return {
     server: s,
     process: p,
-    project: cString(
+    project: boundedCString(
+      "project",
       v.assertString("project", project ?? ""),
       "gbk",
-      "project",
     ),
-    title: cString(v.assertString("title", title), "gbk", "title"),
+    title: boundedCString("title", v.assertString("title", title), "gbk"),
     mode: m,
     expiresMs,
-    param: cString(v.assertString("param", param), "gbk", "param"),
+    param: boundedCString(
+      "param",
+      v.assertString("param", param),
+      "gbk",
+      ErrorCode.MAX_DATASIZE,
+    ),
   };
 }

@@ -66,6 +66,21 @@ export type ClientEvents = {
   ];
 };
 
+/** Every event name a client accepts in `on()` (exhaustive: checked against the type). */
+const CLIENT_EVENT_NAMES = Object.keys(
+  {
+    connectSuccess: true,
+    connectFail: true,
+    disconnect: true,
+    receiveText: true,
+    receiveData: true,
+    invokeFlowAcknowledge: true,
+    invokeFlowRespond: true,
+    invokeFlowTimeout: true,
+    invokeFlowError: true,
+  } satisfies Record<keyof ClientEvents, true>,
+) as (keyof ClientEvents)[];
+
 /** The seed's overridable `on*` handlers, by name. */
 export type HandlerName = keyof ClientHandlers;
 
@@ -115,7 +130,7 @@ export class ClientEventHub {
   constructor(logger: Logger, handlers: ClientHandlers) {
     this.#logger = logger;
     this.#handlers = handlers;
-    this.#events = new Emitter(logger);
+    this.#events = new Emitter(logger, CLIENT_EVENT_NAMES);
   }
 
   /** Add a typed listener; returns the function that removes it. */

@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+import type { LinkTargets } from "./links.ts";
 import {
   ClientType,
   CmdType,
@@ -101,6 +102,18 @@ export class ClientLink implements ClientSink {
   connect(timeoutMs: number, signal?: AbortSignal): Promise<number> {
     if (!this.#connectStarted) {
       const o = this.#owner;
+      const targets: LinkTargets = {
+        localClientType: o.localClientType,
+        masterHost: o.masterHost,
+        masterPort: o.masterPort,
+        slaverHost: o.slaverHost,
+        slaverPort: o.slaverPort,
+        authorUsr: o.authorUsr,
+        authorPwd: o.authorPwd,
+        extInfo: o.extInfo,
+      };
+      const taken = o.bus._links.claim(o.localClientId, targets);
+      if (taken) return this.#takeOver(taken.accessUnitId, timeoutMs, signal);
       const a = connectArgs(o);
       const rc = o.bus.backend.createConnect(
         o.localClientId,
@@ -114,12 +127,37 @@ export class ClientLink implements ClientSink {
         a.info,
       );
       if (rc < 0) throw new LibraryError("SmartBusNetCli_CreateConnect", rc);
+      o.bus._links.made(o.localClientId, targets);
       this.#connectStarted = true;
       this.status.push({ state: "connecting" });
     }
     const now = this.status.current;
     if (now.state === "connected") return Promise.resolve(now.unitId);
     return this.connecting.wait(timeoutMs, signal);
+  }
+
+  /**
+   * Take over the link a closed client with this id left: it is logged in
+   * to `accessUnitId` (or still trying), so report that as a fresh connect
+   * would, from a later task, as the library's callback would.
+   */
+  #takeOver(
+    accessUnitId: number | null,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    this.#connectStarted = true;
+    this.status.push({ state: "connecting" });
+    const waiting = this.connecting.wait(timeoutMs, signal);
+    if (accessUnitId !== null) {
+      queueMicrotask(() => {
+        // Unless the library's own event came first.
+        if (this.status.current.state === "connecting") {
+          this._connection(accessUnitId, 0);
+        }
+      });
+    }
+    return waiting;
   }
 
   /** `SendData` of checked arguments. */

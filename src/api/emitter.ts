@@ -12,7 +12,9 @@
  * ```
  * @module
  */
+import { InvalidArgumentError } from "../abi/errors.ts";
 import { type Logger, runGuarded } from "./log.ts";
+import { showValue } from "./validate.ts";
 
 /** Listener map: event name → argument tuple. */
 export type EventMap = { [event: string]: unknown[] };
@@ -36,16 +38,33 @@ export type Listener<M extends EventMap, K extends keyof M> = (
 export class Emitter<M extends EventMap> {
   #listeners = new Map<keyof M, Set<Listener<M, keyof M>>>();
   #logger: Logger;
+  #names: ReadonlySet<keyof M> | undefined;
 
-  /** Listener failures are reported to `logger`. */
-  constructor(logger: Logger) {
+  /**
+   * Listener failures are reported to `logger`. With `names`, `on()` refuses
+   * any other event: a mistyped name from plain JavaScript would otherwise
+   * wait forever for an event that never comes.
+   */
+  constructor(logger: Logger, names?: readonly (keyof M)[]) {
     this.#logger = logger;
+    this.#names = names ? new Set(names) : undefined;
   }
 
   /** Add a listener; returns the function that removes it. */
   on<K extends keyof M>(event: K, listener: Listener<M, K>): () => void {
+    if (this.#names && !this.#names.has(event)) {
+      throw new InvalidArgumentError(
+        "event",
+        `must be one of ${[...this.#names].join(", ")}; got ${
+          showValue(event)
+        }`,
+      );
+    }
     if (typeof listener !== "function") {
-      throw new TypeError(`listener for ${String(event)} must be a function`);
+      throw new InvalidArgumentError(
+        "listener",
+        `must be a function, got ${showValue(listener)}`,
+      );
     }
     let set = this.#listeners.get(event);
     if (!set) this.#listeners.set(event, set = new Set());

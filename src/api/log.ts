@@ -12,6 +12,8 @@
 
 export type { Logger } from "../abi/logger.ts";
 import type { Logger } from "../abi/logger.ts";
+import { InvalidArgumentError } from "../abi/errors.ts";
+import { showValue } from "./validate.ts";
 
 /** Python `logging` levels, as the original package's `logging_option` used them. */
 export type LogLevelNumber = 10 | 20 | 30 | 40 | 50;
@@ -32,6 +34,63 @@ export type LoggingOption = readonly [
   level: number,
   errorLevel: number,
 ];
+
+/**
+ * Check a {@link LoggingOption} from plain JavaScript: `[enabled, level,
+ * errorLevel]` with a boolean and two Python level numbers (integers 0–50).
+ * A wrong shape would silently send error lines to debug, or every trace
+ * line to the error log.
+ *
+ * @example
+ * ```ts
+ * import { assertLoggingOption } from "@smartbus/netclient/internal";
+ * assertLoggingOption([true, 20, 40]); // [true, 20, 40]
+ * ```
+ */
+export function assertLoggingOption(value: unknown): LoggingOption {
+  const level = (x: unknown) =>
+    typeof x === "number" && Number.isInteger(x) && x >= 0 && x <= 50;
+  if (
+    Array.isArray(value) && value.length === 3 &&
+    typeof value[0] === "boolean" && level(value[1]) && level(value[2])
+  ) {
+    return [value[0], value[1], value[2]];
+  }
+  throw new InvalidArgumentError(
+    "logging",
+    `must be [enabled: boolean, level: 0–50, errorLevel: 0–50], got ${
+      showValue(value)
+    }`,
+  );
+}
+
+/**
+ * Check a `logger` option: an object with `debug`, `info`, `warn` and
+ * `error` functions (`console` fits).
+ *
+ * @example
+ * ```ts
+ * import { assertLogger } from "@smartbus/netclient/internal";
+ * assertLogger(console); // console
+ * ```
+ */
+export function assertLogger(value: unknown): Logger {
+  const l = value as Partial<Record<keyof Logger, unknown>> | null;
+  if (
+    typeof l === "object" && l !== null &&
+    (["debug", "info", "warn", "error"] as const).every((m) =>
+      typeof l[m] === "function"
+    )
+  ) {
+    return value as Logger;
+  }
+  throw new InvalidArgumentError(
+    "logger",
+    `must have debug, info, warn and error functions (console fits), got ${
+      showValue(value)
+    }`,
+  );
+}
 
 /**
  * The default logger: warnings and errors to `console`, debug and info lines

@@ -24,12 +24,16 @@ import type {
   BackendResolver,
 } from "../abi/backend.ts";
 import { Emitter } from "./emitter.ts";
+import { LinkBook, type LinkInfo } from "./links.ts";
 import {
+  InvalidArgumentError,
   LibraryError,
   NotInitializedError,
   SmartBusError,
 } from "../abi/errors.ts";
 import {
+  assertLogger,
+  assertLoggingOption,
   defaultLogger,
   logAt,
   type Logger,
@@ -38,7 +42,7 @@ import {
 } from "./log.ts";
 import { decodeGbkOrUtf8 } from "./text.ts";
 import { realTimers, type Timers } from "../abi/timers.ts";
-import { assertUnitId } from "./validate.ts";
+import { assertUnitId, showValue } from "./validate.ts";
 
 /**
  * A global connect event, decoded (`bus.on("globalConnect", …)`, `bus.presence()`).
@@ -217,6 +221,7 @@ export class SmartBus {
   #clients = new Map<number, ClientSink>();
   #present = new Map<string, GlobalConnectInfo>();
   #linked = new Set<number>();
+  #links = new LinkBook();
   #closed = false;
   #logging: LoggingOption;
 
@@ -225,13 +230,36 @@ export class SmartBus {
    * library for `options.unitId`.
    */
   constructor(options: SmartBusOptions, resolveBackend?: BackendResolver) {
+    // Every option is checked before a native library is loaded or touched.
     this.unitId = assertUnitId(options?.unitId);
+    this.#logging = options.logging === undefined
+      ? [true, 10, 40]
+      : assertLoggingOption(options.logging);
+    const logger = options.logger === undefined
+      ? undefined
+      : assertLogger(options.logger);
+    if (
+      options.onGlobalConnect !== undefined &&
+      typeof options.onGlobalConnect !== "function"
+    ) {
+      throw new InvalidArgumentError(
+        "onGlobalConnect",
+        `must be a function, got ${showValue(options.onGlobalConnect)}`,
+      );
+    }
     const backend = resolve(options, resolveBackend);
     // A mock backend offers a logger that keeps lines for the test to read.
-    this.logger = options.logger ?? backend.logger ?? defaultLogger;
-    this.#logging = options.logging ?? [true, 10, 40];
+    this.logger = logger ?? backend.logger ?? defaultLogger;
     this.onGlobalConnect = options.onGlobalConnect;
-    this.#events = new Emitter(this.logger);
+    this.#events = new Emitter(
+      this.logger,
+      Object.keys(
+        { globalConnect: true, trace: true } satisfies Record<
+          keyof SmartBusEvents,
+          true
+        >,
+      ) as (keyof SmartBusEvents)[],
+    );
     this.backend = backend;
     this.timers = options.timers ?? backend.clock ?? realTimers;
     backend.setCallbacks(this.#callbacks());
@@ -283,9 +311,31 @@ export class SmartBus {
   _unregister(client: ClientSink): void {
     if (this.#clients.get(client.localClientId) === client) {
       this.#clients.delete(client.localClientId);
+      this.#links.left(client.localClientId);
     }
   }
 
+  /** The library's links, which a closed client leaves behind. @internal */
+  get _links(): LinkBook {
+    return this.#links;
+  }
+
+  /**
+   * Every link the library holds for this unit, in use or left behind by a
+   * closed client. The C library has no per-client disconnect: a link lasts
+   * until the unit is released (`close()`/`finalize()`), still logged in and
+   * counted by the node (at most 16 clients per node). A new `Client` with a
+   * left-over link's id and the same settings takes it over.
+   *
+   * @example
+   * ```ts
+   * import type { SmartBus } from "@smartbus/netclient";
+   * const leftOver = (bus: SmartBus) => bus.links().filter((l) => !l.inUse);
+   * ```
+   */
+  links(): LinkInfo[] {
+    return this.#links.list();
+  }
   /** The clients currently registered, by local client id. */
   clientIds(): number[] {
     return [...this.#clients.keys()];
@@ -334,6 +384,7 @@ export class SmartBus {
     this.backend.close();
     this.#events.clear();
     this.#present.clear();
+    this.#links.clear();
   }
 
   /** Same as `close()`. */
@@ -362,11 +413,13 @@ export class SmartBus {
       connection: (id, unit, ack) =>
         guard("connection", () => {
           if (ack === 0) this.#linked.add(id);
+          this.#links.connected(id, ack === 0 ? unit : null);
           this.#route(id, "connection")?._connection(unit, ack);
         }),
       disconnect: (id) =>
         guard("disconnect", () => {
           this.#linked.delete(id);
+          this.#links.connected(id, null);
           // With no link left, nobody will tell us who leaves meanwhile:
           // what we knew is stale, and rejoining re-announces everyone (status 2).
           if (this.#linked.size === 0) this.#present.clear();

@@ -245,6 +245,33 @@ export function encodeText(
   return utf8Encoder.encode(text);
 }
 
+/**
+ * Bytes `text` takes in UTF-8 (lone surrogates count as U+FFFD's three),
+ * without encoding it.
+ *
+ * @example
+ * ```ts
+ * import { utf8Length } from "@smartbus/netclient/internal";
+ * console.log(utf8Length("€uro")); // 6
+ * ```
+ */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
 let scratch = new Uint8Array(4096);
 let scratchView = scratch.subarray(0, 0);
 

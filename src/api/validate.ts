@@ -284,12 +284,60 @@ export function assertBytesOrString(
   argument: string,
   value: unknown,
 ): string | Uint8Array {
-  if (typeof value === "string" || value instanceof Uint8Array) return value;
+  if (typeof value === "string") return value;
   if (ArrayBuffer.isView(value)) {
-    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    // A view of a transferred (detached) buffer reads as empty: refuse it
+    // rather than send 0 bytes the caller never meant.
+    if (value.byteLength === 0 && isDetached(value.buffer)) {
+      throw new InvalidArgumentError(
+        argument,
+        "is a view of a detached ArrayBuffer (it was transferred)",
+      );
+    }
+    return value instanceof Uint8Array
+      ? value
+      : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   }
   throw new InvalidArgumentError(
     argument,
     `must be a string or a Uint8Array, got ${showValue(value)}`,
   );
+}
+
+/**
+ * An `AbortSignal`, or none (`undefined`, or `null` as `fetch` allows).
+ * Anything else (`{}`, a string) is refused before a call starts, since a
+ * fake signal would only fail later, inside a timer or a listener.
+ *
+ * @example
+ * ```ts
+ * import { assertSignal } from "@smartbus/netclient/internal";
+ * assertSignal("signal", AbortSignal.timeout(1000)); // the signal
+ * assertSignal("signal", undefined); // undefined
+ * ```
+ */
+export function assertSignal(
+  argument: string,
+  value: unknown,
+): AbortSignal | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof AbortSignal === "function" && value instanceof AbortSignal) {
+    return value;
+  }
+  throw new InvalidArgumentError(
+    argument,
+    `must be an AbortSignal, got ${showValue(value)}`,
+  );
+}
+
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (buffer.byteLength > 0) return false;
+  try {
+    // Any view on a detached buffer throws, in every runtime (Node 20 has
+    // no `ArrayBuffer.prototype.detached` yet).
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
