@@ -37,6 +37,25 @@ deno test -A --quiet tests/
 step "tests under Bun"
 bun test --timeout 60000 tests/
 
+step "control API: the inspector page in headless Chromium, the Python example against smartbus mock --control"
+# Outside CI a machine without Chromium or Python skips these loudly; in CI
+# (.ci/run installs Chromium) a missing one fails the run.
+needs() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "${CI:-}" = "true" ]; then
+    echo "FAILED: $1 is missing ($2)" >&2
+    exit 1
+  fi
+  echo "SKIPPED: $1 is missing ($2)" >&2
+  return 1
+}
+if needs "${CHROMIUM:-chromium}" "apt-get install chromium"; then
+  deno test -A --quiet tests/browser/inspector.browser.ts
+fi
+if needs python3 "the Python example needs python3"; then
+  python3 examples/python/test_app.py
+fi
+
 step "npm build: tsc, shared suites under Node (koffi), packed-package smoke under Node and Bun"
 deno run -A scripts/build_npm.ts
 

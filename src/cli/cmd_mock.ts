@@ -52,9 +52,15 @@ Options:
                          answers { "project/flow": [result...] }; a .ts
                          file needs Deno, Bun or Node 22.18+
   --heartbeat T          heartbeat interval announced to clients (default 5s)
+  --control HOST:PORT    also serve the control API and the inspector page
+                         (docs/control-api.md); prints "control URL"; a
+                         non-loopback HOST needs a token
+  --control-token T      the Bearer token it requires (better: env
+                         SMARTBUS_CONTROL_TOKEN)
   -q, --quiet            no log lines
   --json                 the listening lines as JSON objects:
                          {"event":"listening","unitId":0,"host":...,"port":8000}
+                         (and {"event":"control","url":...} with --control)
   -h, --help             this help
 
 Flow handlers get ctx.refuse(ack, msg), ctx.fail(ret), ctx.noAnswer(),
@@ -71,6 +77,8 @@ const OPTIONS = {
   ipsc: { type: "string" },
   flows: { type: "string" },
   heartbeat: { type: "string" },
+  control: { type: "string" },
+  "control-token": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -90,7 +98,10 @@ function list(p: Parsed, name: string): string[] {
  * console.log(mockOptions(["--node", "0=127.0.0.1:0", "--user", "alice:s3cret"]).users);
  * ```
  */
-export function mockOptions(argv: string[]): MockServerOptions & {
+export function mockOptions(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): MockServerOptions & {
   quiet: boolean;
   json: boolean;
 } {
@@ -132,7 +143,12 @@ export function mockOptions(argv: string[]): MockServerOptions & {
     return { unitId, processIndex };
   })();
   const hb = str(p, "heartbeat");
+  const controlAt = str(p, "control");
+  const token = str(p, "control-token") ?? env.SMARTBUS_CONTROL_TOKEN;
   return {
+    control: controlAt === undefined
+      ? undefined
+      : { ...parseHostPort(controlAt, "--control", true), token },
     nodes: nodes.length ? nodes : undefined,
     users: accounts.length ? users : undefined,
     ipsc,
@@ -155,7 +171,7 @@ export const mockCommand: Command = {
       io.out(HELP);
       return ExitCode.OK;
     }
-    const { quiet, json, ...options } = mockOptions(argv);
+    const { quiet, json, ...options } = mockOptions(argv, io.env);
     checkFlowsFile(options.flows as string | undefined);
     let server: MockServer;
     try {
@@ -179,6 +195,12 @@ export const mockCommand: Command = {
             : `listening node=${a.unitId} ${a.host}:${a.port}`,
         );
       }
+      if (server.control) {
+        const url = server.control.url;
+        io.out(
+          json ? JSON.stringify({ event: "control", url }) : `control ${url}`,
+        );
+      }
       await new Promise<void>((resolve) => {
         if (signal.aborted) return resolve();
         signal.addEventListener("abort", () => resolve(), { once: true });
@@ -192,7 +214,10 @@ export const mockCommand: Command = {
 };
 
 function startFailure(e: unknown, flows: unknown): unknown {
-  const err = e as { code?: unknown; message?: string };
+  const err = e as { code?: unknown; message?: string; name?: string };
+  if (err?.name === "ControlConfigError") {
+    return new CliFailure(ExitCode.USAGE, String(err.message));
+  }
   if (err?.code === "EADDRINUSE" || err?.code === "EACCES") {
     return new CliFailure(
       ExitCode.OTHER,

@@ -83,3 +83,36 @@ export {
   type MockServerOptions,
   startMockServer,
 } from "./server.ts";
+export {
+  InvalidStubError,
+  type StubInfo,
+  type StubMatch,
+  type StubReply,
+  type StubSpec,
+} from "./control/stub_spec.ts";
+export { FlowStubs, type StubHost } from "./control/stubs.ts";
+export {
+  Journal,
+  type JournalRecords,
+  type JournalSource,
+} from "./control/journal.ts";
+export {
+  InvalidQueryError,
+  type JournalFlowCall,
+  type JournalKind,
+  type JournalMessage,
+  type JournalQuery,
+  type PresenceEvent,
+  WaitTimeoutError,
+} from "./control/journal_types.ts";
+export type { FaultRule, FaultState, IpscMode } from "./control/fault_book.ts";
+export {
+  ControlConfigError,
+  type ControlOptions,
+  type ControlServer,
+} from "./control/control_server.ts";
+export {
+  MockControl,
+  MockControlError,
+  type MockControlState,
+} from "./control/client.ts";

@@ -23,6 +23,13 @@ import type { FlowContext, FlowHandler } from "./ipsc/flow_run.ts";
 import type { MockIpsc } from "./ipsc/ipsc.ts";
 import { formatAddress } from "./bus/address.ts";
 import { serveTcp, type TcpAddress } from "./tcp/front.ts";
+import {
+  checkControlOptions,
+  type ControlOptions,
+  type ControlServer,
+  startControlServer,
+} from "./control/control_server.ts";
+import { BusWatch, tapAttach } from "./control/presence.ts";
 
 /**
  * A node to serve.
@@ -91,6 +98,8 @@ export interface MockServerOptions {
   log?: (line: string) => void;
   /** Heartbeat interval announced to TCP clients, ms (default 5000). */
   heartbeatMs?: number;
+  /** Serve the control API and inspector too (see `docs/control-api.md`). */
+  control?: ControlOptions;
 }
 
 /**
@@ -111,6 +120,8 @@ export interface MockServer {
   readonly bus: MockBus;
   /** The mock IPSC, or null when `ipsc: null` was asked. */
   readonly ipsc: MockIpsc | null;
+  /** The control server, when `control` was asked. */
+  readonly control: ControlServer | null;
   /** Close every socket and server. Idempotent. */
   close(): Promise<void>;
   /** Same as `close()`. */
@@ -316,23 +327,34 @@ export async function startMockServer(
   // Listen before the nodes exist: only then are picked ports known. The
   // front attaches at login time; a login in the moment before the nodes are
   // added is refused and retried, as with a node not up yet.
-  const front = await serveTcp(bus, asked, {
+  if (options.control) checkControlOptions(options.control);
+  const watch = options.control ? new BusWatch(bus.clock) : undefined;
+  const front = await serveTcp(watch ? tapAttach(bus, watch) : bus, asked, {
     heartbeatMs: options.heartbeatMs,
     logger: { warn: log, info: () => {} },
   });
   let ipsc: MockIpsc | null;
+  let control: ControlServer | null = null;
   try {
     const real = asked.map((n, i) => ({ ...n, port: front.addresses[i].port }));
     ipsc = await populate(bus, real, options, setup, log);
+    if (options.control) {
+      control = await startControlServer(bus, options.control, watch);
+    }
   } catch (e) {
     await front.close();
     throw e;
   }
+  const close = async (): Promise<void> => {
+    await control?.close();
+    await front.close();
+  };
   return {
     addresses: front.addresses,
     bus,
     ipsc,
-    close: () => front.close(),
-    [Symbol.asyncDispose]: () => front.close(),
+    control,
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

@@ -182,6 +182,11 @@ export class MockIpsc {
     return this;
   }
 
+  /** The handler registered for `flowName` of `project`, if any. */
+  handler(project: string, flowName: string): FlowHandler | undefined {
+    return this.#flows.get(flowKey(project, flowName));
+  }
+
   /** Unregister a flow; false if there was none. */
   removeFlow(project: string, flowName: string): boolean {
     return this.#flows.delete(flowKey(project, flowName));

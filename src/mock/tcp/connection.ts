@@ -44,7 +44,7 @@ export interface TcpLogger {
 /** Settings shared by every connection of one front. */
 export interface ConnSettings {
   /** The bus to attach to. */
-  bus: MockBus;
+  bus: Pick<MockBus, "attach">;
   /** The node address given to `bus.attach`. */
   node: { unitId: number; host: string; port: number };
   /** Where log lines go. */

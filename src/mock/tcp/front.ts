@@ -142,7 +142,7 @@ function closeServer(server: Server): Promise<void> {
  * ```
  */
 export async function serveTcp(
-  bus: MockBus,
+  bus: Pick<MockBus, "attach">,
   nodes: readonly TcpNode[],
   options: TcpFrontOptions = {},
 ): Promise<TcpFront> {

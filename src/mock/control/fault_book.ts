@@ -1,0 +1,244 @@
+/**
+ * Faults driven through the control API, over the bus's public fault
+ * switches (`bus.faults`, `stopNode`, IPSC `crash`), remembered so that
+ * they can be listed and healed by id.
+ *
+ * @example
+ * ```ts
+ * import { MockControl } from "@smartbus/netclient/mock";
+ * const control = new MockControl("http://127.0.0.1:9000");
+ * await control.faults.cutLink(0, 1);
+ * console.log((await control.faults.state()).cutLinks); // [[0, 1]]
+ * await control.faults.healAll();
+ * ```
+ * @module
+ */
+import type { MockBus } from "../mock_bus.ts";
+import type { FlowFault, TrafficFilter } from "../bus/fault_policy.ts";
+
+/** How an IPSC misbehaves: a flow fault, crashed, or `normal`. */
+export type IpscMode = FlowFault | "crashed" | "normal";
+
+/**
+ * A latency or drop rule added through the book.
+ *
+ * @example
+ * ```ts
+ * import type { FaultRule } from "@smartbus/netclient/mock";
+ * const show = (r: FaultRule): string => `${r.id}: ${r.type}`;
+ * ```
+ */
+export interface FaultRule extends TrafficFilter {
+  /** Its id (for removal). */
+  id: string;
+  /** Latency, or a share of drops. */
+  type: "latency" | "drops";
+  /** Latency: fixed delay, ms. */
+  baseMs?: number;
+  /** Latency: largest random extra, ms. */
+  jitterMs?: number;
+  /** Drops: the share dropped (0–1). */
+  share?: number;
+}
+
+/**
+ * The faults in force.
+ *
+ * @example
+ * ```ts
+ * import type { FaultState } from "@smartbus/netclient/mock";
+ * const calm = (s: FaultState): boolean => !s.active;
+ * ```
+ */
+export interface FaultState {
+  /** Whether anything is broken. */
+  active: boolean;
+  /** Nodes stopped. */
+  stoppedNodes: number[];
+  /** Node pairs whose link is cut. */
+  cutLinks: [number, number][];
+  /** Clients cut off (every node, or `node`). */
+  cutClients: { unitId: number; clientId: number; node?: number }[];
+  /** Latency and drop rules. */
+  rules: FaultRule[];
+  /** IPSCs not behaving normally. */
+  ipscs: {
+    unitId: number;
+    processIndex: number;
+    mode: IpscMode;
+    lateByMs?: number;
+  }[];
+}
+
+/**
+ * Faults of one bus as the control API drives them (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { MockControl } from "@smartbus/netclient/mock";
+ * const control = new MockControl("http://127.0.0.1:9000");
+ * const id = await control.faults.latency({ baseMs: 50 });
+ * await control.faults.removeRule(id);
+ * ```
+ */
+export class FaultBook {
+  #bus: MockBus;
+  #rules = new Map<string, { rule: FaultRule; stop: () => void }>();
+  #clients: { unitId: number; clientId: number; node?: number }[] = [];
+  #ipsc = new Map<
+    string,
+    { unitId: number; processIndex: number; mode: IpscMode; lateByMs?: number }
+  >();
+  #next = 1;
+
+  /** The book of `bus`. */
+  constructor(bus: MockBus) {
+    this.#bus = bus;
+  }
+
+  /** Stop node `unit`. */
+  stopNode(unit: number): void {
+    this.#bus.stopNode(unit);
+  }
+
+  /** Start node `unit`. */
+  startNode(unit: number): void {
+    this.#bus.startNode(unit);
+  }
+
+  /** Cut the link between nodes `a` and `b`. */
+  cutLink(a: number, b: number): void {
+    this.#bus.faults.cutLink(a, b);
+  }
+
+  /** Heal the link between nodes `a` and `b`. */
+  healLink(a: number, b: number): void {
+    this.#bus.faults.healLink(a, b);
+  }
+
+  /** Cut a client off its node (or off `node` only). */
+  cutClient(a: { unitId: number; clientId: number; node?: number }): void {
+    this.#bus.faults.cutClient(
+      a,
+      a.node === undefined ? {} : { node: a.node },
+    );
+    this.#clients.push({ ...a });
+  }
+
+  /** Let a client reach every node again. */
+  healClient(a: { unitId: number; clientId: number }): void {
+    this.#bus.faults.healClient(a);
+    this.#clients = this.#clients.filter((c) =>
+      c.unitId !== a.unitId || c.clientId !== a.clientId
+    );
+  }
+
+  /** Add latency; returns the rule's id. */
+  latency(rule: Omit<FaultRule, "id" | "type"> & { baseMs: number }): string {
+    const stop = this.#bus.faults.latency(rule);
+    return this.#keep({ ...rule, type: "latency" }, stop);
+  }
+
+  /** Drop a share of matching deliveries; returns the rule's id. */
+  drops(rule: Omit<FaultRule, "id" | "type"> & { share: number }): string {
+    const { share, ...filter } = rule;
+    const stop = this.#bus.faults.dropShare(share, filter);
+    return this.#keep({ ...rule, type: "drops" }, stop);
+  }
+
+  /** Remove a latency or drop rule; false if there is none. */
+  removeRule(id: string): boolean {
+    const r = this.#rules.get(id);
+    if (!r) return false;
+    r.stop();
+    this.#rules.delete(id);
+    return true;
+  }
+
+  /**
+   * Make the IPSC at `unitId`/`processIndex` misbehave (`late`, `silent`,
+   * `mute`), crash, or behave again (`normal`, which also restarts it).
+   */
+  ipsc(
+    unitId: number,
+    processIndex: number,
+    mode: IpscMode,
+    lateByMs = 1,
+  ): void {
+    const ipsc = this.#bus.ipscs().find((i) =>
+      i.unitId === unitId && i.processIndex === processIndex
+    );
+    if (!ipsc) throw new RangeError(`no mock IPSC ${unitId}:${processIndex}`);
+    const key = `${unitId}:${processIndex}`;
+    const was = this.#ipsc.get(key)?.mode;
+    if (mode === "crashed") {
+      ipsc.crash();
+    } else {
+      if (was === "crashed") ipsc.restart();
+      this.#bus.faults.flows(ipsc, mode === "normal" ? null : mode, lateByMs);
+    }
+    if (mode === "normal") this.#ipsc.delete(key);
+    else {
+      this.#ipsc.set(key, {
+        unitId,
+        processIndex,
+        mode,
+        ...(mode === "late" ? { lateByMs } : {}),
+      });
+    }
+  }
+
+  /**
+   * Heal everything: every fault switch, every stopped node started, every
+   * crashed IPSC restarted.
+   */
+  healAll(): void {
+    this.#bus.faults.healAll();
+    for (const n of this.#bus.nodes()) {
+      if (!n.running) this.#bus.startNode(n.unitId);
+    }
+    for (const v of this.#ipsc.values()) {
+      if (v.mode !== "crashed") continue;
+      this.#bus.ipscs().find((i) =>
+        i.unitId === v.unitId && i.processIndex === v.processIndex
+      )?.restart();
+    }
+    this.forget();
+  }
+
+  /** Forget what was recorded (the bus was reset, which healed everything). */
+  forget(): void {
+    this.#rules.clear();
+    this.#clients = [];
+    this.#ipsc.clear();
+  }
+
+  /** The faults in force. */
+  state(): FaultState {
+    const nodes = this.#bus.nodes();
+    const cutLinks: [number, number][] = [];
+    for (let i = 0; i < nodes.length; i++) {
+      for (let j = i + 1; j < nodes.length; j++) {
+        const [a, b] = [nodes[i].unitId, nodes[j].unitId].sort((x, y) => x - y);
+        if (!this.#bus.faults.linked(a, b)) cutLinks.push([a, b]);
+      }
+    }
+    const stoppedNodes = nodes.filter((n) => !n.running).map((n) => n.unitId);
+    const ipscs = [...this.#ipsc.values()].map((v) => ({ ...v }));
+    return {
+      active: this.#bus.faults.active || stoppedNodes.length > 0 ||
+        ipscs.length > 0,
+      stoppedNodes,
+      cutLinks,
+      cutClients: this.#clients.map((c) => ({ ...c })),
+      rules: [...this.#rules.values()].map((r) => structuredClone(r.rule)),
+      ipscs,
+    };
+  }
+
+  #keep(rule: Omit<FaultRule, "id">, stop: () => void): string {
+    const id = `rule-${this.#next++}`;
+    this.#rules.set(id, { rule: { id, ...structuredClone(rule) }, stop });
+    return id;
+  }
+}

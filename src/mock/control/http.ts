@@ -1,0 +1,241 @@
+/**
+ * The HTTP plumbing of the control API on `node:http` (Deno, Bun and
+ * Node): JSON errors, a body-size limit on every request, the token rule,
+ * and a small router.
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from "@smartbus/netclient/mock";
+ * // Off loopback, a token is required: every request then needs
+ * // `Authorization: Bearer s3cret-token`.
+ * await using server = await startMockServer({
+ *   nodes: [{ unitId: 0, port: 0 }],
+ *   control: { host: "0.0.0.0", port: 0, token: "s3cret-token" },
+ * });
+ * ```
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { timingSafeEqual } from "node:crypto";
+
+/**
+ * A request the control API refuses, with its HTTP status and a stable
+ * code; the body is `{ "error": { "code", "message" } }`.
+ *
+ * @example
+ * ```ts
+ * import { MockControl, MockControlError } from "@smartbus/netclient/mock";
+ * await new MockControl("http://127.0.0.1:9000").stubs.get("nope")
+ *   .catch((e: unknown) => e instanceof MockControlError && e.code === "not_found");
+ * ```
+ */
+export class ControlHttpError extends Error {
+  /** `"ControlHttpError"`. */
+  override name = "ControlHttpError";
+  /** HTTP status. */
+  readonly status: number;
+  /** Stable error code, e.g. `not_found`, `invalid_stub`, `wait_timeout`. */
+  readonly code: string;
+  /** Extra fields of the error body. */
+  readonly extra: Record<string, unknown>;
+  /** An error answered with `status`, `code` and `message`. */
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+/**
+ * Whether `host` is a loopback address (or `localhost`).
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from "@smartbus/netclient/mock";
+ * // Off loopback, a token is required: every request then needs
+ * // `Authorization: Bearer s3cret-token`.
+ * await using server = await startMockServer({
+ *   nodes: [{ unitId: 0, port: 0 }],
+ *   control: { host: "0.0.0.0", port: 0, token: "s3cret-token" },
+ * });
+ * ```
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** Write `value` as JSON with `status`. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+): void {
+  const body = status === 204 ? "" : JSON.stringify(value);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** Answer `e` as a JSON error (500 for anything not a {@link ControlHttpError}). */
+export function sendError(res: ServerResponse, e: unknown): void {
+  const err = e instanceof ControlHttpError
+    ? e
+    : new ControlHttpError(500, "internal", String((e as Error)?.message ?? e));
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, err.status, {
+    error: { code: err.code, message: err.message, ...err.extra },
+  });
+}
+
+/**
+ * The request body as parsed JSON (`undefined` when empty); 413 past
+ * `limit` bytes, 415 when it is not `application/json`, 400 when not JSON.
+ */
+export async function readJson(
+  req: IncomingMessage,
+  limit: number,
+): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? NaN);
+  if (declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  const type = String(req.headers["content-type"] ?? "");
+  if (!/^application\/json\b/i.test(type)) {
+    // Also keeps other web pages out: they cannot send JSON cross-origin
+    // without a preflight this server never grants.
+    throw new ControlHttpError(
+      415,
+      "unsupported_media_type",
+      "send the body as Content-Type: application/json",
+    );
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (e) {
+    throw new ControlHttpError(
+      400,
+      "invalid_json",
+      `the body is not JSON: ${(e as Error).message}`,
+    );
+  }
+}
+
+const tooLarge = (limit: number): ControlHttpError =>
+  new ControlHttpError(
+    413,
+    "body_too_large",
+    `request bodies are limited to ${limit} bytes`,
+  );
+
+/**
+ * Check a request's credentials: with a token, `Authorization: Bearer
+ * TOKEN` (or `?access_token=TOKEN`, for the page's event stream); without
+ * one, a Host header naming a loopback host (no DNS rebinding).
+ */
+export function checkAccess(
+  req: IncomingMessage,
+  url: URL,
+  token: string | undefined,
+): void {
+  if (token === undefined) {
+    const host = String(req.headers.host ?? "").replace(/:\d+$/, "");
+    if (host !== "" && !isLoopbackHost(host)) {
+      throw new ControlHttpError(
+        403,
+        "forbidden_host",
+        `Host ${JSON.stringify(host)} is not a loopback name`,
+      );
+    }
+    return;
+  }
+  const auth = String(req.headers.authorization ?? "");
+  const given = auth.startsWith("Bearer ")
+    ? auth.slice(7).trim()
+    : url.searchParams.get("access_token") ?? "";
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    throw new ControlHttpError(
+      401,
+      "unauthorized",
+      "this control API needs Authorization: Bearer <token>",
+    );
+  }
+}
+
+/** One request as a route handler sees it. */
+export interface RouteContext {
+  /** The request. */
+  req: IncomingMessage;
+  /** The response (for streaming routes). */
+  res: ServerResponse;
+  /** The parsed URL. */
+  url: URL;
+  /** Path parameters by name. */
+  params: Record<string, string>;
+  /** The JSON body (read on demand, limited). */
+  body(): Promise<unknown>;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** What a handler returns: a status and a JSON value, or nothing when it answered itself. */
+export type RouteResult = { status: number; body?: unknown } | void;
+
+/** A route: method, path pattern (`/stubs/:id`) and handler. */
+export interface Route {
+  /** HTTP method. */
+  method: string;
+  /** Path pattern; `:name` segments are parameters. */
+  path: string;
+  /** The handler. */
+  run(ctx: RouteContext): RouteResult | Promise<RouteResult>;
+}
+
+/** Find the route for `method` and `path`: 404 for no path, 405 for no method. */
+export function matchRoute(
+  routes: readonly Route[],
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } {
+  const parts = path.split("/");
+  let pathFound = false;
+  for (const route of routes) {
+    const want = route.path.split("/");
+    if (want.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const ok = want.every((w, i) => {
+      if (w.startsWith(":")) {
+        if (parts[i] === "") return false;
+        params[w.slice(1)] = decodeURIComponent(parts[i]);
+        return true;
+      }
+      return w === parts[i];
+    });
+    if (!ok) continue;
+    pathFound = true;
+    if (route.method === method) return { route, params };
+  }
+  throw pathFound
+    ? new ControlHttpError(405, "method_not_allowed", `${method} ${path}`)
+    : new ControlHttpError(404, "not_found", `no route ${path}`);
+}

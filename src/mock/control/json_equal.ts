@@ -1,0 +1,57 @@
+/**
+ * Deep equality of JSON values (what flow parameters are), for stub
+ * matching and journal filters.
+ *
+ * @example
+ * ```ts
+ * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addIpsc({ unitId: 0, processIndex: 0 });
+ * // Matches calls whose parameters are [1, { "a": "x" }], key order aside.
+ * new FlowStubs(bus).add({
+ *   project: "p",
+ *   flow: "f",
+ *   match: { params: [1, { a: "x" }] },
+ *   reply: { result: ["matched"] },
+ * });
+ * ```
+ * @module
+ */
+
+/**
+ * Whether `a` and `b` are the same JSON value (object key order aside).
+ *
+ * @example
+ * ```ts
+ * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addIpsc({ unitId: 0, processIndex: 0 });
+ * // Matches calls whose parameters are [1, { "a": "x" }], key order aside.
+ * new FlowStubs(bus).add({
+ *   project: "p",
+ *   flow: "f",
+ *   match: { params: [1, { a: "x" }] },
+ *   reply: { result: ["matched"] },
+ * });
+ * ```
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || !a || !b) {
+    return false;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => jsonEqual(v, bb[i]));
+  }
+  const ka = Object.keys(a);
+  const ob = b as Record<string, unknown>;
+  return ka.length === Object.keys(ob).length &&
+    ka.every((k) =>
+      Object.hasOwn(ob, k) &&
+      jsonEqual((a as Record<string, unknown>)[k], ob[k])
+    );
+}

@@ -1,0 +1,276 @@
+/**
+ * Watching a served bus at its edge: {@link tapAttach} wraps the
+ * {@link BusAttach} a TCP front logs its clients in through, and tells a
+ * {@link BusWatch} of every login, refused login and disconnect (kept in a
+ * bounded {@link PresenceLog}) and of every message sent, which it counts
+ * and samples for the inspector (a few per tick, never every one).
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from "@smartbus/netclient/mock";
+ * await using server = await startMockServer({
+ *   nodes: [{ unitId: 0, port: 0 }],
+ *   control: { port: 0 },
+ * });
+ * // TCP clients' logins, refusals and disconnects:
+ * console.log(server.control!.journal.find("presence"));
+ * ```
+ * @module
+ */
+import type {
+  AttachRequest,
+  AttachResult,
+  BusAddress,
+  BusAttach,
+  BusPort,
+  PortSink,
+} from "../bus/contract.ts";
+import { copyAddress } from "../bus/address.ts";
+import { recordText } from "../bus/records.ts";
+import { RecordLog } from "../bus/record_log.ts";
+import type { PresenceEvent } from "./journal_types.ts";
+
+/**
+ * The newest presence events (10,000 by default), oldest first.
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from "@smartbus/netclient/mock";
+ * await using server = await startMockServer({
+ *   nodes: [{ unitId: 0, port: 0 }],
+ *   control: { port: 0 },
+ * });
+ * // TCP clients' logins, refusals and disconnects:
+ * console.log(server.control!.journal.find("presence"));
+ * ```
+ */
+export class PresenceLog {
+  #log: RecordLog<PresenceEvent>;
+  /** A log keeping the newest `cap` events. */
+  constructor(cap = 10_000) {
+    this.#log = new RecordLog(cap);
+  }
+  /** Keep `e`. */
+  push(e: PresenceEvent): void {
+    this.#log.push(e);
+  }
+  /** Copies of the kept events. */
+  events(): PresenceEvent[] {
+    return this.#log.toArray().map((e) => ({
+      ...e,
+      address: copyAddress(e.address),
+    }));
+  }
+  /** Forget every event. */
+  clear(): void {
+    this.#log.clear();
+  }
+}
+
+/** What a sampled message looks like on the inspector's stream. */
+export interface MessageSample {
+  /** Bus time sent. */
+  time: number;
+  /** `data`, `ping`, `flow` (an invocation) or `notify`. */
+  kind: "data" | "ping" | "flow" | "notify";
+  /** Sender. */
+  src: BusAddress;
+  /** Addressee (for flows and notifications, the IPSC). */
+  dst: BusAddress;
+  /** Bytes of data or parameters. */
+  size: number;
+  /** The start of the data, decoded (passwords masked by the reader). */
+  text: string;
+}
+
+/** Messages kept as samples per tick; the rest are only counted. */
+const SAMPLES_PER_TICK = 5;
+const SAMPLE_TEXT = 120;
+
+/**
+ * Counts, samples and presence of a served bus (fed by {@link tapAttach}).
+ * `drain()` hands the counts and samples gathered since the last drain.
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from "@smartbus/netclient/mock";
+ * await using server = await startMockServer({
+ *   nodes: [{ unitId: 0, port: 0 }],
+ *   control: { port: 0 },
+ * });
+ * // TCP clients' logins, refusals and disconnects:
+ * console.log(server.control!.journal.find("presence"));
+ * ```
+ */
+export class BusWatch {
+  /** Presence events, for the journal. */
+  readonly presence: PresenceLog;
+  #clock: { now(): number };
+  #counts = { data: 0, ping: 0, flow: 0, notify: 0 };
+  #samples: MessageSample[] = [];
+  #fresh: PresenceEvent[] = [];
+  #listeners = new Set<() => void>();
+
+  /** A watch stamping events with `clock`. */
+  constructor(clock: { now(): number }, presence = new PresenceLog()) {
+    this.#clock = clock;
+    this.presence = presence;
+  }
+
+  /** A client logged in, was refused or left. */
+  presenceEvent(e: Omit<PresenceEvent, "time">): void {
+    const full: PresenceEvent = { time: this.#clock.now(), ...e };
+    this.presence.push(full);
+    if (this.#fresh.length < 200) this.#fresh.push(full);
+    for (const fn of this.#listeners) fn();
+  }
+
+  /** A message was sent (counted; sampled while the tick has room). */
+  message(
+    kind: MessageSample["kind"],
+    src: BusAddress,
+    dst: BusAddress,
+    data: Uint8Array,
+  ): void {
+    this.#counts[kind]++;
+    if (this.#samples.length >= SAMPLES_PER_TICK) return;
+    this.#samples.push({
+      time: this.#clock.now(),
+      kind,
+      src: copyAddress(src),
+      dst: copyAddress(dst),
+      size: data.length,
+      text: recordText(data.subarray(0, SAMPLE_TEXT)).replace(/\0+$/, ""),
+    });
+  }
+
+  /** Counts, samples and presence events since the last call; starts afresh. */
+  drain(): {
+    counts: { data: number; ping: number; flow: number; notify: number };
+    samples: MessageSample[];
+    presence: PresenceEvent[];
+  } {
+    const out = {
+      counts: this.#counts,
+      samples: this.#samples,
+      presence: this.#fresh,
+    };
+    this.#counts = { data: 0, ping: 0, flow: 0, notify: 0 };
+    this.#samples = [];
+    this.#fresh = [];
+    return out;
+  }
+
+  /** Call `fn` on each presence event; returns the unsubscribe function. */
+  onPresence(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+}
+
+const ipscAddress = (unitId: number, processIndex: number): BusAddress => ({
+  unitId,
+  clientId: processIndex,
+  clientType: 2,
+});
+
+/**
+ * `inner` with every login, refusal, disconnect and sent message told to
+ * `watch`. Passwords are never passed on.
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from "@smartbus/netclient/mock";
+ * await using server = await startMockServer({
+ *   nodes: [{ unitId: 0, port: 0 }],
+ *   control: { port: 0 },
+ * });
+ * // TCP clients' logins, refusals and disconnects:
+ * console.log(server.control!.journal.find("presence"));
+ * ```
+ */
+export function tapAttach(inner: BusAttach, watch: BusWatch): BusAttach {
+  return {
+    attach(
+      host: string,
+      port: number,
+      request: AttachRequest,
+      sink: PortSink,
+    ): AttachResult {
+      const address = copyAddress(request.address);
+      const who = {
+        address,
+        ...(request.user ? { user: request.user } : {}),
+        addInfo: recordText(request.addInfo),
+      };
+      let open = true;
+      const gone = (reason: string, node: number): void => {
+        if (!open) return;
+        open = false;
+        watch.presenceEvent({ event: "disconnect", ...who, node, reason });
+      };
+      let nodeId = -1;
+      // Delegating members one by one: the sink may be a class with private fields.
+      const watched: PortSink = {
+        data: (h, d) => sink.data(h, d),
+        flowAck: (h, id, p, ack, msg) => sink.flowAck(h, id, p, ack, msg),
+        flowResult: (h, id, p, ret, param) =>
+          sink.flowResult(h, id, p, ret, param),
+        globalConnect: (e) => sink.globalConnect(e),
+        closed: (reason) => {
+          gone(reason, nodeId);
+          sink.closed(reason);
+        },
+      };
+      if (sink.invokeFlow) watched.invokeFlow = (i) => sink.invokeFlow!(i);
+      if (sink.notify) watched.notify = (m) => sink.notify!(m);
+      const res = inner.attach(host, port, request, watched);
+      if (!res.ok) {
+        watch.presenceEvent({
+          event: "refused",
+          ...who,
+          reason: res.reason,
+          code: res.code,
+        });
+        return res;
+      }
+      nodeId = res.port.accessUnitId;
+      watch.presenceEvent({ event: "connect", ...who, node: nodeId });
+      return { ok: true, port: tapPort(res.port, address, watch, gone) };
+    },
+  };
+}
+
+function tapPort(
+  port: BusPort,
+  me: BusAddress,
+  watch: BusWatch,
+  gone: (reason: string, node: number) => void,
+): BusPort {
+  return {
+    accessUnitId: port.accessUnitId,
+    send(cmd, cmdType, dst, data) {
+      watch.message("data", me, dst, data);
+      return port.send(cmd, cmdType, dst, data);
+    },
+    ping(dst, data) {
+      watch.message("ping", me, dst, data);
+      return port.ping(dst, data);
+    },
+    invokeFlow(unit, index, inv) {
+      watch.message("flow", me, ipscAddress(unit, index), inv.params);
+      return port.invokeFlow(unit, index, inv);
+    },
+    notify(unit, index, msg) {
+      watch.message("notify", me, ipscAddress(unit, index), msg.param);
+      return port.notify(unit, index, msg);
+    },
+    flowAck: (to, id, p, ack, msg) => port.flowAck(to, id, p, ack, msg),
+    flowResult: (to, id, p, ret, param) =>
+      port.flowResult(to, id, p, ret, param),
+    detach() {
+      gone("left", port.accessUnitId);
+      port.detach();
+    },
+  };
+}

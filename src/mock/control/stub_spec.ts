@@ -1,0 +1,311 @@
+/**
+ * What a flow stub is made of (the JSON the control API takes and the
+ * objects `FlowStubs.add` takes), and the one validator both go through,
+ * so a bad stub gets the same clear message in process and over HTTP.
+ *
+ * @example
+ * ```ts
+ * import type { StubSpec } from "@smartbus/netclient/mock";
+ * const busyThenOk: StubSpec = {
+ *   project: "ivr",
+ *   flow: "callout",
+ *   match: { params: ["10086"] },
+ *   replies: [{ notStarted: -1, message: "line busy" }, { result: ["ok"] }],
+ * };
+ * ```
+ * @module
+ */
+import type { BusAddress } from "../bus/contract.ts";
+
+/**
+ * One answer of a stub: a result list, a flow error (`ret` < 1), not
+ * started (`ack` ≠ 1), acknowledged but never answered, or nothing at all.
+ * `delayMs` (bus time) delays a result or an error; a refusal is sent at
+ * once (the library's acknowledge comes before the flow runs).
+ *
+ * @example
+ * ```ts
+ * import type { StubReply } from "@smartbus/netclient/mock";
+ * const replies: StubReply[] = [
+ *   { result: ["ok", 1] },
+ *   { result: ["slow"], delayMs: 200 },
+ *   { error: -3 },
+ *   { notStarted: -1, message: "busy" },
+ *   { noAnswer: true },
+ *   { noAck: true },
+ * ];
+ * ```
+ */
+export type StubReply =
+  | { result: unknown[]; delayMs?: number }
+  | { error: number; delayMs?: number }
+  | { notStarted: number; message?: string }
+  | { noAnswer: true }
+  | { noAck: true };
+
+/**
+ * Which calls a stub takes: every field given must hold. `params` compares
+ * the whole parameter list (deep equality); `paramsAt` compares single
+ * positions, a value `{ "$regex": "..." }` matching a string parameter
+ * against a regular expression; `from` matches the caller's address.
+ *
+ * @example
+ * ```ts
+ * import type { StubMatch } from "@smartbus/netclient/mock";
+ * const to100: StubMatch = { paramsAt: { 0: { $regex: "^100" } }, from: { unitId: 30 } };
+ * ```
+ */
+export interface StubMatch {
+  /** The whole parameter list, deep-equal. */
+  params?: unknown[];
+  /** Position → value (deep-equal) or `{ $regex }` for a string parameter. */
+  paramsAt?: Record<string, unknown>;
+  /** Fields of the caller's address. */
+  from?: Partial<BusAddress>;
+}
+
+/**
+ * A flow stub: on the IPSC `ipsc` (default: the bus's first), calls of
+ * `project`/`flow` that `match` get `reply`, or the n-th such call gets
+ * `replies[n]` (the last one repeats; `cycle` starts over instead). When
+ * several stubs take a call, the lowest `priority` wins (default 5), then
+ * the newest. Calls no stub takes go to the flow registered on the IPSC,
+ * if any.
+ *
+ * @example
+ * ```ts
+ * import type { StubSpec } from "@smartbus/netclient/mock";
+ * const fixed: StubSpec = { project: "ivr", flow: "hello", reply: { result: ["hi"] } };
+ * ```
+ */
+export interface StubSpec {
+  /** Your name for it (default: one is given); `PUT /stubs/{id}` and `replace` use it. */
+  id?: string;
+  /** The IPSC (default: the bus's first). */
+  ipsc?: { unitId: number; processIndex: number };
+  /** Project id. */
+  project: string;
+  /** Flow name. */
+  flow: string;
+  /** Which calls it takes (default: all). */
+  match?: StubMatch;
+  /** The answer to every call it takes. */
+  reply?: StubReply;
+  /** Answers in turn: the n-th call gets `replies[n]`. */
+  replies?: StubReply[];
+  /** After the last reply start over (default: repeat the last). */
+  cycle?: boolean;
+  /** Lower wins (default 5), then the newest. */
+  priority?: number;
+}
+
+/**
+ * A stub as listed: its spec (with its id and IPSC filled in) and how many
+ * calls it took.
+ *
+ * @example
+ * ```ts
+ * import type { StubInfo } from "@smartbus/netclient/mock";
+ * const used = (s: StubInfo): boolean => s.calls > 0;
+ * ```
+ */
+export interface StubInfo extends StubSpec {
+  /** Given or assigned. */
+  id: string;
+  /** The IPSC it answers for. */
+  ipsc: { unitId: number; processIndex: number };
+  /** Calls taken since added (or since the last reset). */
+  calls: number;
+}
+
+/**
+ * A stub that cannot be used, with what is wrong (`InvalidStubError`,
+ * HTTP 400 `invalid_stub`).
+ *
+ * @example
+ * ```ts
+ * import { FlowStubs, InvalidStubError, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addIpsc({ unitId: 0, processIndex: 0 });
+ * try {
+ *   new FlowStubs(bus).add({ project: "p", flow: "f" });
+ * } catch (e) {
+ *   console.log(e instanceof InvalidStubError); // true: no reply
+ * }
+ * ```
+ */
+export class InvalidStubError extends Error {
+  /** `"InvalidStubError"`. */
+  override name = "InvalidStubError";
+}
+
+const bad = (what: string): never => {
+  throw new InvalidStubError(`stub: ${what}`);
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+const REPLY_KINDS = ["result", "error", "notStarted", "noAnswer", "noAck"];
+
+function checkInt(v: unknown, what: string, lo: number, hi: number): number {
+  if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) {
+    bad(`${what} must be an integer ${lo}–${hi}, got ${JSON.stringify(v)}`);
+  }
+  return v as number;
+}
+
+function checkReply(v: unknown, where: string): StubReply {
+  if (!isObject(v)) return bad(`${where} must be an object`);
+  const kinds = REPLY_KINDS.filter((k) => k in v);
+  if (kinds.length !== 1) {
+    bad(`${where} needs exactly one of ${REPLY_KINDS.join(", ")}`);
+  }
+  const known = new Set([...kinds, "delayMs", "message"]);
+  for (const k of Object.keys(v)) {
+    if (!known.has(k)) bad(`${where}: unknown field ${JSON.stringify(k)}`);
+  }
+  const delay = v.delayMs;
+  if (delay !== undefined) {
+    if (kinds[0] !== "result" && kinds[0] !== "error") {
+      bad(`${where}: delayMs applies to result and error only`);
+    }
+    checkInt(delay, `${where}.delayMs`, 0, 3_600_000);
+  }
+  if (v.message !== undefined && kinds[0] !== "notStarted") {
+    bad(`${where}: message applies to notStarted only`);
+  }
+  switch (kinds[0]) {
+    case "result":
+      if (!Array.isArray(v.result)) bad(`${where}.result must be a list`);
+      break;
+    case "error":
+      checkInt(v.error, `${where}.error`, -(2 ** 31), 0);
+      break;
+    case "notStarted":
+      if (v.notStarted === 1) bad(`${where}.notStarted must not be 1 (ok)`);
+      checkInt(v.notStarted, `${where}.notStarted`, -(2 ** 31), 2 ** 31 - 1);
+      if (v.message !== undefined && typeof v.message !== "string") {
+        bad(`${where}.message must be a string`);
+      }
+      break;
+    default:
+      if (v[kinds[0]] !== true) bad(`${where}.${kinds[0]} must be true`);
+  }
+  return structuredClone(v) as StubReply;
+}
+
+function checkMatch(v: unknown): StubMatch {
+  if (!isObject(v)) return bad("match must be an object");
+  for (const k of Object.keys(v)) {
+    if (!["params", "paramsAt", "from"].includes(k)) {
+      bad(`match: unknown field ${JSON.stringify(k)}`);
+    }
+  }
+  if (v.params !== undefined && !Array.isArray(v.params)) {
+    bad("match.params must be a list");
+  }
+  if (v.paramsAt !== undefined) {
+    if (!isObject(v.paramsAt)) bad("match.paramsAt must be an object");
+    for (const [k, want] of Object.entries(v.paramsAt as object)) {
+      if (!/^\d+$/.test(k)) bad(`match.paramsAt: ${k} is not a position`);
+      if (isObject(want) && "$regex" in want) {
+        try {
+          new RegExp(String(want.$regex));
+        } catch (e) {
+          bad(`match.paramsAt.${k}.$regex: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+  if (v.from !== undefined) {
+    if (!isObject(v.from)) bad("match.from must be an object");
+    for (const [k, n] of Object.entries(v.from as object)) {
+      if (!["unitId", "clientId", "clientType"].includes(k)) {
+        bad(`match.from: unknown field ${JSON.stringify(k)}`);
+      }
+      checkInt(n, `match.from.${k}`, -1, 255);
+    }
+  }
+  return structuredClone(v) as StubMatch;
+}
+
+const SPEC_FIELDS = new Set([
+  "id",
+  "ipsc",
+  "project",
+  "flow",
+  "match",
+  "reply",
+  "replies",
+  "cycle",
+  "priority",
+  // listed stubs can be sent back as they are
+  "calls",
+]);
+
+/**
+ * Check `v` as a {@link StubSpec} and return a copy without `calls`;
+ * throws {@link InvalidStubError} saying what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addIpsc({ unitId: 0, processIndex: 0 });
+ * new FlowStubs(bus).add({ project: "p", flow: "f", reply: { error: -3 } });
+ * ```
+ */
+export function checkStubSpec(v: unknown): StubSpec {
+  if (!isObject(v)) return bad("a stub must be a JSON object");
+  for (const k of Object.keys(v)) {
+    if (!SPEC_FIELDS.has(k)) bad(`unknown field ${JSON.stringify(k)}`);
+  }
+  for (const k of ["project", "flow"] as const) {
+    if (typeof v[k] !== "string" || v[k] === "") {
+      bad(`${k} must be a non-empty string`);
+    }
+  }
+  if (
+    v.id !== undefined &&
+    (typeof v.id !== "string" || !/^[\w.-]{1,64}$/.test(v.id))
+  ) {
+    bad("id must be 1–64 letters, digits, '_', '.' or '-'");
+  }
+  const spec: StubSpec = {
+    project: v.project as string,
+    flow: v.flow as string,
+  };
+  if (v.id !== undefined) spec.id = v.id as string;
+  if (v.ipsc !== undefined) {
+    if (!isObject(v.ipsc)) bad("ipsc must be { unitId, processIndex }");
+    const i = v.ipsc as Record<string, unknown>;
+    spec.ipsc = {
+      unitId: checkInt(i.unitId, "ipsc.unitId", 0, 255),
+      processIndex: checkInt(i.processIndex, "ipsc.processIndex", 0, 255),
+    };
+  }
+  if ((v.reply === undefined) === (v.replies === undefined)) {
+    bad("give either reply or replies");
+  }
+  if (v.reply !== undefined) spec.reply = checkReply(v.reply, "reply");
+  if (v.replies !== undefined) {
+    if (!Array.isArray(v.replies) || v.replies.length === 0) {
+      bad("replies must be a non-empty list");
+    }
+    spec.replies = (v.replies as unknown[]).map((r, i) =>
+      checkReply(r, `replies[${i}]`)
+    );
+  }
+  if (v.match !== undefined) spec.match = checkMatch(v.match);
+  if (v.cycle !== undefined) {
+    if (typeof v.cycle !== "boolean") bad("cycle must be true or false");
+    spec.cycle = v.cycle as boolean;
+  }
+  if (v.priority !== undefined) {
+    spec.priority = checkInt(v.priority, "priority", 0, 1000);
+  }
+  return spec;
+}

@@ -1,0 +1,282 @@
+/**
+ * Flow stubs: canned answers per IPSC, project and flow, laid over the
+ * flows registered on a {@link MockIpsc}. The in-memory bus and the served
+ * one (control API) use this one table.
+ *
+ * For each flow that has stubs the table registers one dispatching handler
+ * on the IPSC (`ipsc.flow`), remembering the handler that was there; a call
+ * no stub takes goes to that handler; when the last stub of a flow goes,
+ * the handler is put back.
+ *
+ * @example
+ * ```ts
+ * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addIpsc({ unitId: 0, processIndex: 0 });
+ * const stubs = new FlowStubs(bus);
+ * stubs.add({ project: "ivr", flow: "callout", replies: [{ error: -3 }, { result: ["ok"] }] });
+ * console.log(stubs.list().length); // 1
+ * ```
+ * @module
+ */
+import type { FlowContext, FlowHandler } from "../ipsc/flow_run.ts";
+import { FlowFailure } from "../ipsc/flow_run.ts";
+import type { MockIpsc } from "../ipsc/ipsc.ts";
+import type { BusAddress } from "../bus/contract.ts";
+import { addressMatches } from "../bus/address.ts";
+import {
+  checkStubSpec,
+  InvalidStubError,
+  type StubInfo,
+  type StubMatch,
+  type StubReply,
+  type StubSpec,
+} from "./stub_spec.ts";
+import { jsonEqual } from "./json_equal.ts";
+
+/** What {@link FlowStubs} needs of a bus: its IPSCs (a `MockBus` has them). */
+export interface StubHost {
+  /** The mock IPSCs, the first being the default target. */
+  ipscs(): MockIpsc[];
+  /** A line for the bus log (optional). */
+  log?(line: string): void;
+}
+
+interface Stub {
+  info: StubInfo;
+  order: number;
+  regexes: Map<number, RegExp>;
+}
+
+/** One stubbed flow of one IPSC: its dispatcher and the handler it covers. */
+interface Slot {
+  ipsc: MockIpsc;
+  project: string;
+  flow: string;
+  dispatcher: FlowHandler;
+  base: FlowHandler | undefined;
+}
+
+const slotKey = (
+  i: { unitId: number; processIndex: number },
+  project: string,
+  flow: string,
+): string => `${i.unitId}/${i.processIndex}\0${project}\0${flow}`;
+
+/**
+ * A table of flow stubs over the IPSCs of a bus (see the module doc).
+ *
+ * @example
+ * ```ts
+ * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addIpsc({ unitId: 0, processIndex: 0 }).flow("ivr", "callout", () => ["real"]);
+ * const stubs = new FlowStubs(bus);
+ * const s = stubs.add({
+ *   project: "ivr",
+ *   flow: "callout",
+ *   match: { params: ["10086"] },
+ *   reply: { notStarted: -1, message: "busy" },
+ * }); // other numbers still reach the real flow
+ * stubs.remove(s.id);
+ * ```
+ */
+export class FlowStubs {
+  #host: StubHost;
+  #stubs = new Map<string, Stub>();
+  #slots = new Map<string, Slot>();
+  #next = 1;
+  #order = 0;
+
+  /** Stubs over `host`'s IPSCs (usually a `MockBus`). */
+  constructor(host: StubHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Add a stub (see {@link StubSpec}); an existing `id` is replaced.
+   * Throws {@link InvalidStubError} on a bad spec or an unknown IPSC.
+   */
+  add(spec: StubSpec): StubInfo {
+    const checked = checkStubSpec(spec);
+    const id = checked.id ?? this.#newId();
+    if (this.#stubs.has(id)) this.remove(id);
+    return this.#put(id, checked);
+  }
+
+  /** Replace the stub `id` (or add it under that id); its call count restarts. */
+  replace(id: string, spec: StubSpec): StubInfo {
+    return this.add({ ...spec, id });
+  }
+
+  /** Every stub, in the order they were added. */
+  list(): StubInfo[] {
+    return [...this.#stubs.values()].map((s) => structuredClone(s.info));
+  }
+
+  /** The stub `id`, or undefined. */
+  get(id: string): StubInfo | undefined {
+    const s = this.#stubs.get(id);
+    return s && structuredClone(s.info);
+  }
+
+  /** Remove the stub `id`; false if there was none. */
+  remove(id: string): boolean {
+    const s = this.#stubs.get(id);
+    if (!s) return false;
+    this.#stubs.delete(id);
+    const key = slotKey(s.info.ipsc, s.info.project, s.info.flow);
+    if (![...this.#stubs.values()].some((o) => this.#keyOf(o) === key)) {
+      this.#release(key);
+    }
+    return true;
+  }
+
+  /** Remove every stub: each stubbed flow gets its own handler back. */
+  clear(): void {
+    this.#stubs.clear();
+    for (const key of [...this.#slots.keys()]) this.#release(key);
+    this.#next = 1;
+  }
+
+  #newId(): string {
+    let id: string;
+    do id = `stub-${this.#next++}`; while (this.#stubs.has(id));
+    return id;
+  }
+
+  #keyOf(s: Stub): string {
+    return slotKey(s.info.ipsc, s.info.project, s.info.flow);
+  }
+
+  #put(id: string, spec: StubSpec): StubInfo {
+    const ipscs = this.#host.ipscs();
+    const ipsc = spec.ipsc
+      ? ipscs.find((i) =>
+        i.unitId === spec.ipsc!.unitId &&
+        i.processIndex === spec.ipsc!.processIndex
+      )
+      : ipscs[0];
+    if (!ipsc) {
+      throw new InvalidStubError(
+        spec.ipsc
+          ? `stub: no mock IPSC ${spec.ipsc.unitId}:${spec.ipsc.processIndex} on the bus`
+          : "stub: the bus has no mock IPSC",
+      );
+    }
+    const info: StubInfo = {
+      ...spec,
+      id,
+      ipsc: { unitId: ipsc.unitId, processIndex: ipsc.processIndex },
+      calls: 0,
+    };
+    const regexes = new Map<number, RegExp>();
+    for (const [k, v] of Object.entries(spec.match?.paramsAt ?? {})) {
+      const rx = (v as { $regex?: unknown })?.$regex;
+      if (typeof v === "object" && v !== null && rx !== undefined) {
+        regexes.set(Number(k), new RegExp(String(rx)));
+      }
+    }
+    this.#stubs.set(id, { info, order: ++this.#order, regexes });
+    this.#claim(ipsc, spec.project, spec.flow);
+    return structuredClone(info);
+  }
+
+  /** Make sure the dispatcher is the flow's handler on `ipsc`. */
+  #claim(ipsc: MockIpsc, project: string, flow: string): void {
+    const key = slotKey(ipsc, project, flow);
+    const had = this.#slots.get(key);
+    const now = ipsc.handler(project, flow);
+    if (had && now === had.dispatcher) return;
+    // First stub of this flow, or someone registered a handler over ours:
+    // theirs becomes the one calls without a stub reach.
+    const slot: Slot = {
+      ipsc,
+      project,
+      flow,
+      base: now,
+      dispatcher: (params, ctx) => this.#dispatch(slot, key, params, ctx),
+    };
+    this.#slots.set(key, slot);
+    ipsc.flow(project, flow, slot.dispatcher);
+  }
+
+  #release(key: string): void {
+    const slot = this.#slots.get(key);
+    if (!slot) return;
+    this.#slots.delete(key);
+    const { ipsc, project, flow } = slot;
+    if (ipsc.handler(project, flow) !== slot.dispatcher) return;
+    if (slot.base) ipsc.flow(project, flow, slot.base);
+    else ipsc.removeFlow(project, flow);
+  }
+
+  #dispatch(
+    slot: Slot,
+    key: string,
+    params: unknown[],
+    ctx: FlowContext,
+  ): unknown {
+    const from = ctx.from;
+    let best: Stub | undefined;
+    for (const s of this.#stubs.values()) {
+      if (this.#keyOf(s) !== key || !matches(s, params, from)) continue;
+      const p = s.info.priority ?? 5;
+      const bp = best?.info.priority ?? 5;
+      if (!best || p < bp || (p === bp && s.order > best.order)) best = s;
+    }
+    if (!best) {
+      if (slot.base) return slot.base(params, ctx);
+      ctx.refuse(
+        -1,
+        `no stub of ${slot.project}/${slot.flow} matches ${
+          JSON.stringify(params)
+        }`,
+      );
+    }
+    const info = best.info;
+    const n = info.calls++;
+    const replies = info.replies ?? [info.reply!];
+    const reply = replies[
+      info.cycle ? n % replies.length : Math.min(n, replies.length - 1)
+    ];
+    this.#host.log?.(
+      `stub ${info.id} answers ${slot.project}/${slot.flow} (call ${n + 1})`,
+    );
+    return answer(reply, ctx);
+  }
+}
+
+function matches(s: Stub, params: unknown[], from: BusAddress): boolean {
+  const m: StubMatch | undefined = s.info.match;
+  if (!m) return true;
+  if (m.params !== undefined && !jsonEqual(m.params, params)) return false;
+  if (m.from !== undefined && !addressMatches(from, m.from)) return false;
+  for (const [k, want] of Object.entries(m.paramsAt ?? {})) {
+    const i = Number(k);
+    const got = params[i];
+    const rx = s.regexes.get(i);
+    if (rx) {
+      if (typeof got !== "string" || !rx.test(got)) return false;
+    } else if (!jsonEqual(want, got)) return false;
+  }
+  return true;
+}
+
+/** Play `reply` as a flow handler would. */
+function answer(reply: StubReply, ctx: FlowContext): unknown {
+  if ("notStarted" in reply) {
+    ctx.refuse(reply.notStarted, reply.message ?? "not started (stub)");
+  }
+  if ("noAck" in reply) ctx.noAnswer();
+  // After an await the acknowledge has gone out: acknowledged, never answered.
+  if ("noAnswer" in reply) return Promise.resolve().then(() => ctx.noAnswer());
+  const delayMs = "delayMs" in reply ? reply.delayMs ?? 0 : 0;
+  const settle = (): unknown => {
+    if ("error" in reply) throw new FlowFailure(reply.error, "stub error");
+    return structuredClone((reply as { result: unknown[] }).result);
+  };
+  return delayMs > 0 ? ctx.sleep(delayMs).then(settle) : settle();
+}

@@ -1,0 +1,226 @@
+/**
+ * The inspector page in a real browser (Debian's Chromium, headless,
+ * driven by playwright-core): it shows a client connecting over TCP (the
+ * native stand-in library) and a flow call arriving, a fault toggled on
+ * the page reaches that client, and the page keeps answering while the
+ * client floods the bus. Run by `scripts/test.sh` as its own step:
+ *
+ *   deno test -A tests/browser/inspector.browser.ts
+ *
+ * CHROMIUM overrides the browser path (default /usr/bin/chromium);
+ * INSPECTOR_SCREENSHOT=path saves a screenshot (docs/inspector.png).
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { Client, silentLogger, SmartBus } from "../../mod.ts";
+import { MockBackend, MockControl } from "../../src/mock/mod.ts";
+import { type MockServer, startMockServer } from "../../src/mock/server.ts";
+import { exportStandinEnv, STANDIN_PATH } from "../shared/native_env.ts";
+import { bounded } from "../shared/raw_client.ts";
+
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+describe("inspector - in headless Chromium", () => {
+  let server: MockServer;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  let native: SmartBus;
+  let app: Client;
+  let peerBus: SmartBus;
+  let peer: Client;
+
+  before(async () => {
+    process.env.SMARTBUS_STANDIN_RECONNECT_MS = "100";
+    await exportStandinEnv();
+    server = await startMockServer({
+      nodes: [{ unitId: 0, port: 0 }, { unitId: 1, port: 0 }],
+      users: { app: "app-secret-9" },
+      flows: { "ivr/base": ["base"] },
+      control: { port: 0 },
+    });
+    profile = mkdtempSync(join(tmpdir(), "inspector-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 860 },
+    });
+    page = context.pages()[0] ?? await context.newPage();
+    // The receiver of the flood: an in-process client of unit 31.
+    peerBus = new SmartBus({
+      unitId: 31,
+      backend: new MockBackend(server.bus),
+      logger: silentLogger,
+    });
+    const { host, port } = server.addresses[1];
+    peer = new Client({
+      bus: peerBus,
+      localClientId: 1,
+      masterHost: host,
+      masterPort: port,
+      authorUsr: "app",
+      authorPwd: "app-secret-9",
+    });
+    await peer.connect({ timeout: 5000 });
+  });
+
+  after(async () => {
+    app?.close();
+    native?.close();
+    peer?.close();
+    peerBus?.close();
+    await context?.close();
+    await server?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test("inspector - shows a client connecting and a flow call arriving; a fault toggled on the page reaches the client", async () => {
+    const url = server.control!.url;
+    await page.goto(url + "/");
+    await page.locator("#conn.live").waitFor({ timeout: 10_000 });
+    await page.locator('#nodes tr[data-unit="0"]').waitFor();
+
+    const { host, port } = server.addresses[0];
+    native = new SmartBus({
+      unitId: 30,
+      backend: "Deno" in globalThis ? "deno" : "bun",
+      libraryPath: STANDIN_PATH,
+      logger: silentLogger,
+    });
+    app = new Client({
+      bus: native,
+      localClientId: 1,
+      masterHost: host,
+      masterPort: port,
+      authorUsr: "app",
+      authorPwd: "app-secret-9",
+    });
+    await app.connect({ timeout: 10_000 });
+    await page.locator('#clients tr[data-addr="30:1"]').waitFor({
+      timeout: 5000,
+    });
+    await page.locator("#stream li.presence", { hasText: "connect 30:1" })
+      .waitFor({ timeout: 5000 });
+
+    await server.control!.stubs.add({
+      project: "ivr",
+      flow: "hello",
+      reply: { result: ["hi from a stub"] },
+    });
+    await page.locator("#stubs td", { hasText: "ivr/hello" }).waitFor();
+    assert.deepEqual(
+      await app.invoke({
+        server: 0,
+        process: 0,
+        project: "ivr",
+        flow: "hello",
+        params: ["page"],
+      }, { timeout: 5000 }),
+      ["hi from a stub"],
+    );
+    await page.locator("#stream li.flow", { hasText: "ivr/hello" })
+      .filter({ hasText: "responded" }).waitFor({ timeout: 5000 });
+
+    // The flood: the native client sends as fast as it can for 1.5 s while
+    // the page is asked to draw; it must keep answering.
+    let sent = 0;
+    let flooding = true;
+    const flood = (async () => {
+      while (flooding) {
+        for (let i = 0; i < 500; i++) {
+          app.send(1, 3, 31, 1, 4, `flood ${sent++}`);
+        }
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    })();
+    // The page's own responsiveness: how late a 16 ms timer fires there.
+    await page.evaluate(() => {
+      const w = window as unknown as { lag: number[]; iv: unknown };
+      w.lag = [];
+      let last = performance.now();
+      w.iv = setInterval(() => {
+        const now = performance.now();
+        w.lag.push(now - last - 16);
+        last = now;
+      }, 16);
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    const lag = await page.evaluate(() => {
+      const w = window as unknown as { lag: number[]; iv: unknown };
+      clearInterval(w.iv as number);
+      return w.lag.sort((a, b) => a - b);
+    });
+    await page.waitForFunction(
+      () => Number(document.querySelector("#r-data")?.textContent) > 0,
+      undefined,
+      { timeout: 3000 },
+    );
+    const rate = Number(await page.locator("#r-data").textContent());
+    flooding = false;
+    await flood;
+    const items = await page.locator("#stream li").count();
+    console.log(
+      `inspector under flood: ${Math.round(sent / 1.5)} msgs/s sent, ` +
+        `page shows ${rate} data/s, ${items} list items, page timer lag ` +
+        `p50 ${lag[lag.length >> 1].toFixed(1)} ms, max ${
+          lag[lag.length - 1].toFixed(1)
+        } ms over ${lag.length} ticks`,
+    );
+    assert.ok(items <= 300, "the live list stays bounded");
+
+    // A fault toggled on the page: stop node 0, the client hears it.
+    const lost = new Promise<void>((resolve) =>
+      app.on("disconnect", () => resolve())
+    );
+    await page.locator('button[data-act="stop"][data-unit="0"]').click();
+    await bounded(lost, 5000, "the client hears its node stop");
+    await page.locator('#nodes tr[data-unit="0"] td.down').waitFor();
+    assert.equal(server.bus.nodes()[0].running, false);
+    await page.locator('button[data-act="start"][data-unit="0"]').click();
+    await page.locator('#nodes tr[data-unit="0"] td.up').waitFor();
+    await page.locator('#clients tr[data-addr="30:1"]').waitFor({
+      timeout: 5000,
+    });
+    await server.control!.stubs.add({
+      project: "ivr",
+      flow: "callout",
+      match: { params: ["10086"] },
+      replies: [{ notStarted: -1, message: "line busy" }, { result: ["ok"] }],
+    });
+    for (const flow of ["callout", "callout", "base"]) {
+      await app.invoke({
+        server: 0,
+        process: 0,
+        project: "ivr",
+        flow,
+        params: ["10086"],
+      }, { timeout: 5000 }).catch(() => {});
+    }
+    await page.locator("#stream li.flow", { hasText: "ivr/base" }).waitFor({
+      timeout: 5000,
+    });
+    await new MockControl(url).faults.latency({ baseMs: 20, jitterMs: 5 });
+    await page.locator("#faults li", { hasText: "latency" }).waitFor();
+    const html = await page.content();
+    assert.ok(!html.includes("app-secret-9"), "no password on the page");
+    if (process.env.INSPECTOR_SCREENSHOT) {
+      await page.screenshot({ path: process.env.INSPECTOR_SCREENSHOT });
+    }
+  });
+});

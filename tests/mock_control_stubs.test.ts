@@ -1,0 +1,273 @@
+/**
+ * Flow stubs and journal queries in memory (on virtual time), and the
+ * proof that the served bus uses the same table: a stub added in process
+ * is listed over HTTP and the other way round.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Client,
+  type FlowError,
+  type FlowNotStartedError,
+  silentLogger,
+  SmartBus,
+} from "../mod.ts";
+import {
+  FlowStubs,
+  InvalidStubError,
+  Journal,
+  MockBackend,
+  MockBus,
+  VirtualClock,
+  WaitTimeoutError,
+} from "../src/mock/mod.ts";
+import { MAX_WAIT_MS, waitBudget } from "../src/mock/control/journal.ts";
+import { connectedClient, controlEnv, invoke } from "./shared/control_env.ts";
+
+async function world(): Promise<{
+  clock: VirtualClock;
+  bus: MockBus;
+  stubs: FlowStubs;
+  journal: Journal;
+  client: Client;
+  call(flow: string, params?: unknown[], timeout?: number): Promise<unknown>;
+  [Symbol.dispose](): void;
+}> {
+  const clock = new VirtualClock();
+  const bus = new MockBus({ clock, strict: true, logger: () => {} });
+  bus.addNode({ unitId: 0, port: 8000 });
+  bus.addIpsc({ unitId: 0, processIndex: 0 })
+    .flow("ivr", "real", (params) => ["real", ...params]);
+  const sb = new SmartBus({
+    unitId: 30,
+    backend: new MockBackend(bus),
+    logger: silentLogger,
+  });
+  const client = new Client({
+    bus: sb,
+    localClientId: 1,
+    masterHost: "127.0.0.1",
+    masterPort: 8000,
+  });
+  await client.connect();
+  /** Settle a call on virtual time: its outcome, or the error's name and code. */
+  const call = async (flow: string, params: unknown[] = [], timeout = 1000) => {
+    const p = client.invoke(
+      { server: 0, process: 0, project: "ivr", flow, params },
+      { timeout },
+    ).then((v) => v, (e: FlowError) => `${e.name} ${e.code}`);
+    await clock.advance(timeout + 10);
+    return await p;
+  };
+  return {
+    clock,
+    bus,
+    stubs: new FlowStubs(bus),
+    journal: new Journal(bus),
+    client,
+    call,
+    [Symbol.dispose]: () => {
+      client.close();
+      sb.close();
+    },
+  };
+}
+
+describe("mock control - stubs in memory", () => {
+  test("mock control - each kind of reply reaches the caller", async () => {
+    using w = await world();
+    w.stubs.add({ project: "ivr", flow: "ok", reply: { result: ["hi", 1] } });
+    w.stubs.add({ project: "ivr", flow: "err", reply: { error: -3 } });
+    w.stubs.add({
+      project: "ivr",
+      flow: "busy",
+      reply: { notStarted: -5, message: "busy" },
+    });
+    w.stubs.add({ project: "ivr", flow: "silent", reply: { noAnswer: true } });
+    w.stubs.add({ project: "ivr", flow: "mute", reply: { noAck: true } });
+    assert.deepEqual(await w.call("ok"), ["hi", 1]);
+    assert.equal(await w.call("err"), "FlowError -3");
+    const busy = w.client.invoke({
+      server: 0,
+      process: 0,
+      project: "ivr",
+      flow: "busy",
+    }).catch((e: FlowNotStartedError) => [e.name, e.ack]);
+    assert.deepEqual(await busy, ["FlowNotStartedError", -5]);
+    assert.match(String(await w.call("silent")), /^FlowTimeoutError/);
+    assert.match(String(await w.call("mute")), /^FlowTimeoutError/);
+    const states = w.journal.find("flowCalls").map((c) => [c.flow, c.state]);
+    assert.deepEqual(states, [
+      ["ok", "responded"],
+      ["err", "errored"],
+      ["busy", "errored"],
+      ["silent", "unanswered"],
+      ["mute", "unanswered"],
+    ]);
+    assert.equal(w.journal.find("flowCalls", { flow: "silent" })[0].ack, 1);
+    assert.equal(
+      w.journal.find("flowCalls", { flow: "mute" })[0].ack,
+      undefined,
+    );
+  });
+
+  test("mock control - a delayed reply comes after its delay in bus time", async () => {
+    using w = await world();
+    w.stubs.add({
+      project: "ivr",
+      flow: "slow",
+      reply: { result: ["late"], delayMs: 400 },
+    });
+    const p = w.client.invoke({
+      server: 0,
+      process: 0,
+      project: "ivr",
+      flow: "slow",
+    }, { timeout: 1000 });
+    await w.clock.advance(399);
+    assert.equal(w.journal.find("flowCalls")[0].state, "acknowledged");
+    await w.clock.advance(1);
+    assert.deepEqual(await p, ["late"]);
+    assert.equal(w.journal.find("flowCalls")[0].answeredAt, 400);
+  });
+
+  test("mock control - sequences, cycles, parameter matching, priority and the flow underneath", async () => {
+    using w = await world();
+    const seq = w.stubs.add({
+      project: "ivr",
+      flow: "real",
+      match: { params: ["seq"] },
+      replies: [{ error: -2 }, { result: ["second"] }],
+    });
+    w.stubs.add({
+      project: "ivr",
+      flow: "real",
+      match: { paramsAt: { 0: { $regex: "^100" } } },
+      replies: [{ result: ["a"] }, { result: ["b"] }],
+      cycle: true,
+    });
+    w.stubs.add({
+      project: "ivr",
+      flow: "real",
+      match: { paramsAt: { 0: "vip" }, from: { unitId: 30 } },
+      reply: { result: ["vip, low priority"] },
+      priority: 9,
+    });
+    w.stubs.add({
+      project: "ivr",
+      flow: "real",
+      match: { paramsAt: { 0: "vip" } },
+      reply: { result: ["vip"] },
+      priority: 1,
+    });
+    assert.equal(await w.call("real", ["seq"]), "FlowError -2");
+    assert.deepEqual(await w.call("real", ["seq"]), ["second"]);
+    assert.deepEqual(await w.call("real", ["seq"]), ["second"]);
+    assert.deepEqual(await w.call("real", ["10086"]), ["a"]);
+    assert.deepEqual(await w.call("real", ["10010"]), ["b"]);
+    assert.deepEqual(await w.call("real", ["100"]), ["a"]);
+    assert.deepEqual(await w.call("real", ["vip"]), ["vip"]);
+    // No stub takes it: the flow registered on the IPSC answers.
+    assert.deepEqual(await w.call("real", ["other"]), ["real", "other"]);
+    assert.equal(w.stubs.get(seq.id)!.calls, 3);
+    assert.equal(w.journal.count("flowCalls", { params: ["seq"] }), 3);
+    assert.equal(
+      w.journal.count("flowCalls", { params: ["seq"], state: "errored" }),
+      1,
+    );
+    w.stubs.clear();
+    assert.deepEqual(await w.call("real", ["seq"]), ["real", "seq"]);
+  });
+
+  test("mock control - a flow with stubs only: unmatched calls are not started; removing the last stub unregisters it", async () => {
+    using w = await world();
+    const s = w.stubs.add({
+      project: "ivr",
+      flow: "new",
+      match: { params: [1] },
+      reply: { result: ["one"] },
+    });
+    assert.deepEqual(await w.call("new", [1]), ["one"]);
+    assert.equal(await w.call("new", [2]), "FlowNotStartedError -1");
+    assert.match(
+      w.journal.find("flowCalls", { params: [2] })[0].ackMessage!,
+      /no stub of ivr\/new matches \[2\]/,
+    );
+    assert.ok(w.stubs.remove(s.id));
+    assert.equal(w.stubs.remove(s.id), false);
+    assert.equal(w.bus.ipscs()[0].handler("ivr", "new"), undefined);
+    const replaced = w.stubs.replace("x", {
+      project: "ivr",
+      flow: "real",
+      reply: { result: [] },
+    });
+    assert.equal(replaced.calls, 0);
+    assert.throws(
+      () =>
+        w.stubs.add({
+          project: "ivr",
+          flow: "f",
+          reply: { bogus: 1 } as never,
+        }),
+      InvalidStubError,
+    );
+  });
+
+  test("mock control - journal in memory: waitFor resolves when the record comes, times out otherwise, capped", async () => {
+    using w = await world();
+    w.stubs.add({ project: "ivr", flow: "ok", reply: { result: [] } });
+    const waited = w.journal.waitFor("flowCalls", { flow: "ok" }, {
+      count: 2,
+      timeoutMs: 2000,
+    });
+    await w.call("ok");
+    await w.call("ok");
+    assert.equal((await waited).length, 2);
+    await assert.rejects(
+      w.journal.waitFor("flowCalls", { flow: "nope" }, { timeoutMs: 20 }),
+      (e: WaitTimeoutError) => e instanceof WaitTimeoutError && e.matched === 0,
+    );
+    assert.equal(waitBudget(10 ** 9), MAX_WAIT_MS);
+    w.journal.clear();
+    assert.equal(w.journal.count("flowCalls"), 0);
+    await w.call("ok");
+    assert.equal(w.journal.count("flowCalls"), 1);
+  });
+});
+
+describe("mock control - one table for both", () => {
+  test("mock control - a stub added in process is listed over HTTP, and one added over HTTP answers in process", async () => {
+    await using env = await controlEnv();
+    const local = env.server.control!.stubs.add({
+      project: "ivr",
+      flow: "base",
+      match: { params: ["local"] },
+      reply: { result: ["local stub"] },
+    });
+    const remote = await env.control.stubs.add({
+      project: "ivr",
+      flow: "base",
+      match: { params: ["remote"] },
+      reply: { result: ["remote stub"] },
+    });
+    assert.deepEqual((await env.control.stubs.list()).map((s) => s.id), [
+      local.id,
+      remote.id,
+    ]);
+    using c = await connectedClient(env.server, 30);
+    assert.deepEqual(await invoke(c.client, "base", ["local"]), [
+      "local stub",
+    ]);
+    assert.deepEqual(await invoke(c.client, "base", ["remote"]), [
+      "remote stub",
+    ]);
+    assert.deepEqual(await invoke(c.client, "base", ["else"]), [
+      "from the flow file",
+    ]);
+    assert.equal(env.server.control!.stubs.get(remote.id)!.calls, 1);
+    assert.equal(
+      env.server.control!.journal.count("flowCalls", { flow: "base" }),
+      await env.control.journal.count("flowCalls", { flow: "base" }),
+    );
+  });
+});
