@@ -19,6 +19,7 @@ export * from "./src/abi/constants.ts";
 export * from "./src/abi/packinfo.ts";
 export * from "./src/abi/timers.ts";
 export * from "./src/api/client_args.ts";
+export * from "./src/api/library_args.ts";
 export * from "./src/api/client_events.ts";
 export * from "./src/api/client_link.ts";
 export * from "./src/api/connect_waiters.ts";

@@ -46,11 +46,9 @@ import {
   clientOptionsFrom,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_FLOW_TIMEOUT_MS,
-  destination,
   type FlowCall,
-  notifyArgs,
-  payload,
 } from "./client_args.ts";
+import { destination, notifyArgs, payload } from "./library_args.ts";
 
 /**
  * A SmartBus network client. Create it with an options object (or the

@@ -28,15 +28,13 @@ import {
 import { AbortedError, LibraryError } from "../abi/errors.ts";
 import { PackInfo } from "../abi/packinfo.ts";
 import { ClientEventHub, type ClientHandlers } from "./client_events.ts";
+import type { Address, ClientFields, FlowCall } from "./client_args.ts";
 import {
-  type Address,
-  type ClientFields,
   connectArgs,
-  type FlowCall,
   flowCallArgs,
   idOrCode,
   type NotifyArgs,
-} from "./client_args.ts";
+} from "./library_args.ts";
 import { ConnectWaiters } from "./connect_waiters.ts";
 import { FlowCalls } from "./flow_calls.ts";
 import { RttTracker } from "./rtt.ts";

@@ -1,0 +1,230 @@
+/**
+ * What the library takes, checked and encoded: `CreateConnect`'s strings,
+ * `RemoteInvokeFlow`'s and `SendNotify`'s arguments, data for `SendData` and
+ * `SendPing`, destinations. Every limit of the library is checked here, in
+ * encoded bytes, so that the mock and a native library see the same
+ * arguments and refuse nothing themselves.
+ *
+ * @module
+ */
+import {
+  ErrorCode,
+  InvokeMode,
+  MAX_DATA_BYTES,
+  MAX_IP_ADDR_LEN,
+  MAX_STRING_BYTES,
+} from "../abi/constants.ts";
+import { InvalidArgumentError } from "../abi/errors.ts";
+import type { Address, FlowCall } from "./client_args.ts";
+import { serializeFlowParams } from "./params.ts";
+import {
+  cString,
+  normalizeEncoding,
+  type TextEncodingName,
+  transientCString,
+  utf8Length,
+} from "./text.ts";
+import * as v from "./validate.ts";
+
+/** `CreateConnect`'s string arguments, encoded. @internal */
+export interface ConnectArgs {
+  master: Uint8Array;
+  slave: Uint8Array | null;
+  user: Uint8Array | null;
+  pwd: Uint8Array | null;
+  info: Uint8Array | null;
+}
+
+/** Encode a client's connection strings (C strings; credentials in its encoding, add_info GBK). @internal */
+export function connectArgs(c: {
+  masterHost: string;
+  slaverHost: string | null;
+  authorUsr: string | null;
+  authorPwd: string | null;
+  extInfo: string | null;
+  encoding: TextEncodingName;
+}): ConnectArgs {
+  const opt = (arg: string, s: string | null, enc: TextEncodingName) =>
+    s === null ? null : boundedCString(arg, s, enc);
+  return {
+    master: cString(c.masterHost, "utf-8", "masterHost"),
+    slave: opt("slaverHost", c.slaverHost, "utf-8"),
+    user: opt("authorUsr", c.authorUsr, c.encoding),
+    pwd: opt("authorPwd", c.authorPwd, c.encoding),
+    info: opt("extInfo", c.extInfo, "gbk"),
+  };
+}
+
+/** `RemoteInvokeFlow`'s arguments, checked and encoded. @internal */
+export interface FlowCallArgs {
+  server: number;
+  process: number;
+  project: Uint8Array;
+  flow: Uint8Array;
+  mode: number;
+  params: Uint8Array;
+}
+
+/** Check and encode a {@link FlowCall}. @internal */
+export function flowCallArgs(call: FlowCall): FlowCallArgs {
+  if (typeof call !== "object" || call === null) {
+    throw new InvalidArgumentError("call", "a FlowCall object is required");
+  }
+  return {
+    server: v.assertNodeOrUnitId(call.server, "server"),
+    process: v.assertInteger("process", call.process, 0, 255),
+    project: boundedCString(
+      "project",
+      v.assertString("project", call.project),
+      "gbk",
+    ),
+    flow: boundedCString("flow", v.assertString("flow", call.flow), "gbk"),
+    mode: call.wantResult === false
+      ? InvokeMode.FIRE_AND_FORGET
+      : InvokeMode.WANT_RESULT,
+    params: serializeFlowParams(call.params),
+  };
+}
+
+/** A library call that returns an id: > 0, else the error code (0 has no id: OTHER). @internal */
+export function idOrCode(rc: number): number {
+  return rc === 0 ? ErrorCode.OTHER : rc;
+}
+
+/**
+ * A host argument: 1–63 bytes of UTF-8, so that with its NUL it fits the
+ * library's 64-byte field (measured in bytes: "€" is three). @internal
+ */
+export function hostArg(argument: string, host: unknown): string {
+  const h = v.assertString(argument, host);
+  const bytes = utf8Length(h);
+  if (bytes === 0 || bytes + 1 > MAX_IP_ADDR_LEN) {
+    throw new InvalidArgumentError(
+      argument,
+      `must be 1–${MAX_IP_ADDR_LEN - 1} bytes of UTF-8, got ${bytes} (${
+        JSON.stringify(h.length > 80 ? h.slice(0, 80) + "…" : h)
+      })`,
+    );
+  }
+  return h;
+}
+
+/**
+ * `text` as a C string (`encoding`) of at most `MAX_STRING_BYTES` bytes
+ * before its NUL; longer is refused with `code` (the library's own code for
+ * that argument) before anything reaches the library. @internal
+ */
+export function boundedCString(
+  argument: string,
+  text: string,
+  encoding: TextEncodingName,
+  code: number = ErrorCode.ARGUMENT,
+): Uint8Array {
+  // Every character takes at least one byte: no need to encode a string
+  // that is too long in characters already.
+  const bytes = text.length > MAX_STRING_BYTES
+    ? null
+    : cString(text, encoding, argument);
+  if (bytes === null || bytes.length - 1 > MAX_STRING_BYTES) {
+    throw new InvalidArgumentError(
+      argument,
+      `must be at most ${MAX_STRING_BYTES} bytes of ${encoding}, got ${
+        bytes === null ? `${text.length} characters` : bytes.length - 1
+      }`,
+      { code },
+    );
+  }
+  return bytes;
+}
+
+/** A destination address, checked. @internal */
+export function destination(
+  unitId: unknown,
+  clientId: unknown,
+  clientType: unknown,
+): Address {
+  return {
+    unitId: v.assertNodeOrUnitId(unitId, "dstUnitId"),
+    clientId: v.assertInteger("dstClientId", clientId, 0, 255),
+    clientType: v.assertClientType(clientType, "dstClientType"),
+  };
+}
+
+/**
+ * What `send`/`ping` hand the library: bytes as given; text encoded (with
+ * `encoding`, else the client's `fallback`) as a C string, because peers are
+ * C programs reading C strings: the NUL is part of the data. Text goes
+ * through `transientCString`: pass the result on at once. @internal
+ */
+export function payload(
+  data: string | Uint8Array,
+  encoding: string | undefined,
+  fallback: TextEncodingName,
+): Uint8Array {
+  const b = v.assertBytesOrString("data", data);
+  if (typeof b !== "string") return dataLimit(b.length, b);
+  const enc = encoding === undefined ? fallback : normalizeEncoding(encoding);
+  // Refused before encoding when the characters alone are too many, so an
+  // oversized string never grows the shared encode buffer.
+  if (b.length + 1 > MAX_DATA_BYTES) return dataLimit(b.length + 1, null);
+  const bytes = transientCString(b, enc, "data");
+  return dataLimit(bytes.length, bytes);
+}
+
+function dataLimit(size: number, bytes: Uint8Array | null): Uint8Array {
+  if (bytes === null || size > MAX_DATA_BYTES) {
+    throw new InvalidArgumentError(
+      "data",
+      `must be at most ${MAX_DATA_BYTES} bytes, got ${
+        bytes === null ? `at least ${size}` : size
+      }`,
+      { code: ErrorCode.MAX_DATASIZE },
+    );
+  }
+  return bytes;
+}
+
+/** `SendNotify`'s arguments, checked and encoded. @internal */
+export interface NotifyArgs {
+  server: number;
+  process: number;
+  project: Uint8Array;
+  title: Uint8Array;
+  mode: number;
+  expiresMs: number;
+  param: Uint8Array;
+}
+
+/** Check and encode the seed's `sendNotify` arguments (`expires` in seconds). @internal */
+export function notifyArgs(
+  server: number,
+  process: number,
+  project: string | null,
+  title: string,
+  mode: number,
+  expires: number,
+  param: string,
+): NotifyArgs {
+  const s = v.assertNodeOrUnitId(server, "server");
+  const p = v.assertInteger("process", process, 0, 255);
+  const m = v.assertInteger("mode", mode, -2147483648, 2147483647);
+  const expiresMs = v.assertTimeoutSeconds("expires", expires);
+  return {
+    server: s,
+    process: p,
+    project: boundedCString(
+      "project",
+      v.assertString("project", project ?? ""),
+      "gbk",
+    ),
+    title: boundedCString("title", v.assertString("title", title), "gbk"),
+    mode: m,
+    expiresMs,
+    param: boundedCString(
+      "param",
+      v.assertString("param", param),
+      "gbk",
+      ErrorCode.MAX_DATASIZE,
+    ),
+  };
+}
