@@ -259,6 +259,63 @@ void sb_lib_free(sb_lib *lib) {
 }
 
 
+/* Release: what the application sent just before goes out, and each link
+   closes gracefully (our FIN, then the peer's): closing a socket that still
+   has unread input sends a RST, and a peer that has not yet read our last
+   frames loses them (seen: a `send` right before Release never arrived).
+   Bounded: RELEASE_FLUSH_MS in all; no callback is raised. */
+#define RELEASE_FLUSH_MS 250
+static void flush_and_close(sb_lib *lib) {
+  unsigned char shut[256] = {0};
+  int64_t deadline = sb_now_ms() + RELEASE_FLUSH_MS;
+  for (;;) {
+    struct pollfd fds[256];
+    int idx[256], n = 0;
+    for (int i = 0; i < 256; i++) {
+      sb_client *c = lib->clients[i];
+      if (!c || c->fd < 0) continue;
+      if (c->state != CS_READY) {
+        client_close_fd(c);
+        continue;
+      }
+      short events = POLLIN;
+      if (c->out.len > c->out_off) {
+        events |= POLLOUT;
+      } else if (!shut[i]) {
+        shutdown(c->fd, SHUT_WR);
+        shut[i] = 1;
+      }
+      fds[n].fd = c->fd;
+      fds[n].events = events;
+      fds[n].revents = 0;
+      idx[n++] = i;
+    }
+    int64_t now = sb_now_ms();
+    if (n == 0 || now >= deadline) break;
+    if (poll(fds, (nfds_t)n, (int)(deadline - now)) <= 0) continue;
+    for (int k = 0; k < n; k++) {
+      sb_client *c = lib->clients[idx[k]];
+      short ev = fds[k].revents;
+      if (ev & POLLOUT) {
+        ssize_t w = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+        if (w > 0) c->out_off += (size_t)w;
+        else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          client_close_fd(c);
+          continue;
+        }
+      }
+      if (ev & (POLLIN | POLLHUP | POLLERR)) {
+        char sink[4096];
+        ssize_t r = recv(c->fd, sink, sizeof sink, 0);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) client_close_fd(c);
+      }
+    }
+  }
+  for (int i = 0; i < 256; i++) {
+    if (lib->clients[i]) client_close_fd(lib->clients[i]);
+  }
+}
+
 void *sb_net_main(void *arg) {
   sb_lib *lib = arg;
   struct pollfd fds[257];
@@ -313,14 +370,11 @@ void *sb_net_main(void *arg) {
       if (c && c->fd >= 0 && c->state != CS_CONNECTING && c->out.len > c->out_off) do_write(lib, c, now);
     }
   }
-  /* Best effort: what the application sent just before Release goes out
-     (one non-blocking write per client, never a wait). */
-  int64_t end = sb_now_ms();
-  for (int i = 0; i < 256; i++) {
-    sb_client *c = lib->clients[i];
-    if (c && c->fd >= 0 && c->state == CS_READY && c->out.len > c->out_off) do_write(lib, c, end);
-  }
   int owns = lib->thread_owns;
+  /* Nothing else reaches this lib any more (g_lib no longer points at it). */
+  pthread_mutex_unlock(&g_mu);
+  flush_and_close(lib);
+  pthread_mutex_lock(&g_mu);
   pthread_mutex_unlock(&g_mu);
   if (owns) sb_lib_free(lib);
   return NULL;
