@@ -31,6 +31,7 @@ import { checkFlowsFile } from "./flows_file.ts";
 import { CliFailure, EXIT_CODES_HELP, ExitCode, UsageError } from "./exit.ts";
 
 const USAGE = "smartbus mock [options]";
+const MIB = 1024 * 1024;
 
 const HELP = `Serve a mock SmartBus on TCP until Ctrl-C or SIGTERM.
 
@@ -57,6 +58,10 @@ Options:
                          non-loopback HOST needs a token
   --control-token T      the Bearer token it requires (better: env
                          SMARTBUS_CONTROL_TOKEN)
+  --records N            records kept per kind for inspection (messages, flow
+                         calls, notifications; default 10000; 0: none)
+  --records-budget MIB   memory all records may hold, in MiB (default 64; 0:
+                         no records); the oldest go first
   -q, --quiet            no log lines
   --json                 the listening lines as JSON objects:
                          {"event":"listening","unitId":0,"host":...,"port":8000}
@@ -79,6 +84,8 @@ const OPTIONS = {
   heartbeat: { type: "string" },
   control: { type: "string" },
   "control-token": { type: "string" },
+  records: { type: "string" },
+  "records-budget": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -145,6 +152,8 @@ export function mockOptions(
   const hb = str(p, "heartbeat");
   const controlAt = str(p, "control");
   const token = str(p, "control-token") ?? env.SMARTBUS_CONTROL_TOKEN;
+  const records = str(p, "records");
+  const budget = str(p, "records-budget");
   return {
     control: controlAt === undefined
       ? undefined
@@ -156,6 +165,12 @@ export function mockOptions(
     heartbeatMs: hb === undefined
       ? undefined
       : parseDuration(hb, "--heartbeat"),
+    records: records === undefined
+      ? undefined
+      : parseInteger(records, "--records", 0, 100_000_000),
+    recordsBudget: budget === undefined
+      ? undefined
+      : parseInteger(budget, "--records-budget", 0, 1024 * 1024) * MIB,
     quiet: p.values.quiet === true,
     json: p.values.json === true,
   };

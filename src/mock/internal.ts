@@ -35,8 +35,11 @@ export {
 } from "./bus/address.ts";
 export { recordText } from "./bus/records.ts";
 export {
+  DEFAULT_RECORDS_BUDGET,
   DEFAULT_RECORDS_CAP,
+  RecordBudget,
   RecordLog,
+  recordsBudget,
   recordsCap,
 } from "./bus/record_log.ts";
 export { copyBytes, sameBytes, Slab } from "./bus/slab.ts";

@@ -244,6 +244,21 @@ export class MockBus {
     return this.#ctx.messages.received(to);
   }
 
+  /**
+   * Bytes the kept records are counted to hold, never above
+   * `MockBusOptions.recordsBudget` (64 MiB by default).
+   *
+   * @example
+   * ```ts
+   * import { MockBus } from "@smartbus/netclient/mock";
+   * const bus = new MockBus({ recordsBudget: 1024 * 1024 });
+   * console.log(bus.recordBytes <= 1024 * 1024); // true, whatever the traffic
+   * ```
+   */
+  get recordBytes(): number {
+    return this.#ctx.recordsBudget.used;
+  }
+
   /** Every flow call kept (see `MockBusOptions.records`), with its state as of now. */
   flowCalls(): FlowCallRecord[] {
     return this.#ctx.flows.calls();

@@ -100,6 +100,14 @@ export interface MockServerOptions {
   heartbeatMs?: number;
   /** Serve the control API and inspector too (see `docs/control-api.md`). */
   control?: ControlOptions;
+  /** Records kept per kind, as `MockBusOptions.records` (default 10,000). */
+  records?: boolean | number;
+  /**
+   * Bytes all records may hold, as `MockBusOptions.recordsBudget` (default
+   * 64 MiB; 0 or `false`: no records): a served bus does not grow with its
+   * traffic.
+   */
+  recordsBudget?: boolean | number;
 }
 
 /**
@@ -277,6 +285,19 @@ function askedNodes(options: MockServerOptions): Required<MockServerNode>[] {
   }));
 }
 
+/** The bus of a server: real time, strict, records as asked. */
+function newBus(
+  options: MockServerOptions,
+  log: (line: string) => void,
+): MockBus {
+  return new MockBus({
+    strict: true,
+    logger: log,
+    records: options.records,
+    recordsBudget: options.recordsBudget,
+  });
+}
+
 /**
  * A mock bus (real time, strict) with `options`' nodes, accounts and IPSC
  * flows, not served anywhere: for an in-process `MockBackend`. Every node
@@ -294,7 +315,7 @@ export async function createMockBus(
 ): Promise<{ bus: MockBus; ipsc: MockIpsc | null }> {
   const log = options.log ?? (() => {});
   const setup = await resolveFlows(options);
-  const bus = new MockBus({ strict: true, logger: log });
+  const bus = newBus(options, log);
   const ipsc = await populate(bus, askedNodes(options), options, setup, log);
   return { bus, ipsc };
 }
@@ -322,7 +343,7 @@ export async function startMockServer(
 ): Promise<MockServer> {
   const log = options.log ?? (() => {});
   const setup = await resolveFlows(options);
-  const bus = new MockBus({ strict: true, logger: log });
+  const bus = newBus(options, log);
   const asked = askedNodes(options);
   // Listen before the nodes exist: only then are picked ports known. The
   // front attaches at login time; a login in the moment before the nodes are

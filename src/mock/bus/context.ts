@@ -21,7 +21,7 @@ import { ConnTable } from "./connections.ts";
 import { MessageRouting } from "./messages.ts";
 import { NotificationRouting } from "./notifications.ts";
 import { FlowRouting } from "./flow_routing.ts";
-import { recordsCap } from "./record_log.ts";
+import { RecordBudget, recordsBudget, recordsCap } from "./record_log.ts";
 import { LogCapture, logStamp } from "./log_capture.ts";
 import { copyAddress } from "./address.ts";
 import type { Delivery } from "./delivery.ts";
@@ -63,6 +63,8 @@ export class BusContext {
   readonly longSize: 4 | 8;
   /** Records kept per kind. */
   readonly recordsCap: number;
+  /** The byte budget every kind of record shares. */
+  readonly recordsBudget: RecordBudget;
   /** Every node, by unit id, in the order added. */
   readonly nodes: Map<number, NodeState> = new Map();
   /** Deliveries waiting to arrive. */
@@ -94,6 +96,9 @@ export class BusContext {
     this.strict = options.strict ?? false;
     this.longSize = options.longSize ?? 8;
     this.recordsCap = recordsCap(options.records);
+    this.recordsBudget = new RecordBudget(
+      recordsBudget(options.recordsBudget, options.records),
+    );
     const logger = options.logger;
     // Without a logger lines are kept for `MockBus.logs()`; a throwing or
     // hanging handler (a bug in the test) is also printed.

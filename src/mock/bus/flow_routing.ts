@@ -22,7 +22,7 @@ import type { Conn } from "./connections.ts";
 import { TaskDelivery } from "./delivery.ts";
 import type { BusAddress, FlowInvocation, HeadFields } from "./contract.ts";
 import { copyAddress, formatAddress } from "./address.ts";
-import { type FlowCallRecord, recordText } from "./records.ts";
+import { flowCallBytes, type FlowCallRecord, recordText } from "./records.ts";
 import { RecordLog } from "./record_log.ts";
 import { TextMemo } from "./text_memo.ts";
 import { copyBytes } from "./slab.ts";
@@ -73,7 +73,14 @@ export class FlowRouting {
   /** The flow calls of the bus of `ctx`. */
   constructor(ctx: BusContext) {
     this.#ctx = ctx;
-    this.#calls = new RecordLog(ctx.recordsCap);
+    this.#calls = new RecordLog(ctx.recordsCap, {
+      budget: ctx.recordsBudget,
+      size: flowCallBytes,
+      onEvict: (old) => {
+        const key = callKey(old.from, old.invokeId);
+        if (this.#byKey.get(key) === old) this.#byKey.delete(key);
+      },
+    });
   }
 
   /** Every call kept, with its state as of now (snapshots). */
@@ -164,13 +171,16 @@ export class FlowRouting {
       startedAt: this.#ctx.clock.now(),
       late: false,
     };
-    const key = callKey(caller.address, inv.invokeId);
-    const old = this.#calls.push(record);
-    if (old !== undefined) {
-      const oldKey = callKey(old.from, old.invokeId);
-      if (this.#byKey.get(oldKey) === old) this.#byKey.delete(oldKey);
-    }
-    this.#byKey.set(key, record);
+    // Set first: the budget may let this very record go at once.
+    this.#byKey.set(callKey(caller.address, inv.invokeId), record);
+    this.#calls.push(record);
+  }
+
+  /** Change a kept record; its growth counts against the budget. */
+  #update(record: FlowCallRecord, change: () => void): void {
+    const before = flowCallBytes(record);
+    change();
+    this.#calls.grew(flowCallBytes(record) - before);
   }
 
   /** Mark a call as handled by no flow (strict mode: loudly). */
@@ -179,7 +189,7 @@ export class FlowRouting {
     const what = record
       ? `${record.project}/${record.flow} from ${formatAddress(from)}`
       : `invoke id ${invokeId} from ${formatAddress(from)}`;
-    if (record) record.unhandled = reason;
+    if (record) this.#update(record, () => record.unhandled = reason);
     const line = `unhandled flow call ${what}: ${reason}`;
     if (this.#ctx.strict) this.#ctx.loud(line);
     else this.#ctx.log(line);
@@ -197,12 +207,14 @@ export class FlowRouting {
     const r = this.#ctx;
     const record = this.#byKey.get(callKey(to, invokeId));
     if (record && record.ack === undefined) {
-      record.ack = ack;
-      record.ackMessage = recordText(msg);
-      record.ackAt = r.clock.now();
-      if (record.state === "pending") {
-        record.state = ack === FLOW_ACK_OK ? "acknowledged" : "errored";
-      }
+      this.#update(record, () => {
+        record.ack = ack;
+        record.ackMessage = recordText(msg);
+        record.ackAt = r.clock.now();
+        if (record.state === "pending") {
+          record.state = ack === FLOW_ACK_OK ? "acknowledged" : "errored";
+        }
+      });
     }
     // Copied now: the caller of `flowAck` may reuse its buffers.
     const project = copyBytes(projectId);
@@ -230,12 +242,13 @@ export class FlowRouting {
     const record = this.#byKey.get(callKey(to, invokeId));
     if (record && record.ret === undefined) {
       const now = r.clock.now();
-      record.ret = ret;
-      record.result = recordText(param);
-      record.answeredAt = now;
-      record.late = record.mode === 0 &&
-        now >= deadline(record);
-      record.state = ret === FLOW_RET_OK ? "responded" : "errored";
+      this.#update(record, () => {
+        record.ret = ret;
+        record.result = recordText(param);
+        record.answeredAt = now;
+        record.late = record.mode === 0 && now >= deadline(record);
+        record.state = ret === FLOW_RET_OK ? "responded" : "errored";
+      });
     }
     const project = copyBytes(projectId);
     const result = copyBytes(param);

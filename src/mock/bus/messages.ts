@@ -20,7 +20,11 @@ import type { BusContext } from "./context.ts";
 import type { Conn } from "./connections.ts";
 import type { BusAddress } from "./contract.ts";
 import { addressMatches, copyAddress, formatAddress } from "./address.ts";
-import type { MessageKind, MessageRecord } from "./records.ts";
+import {
+  messageBytes,
+  type MessageKind,
+  type MessageRecord,
+} from "./records.ts";
 import { RecordLog } from "./record_log.ts";
 import { Slab } from "./slab.ts";
 
@@ -83,7 +87,10 @@ export class MessageRouting {
   /** The messages of the bus of `ctx`. */
   constructor(ctx: BusContext) {
     this.#ctx = ctx;
-    this.records = new RecordLog(ctx.recordsCap);
+    this.records = new RecordLog(ctx.recordsCap, {
+      budget: ctx.recordsBudget,
+      size: messageBytes,
+    });
   }
 
   /** Snapshots of the kept messages sent by clients matching `from`. */

@@ -16,7 +16,11 @@ import type { BusContext } from "./context.ts";
 import { TaskDelivery } from "./delivery.ts";
 import type { BusAddress, NotifyMessage } from "./contract.ts";
 import { copyAddress } from "./address.ts";
-import { type NotificationRecord, recordText } from "./records.ts";
+import {
+  notificationBytes,
+  type NotificationRecord,
+  recordText,
+} from "./records.ts";
 import { RecordLog } from "./record_log.ts";
 
 /** Routing and records of the notifications of one bus. */
@@ -28,7 +32,10 @@ export class NotificationRouting {
   /** The notifications of the bus of `ctx`. */
   constructor(ctx: BusContext) {
     this.#ctx = ctx;
-    this.records = new RecordLog(ctx.recordsCap);
+    this.records = new RecordLog(ctx.recordsCap, {
+      budget: ctx.recordsBudget,
+      size: notificationBytes,
+    });
   }
 
   /** Snapshots of the kept notifications. */

@@ -40,6 +40,15 @@ export interface MockBusOptions {
    * `notifications()` then return nothing). Default 10,000.
    */
   records?: boolean | number;
+  /**
+   * How many bytes all records together may hold (message bytes, flow
+   * parameters and results, notification texts, plus a little per record):
+   * past it the oldest record of any kind is let go, so a bus under a flood
+   * of large messages stays within it. `true` or `Infinity`: no limit,
+   * `false` or 0: no records at all. Default 64 MiB (no limit when
+   * `records` is `true`). See `MockBus.recordBytes`.
+   */
+  recordsBudget?: boolean | number;
 }
 
 /**

@@ -1,19 +1,24 @@
 /**
- * A bounded log of records: keeps the newest `cap` entries in a ring, so a
- * long test (or the TCP mock server) does not grow without limit. The bus
- * keeps one per kind of record (messages, flow calls, notifications).
+ * Bounded logs of records: each kind (messages, flow calls, notifications)
+ * keeps at most `cap` entries, and all kinds together at most a byte
+ * budget (the oldest record of any kind goes first), so a long test or the
+ * TCP mock server does not grow without limit, whatever the records hold.
  *
  * @example
  * ```ts
  * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ records: 100 }); // keeps the newest 100 of each kind
- * console.log(bus.sent().length); // 0
+ * // the newest 100 records of each kind, 8 MiB at most in all
+ * const bus = new MockBus({ records: 100, recordsBudget: 8 * 1024 * 1024 });
+ * console.log(bus.sent().length, bus.recordBytes); // 0 0
  * ```
  * @module
  */
 
 /** Records kept per kind when `MockBusOptions.records` is not given. */
 export const DEFAULT_RECORDS_CAP = 10_000;
+
+/** Bytes all records may hold when `MockBusOptions.recordsBudget` is not given (64 MiB). */
+export const DEFAULT_RECORDS_BUDGET: number = 64 * 1024 * 1024;
 
 /**
  * The cap a `records` option stands for: `true` → unbounded, `false` → 0,
@@ -28,18 +33,112 @@ export const DEFAULT_RECORDS_CAP = 10_000;
  */
 export function recordsCap(option: boolean | number | undefined): number {
   if (option === undefined) return DEFAULT_RECORDS_CAP;
-  if (option === true) return Infinity;
+  return limitOf("records", option);
+}
+
+/**
+ * The byte budget a `recordsBudget` option stands for: `true` → unbounded,
+ * `false` → 0 (no records), a number of bytes → itself, absent → 64 MiB,
+ * or unbounded when `records` is `true` (keeping everything was asked).
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ recordsBudget: 1024 * 1024 }); // 1 MiB of records
+ * console.log(bus.recordBytes); // 0
+ * ```
+ */
+export function recordsBudget(
+  option: boolean | number | undefined,
+  records?: boolean | number,
+): number {
+  if (option === undefined) {
+    return records === true ? Infinity : DEFAULT_RECORDS_BUDGET;
+  }
+  return limitOf("recordsBudget", option);
+}
+
+function limitOf(name: string, option: unknown): number {
+  if (option === true || option === Infinity) return Infinity;
   if (option === false) return 0;
-  if (!Number.isInteger(option) || option < 0) {
+  if (typeof option !== "number" || !Number.isInteger(option) || option < 0) {
     throw new RangeError(
-      `records must be a boolean or an integer >= 0, got ${option}`,
+      `${name} must be a boolean or an integer >= 0, got ${String(option)}`,
     );
   }
   return option;
 }
 
 /**
- * The newest `cap` entries, oldest first.
+ * The byte budget shared by the record logs of one bus: when the records
+ * together hold more, the oldest record of any kind is let go.
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ recordsBudget: 1024 * 1024 });
+ * console.log(bus.recordBytes <= 1024 * 1024); // true
+ * ```
+ */
+export class RecordBudget {
+  /** Bytes the records may hold (`Infinity`: no limit, 0: no records). */
+  readonly limit: number;
+  #used = 0;
+  #seq = 0;
+  // deno-lint-ignore no-explicit-any
+  #logs: RecordLog<any>[] = [];
+
+  /** A budget of `limit` bytes. */
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Bytes the kept records are counted to hold. */
+  get used(): number {
+    return this.#used;
+  }
+
+  /** @internal A log joins the budget. */
+  join(log: RecordLog<unknown>): void {
+    this.#logs.push(log);
+  }
+
+  /** @internal The order of the next record (shared by every kind). */
+  nextSeq(): number {
+    return this.#seq++;
+  }
+
+  /** @internal `bytes` more are held (a negative number: fewer); over the limit, the oldest go. */
+  charge(bytes: number): void {
+    this.#used += bytes;
+    while (this.#used > this.limit) {
+      let oldest: RecordLog<unknown> | undefined;
+      for (const log of this.#logs) {
+        if (log.size > 0 && (!oldest || log.oldestSeq < oldest.oldestSeq)) {
+          oldest = log;
+        }
+      }
+      if (!oldest) {
+        this.#used = 0;
+        return;
+      }
+      oldest.evictOldest();
+    }
+  }
+}
+
+/** How a log counts its entries' bytes and hears of evictions. */
+export interface RecordLogOptions<T> {
+  /** The budget shared with the other kinds (default: none). */
+  budget?: RecordBudget;
+  /** Bytes an entry holds, as of now (asked again when it goes). */
+  size?: (item: T) => number;
+  /** Told of every entry let go (by the cap or the budget). */
+  onEvict?: (item: T) => void;
+}
+
+/**
+ * The newest `cap` entries, oldest first, within a shared byte budget.
  *
  * @example
  * ```ts
@@ -52,48 +151,86 @@ export class RecordLog<T> {
   /** How many entries it keeps at most (`Infinity`: all, 0: none). */
   readonly cap: number;
   #items: T[] = [];
-  /** Index of the oldest entry once the ring is full. */
-  #start = 0;
+  #seqs: number[] = [];
+  /** Index of the oldest entry kept (entries before it are gone). */
+  #head = 0;
+  #budget: RecordBudget | undefined;
+  #size: ((item: T) => number) | undefined;
+  #onEvict: ((item: T) => void) | undefined;
 
   /** A log keeping at most `cap` entries. */
-  constructor(cap: number) {
+  constructor(cap: number, options: RecordLogOptions<T> = {}) {
     this.cap = cap;
+    this.#budget = options.budget;
+    this.#size = options.size;
+    this.#onEvict = options.onEvict;
+    this.#budget?.join(this as RecordLog<unknown>);
   }
 
   /** How many entries are kept. */
   get size(): number {
-    return this.#items.length;
+    return this.#items.length - this.#head;
   }
 
-  /** Whether it keeps anything at all (a cap of 0 keeps nothing). */
+  /** Whether it keeps anything at all (a cap or budget of 0 keeps nothing). */
   get keeps(): boolean {
-    return this.cap > 0;
+    return this.cap > 0 && (this.#budget?.limit ?? 1) > 0;
   }
 
-  /** Keep `item`; returns the entry it pushed out, if the ring was full. */
+  /** @internal The order of the oldest entry kept (only when `size > 0`). */
+  get oldestSeq(): number {
+    return this.#seqs[this.#head];
+  }
+
+  /** Keep `item`; returns the entry the cap pushed out, if any. */
   push(item: T): T | undefined {
-    if (this.cap === 0) return item;
-    const items = this.#items;
-    if (items.length < this.cap) {
-      items.push(item);
-      return undefined;
-    }
-    const old = items[this.#start];
-    items[this.#start] = item;
-    this.#start = this.#start + 1 === items.length ? 0 : this.#start + 1;
+    if (!this.keeps) return item;
+    let old: T | undefined;
+    if (this.size >= this.cap) old = this.evictOldest();
+    this.#items.push(item);
+    this.#seqs.push(this.#budget?.nextSeq() ?? 0);
+    if (this.#budget && this.#size) this.#budget.charge(this.#size(item));
     return old;
+  }
+
+  /** An entry kept here now holds `bytes` more than when it was counted. */
+  grew(bytes: number): void {
+    if (this.#size && bytes !== 0) this.#budget?.charge(bytes);
+  }
+
+  /** @internal Let the oldest entry go; returns it. */
+  evictOldest(): T | undefined {
+    if (this.size === 0) return undefined;
+    const item = this.#items[this.#head];
+    (this.#items as (T | undefined)[])[this.#head] = undefined;
+    this.#head++;
+    // Drop the gone slots in batches: push and evict stay O(1) amortized.
+    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items.splice(0, this.#head);
+      this.#seqs.splice(0, this.#head);
+      this.#head = 0;
+    }
+    if (this.#budget && this.#size) this.#budget.charge(-this.#size(item));
+    this.#onEvict?.(item);
+    return item;
   }
 
   /** The kept entries, oldest first (a new array). */
   toArray(): T[] {
-    const items = this.#items;
-    if (this.#start === 0) return items.slice();
-    return items.slice(this.#start).concat(items.slice(0, this.#start));
+    return this.#items.slice(this.#head);
   }
 
   /** Forget every entry. */
   clear(): void {
+    if (this.#budget && this.#size) {
+      let bytes = 0;
+      for (let i = this.#head; i < this.#items.length; i++) {
+        bytes += this.#size(this.#items[i]);
+      }
+      this.#budget.charge(-bytes);
+    }
     this.#items = [];
-    this.#start = 0;
+    this.#seqs = [];
+    this.#head = 0;
   }
 }

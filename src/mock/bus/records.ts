@@ -190,3 +190,59 @@ export interface ClientRecord {
  * ```
  */
 export const recordText: (bytes: Uint8Array) => string = decodeGbkOrUtf8;
+
+/**
+ * What a record costs beside its bytes and text: the object, its
+ * addresses, its numbers (an estimate on the safe side).
+ */
+const RECORD_OVERHEAD = 256;
+
+/**
+ * Bytes a message record holds, as counted against the records budget.
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ recordsBudget: 1024 * 1024 });
+ * console.log(bus.recordBytes); // what the kept records hold, counted alike
+ * ```
+ */
+export function messageBytes(m: MessageRecord): number {
+  return RECORD_OVERHEAD + m.bytes.byteLength;
+}
+
+/** Bytes a string is counted to hold (two per UTF-16 unit: the safe side). */
+const textBytes = (s: string | undefined): number =>
+  s === undefined ? 0 : 2 * s.length;
+
+/**
+ * Bytes a flow call record holds, as counted against the records budget
+ * (its answer included once it came).
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ recordsBudget: 1024 * 1024 });
+ * console.log(bus.recordBytes); // what the kept records hold, counted alike
+ * ```
+ */
+export function flowCallBytes(c: FlowCallRecord): number {
+  return RECORD_OVERHEAD + textBytes(c.project) + textBytes(c.flow) +
+    textBytes(c.params) + textBytes(c.ackMessage) + textBytes(c.result) +
+    textBytes(c.unhandled);
+}
+
+/**
+ * Bytes a notification record holds, as counted against the records budget.
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ recordsBudget: 1024 * 1024 });
+ * console.log(bus.recordBytes); // what the kept records hold, counted alike
+ * ```
+ */
+export function notificationBytes(n: NotificationRecord): number {
+  return RECORD_OVERHEAD + textBytes(n.project) + textBytes(n.title) +
+    textBytes(n.param);
+}
