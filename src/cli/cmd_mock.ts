@@ -58,6 +58,8 @@ Options:
                          non-loopback HOST needs a token
   --control-token T      the Bearer token it requires (better: env
                          SMARTBUS_CONTROL_TOKEN)
+  --login-timeout T      a connection not logged in by then is closed
+                         (default 5s)
   --records N            records kept per kind for inspection (messages, flow
                          calls, notifications; default 10000; 0: none)
   --records-budget MIB   memory all records may hold, in MiB (default 64; 0:
@@ -84,6 +86,7 @@ const OPTIONS = {
   heartbeat: { type: "string" },
   control: { type: "string" },
   "control-token": { type: "string" },
+  "login-timeout": { type: "string" },
   records: { type: "string" },
   "records-budget": { type: "string" },
   quiet: { type: "boolean", short: "q" },
@@ -152,6 +155,7 @@ export function mockOptions(
   const hb = str(p, "heartbeat");
   const controlAt = str(p, "control");
   const token = str(p, "control-token") ?? env.SMARTBUS_CONTROL_TOKEN;
+  const login = str(p, "login-timeout");
   const records = str(p, "records");
   const budget = str(p, "records-budget");
   return {
@@ -165,6 +169,9 @@ export function mockOptions(
     heartbeatMs: hb === undefined
       ? undefined
       : parseDuration(hb, "--heartbeat"),
+    loginTimeoutMs: login === undefined
+      ? undefined
+      : parseDuration(login, "--login-timeout"),
     records: records === undefined
       ? undefined
       : parseInteger(records, "--records", 0, 100_000_000),

@@ -66,4 +66,8 @@ export {
   zeroHead,
 } from "./tcp/wire.ts";
 export { PayloadReader, PayloadWriter } from "./tcp/wire_fields.ts";
-export { DEFAULT_LOG_LINES, logStamp } from "./bus/log_capture.ts";
+export {
+  DEFAULT_LOG_LINES,
+  escapeControl,
+  logStamp,
+} from "./bus/log_capture.ts";

@@ -22,6 +22,7 @@ import { MockBus } from "./mock_bus.ts";
 import type { FlowContext, FlowHandler } from "./ipsc/flow_run.ts";
 import type { MockIpsc } from "./ipsc/ipsc.ts";
 import { formatAddress } from "./bus/address.ts";
+import { escapeControl } from "./bus/log_capture.ts";
 import { serveTcp, type TcpAddress } from "./tcp/front.ts";
 import {
   checkControlOptions,
@@ -100,6 +101,8 @@ export interface MockServerOptions {
   heartbeatMs?: number;
   /** Serve the control API and inspector too (see `docs/control-api.md`). */
   control?: ControlOptions;
+  /** Time a TCP connection has to log in, ms (default 5000). */
+  loginTimeoutMs?: number;
   /** Records kept per kind, as `MockBusOptions.records` (default 10,000). */
   records?: boolean | number;
   /**
@@ -285,6 +288,12 @@ function askedNodes(options: MockServerOptions): Required<MockServerNode>[] {
   }));
 }
 
+/** The server's log: lines name what peers sent, so control characters are escaped. */
+function serverLog(options: MockServerOptions): (line: string) => void {
+  const log = options.log;
+  return log ? (line) => log(escapeControl(line)) : () => {};
+}
+
 /** The bus of a server: real time, strict, records as asked. */
 function newBus(
   options: MockServerOptions,
@@ -313,7 +322,7 @@ function newBus(
 export async function createMockBus(
   options: MockServerOptions = {},
 ): Promise<{ bus: MockBus; ipsc: MockIpsc | null }> {
-  const log = options.log ?? (() => {});
+  const log = serverLog(options);
   const setup = await resolveFlows(options);
   const bus = newBus(options, log);
   const ipsc = await populate(bus, askedNodes(options), options, setup, log);
@@ -341,7 +350,7 @@ export async function createMockBus(
 export async function startMockServer(
   options: MockServerOptions = {},
 ): Promise<MockServer> {
-  const log = options.log ?? (() => {});
+  const log = serverLog(options);
   const setup = await resolveFlows(options);
   const bus = newBus(options, log);
   const asked = askedNodes(options);
@@ -352,6 +361,7 @@ export async function startMockServer(
   const watch = options.control ? new BusWatch(bus.clock) : undefined;
   const front = await serveTcp(watch ? tapAttach(bus, watch) : bus, asked, {
     heartbeatMs: options.heartbeatMs,
+    loginTimeoutMs: options.loginTimeoutMs,
     logger: { warn: log, info: () => {} },
   });
   let ipsc: MockIpsc | null;

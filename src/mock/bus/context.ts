@@ -22,7 +22,7 @@ import { MessageRouting } from "./messages.ts";
 import { NotificationRouting } from "./notifications.ts";
 import { FlowRouting } from "./flow_routing.ts";
 import { RecordBudget, recordsBudget, recordsCap } from "./record_log.ts";
-import { LogCapture, logStamp } from "./log_capture.ts";
+import { escapeControl, LogCapture, logStamp } from "./log_capture.ts";
 import { copyAddress } from "./address.ts";
 import type { Delivery } from "./delivery.ts";
 import type { BusAddress, HeadFields } from "./contract.ts";
@@ -117,14 +117,14 @@ export class BusContext {
     this.flows = new FlowRouting(this);
   }
 
-  /** An ordinary line for the bus logger. */
+  /** An ordinary line for the bus logger (control characters escaped: peers name things). */
   log(line: string): void {
-    this.#log(`[mockbus ${logStamp(this.clock)}] ${line}`);
+    this.#log(escapeControl(`[mockbus ${logStamp(this.clock)}] ${line}`));
   }
 
   /** A line that must be seen (strict-mode failures): `console.error` without a logger. */
   loud(line: string): void {
-    this.#loud(`[mockbus ${logStamp(this.clock)}] ${line}`);
+    this.#loud(escapeControl(`[mockbus ${logStamp(this.clock)}] ${line}`));
   }
 
   /**

@@ -100,3 +100,43 @@ export function logStamp(clock: { now(): number }): string {
   // Anything past 1973 is a wall clock; a virtual clock starts at 0.
   return t > 1e11 ? new Date(t).toISOString() : `+${(t / 1000).toFixed(3)}s`;
 }
+
+/**
+ * `text` with every control character escaped (C0, DEL, C1, and the
+ * Unicode line and paragraph separators): `\n`, `\r`, `\t`, else `\xNN`
+ * or `\uNNNN`. Every line the mock bus and its TCP front log goes through
+ * it, so a peer's project name, user name or CLOSE reason can neither
+ * forge a log line nor send escape sequences to a terminal. Applying it
+ * twice changes nothing more.
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.log("project p\n[mockbus] forged");
+ * console.log(bus.logs().at(-1)); // "[mockbus …] project p\n[mockbus] forged", one line
+ * ```
+ */
+export function escapeControl(text: string): string {
+  let i = 0;
+  while (i < text.length && !isControl(text.charCodeAt(i))) i++;
+  if (i === text.length) return text;
+  let out = text.slice(0, i);
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out += isControl(c) ? escaped(c) : text[i];
+  }
+  return out;
+}
+
+const isControl = (c: number): boolean =>
+  c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
+
+function escaped(c: number): string {
+  if (c === 10) return "\\n";
+  if (c === 13) return "\\r";
+  if (c === 9) return "\\t";
+  return c < 0x100
+    ? `\\x${c.toString(16).padStart(2, "0")}`
+    : `\\u${c.toString(16).padStart(4, "0")}`;
+}

@@ -55,6 +55,8 @@ export interface ConnSettings {
   frameLimit: number;
   /** Unsent bytes before the connection is dropped. */
   maxQueuedBytes: number;
+  /** Time to complete LOGIN after the connection opened, ms. */
+  loginTimeoutMs: number;
 }
 
 const IPSC = 2;
@@ -86,6 +88,7 @@ export class TcpConnection implements FrameTarget {
   #address: BusAddress | null = null;
   #closed = false;
   #lastRx = Date.now();
+  #loginTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #onGone: (c: TcpConnection) => void;
 
   /** Takes over `socket`; `onGone` runs once when the connection ends. */
@@ -107,6 +110,14 @@ export class TcpConnection implements FrameTarget {
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("error", (e: Error) => this.#gone(`socket error: ${e.message}`));
     socket.on("close", () => this.#gone("closed by the peer"));
+    // Every byte resets the heartbeat timer, not this one: a login trickled
+    // in a byte at a time cannot hold a connection open.
+    const ms = settings.loginTimeoutMs;
+    this.#loginTimer = setTimeout(
+      () => this.fail(`no login within ${ms} ms`, CODE_BREAK),
+      ms,
+    );
+    (this.#loginTimer as unknown as { unref?: () => void }).unref?.();
   }
 
   /** Called by the front's heartbeat timer. */
@@ -145,8 +156,13 @@ export class TcpConnection implements FrameTarget {
   #shutdown(detach: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#loginTimer);
     if (detach) this.#port?.detach();
     this.#port = null;
+    // Read nothing more: a peer that goes on sending after a protocol error
+    // fills the kernel's buffers, not this process's memory.
+    this.#socket.pause();
+    this.#socket.removeAllListeners("data");
     this.#socket.end();
     // A peer that never closes its side must not keep the socket forever.
     const t = setTimeout(() => this.#socket.destroy(), 2000);
@@ -343,6 +359,7 @@ export class TcpConnection implements FrameTarget {
     }
     this.#port = res.port;
     this.#address = address;
+    clearTimeout(this.#loginTimer);
     this.#s.logger.info(
       `tcp front: ${address.unitId}/${address.clientId}/${address.clientType} logged in from ${this.#peer}`,
     );

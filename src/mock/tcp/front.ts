@@ -25,6 +25,7 @@ import {
   type TcpLogger,
 } from "./connection.ts";
 import { DEFAULT_FRAME_LIMIT } from "./wire.ts";
+import { escapeControl } from "../bus/log_capture.ts";
 
 export type { TcpLogger } from "./connection.ts";
 
@@ -68,7 +69,16 @@ export interface TcpFrontOptions {
   frameLimit?: number;
   /** Unsent bytes per connection before it is dropped as a slow reader. Default 8 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * A connection that has not logged in this long after it opened is
+   * closed, whatever it keeps sending (a login trickled a byte at a time
+   * holds nothing open). Default 5000 ms.
+   */
+  loginTimeoutMs?: number;
 }
+
+/** Default of {@link TcpFrontOptions.loginTimeoutMs}. */
+const DEFAULT_LOGIN_TIMEOUT_MS = 5000;
 
 /**
  * A served node: where it really listens.
@@ -146,15 +156,22 @@ export async function serveTcp(
   nodes: readonly TcpNode[],
   options: TcpFrontOptions = {},
 ): Promise<TcpFront> {
+  // Lines name what peers sent (CLOSE reasons, user names): escaped once here.
+  const info = options.logger?.info?.bind(options.logger);
+  const warn = options.logger?.warn?.bind(options.logger) ??
+    ((m: string) => console.warn(m));
   const logger: TcpLogger = {
-    info: options.logger?.info?.bind(options.logger) ?? (() => {}),
-    warn: options.logger?.warn?.bind(options.logger) ??
-      ((m: string) => console.warn(m)),
+    info: info ? (m) => info(escapeControl(m)) : () => {},
+    warn: (m) => warn(escapeControl(m)),
   };
   const heartbeatMs = options.heartbeatMs ?? 5000;
   const frameLimit = options.frameLimit ?? DEFAULT_FRAME_LIMIT;
   const maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
+  const loginTimeoutMs = options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
   const conns = new Set<TcpConnection>();
+  // Every socket until it closes: a closed connection lingers (it reads no
+  // more, so it may not see the peer's FIN) and must not hold `close()` up.
+  const sockets = new Set<Socket>();
   const servers: Server[] = [];
   const addresses: TcpAddress[] = [];
   let closing: Promise<void> | null = null;
@@ -164,6 +181,7 @@ export async function serveTcp(
       clearInterval(timer);
       for (const c of [...conns]) c.destroy();
       conns.clear();
+      for (const socket of sockets) socket.destroy();
       await Promise.all(servers.map(closeServer));
     })();
     return closing;
@@ -204,12 +222,15 @@ export async function serveTcp(
         heartbeatMs,
         frameLimit,
         maxQueuedBytes,
+        loginTimeoutMs,
       };
       server.on("connection", (socket: Socket) => {
         if (closing) {
           socket.destroy();
           return;
         }
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
         conns.add(new TcpConnection(settings, socket, (c) => conns.delete(c)));
       });
     }
