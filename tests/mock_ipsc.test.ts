@@ -240,13 +240,39 @@ describe("mock ipsc", () => {
     assert.throws(() => s.bus.assertNoUnhandled(), /no IPSC at 5\/3/);
   });
 
-  test("non-strict - a call to a missing IPSC gets no answer and times out", async () => {
+  test("non-strict - a call to a missing IPSC is answered at once with DEST_NONEXIST", async () => {
     const s = await setup(false);
-    s.backend.remoteInvokeFlow(0, 5, 3, cs("p"), cs("f"), 0, 1000, cs("[]"));
-    await s.clock.advance(1000);
+    const id = s.backend.remoteInvokeFlow(
+      0,
+      5,
+      3,
+      cs("p"),
+      cs("f"),
+      0,
+      1000,
+      cs("[]"),
+    );
+    await s.clock.flush();
+    assert.equal(s.clock.now(), 0, "no bus time passed");
     assert.deepEqual(s.acks(), []);
-    assert.deepEqual(s.rets().map((r) => r[3]), [-25]);
+    assert.deepEqual(s.rets(), [[false, "p", id, ErrorCode.DEST_NONEXIST, ""]]);
     assert.equal(s.bus.unhandled().length, 1);
+    assert.equal(s.bus.flowCalls()[0].state, "errored");
+    assert.ok(s.lines.some((l) => l.includes("no IPSC at 5/3")));
+    s.backend.remoteInvokeFlow(0, 5, 3, cs("p"), cs("f"), 1, 1000, cs("[]"));
+    await s.clock.flush();
+    assert.equal(s.rets().length, 1, "fire and forget: nothing answered");
+  });
+
+  test("flows - a call refused for its parameter list gets its log line", async () => {
+    const s = await setup();
+    s.ipsc.flow("p", "f", (x) => x);
+    const id = s.invoke("f", "{not json");
+    await s.clock.flush();
+    assert.deepEqual(s.acks().map((a) => [a[1], a[2]]), [[id, -1]]);
+    const line = s.lines.find((l) => l.includes("invalid parameter list"));
+    assert.ok(line, s.lines.join("\n"));
+    assert.match(line, /flow p\/f from 17 0 4 \(invoke id \d+\) refused/);
   });
 
   test("notify - recorded by the IPSC and the bus, observed through onNotify", async () => {

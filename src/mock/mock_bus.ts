@@ -56,7 +56,11 @@ import { MockIpsc, type MockIpscOptions } from "./ipsc/ipsc.ts";
  * pinging oneself returns `SEND_OWN` (-11). Data, pings and flow calls to an
  * address nobody holds return 0 (queued, as the library does) and are
  * dropped, logged and recorded (`status: "dropped"`, or for flows
- * `unhandled`).
+ * `unhandled`). A flow call wanting its result from an IPSC that does not
+ * exist is answered at once, as the bus does: a result with ret
+ * `DEST_NONEXIST` (-23), or in strict mode an acknowledge -1 whose message
+ * names the call; one whose IPSC exists but is down (crashed, node stopped)
+ * gets no answer and times out.
  *
  * @example
  * ```ts

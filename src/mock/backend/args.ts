@@ -20,7 +20,10 @@ import {
   MAX_IP_ADDR_LEN,
   NO_SLAVE_PORT,
 } from "../../abi/constants.ts";
+import { ConnectError } from "../../abi/errors.ts";
 import { decodeText, stripNuls } from "../../api/text.ts";
+import { normHost } from "../bus/attach.ts";
+import type { MockBus } from "../mock_bus.ts";
 import type { MockClientConfig } from "./client.ts";
 
 /**
@@ -116,4 +119,47 @@ export function connectConfig(
     password: arg(password),
     addInfo: arg(addInfo) ?? new Uint8Array(),
   };
+}
+
+/**
+ * On a strict bus, the error for a client whose master or slave address no
+ * node listens on (a typo in a test): raised by `createConnect` at once,
+ * naming the address and the nodes there are, instead of a connect that
+ * waits on a clock nobody may advance. Undefined when every address has a
+ * node (stopped or not), or the bus is not strict.
+ *
+ * @example
+ * ```ts
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus({ strict: true });
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * const b = new MockBackend(bus);
+ * b.init(17);
+ * const host = new TextEncoder().encode("127.0.0.1\0");
+ * try {
+ *   b.createConnect(0, 4, host, 8009, null, 0xffff, null, null, null);
+ * } catch (e) {
+ *   console.log((e as Error).message); // ... no node listens on 127.0.0.1:8009 ...
+ * }
+ * ```
+ */
+export function strictTargetError(
+  bus: Pick<MockBus, "strict" | "nodes">,
+  config: MockClientConfig,
+): ConnectError | undefined {
+  if (!bus.strict) return undefined;
+  const nodes = bus.nodes();
+  const roles = ["master", "slave"];
+  for (const [i, t] of config.targets.entries()) {
+    const host = normHost(t.host);
+    if (nodes.some((n) => n.host === host && n.port === t.port)) continue;
+    const there = nodes.map((n) => `node ${n.unitId} at ${n.host}:${n.port}`);
+    return new ConnectError(
+      `strict mock bus: no node listens on ${t.host}:${t.port} (client ${config.id}'s ${
+        roles[i]
+      }); the bus has ${there.length ? there.join(", ") : "no node"}`,
+      ErrorCode.ESTABLI_CONNECT,
+    );
+  }
+  return undefined;
 }

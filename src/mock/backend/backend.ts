@@ -23,7 +23,7 @@ import type { MockBus } from "../mock_bus.ts";
 import { BackendContext } from "./context.ts";
 import { MockClient } from "./client.ts";
 import { stripNuls } from "../../api/text.ts";
-import { connectConfig, isInt } from "./args.ts";
+import { connectConfig, isInt, strictTargetError } from "./args.ts";
 
 /**
  * C string argument → a view of its bytes without the NUL, for a bus port
@@ -63,7 +63,10 @@ const MAX_DATA_SIZE = 65536;
  * master, then the slave at once; each failed attempt raises `connection`
  * with accessUnitId -1 and the bus's code; after a failed round it waits
  * `reconnectIntervalMs` and starts again with the master, forever (the API
- * decides to give up, e.g. on authentication errors). A broken connection
+ * decides to give up, e.g. on authentication errors). On a strict bus, a
+ * master or slave address no node listens on (a typo) makes `createConnect`
+ * throw a `ConnectError` at once, naming the address and the nodes there
+ * are (so `client.connect()` fails at once instead of waiting). A broken connection
  * raises `disconnect`, then reconnects likewise after `reconnectIntervalMs`.
  *
  * Flows: mode 0 calls are timed on the bus clock (`timeoutMs`, 30 s when
@@ -172,6 +175,8 @@ export class MockBackend implements Backend {
     );
     if (typeof config === "number") return config;
     if (this.#clients.has(localClientId)) return ErrorCode.CLI_EXIST;
+    const typo = strictTargetError(this.#ctx.bus, config);
+    if (typo) throw typo;
     const client = new MockClient(this.#ctx, config);
     this.#clients.set(localClientId, client);
     const [{ host: master }, slave] = config.targets;

@@ -25,7 +25,10 @@ const utf8 = (s: string): Uint8Array => encoder.encode(s);
 /** The state of one mock backend (see the module doc). */
 export class BackendContext {
   /** The bus its clients attach to. */
-  readonly bus: Pick<MockBus, "attach" | "clock" | "logCapture">;
+  readonly bus: Pick<
+    MockBus,
+    "attach" | "clock" | "logCapture" | "strict" | "nodes"
+  >;
   /** The bus clock. */
   readonly clock: Clock;
   /** `sizeof(long)` of the heads handed to callbacks. */
@@ -43,7 +46,7 @@ export class BackendContext {
 
   /** The context of a backend on `bus`. */
   constructor(
-    bus: Pick<MockBus, "attach" | "clock" | "logCapture">,
+    bus: Pick<MockBus, "attach" | "clock" | "logCapture" | "strict" | "nodes">,
     longSize: 4 | 8,
     reconnectMs: number,
   ) {

@@ -13,8 +13,10 @@
 import {
   ClientType,
   CmdType,
+  ErrorCode,
   FLOW_ACK_OK,
   FLOW_RET_OK,
+  InvokeMode,
 } from "../../abi/constants.ts";
 import { libraryFlowTimeoutMs } from "../../abi/timeouts.ts";
 import type { BusContext } from "./context.ts";
@@ -27,16 +29,7 @@ import { RecordLog } from "./record_log.ts";
 import { TextMemo } from "./text_memo.ts";
 import { copyBytes } from "./slab.ts";
 
-/**
- * The `cmd` values the mock bus puts in heads of flow traffic (cmdtype
- * `INTERNAL`). The vendor's values are not public; these are ours.
- */
-export const FlowCmd = {
-  INVOKE: 1,
-  ACK: 2,
-  RESULT: 3,
-  NOTIFY: 4,
-} as const;
+const NONE = new Uint8Array();
 
 /** When the caller's library gives up on call `c`. */
 const deadline = (c: FlowCallRecord): number =>
@@ -127,14 +120,19 @@ export class FlowRouting {
     if (!ipsc?.sink.invokeFlow) {
       const where = `${server.unitId}/${server.clientId}`;
       this.unhandled(caller.address, inv.invokeId, `no IPSC at ${where}`);
+      const project = copyBytes(inv.projectId);
       if (r.strict) {
+        // Strict: refused with a message naming the call, for the test to read.
         const msg = new TextEncoder().encode(
           `no such flow ${recordText(inv.projectId)}/${
             recordText(inv.flowId)
           }: no IPSC at ${where}`,
         );
-        const project = copyBytes(inv.projectId);
         this.ack(server, caller.address, inv.invokeId, project, -1, msg);
+      } else if (inv.mode === InvokeMode.WANT_RESULT) {
+        // As the bus does (docs/wire-protocol.md): unroutable, answered at once.
+        const code = ErrorCode.DEST_NONEXIST;
+        this.result(server, caller.address, inv.invokeId, project, code, NONE);
       }
       return;
     }
@@ -276,8 +274,8 @@ export class FlowRouting {
       r.log(`flow ${what} for ${formatAddress(to)} dropped: caller gone`);
       return;
     }
-    const cmd = what === "result" ? FlowCmd.RESULT : FlowCmd.ACK;
-    const head = r.head(cmd, CmdType.INTERNAL, from, caller.address, len);
+    // cmd and cmdtype are 0 on every frame but data (docs/wire-protocol.md).
+    const head = r.head(0, CmdType.INTERNAL, from, caller.address, len);
     const run = (): void => deliver(caller, head);
     r.post(new TaskDelivery(from, caller, "flow", run));
   }

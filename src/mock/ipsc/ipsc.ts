@@ -32,7 +32,7 @@ import type {
   PortSink,
 } from "../bus/contract.ts";
 import type { FlowFault, FlowFaultSetting } from "../bus/fault_policy.ts";
-import { copyAddress } from "../bus/address.ts";
+import { copyAddress, formatAddress } from "../bus/address.ts";
 import { TextMemo } from "../bus/text_memo.ts";
 import {
   EMPTY,
@@ -330,7 +330,13 @@ export class MockIpsc {
     try {
       params = parseFlowParams(inv.params);
     } catch (e) {
-      run.ack(-1, `invalid parameter list: ${(e as Error).message}`);
+      const why = `invalid parameter list: ${(e as Error).message}`;
+      ctx.log(
+        `${this.#name} flow ${project.text}/${flow} from ${
+          formatAddress(inv.from)
+        } (invoke id ${inv.invokeId}) refused: ${why}`,
+      );
+      run.ack(-1, why);
       return;
     }
     run.start(handler, params);
