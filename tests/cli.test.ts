@@ -256,6 +256,64 @@ describe("cli - help and usage", () => {
     assertFailure(backend, 2, /--backend must be one of deno, bun, node, mock/);
   });
 
+  test("cli - arguments the API refuses exit 2 at once, before any library or bus", async () => {
+    const port = await deadPort();
+    // No bus at `port`: a check left until after connecting would wait
+    // out the 10 s connect timeout and exit 3 (or 6 without a library).
+    const at = ["--lib", LIB, "--master", `127.0.0.1:${port}`];
+    const long = JSON.stringify(["x".repeat(40_000)]);
+    const t0 = Date.now();
+    const [params, project, title, data, host] = await Promise.all([
+      cli(["invoke", ...at, "--params", long, "ivr", "echo"]),
+      cli(["invoke", ...at, "\u{1F600}", "echo"]),
+      cli(["notify", ...at, "p", "\u{1F600}"]),
+      cli([
+        "send",
+        ...at,
+        "--encoding",
+        "gbk",
+        "17",
+        "0",
+        "agent",
+        "\u{1F600}",
+      ]),
+      // 30 characters, 90 bytes: past the library's 64-byte host field.
+      cli([
+        "ping",
+        "--lib",
+        LIB,
+        "--master",
+        `${"€".repeat(30)}:1`,
+        "0",
+        "0",
+        "ipsc",
+      ]),
+    ]);
+    assert.ok(Date.now() - t0 < 8_000, `took ${Date.now() - t0} ms`);
+    assertFailure(params, 2, /invalid parameters: encode to .* at most 32768/);
+    assertFailure(project, 2, /invalid project: cannot be encoded as GBK/);
+    assertFailure(title, 2, /invalid title: cannot be encoded as GBK/);
+    assertFailure(data, 2, /invalid data: cannot be encoded as GBK/);
+    assertFailure(host, 2, /invalid --master: must be 1–63 bytes of UTF-8, got 90/);
+  });
+
+  test("cli - mock on a port in use exits 1 with one stderr line", async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
+    const a = busy.address();
+    const port = typeof a === "object" && a ? a.port : 0;
+    try {
+      const r = await cli(["mock", "--node", `0=127.0.0.1:${port}`]);
+      assertFailure(
+        r,
+        1,
+        /cannot listen: .*EADDRINUSE.*pick another --node port/,
+      );
+    } finally {
+      await new Promise<void>((r) => busy.close(() => r()));
+    }
+  });
+
   test("cli - a library that cannot load exits 6 listing the paths tried", async () => {
     const [flag, env] = await Promise.all([
       cli(["invoke", "--lib", "/nonexistent/libbusnetcli.so", "p", "f"]),

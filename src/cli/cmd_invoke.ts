@@ -10,6 +10,7 @@
  * @module
  */
 import type { FlowCall } from "../api/client_args.ts";
+import { flowCallArgs } from "../api/library_args.ts";
 import {
   FlowError,
   FlowNotStartedError,
@@ -131,6 +132,10 @@ export const invokeCommand: Command = {
     }
     const { call, repeat, concurrency, quiet, parsed } = flowCall(argv);
     const settings = sessionSettings(parsed, io);
+    // The API's own checks, before any library or bus: a call it would
+    // refuse (a parameter list too long, a project GBK cannot carry) is a
+    // usage error now, not after a connect that may wait.
+    flowCallArgs(call);
     const session = await openSession(settings, io, signal);
     try {
       if (repeat === 1 && !parsed.values.concurrency) {

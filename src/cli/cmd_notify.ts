@@ -20,6 +20,7 @@ import {
 } from "./args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import { EXIT_CODES_HELP, ExitCode } from "./exit.ts";
+import { notifyArgs } from "../api/library_args.ts";
 import { openSession, sessionSettings } from "./session.ts";
 
 const USAGE = "smartbus notify [options] PROJECT TITLE [PARAM]";
@@ -63,6 +64,16 @@ export const notifyCommand: Command = {
     );
     const expiresMs = parseDuration(str(p, "expires") ?? "60s", "--expires");
     const settings = sessionSettings(p, io);
+    // What `sendNotify` would refuse, refused before connecting.
+    notifyArgs(
+      server,
+      process,
+      project,
+      title,
+      mode,
+      expiresMs / 1000,
+      param ?? "",
+    );
     const session = await openSession(settings, io, signal);
     try {
       const id = session.client.sendNotify(

@@ -22,6 +22,7 @@ import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import { TimeoutError } from "../abi/errors.ts";
 import { CliFailure, EXIT_CODES_HELP, ExitCode } from "./exit.ts";
 import { openSession, sessionSettings } from "./session.ts";
+import { destination } from "../api/library_args.ts";
 
 const USAGE = "smartbus ping [options] UNIT CLIENT TYPE";
 
@@ -86,6 +87,7 @@ export const pingCommand: Command = {
       ? 1000
       : parseDuration(intervalText, "--interval");
     const settings = sessionSettings(p, io);
+    destination(dst.unitId, dst.clientId, dst.clientType); // before connecting
     const session = await openSession(settings, io, signal);
     try {
       for (let i = 0; i < count && !signal.aborted; i++) {

@@ -22,6 +22,7 @@ import {
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import { EXIT_CODES_HELP, ExitCode, UsageError } from "./exit.ts";
 import { openSession, sessionSettings } from "./session.ts";
+import { destination, payload } from "../api/library_args.ts";
 
 const USAGE = "smartbus send [options] UNIT CLIENT TYPE [TEXT]";
 
@@ -85,7 +86,10 @@ export const sendCommand: Command = {
       );
     }
     const settings = sessionSettings(p, io);
+    destination(unit, client, type);
     const text = given ?? await readStdin();
+    // What `send` would refuse, refused before connecting.
+    payload(text, encoding, "utf-8");
     const session = await openSession(settings, io, signal);
     try {
       session.client.send(cmd, cmdType, unit, client, type, text, encoding);

@@ -18,6 +18,7 @@
  */
 import { ClientType, NO_SLAVE_PORT } from "../abi/constants.ts";
 import { Client } from "../api/client.ts";
+import { connectArgs, hostArg } from "../api/library_args.ts";
 import {
   ConnectError,
   LibraryLoadError,
@@ -149,7 +150,7 @@ export function sessionSettings(p: Parsed, io: Io): SessionSettings {
   };
   const [slave, slaveLabel] = given("slave");
   const password = given("password")[0] || undefined;
-  return {
+  const settings: SessionSettings = {
     backend: backend as SessionSettings["backend"],
     libraryPath: str(p, "lib"),
     flows,
@@ -180,6 +181,24 @@ export function sessionSettings(p: Parsed, io: Io): SessionSettings {
     verbose: p.values.verbose === true,
     json: p.values.json === true,
   };
+  checkConnection(settings, slaveLabel);
+  return settings;
+}
+
+/**
+ * What `new Client` and `connect()` would refuse in the connection
+ * settings (a host the library cannot take, credentials the encoding cannot
+ * carry), refused by the API's own checks before any library loads.
+ */
+function checkConnection(s: SessionSettings, slaveLabel: string): void {
+  connectArgs({
+    masterHost: hostArg("--master", s.master.host),
+    slaverHost: s.slave ? hostArg(slaveLabel, s.slave.host) : null,
+    authorUsr: s.user ?? null,
+    authorPwd: s.password ?? null,
+    extInfo: null,
+    encoding: "utf-8",
+  });
 }
 
 /** A connected client and its unit. */

@@ -197,18 +197,19 @@ export async function serveTcp(
     for (const node of nodes) {
       const server = createServer();
       servers.push(server);
+      const listenHost = node.listenHost ?? node.host;
+      // A failure to listen is the caller's to report (thrown), not logged.
+      const port = await listen(
+        server,
+        listenHost,
+        node.listenPort ?? node.port,
+      );
       server.on(
         "error",
         (e: Error) =>
           logger.warn(
             `tcp front: node ${node.unitId} server error: ${e.message}`,
           ),
-      );
-      const listenHost = node.listenHost ?? node.host;
-      const port = await listen(
-        server,
-        listenHost,
-        node.listenPort ?? node.port,
       );
       addresses.push({ unitId: node.unitId, host: listenHost, port });
       const settings: ConnSettings = {
