@@ -294,7 +294,11 @@ describe("cli - help and usage", () => {
     assertFailure(project, 2, /invalid project: cannot be encoded as GBK/);
     assertFailure(title, 2, /invalid title: cannot be encoded as GBK/);
     assertFailure(data, 2, /invalid data: cannot be encoded as GBK/);
-    assertFailure(host, 2, /invalid --master: must be 1–63 bytes of UTF-8, got 90/);
+    assertFailure(
+      host,
+      2,
+      /invalid --master: must be 1–63 bytes of UTF-8, got 90/,
+    );
   });
 
   test("cli - mock on a port in use exits 1 with one stderr line", async () => {
