@@ -54,6 +54,7 @@ async function setup(
 }
 
 /** A line with a control character in it (C0, DEL, C1, U+2028/9). */
+// deno-lint-ignore no-control-regex -- control characters are what it looks for
 const CONTROL = new RegExp("[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]");
 const FORGED = "p\n[mockbus] forged line\x1b[31m\x9b2J\u2028x";
 
