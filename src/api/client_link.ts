@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import type { LinkTargets } from "./links.ts";
+import { linkTargets } from "./links.ts";
 import {
   ClientType,
   CmdType,
@@ -100,16 +100,7 @@ export class ClientLink implements ClientSink {
   connect(timeoutMs: number, signal?: AbortSignal): Promise<number> {
     if (!this.#connectStarted) {
       const o = this.#owner;
-      const targets: LinkTargets = {
-        localClientType: o.localClientType,
-        masterHost: o.masterHost,
-        masterPort: o.masterPort,
-        slaverHost: o.slaverHost,
-        slaverPort: o.slaverPort,
-        authorUsr: o.authorUsr,
-        authorPwd: o.authorPwd,
-        extInfo: o.extInfo,
-      };
+      const targets = linkTargets(o);
       const taken = o.bus._links.claim(o.localClientId, targets);
       if (taken) return this.#takeOver(taken.accessUnitId, timeoutMs, signal);
       const a = connectArgs(o);

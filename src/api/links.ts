@@ -10,25 +10,33 @@
  * @module
  */
 import { AlreadyExistsError } from "../abi/errors.ts";
+import type { ClientFields } from "./client_args.ts";
 
-/** What a link was made with: the arguments of its `CreateConnect`. */
-export interface LinkTargets {
-  /** Client type. */
-  localClientType: number;
-  /** Master host and port. */
-  masterHost: string;
-  /** Master port. */
-  masterPort: number;
-  /** Slave host, or null. */
-  slaverHost: string | null;
-  /** Slave port. */
-  slaverPort: number;
-  /** Login name, or null. */
-  authorUsr: string | null;
-  /** Password, or null (compared, never shown). */
-  authorPwd: string | null;
-  /** Extra info, or null. */
-  extInfo: string | null;
+/**
+ * The settings a link was made with: those of the client that called
+ * `CreateConnect`, its id aside (the encoding too, since it shaped the
+ * credentials' bytes).
+ */
+const LINK_FIELDS = [
+  "localClientType",
+  "masterHost",
+  "masterPort",
+  "slaverHost",
+  "slaverPort",
+  "authorUsr",
+  "authorPwd",
+  "extInfo",
+  "encoding",
+] as const satisfies readonly Exclude<keyof ClientFields, "localClientId">[];
+
+/** What a link was made with. */
+export type LinkTargets = Pick<ClientFields, typeof LINK_FIELDS[number]>;
+
+/** The link settings of `client`. */
+export function linkTargets(client: Readonly<ClientFields>): LinkTargets {
+  const t = {} as Record<string, unknown>;
+  for (const k of LINK_FIELDS) t[k] = client[k];
+  return t as LinkTargets;
 }
 
 /**
@@ -75,9 +83,7 @@ export class LinkBook {
   ): { accessUnitId: number | null } | null {
     const link = this.#links.get(id);
     if (!link) return null;
-    const differs = (Object.keys(targets) as (keyof LinkTargets)[]).filter((
-      k,
-    ) => link.targets[k] !== targets[k]);
+    const differs = LINK_FIELDS.filter((k) => link.targets[k] !== targets[k]);
     if (differs.length > 0) {
       throw new AlreadyExistsError(id, {
         reason:

@@ -26,21 +26,10 @@ import {
   recordingLogger,
   type TestEnv,
   until,
+  withEnv,
 } from "./env.ts";
 
 const UNIT = 17;
-
-async function withEnv(
-  factory: EnvFactory,
-  fn: (env: TestEnv) => Promise<void>,
-): Promise<void> {
-  const env = await factory();
-  try {
-    await fn(env);
-  } finally {
-    await env.close();
-  }
-}
 
 function clientOn(
   bus: SmartBus,

@@ -100,3 +100,16 @@ export async function until(
     throw new Error(`condition not met within ${maxMs} ms of bus time`);
   }
 }
+
+/** Run `fn` on a fresh env from `factory`, closed whatever happens. */
+export async function withEnv(
+  factory: EnvFactory,
+  fn: (env: TestEnv) => Promise<void>,
+): Promise<void> {
+  const env = await factory();
+  try {
+    await fn(env);
+  } finally {
+    await env.close();
+  }
+}

@@ -16,21 +16,11 @@ import {
   InvalidArgumentError,
   SmartBusError,
 } from "../../mod.ts";
-import type { EnvFactory, TestEnv } from "./env.ts";
+import type { EnvFactory, TestEnv   withEnv,
+} from "./env.ts";
 
 const UNIT = 17;
 
-async function withEnv(
-  factory: EnvFactory,
-  fn: (env: TestEnv) => Promise<void>,
-): Promise<void> {
-  const env = await factory();
-  try {
-    await fn(env);
-  } finally {
-    await env.close();
-  }
-}
 
 const invalid = (argument: string) => (e: unknown) =>
   e instanceof InvalidArgumentError && e.argument === argument &&
