@@ -16,11 +16,9 @@ import {
   InvalidArgumentError,
   SmartBusError,
 } from "../../mod.ts";
-import type { EnvFactory, TestEnv   withEnv,
-} from "./env.ts";
+import { type EnvFactory, withEnv } from "./env.ts";
 
 const UNIT = 17;
-
 
 const invalid = (argument: string) => (e: unknown) =>
   e instanceof InvalidArgumentError && e.argument === argument &&
