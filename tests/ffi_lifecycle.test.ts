@@ -153,8 +153,20 @@ describe(`ffi lifecycle (${runtime})`, { skip }, () => {
     }
   });
 
+  test("ffi lifecycle - through the event queue, a sync release from a callback's continuation does not deadlock on a joining Release", () => {
+    const r = runChild(
+      "joins_sync_queue",
+      AFTER_FIRST_MESSAGE(
+        `backend.release();\nconsole.log("released");\nbackend.close();\n`,
+      ),
+      { env: { CBPROBE_RELEASE_JOINS: "1" }, timeoutMs: 10_000 },
+    );
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /released/);
+  });
+
   test(
-    "ffi lifecycle - a sync release from a callback's continuation deadlocks on a joining Release (why releaseAsync exists)",
+    "ffi lifecycle - on the per-callback path, a sync release from a callback's continuation deadlocks on a joining Release (why releaseAsync exists)",
     {
       skip: runtime === "deno"
         ? false
@@ -164,7 +176,10 @@ describe(`ffi lifecycle (${runtime})`, { skip }, () => {
       const r = runChild(
         "joins_sync",
         AFTER_FIRST_MESSAGE(`backend.release();\nconsole.log("released");\n`),
-        { env: { CBPROBE_RELEASE_JOINS: "1" }, timeoutMs: 3000 },
+        {
+          env: { CBPROBE_RELEASE_JOINS: "1", SMARTBUS_EVENT_QUEUE: "off" },
+          timeoutMs: 3000,
+        },
       );
       assert.ok(r.timedOut, `expected a hang, got exit ${r.code}: ${r.out}`);
       assert.doesNotMatch(r.out, /released/);
@@ -179,8 +194,12 @@ describe(`ffi lifecycle (${runtime})`, { skip }, () => {
         : "only the Bun backend compiles a trampoline",
     },
     () => {
+      // The trampoline is the fallback where the event queue cannot load.
       const r = runChild("notmp", `console.log("unreachable");\n`, {
-        env: { TMPDIR: "/nonexistent/smartbus-tmp" },
+        env: {
+          TMPDIR: "/nonexistent/smartbus-tmp",
+          SMARTBUS_EVENT_QUEUE: "off",
+        },
       });
       assert.notEqual(r.code, 0);
       assert.match(

@@ -222,5 +222,9 @@ export type BackendChoice = Backend | "deno" | "bun" | "node";
  */
 export type BackendResolver = (
   choice: BackendChoice | undefined,
-  options: { readonly libraryPath?: string },
+  options: {
+    readonly libraryPath?: string;
+    /** Where a native backend's warnings go (the unit's logger). */
+    readonly logger?: { warn(message: string): void };
+  },
 ) => Backend;

@@ -75,7 +75,10 @@ function resolve(
         "@smartbus/netclient, or pass a backend instance",
     );
   }
-  return resolveBackend(choice, { libraryPath: options.libraryPath });
+  return resolveBackend(choice, {
+    libraryPath: options.libraryPath,
+    logger: options.logger ?? defaultLogger,
+  });
 }
 
 /**

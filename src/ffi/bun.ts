@@ -1,7 +1,12 @@
 /**
- * The Bun backend: `bun:ffi`'s `dlopen`, plus a copy trampoline compiled at
- * load time with `bun:ffi`'s `cc` (see `bun_trampoline.ts` for why: Bun's
- * thread-safe `JSCallback` runs JS after the library freed its buffers).
+ * The Bun backend: `bun:ffi`'s `dlopen`. Bun's thread-safe `JSCallback`
+ * runs JS after the library freed its buffers, so events must be copied in
+ * the library's thread: by the process's native event queue
+ * (`queue/process.ts`, its wake a thread-safe `JSCallback` called directly
+ * from the library's thread), or, where the queue cannot be loaded, by a copy
+ * trampoline compiled at load time with `bun:ffi`'s `cc`
+ * (`bun_trampoline.ts`). Bun never takes a per-callback path that would
+ * read the library's pointers late.
  *
  * This file imports `bun:ffi` and is type-checked against `bun-types`
  * (`tsconfig.bun.json`); Deno and Node never load it: `bun_load.ts` requires
@@ -41,7 +46,10 @@ import {
   createNativeBackend,
   type NativeBackend,
   nativeLongSize,
+  type NativeOptions,
 } from "./native.ts";
+import { QUEUE_SYMBOLS, QueueWake } from "./queue/drain.ts";
+import { processEventQueue, type QueueBinder } from "./queue/process.ts";
 import {
   BlockKind,
   BlockLayout,
@@ -50,10 +58,7 @@ import {
 } from "./bun_trampoline.ts";
 
 /** Options of {@link createBunBackend}. */
-export interface BunBackendOptions {
-  /** The library file; else `SMARTBUS_NETCLI_LIB`, else the default search. */
-  libraryPath?: string;
-}
+export type BunBackendOptions = NativeOptions;
 
 // Bun's pointers are numbers: every pointer kind of the table is its "ptr"
 // (which also takes a Uint8Array, or null for NULL).
@@ -100,6 +105,15 @@ const TRAMPOLINE_SYMBOLS = {
 
 /** A pointer as bun:ffi returns it. */
 type Ptr = Pointer | bigint | null;
+
+/** The queue through bun:ffi; its wake is never freed. */
+const BUN_QUEUE: QueueBinder<Ptr> = {
+  open: (path) => dlopen(path, bunDefs(QUEUE_SYMBOLS)).symbols,
+  wake: (fn) =>
+    new JSCallback(fn, { args: [], returns: "void", threadsafe: true }).ptr,
+  // Bun's thread-safe JSCallback queues the call and returns at once.
+  mode: QueueWake.direct,
+};
 
 /** A byte field the trampoline copied (`null`: the pointer was NULL). */
 type Field = Uint8Array | null;
@@ -260,9 +274,12 @@ export function createBunBackend(
     libraryCandidates(options),
     (path) => dlopen(path, bunDefs(LIBRARY_SYMBOLS)),
   );
-  let tramp: Trampoline;
+  const log = options.logger ?? console;
+  const headSize = packetHeadSize(nativeLongSize());
+  const queue = processEventQueue(BUN_QUEUE, log, headSize);
+  let tramp: Trampoline | undefined;
   try {
-    tramp = trampoline(packetHeadSize(nativeLongSize()));
+    if (!queue) tramp = trampoline(headSize);
   } catch (e) {
     lib.close();
     throw e;
@@ -273,11 +290,15 @@ export function createBunBackend(
   return createNativeBackend<Ptr, Field>({
     kind: "bun",
     symbols: lib.symbols,
+    queue,
+    log,
     copyOut: EMPTY_FIELD,
     installCallbacks(fns): void {
+      if (!tramp) return; // the queue is installed instead
+      const t = tramp;
       route = fns;
-      tramp.route = fns;
-      const fn = (i: number): Ptr => tramp.lib.symbols.tramp_fn(i);
+      t.route = fns;
+      const fn = (i: number): Ptr => t.lib.symbols.tramp_fn(i);
       const s = lib.symbols;
       s.SmartBusNetCli_SetCallBackFn(
         fn(TrampolineFn.connection),
@@ -305,8 +326,10 @@ export function createBunBackend(
       }
     },
     dispose(): void {
-      if (tramp.route === route) tramp.route = undefined;
-      tramp.drain(); // frees whatever is still queued
+      if (tramp) {
+        if (tramp.route === route) tramp.route = undefined;
+        tramp.drain(); // frees whatever is still queued
+      }
       lib.close();
     },
   });

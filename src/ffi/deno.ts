@@ -1,15 +1,23 @@
 /**
  * The Deno backend: `Deno.dlopen` and thread-safe `Deno.UnsafeCallback`s.
  *
+ * Events normally come through the process's native event queue
+ * (`queue/process.ts`): the library's callbacks copy into it and return at
+ * once, and one thread-safe wake callback (called from the queue's own
+ * thread) drains a whole batch per wake. Its wake is unref'd; the keep-alive
+ * policy of `native.ts` refs it while a connection exists.
+ *
+ * Without the queue (`SMARTBUS_EVENT_QUEUE=off`, or it cannot be loaded):
  * Deno's thread-safe callback blocks the library's thread until the JS
  * function has run (`docs/abi.md`), so the pointers are still valid inside
  * it: each callback copies the packet head, strings and data into fresh
  * `Uint8Array`s before it returns. Callbacks are unref'd so that they do not
- * hold the process open by themselves; the keep-alive policy of `native.ts`
- * refs one of them while a connection exists.
+ * hold the process open by themselves; the keep-alive policy refs one of them
+ * while a connection exists.
  * @module
  */
 import { SmartBusError } from "../abi/errors.ts";
+import { packetHeadSize } from "../abi/packinfo.ts";
 import {
   CALLBACK_SIGNATURES as CB,
   INVOKEFLOW_ACK_CB_NAME,
@@ -17,7 +25,14 @@ import {
 } from "../abi/symbols.ts";
 import type { CopyOut } from "./forward.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
-import { createNativeBackend, type NativeBackend } from "./native.ts";
+import {
+  createNativeBackend,
+  type NativeBackend,
+  nativeLongSize,
+  type NativeOptions,
+} from "./native.ts";
+import { QUEUE_SYMBOLS, QueueWake } from "./queue/drain.ts";
+import { processEventQueue, type QueueBinder } from "./queue/process.ts";
 
 // The shared table, plus Release as a nonblocking call (run on a worker
 // thread, resolved as a promise) for releaseAsync().
@@ -32,12 +47,26 @@ const DENO_SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Options of {@link createDenoBackend}. */
-export interface DenoBackendOptions {
-  /** The library file; else `SMARTBUS_NETCLI_LIB`, else the default search. */
-  libraryPath?: string;
-}
+export type DenoBackendOptions = NativeOptions;
 
 type Ptr = Deno.PointerValue;
+
+/** The queue's wake: created once per process, never closed. */
+let queueWake: Deno.UnsafeCallback | undefined;
+
+const DENO_QUEUE: QueueBinder<Ptr> = {
+  open: (path) => Deno.dlopen(path, QUEUE_SYMBOLS).symbols,
+  wake(fn): Ptr {
+    const cb = Deno.UnsafeCallback.threadSafe(
+      { parameters: [], result: "void" },
+      fn,
+    );
+    cb.unref(); // held only while a connection exists (keepAlive)
+    queueWake = cb as unknown as Deno.UnsafeCallback;
+    return cb.pointer;
+  },
+  mode: QueueWake.thread,
+};
 
 const DENO_COPY: CopyOut<Ptr> = {
   isNull: (p) => p === null,
@@ -62,10 +91,19 @@ export function createDenoBackend(
   );
   const closers: (() => void)[] = [];
   let keeper: { ref(): number; unref(): number } | undefined;
+  const log = options.logger ?? console;
+  const queue = processEventQueue(
+    DENO_QUEUE,
+    log,
+    packetHeadSize(nativeLongSize()),
+  );
+  if (queue) keeper = queueWake;
 
   return createNativeBackend<Ptr>({
     kind: "deno",
     symbols: lib.symbols,
+    queue,
+    log,
     copyOut: DENO_COPY,
     installCallbacks(fns): void {
       const make = <T extends Deno.UnsafeCallbackDefinition>(
@@ -106,7 +144,6 @@ export function createDenoBackend(
     },
     dispose(): void {
       for (const close of closers.splice(0)) close();
-      keeper = undefined;
       lib.close();
     },
   });

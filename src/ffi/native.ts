@@ -42,9 +42,18 @@
  * @module
  */
 import type { Backend, BackendCallbacks, BackendKind } from "../abi/backend.ts";
-import { SmartBusError } from "../abi/errors.ts";
+import { AlreadyInitializedError, SmartBusError } from "../abi/errors.ts";
 import { packetHeadSize } from "../abi/packinfo.ts";
-import type { LibraryFunctions } from "../abi/symbols.ts";
+import {
+  INVOKEFLOW_ACK_CB_NAME,
+  type LibraryFunctions,
+} from "../abi/symbols.ts";
+import { QueueKind } from "./queue/drain.ts";
+import {
+  type EventQueue,
+  QUEUE_BLOCK_MS,
+  type WarnSink,
+} from "./queue/process.ts";
 import { type CopyOut, type Forwarders, forwarders } from "./forward.ts";
 import { currentHost } from "./loader.ts";
 import { onLoopDrained } from "./loop_exit.ts";
@@ -62,8 +71,15 @@ export interface NativeRuntime<P, C = P> {
   /** The bound functions. */
   symbols: LibraryFunctions<P>;
   /**
+   * The process's native event queue (`queue/process.ts`), when it could be
+   * opened: its callbacks are installed instead of {@link installCallbacks}'.
+   */
+  queue?: EventQueue<P>;
+  /** Where warnings go (the queue's dropped events). */
+  log?: WarnSink;
+  /**
    * Create the native callbacks (once) around `fns` (see `forward.ts`) and
-   * install them all in the library.
+   * install them all in the library: the per-callback path, without a queue.
    */
   installCallbacks(fns: Forwarders<C>): void;
   /** How this runtime copies bytes out of its pointers, for {@link forwarders}. */
@@ -78,8 +94,16 @@ export interface NativeRuntime<P, C = P> {
 
 /** Creates a native backend for a library path (or the default search). */
 export type NativeFactory = (
-  options: { readonly libraryPath?: string },
+  options: NativeOptions,
 ) => NativeBackend;
+
+/** Options of every native backend factory. */
+export interface NativeOptions {
+  /** The library file; else `SMARTBUS_NETCLI_LIB`, else the default search. */
+  readonly libraryPath?: string;
+  /** Where the backend's warnings go (default: `console`). */
+  readonly logger?: WarnSink;
+}
 
 /** How long after `close()` the native callbacks are freed and the library unloaded. */
 export const DISPOSE_GRACE_MS = 50;
@@ -121,6 +145,22 @@ export function nativeLongSize(os: string = currentHost().os): 4 | 8 {
   return os === "windows" ? 4 : 8;
 }
 
+/** The native backend whose unit is initialized in this process, if any. */
+let unitHolder: { unitId: number; backend: NativeBackend } | undefined;
+
+/**
+ * Throws `AlreadyInitializedError` naming the open unit when a native unit
+ * is initialized in this process (by a backend other than `except`). The
+ * library's callbacks are process-wide: a second unit would replace the
+ * first one's (and its `Init` fails anyway), so it is refused before
+ * anything touches the library.
+ */
+export function assertNoNativeUnit(except?: NativeBackend): void {
+  if (unitHolder && unitHolder.backend !== except) {
+    throw new AlreadyInitializedError(unitHolder.unitId);
+  }
+}
+
 /**
  * Build a {@link Backend} over a runtime's bound library.
  */
@@ -137,6 +177,15 @@ export function createNativeBackend<P, C = P>(
   let disposed: Promise<void> = Promise.resolve();
   let stopWatchingExit: (() => void) | undefined;
   let releasing: Promise<void> | undefined;
+  const queue = runtime.queue;
+  const route = (): BackendCallbacks | undefined =>
+    closed ? undefined : callbacks;
+  // Before Release: a library thread waiting for room in the queue must
+  // not hold it up.
+  const unblock = (): void => queue?.setBlock(0);
+  const letGo = (): void => {
+    if (unitHolder?.backend === backend) unitHolder = undefined;
+  };
 
   const open = (what: string): void => {
     if (closed) {
@@ -161,9 +210,12 @@ export function createNativeBackend<P, C = P>(
           "init: the library is still being released; await releaseAsync() first",
         );
       }
+      assertNoNativeUnit(backend);
       const rc = s.SmartBusNetCli_Init(unitId);
       if (rc === 0) {
         initialized = true;
+        unitHolder = { unitId, backend };
+        queue?.setBlock(QUEUE_BLOCK_MS);
         stopWatchingExit ??= onLoopDrained(() => {
           if (!initialized) return backend.close();
           backend.releaseAsync().finally(() => backend.close());
@@ -173,7 +225,9 @@ export function createNativeBackend<P, C = P>(
     },
     release(): void {
       open("release");
+      unblock();
       s.SmartBusNetCli_Release();
+      letGo();
       initialized = false;
       hold(false);
     },
@@ -186,21 +240,29 @@ export function createNativeBackend<P, C = P>(
       }
       initialized = false;
       hold(false);
+      unblock();
+      // The unit stays taken until Release has returned on its thread.
       const done = runtime.releaseOffThread().finally(() => {
         releasing = undefined;
+        letGo();
       });
       releasing = done;
       return done;
     },
     setCallbacks(cbs: BackendCallbacks): void {
       open("setCallbacks");
+      assertNoNativeUnit(backend);
       callbacks = cbs;
-      if (!installed) {
+      if (!installed && queue) {
+        queue.attach(route, runtime.log ?? console);
+        installQueue(s, queue);
+        installed = true;
+      } else if (!installed) {
         // Callbacks read `callbacks` at call time: installing once is enough,
         // and native handles never change under the library's feet.
         runtime.installCallbacks(
           forwarders(
-            () => closed ? undefined : callbacks,
+            route,
             packetHeadSize(longSize),
             runtime.copyOut,
           ),
@@ -315,6 +377,7 @@ export function createNativeBackend<P, C = P>(
         new Promise((resolve, reject) => {
           setTimeout(() => {
             try {
+              queue?.detach(route); // what is still queued is discarded
               runtime.dispose();
               resolve();
             } catch (e) {
@@ -333,4 +396,24 @@ export function createNativeBackend<P, C = P>(
     },
   };
   return backend;
+}
+
+/** Give the library the queue's callbacks (all eight). */
+function installQueue<P>(s: LibraryFunctions<P>, q: EventQueue<P>): void {
+  s.SmartBusNetCli_SetCallBackFn(
+    q.fn(QueueKind.connection),
+    q.fn(QueueKind.recvData),
+    q.fn(QueueKind.disconnect),
+    q.fn(QueueKind.invokeFlowRet),
+    q.fn(QueueKind.globalConnect),
+    null as P, // every runtime takes null for a NULL pointer
+  );
+  s.SmartBusNetCli_SetCallBackFnEx(
+    INVOKEFLOW_ACK_CB_NAME,
+    q.fn(QueueKind.invokeFlowAck),
+  );
+  s.SmartBusNetCli_SetTraceStr(
+    q.fn(QueueKind.traceInfo),
+    q.fn(QueueKind.traceError),
+  );
 }

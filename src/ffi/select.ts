@@ -10,6 +10,7 @@ import type { Backend, BackendChoice } from "../abi/backend.ts";
 import { SmartBusError } from "../abi/errors.ts";
 import { loadBunBackend } from "./bun_load.ts";
 import { createDenoBackend } from "./deno.ts";
+import { assertNoNativeUnit } from "./native.ts";
 import { createNodeBackend } from "./node.ts";
 
 /**
@@ -61,18 +62,26 @@ export function detectRuntime(): RuntimeName {
  */
 export function resolveBackend(
   choice: BackendChoice | undefined,
-  options: { readonly libraryPath?: string } = {},
+  options: {
+    readonly libraryPath?: string;
+    /** Where the backend's warnings go (default: `console`). */
+    readonly logger?: { warn(message: string): void };
+  } = {},
 ): Backend {
   if (choice !== undefined && typeof choice === "object") return choice;
   const name: string = choice ?? detectRuntime();
-  const { libraryPath } = options;
+  const { libraryPath, logger } = options;
+  if (name === "deno" || name === "bun" || name === "node") {
+    // One native unit per process, refused before the library is loaded.
+    assertNoNativeUnit();
+  }
   switch (name) {
     case "deno":
-      return createDenoBackend({ libraryPath });
+      return createDenoBackend({ libraryPath, logger });
     case "bun":
-      return loadBunBackend().createBunBackend({ libraryPath });
+      return loadBunBackend().createBunBackend({ libraryPath, logger });
     case "node":
-      return createNodeBackend({ libraryPath });
+      return createNodeBackend({ libraryPath, logger });
     case "mock":
       throw new SmartBusError(
         'backend "mock" needs a bus: create one and pass the instance, e.g. ' +
