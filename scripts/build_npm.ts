@@ -59,6 +59,7 @@ const BUN_ENTRIES = ["src/ffi/bun.ts"];
 const TEST_ENTRIES = [
   "tests/ffi_node.test.ts",
   "tests/ffi_node_threads.test.ts",
+  "tests/ffi_units.test.ts",
 ];
 
 // deno.ts needs Deno's FFI types, which clash with @types/node: the compile

@@ -37,6 +37,10 @@ deno test -A --quiet tests/
 step "tests under Bun"
 bun test --timeout 60000 tests/
 
+step "native backends on the per-callback path (SMARTBUS_EVENT_QUEUE=off), Deno and Bun"
+SMARTBUS_EVENT_QUEUE=off deno test -A --quiet tests/ffi_standin.test.ts tests/ffi_backend.test.ts
+SMARTBUS_EVENT_QUEUE=off bun test --timeout 60000 tests/ffi_standin.test.ts tests/ffi_backend.test.ts
+
 step "control API: the inspector page in headless Chromium, the Python example against smartbus mock --control"
 # Outside CI a machine without Chromium or Python skips these loudly; in CI
 # (.ci/run installs Chromium) a missing one fails the run.

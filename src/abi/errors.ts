@@ -124,7 +124,9 @@ export class NotInitializedError extends SmartBusError {
 }
 
 /**
- * `initialize` was called twice without `finalize`.
+ * `initialize` was called twice without `finalize`, or a native unit was
+ * asked for while another one is open in this process (the library's
+ * callbacks are process-wide: one native unit per process).
  *
  * @example
  * ```ts
@@ -138,7 +140,7 @@ export class AlreadyInitializedError extends SmartBusError {
   /** Create the error for the unit id already initialized. */
   constructor(unitId: number, options?: SmartBusErrorOptions) {
     super(
-      `the SmartBus library is already initialized (unit id ${unitId}); call finalize() first`,
+      `the SmartBus library is already initialized (unit id ${unitId}; one native unit per process): close it (finalize()) first`,
       0,
       options,
     );

@@ -1,0 +1,136 @@
+/**
+ * One native unit per process, and the event queue's one warning, each in a
+ * child process of the running runtime (Deno, Bun; Node runs this file on the
+ * npm build, `scripts/build_npm.ts`): the library's callbacks are
+ * process-wide, so a second `SmartBus` or `initialize()` while a native unit
+ * is open must be refused with a typed error naming that unit before the
+ * library is touched, and the first unit must keep receiving messages and
+ * finishing flows afterwards.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const runtime = "Deno" in globalThis
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : "node";
+// `.ts` from source, `.js` in the npm build (where Node runs this file).
+const EXT = import.meta.url.slice(import.meta.url.lastIndexOf("."));
+const MOD = new URL(`../mod${EXT}`, import.meta.url).href;
+const MOCK = new URL(`../src/mock/mod${EXT}`, import.meta.url).href;
+const STANDIN = process.env.SMARTBUS_NODE_STANDIN ??
+  fileURLToPath(new URL("../build/libbusnetcli.so", import.meta.url));
+const skip = existsSync(STANDIN)
+  ? false
+  : `no stand-in at ${STANDIN} (scripts/build_native.sh)`;
+
+/** Run `body` (an ES module) in a child of this runtime; its output and exit code. */
+function child(
+  body: string,
+  env: Record<string, string> = {},
+): { code: number | null; out: string } {
+  const dir = mkdtempSync(join(tmpdir(), "smartbus-units-"));
+  const script = join(dir, "child.mjs");
+  writeFileSync(script, body);
+  try {
+    const args = runtime === "deno" ? ["run", "-A", script] : [script];
+    const r = spawnSync(process.execPath, args, {
+      encoding: "utf8",
+      timeout: 30_000,
+      env: { ...process.env, SMARTBUS_STANDIN_RECONNECT_MS: "100", ...env },
+    });
+    return { code: r.status, out: `${r.stdout}${r.stderr}${r.error ?? ""}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Unit 20 with two clients on a mock bus over TCP; after the refused second
+// unit, client 1 sends 40 messages to client 2 and runs 5 flows.
+const SECOND_UNIT = `
+import { Client, ClientType, CmdType, initialize, SmartBus } from ${
+  JSON.stringify(MOD)
+};
+import { MockBus, serveTcp } from ${JSON.stringify(MOCK)};
+const lib = ${JSON.stringify(STANDIN)};
+const bus = new MockBus({ logger: () => {} });
+bus.addNode({ unitId: 0, port: 8100 });
+bus.addIpsc({ unitId: 0, processIndex: 0, node: 0 }).flow("p", "echo", (x) => x);
+const front = await serveTcp(bus, [{ unitId: 0, host: "127.0.0.1", port: 8100, listenPort: 0 }],
+  { logger: { warn() {}, info() {} } });
+const { host, port } = front.addresses[0];
+const first = new SmartBus({ unitId: 20, libraryPath: lib });
+const a = new Client({ bus: first, localClientId: 1, localClientType: ClientType.AGENT, masterHost: host, masterPort: port });
+const b = new Client({ bus: first, localClientId: 2, localClientType: ClientType.AGENT, masterHost: host, masterPort: port });
+await a.connect({ timeout: 10000 });
+await b.connect({ timeout: 10000 });
+const refuse = (what, make) => {
+  try { make(); console.log(what, "accepted"); }
+  catch (e) { console.log(what, "refused:", e.name, e.code, e.message); }
+};
+refuse("SmartBus", () => new SmartBus({ unitId: 21, libraryPath: lib }));
+refuse("initialize", () => initialize({ unitId: 22, libraryPath: lib }));
+let got = 0;
+const all = new Promise((resolve) => b.on("receiveText", () => { if (++got === 40) resolve(); }));
+for (let i = 0; i < 40; i++) a.send(1, CmdType.USER, 20, 2, ClientType.AGENT, "m" + i);
+let timer;
+await Promise.race([all, new Promise((r) => timer = setTimeout(r, 10000))]);
+clearTimeout(timer);
+console.log("received", got);
+let flows = 0;
+for (let i = 0; i < 5; i++) {
+  const r = await a.invoke({ server: 0, process: 0, project: "p", flow: "echo", params: [i] }, { timeout: 5000 });
+  if (r[0] === i) flows++;
+}
+console.log("flows", flows);
+await first.closeAsync();
+const again = new SmartBus({ unitId: 21, libraryPath: lib });
+console.log("after close", again.unitId);
+again.close();
+await front.close();
+`;
+
+describe(`ffi units (${runtime})`, { skip }, () => {
+  test("ffi units - a second native unit is refused with a typed error naming the open one; the first keeps working", () => {
+    const r = child(SECOND_UNIT);
+    assert.equal(r.code, 0, r.out);
+    assert.match(
+      r.out,
+      /SmartBus refused: AlreadyInitializedError 0 .*unit id 20/,
+    );
+    assert.match(
+      r.out,
+      /initialize refused: AlreadyInitializedError 0 .*unit id 20/,
+    );
+    assert.match(r.out, /received 40\n/);
+    assert.match(r.out, /flows 5\n/);
+    assert.match(r.out, /after close 21\n/);
+  });
+
+  test("ffi units - an event queue that cannot load is one warning per process, and events still arrive", () => {
+    // Two units one after the other: two backends, one warning.
+    const r = child(SECOND_UNIT, {
+      SMARTBUS_EVENT_QUEUE_LIB: "/nonexistent/event_queue.so",
+    });
+    assert.equal(r.code, 0, r.out);
+    const warnings = r.out.match(/native event queue is not used/g) ?? [];
+    assert.equal(warnings.length, 1, r.out);
+    assert.match(r.out, /\/nonexistent\/event_queue\.so cannot be loaded/);
+    assert.match(r.out, /received 40\n/);
+    assert.match(r.out, /flows 5\n/);
+  });
+
+  test("ffi units - SMARTBUS_EVENT_QUEUE=off takes the per-callback path without a warning", () => {
+    const r = child(SECOND_UNIT, { SMARTBUS_EVENT_QUEUE: "off" });
+    assert.equal(r.code, 0, r.out);
+    assert.doesNotMatch(r.out, /native event queue/);
+    assert.match(r.out, /received 40\n/);
+  });
+});
