@@ -36,9 +36,12 @@ fi
 # Pinned flags: no debug info, no build id, no compiler ident, paths mapped,
 # stripped. Built against Debian 12's glibc, the file needs glibc >= 2.34
 # (pthread_create@GLIBC_2.34); where dlopen refuses it the backends fall back.
+# -z nodelete: dlclose never unmaps it (its thread and its process-wide state
+# outlive any one handle: a Deno worker or test module closing its libraries
+# must not pull the code from under the queue's thread).
 flags=(-std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
   -fPIC -shared -pthread -fvisibility=hidden -fno-ident -fno-asynchronous-unwind-tables
-  "-ffile-prefix-map=$root=." -Wl,--build-id=none -Wl,--hash-style=gnu -Wl,-O1 -Wl,-z,relro,-z,now -s)
+  "-ffile-prefix-map=$root=." -Wl,--build-id=none -Wl,--hash-style=gnu -Wl,-O1 -Wl,-z,relro,-z,now -Wl,-z,nodelete -s)
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

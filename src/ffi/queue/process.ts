@@ -141,12 +141,17 @@ function openQueue<P>(
       }
     }
   };
-  q.eq_set_wake(binder.wake(drain), binder.mode);
+  const wake = binder.wake(drain);
+  q.eq_set_wake(wake, binder.mode);
   return {
     fn: (kind) => q.eq_fn(kind),
     attach(r, l): void {
       route = r;
       log = l;
+      // The queue's state is the process's: whoever else set a wake or a
+      // configuration (a test binding it directly) is overruled here.
+      q.eq_configure(RING_BYTES, headSize, QUEUE_BLOCK_MS);
+      q.eq_set_wake(wake, binder.mode);
     },
     detach(r): void {
       if (route !== r) return;
