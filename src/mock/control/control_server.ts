@@ -47,7 +47,17 @@ import {
 } from "./routes.ts";
 import { FlowStubs } from "./stubs.ts";
 
-/** Where and how to serve the control API. */
+/**
+ * Where and how to serve the control API.
+ *
+ * @example
+ * ```ts
+ * import { type ControlOptions, startMockServer } from "@smartbus/netclient/mock";
+ * const control: ControlOptions = { host: "127.0.0.1", port: 0 };
+ * const server = await startMockServer({ control });
+ * await server.close();
+ * ```
+ */
 export interface ControlOptions {
   /** Address to listen on (default `"127.0.0.1"`); a non-loopback one needs `token`. */
   host?: string;
@@ -61,7 +71,18 @@ export interface ControlOptions {
   tickMs?: number;
 }
 
-/** A running control server, with the parts it drives. */
+/**
+ * A running control server, with the parts it drives.
+ *
+ * @example
+ * ```ts
+ * import { type ControlServer, startMockServer } from "@smartbus/netclient/mock";
+ * const server = await startMockServer({ control: {} });
+ * const control: ControlServer | null = server.control;
+ * console.log(control?.url.startsWith("http://127.0.0.1:")); // true
+ * await server.close();
+ * ```
+ */
 export interface ControlServer {
   /** Base URL, e.g. `http://127.0.0.1:9000` (the page; the API is under `/api/v1`). */
   readonly url: string;

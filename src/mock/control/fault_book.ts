@@ -16,7 +16,15 @@
 import type { MockBus } from "../mock_bus.ts";
 import type { FlowFault, TrafficFilter } from "../bus/fault_policy.ts";
 
-/** How an IPSC misbehaves: a flow fault, crashed, or `normal`. */
+/**
+ * How an IPSC misbehaves: a flow fault, crashed, or `normal`.
+ *
+ * @example
+ * ```ts
+ * import type { IpscMode } from "@smartbus/netclient/mock";
+ * const modes: IpscMode[] = ["silent", "crashed", "normal"];
+ * ```
+ */
 export type IpscMode = FlowFault | "crashed" | "normal";
 
 /**

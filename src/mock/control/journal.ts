@@ -33,7 +33,16 @@ import {
   WaitTimeoutError,
 } from "./journal_types.ts";
 
-/** What the journal reads (a `MockBus` has it all). */
+/**
+ * What the journal reads (a `MockBus` has it all).
+ *
+ * @example
+ * ```ts
+ * import { type JournalSource, MockBus } from "@smartbus/netclient/mock";
+ * const source: JournalSource = new MockBus();
+ * console.log(source.flowCalls().length); // 0
+ * ```
+ */
 export interface JournalSource {
   /** The bus clock (for `clear`). */
   readonly clock: { now(): number };
@@ -47,7 +56,15 @@ export interface JournalSource {
   nodes(): readonly { users?: Readonly<Record<string, string>> }[];
 }
 
-/** The records of each kind, as the journal hands them out. */
+/**
+ * The records of each kind, as the journal hands them out.
+ *
+ * @example
+ * ```ts
+ * import type { JournalRecords } from "@smartbus/netclient/mock";
+ * const project = (call: JournalRecords["flowCalls"]): string => call.project;
+ * ```
+ */
 export interface JournalRecords {
   /** Messages. */
   messages: JournalMessage;

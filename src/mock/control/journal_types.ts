@@ -17,6 +17,12 @@ import type { FlowCallRecord, MessageKind } from "../bus/records.ts";
  * The kinds of records in the journal: messages (data, pings, ping
  * answers), flow calls, notifications, presence (logins, refusals,
  * disconnects of clients served on TCP).
+ *
+ * @example
+ * ```ts
+ * import type { JournalKind } from "@smartbus/netclient/mock";
+ * const kind: JournalKind = "flowCalls";
+ * ```
  */
 export type JournalKind =
   | "messages"

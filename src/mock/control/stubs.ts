@@ -35,7 +35,16 @@ import {
 } from "./stub_spec.ts";
 import { jsonEqual } from "./json_equal.ts";
 
-/** What {@link FlowStubs} needs of a bus: its IPSCs (a `MockBus` has them). */
+/**
+ * What {@link FlowStubs} needs of a bus: its IPSCs (a `MockBus` has them).
+ *
+ * @example
+ * ```ts
+ * import { MockBus, type StubHost } from "@smartbus/netclient/mock";
+ * const host: StubHost = new MockBus();
+ * console.log(host.ipscs().length); // 0
+ * ```
+ */
 export interface StubHost {
   /** The mock IPSCs, the first being the default target. */
   ipscs(): MockIpsc[];
