@@ -32,6 +32,7 @@ export * from "./src/api/pending.ts";
 export * from "./src/api/rtt.ts";
 export * from "./src/api/status.ts";
 export * from "./src/api/text.ts";
+export * from "./src/api/c_string.ts";
 export * from "./src/api/links.ts";
 export * from "./src/api/validate.ts";
 export { initializer } from "./src/api/facade.ts";

@@ -4,7 +4,6 @@ import fc from "fast-check";
 import { InvalidArgumentError } from "../src/abi/errors.ts";
 import {
   buildGbkEncodeTable,
-  cString,
   decodeGbkOrUtf8,
   decodeText,
   encodeGbk,
@@ -13,6 +12,7 @@ import {
   normalizeEncoding,
   stripNuls,
 } from "../src/api/text.ts";
+import { cString } from "../src/api/c_string.ts";
 
 const hex = (b: Uint8Array): string =>
   Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");

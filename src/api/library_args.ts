@@ -17,13 +17,8 @@ import {
 import { InvalidArgumentError } from "../abi/errors.ts";
 import type { Address, FlowCall } from "./client_args.ts";
 import { serializeFlowParams } from "./params.ts";
-import {
-  cString,
-  normalizeEncoding,
-  type TextEncodingName,
-  transientCString,
-  utf8Length,
-} from "./text.ts";
+import { cString, transientCString, utf8Length } from "./c_string.ts";
+import { normalizeEncoding, type TextEncodingName } from "./text.ts";
 import * as v from "./validate.ts";
 
 /** `CreateConnect`'s string arguments, encoded. @internal */
