@@ -34,9 +34,21 @@ export type LinkTargets = Pick<ClientFields, typeof LINK_FIELDS[number]>;
 
 /** The link settings of `client`. */
 export function linkTargets(client: Readonly<ClientFields>): LinkTargets {
-  const t = {} as Record<string, unknown>;
-  for (const k of LINK_FIELDS) t[k] = client[k];
-  return t as LinkTargets;
+  // A literal, not a loop of keyed copies: with the loop, `client.send`
+  // measured 137 ns a call under Deno instead of 88 (API layer alone), most
+  // likely V8 deoptimising the client's field reads everywhere.
+  const t: { [K in typeof LINK_FIELDS[number]]: LinkTargets[K] } = {
+    localClientType: client.localClientType,
+    masterHost: client.masterHost,
+    masterPort: client.masterPort,
+    slaverHost: client.slaverHost,
+    slaverPort: client.slaverPort,
+    authorUsr: client.authorUsr,
+    authorPwd: client.authorPwd,
+    extInfo: client.extInfo,
+    encoding: client.encoding,
+  };
+  return t;
 }
 
 /**
