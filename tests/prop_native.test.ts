@@ -24,11 +24,20 @@ import {
   nativeSkip,
   nativeWorld,
   runtime,
-  until,
+  until as untilAt,
 } from "./shared/prop_native_world.ts";
+import { bounded } from "./shared/raw_client.ts";
+import { openRawQueue, type RawQueue } from "./fixtures/queue_raw.ts";
+import { eventQueueFile } from "../src/ffi/queue/load.ts";
+import { STANDIN_PATH } from "./shared/native_env.ts";
 
 /** Real-time slack past a deadline (timer granularity, thread hops, loaded CI). */
 const SLACK_MS = 250;
+/** The test's timeout, and the suite's own deadline inside it: past it, the
+ * error names the step awaited and the unit is closed, so the failure cannot
+ * leave the process's one native unit taken for the suites after it. */
+const TIMEOUT_MS = 60_000;
+const DEADLINE_MS = 45_000;
 const CLIENTS = 3;
 type NOp =
   | { op: "send"; from: number; to: number }
@@ -148,11 +157,35 @@ function apply(w: World, o: NOp): Promise<void> | void {
   }
 }
 
-async function runOnce(env: TestEnv, ops: NOp[]): Promise<void> {
+/**
+ * Where the property is: the step being awaited and the world open, so the
+ * suite's own deadline can name the step and close the unit.
+ */
+interface Progress {
+  step: string;
+  world?: World;
+  signal: AbortSignal;
+}
+
+async function runOnce(
+  env: TestEnv,
+  ops: NOp[],
+  p: Progress,
+): Promise<void> {
   latencies.length = 0;
-  const w = await nativeWorld(env, CLIENTS);
+  p.step = "first connect";
+  const w = await nativeWorld(env, CLIENTS, p.signal);
+  p.world = w;
+  const until = (cond: () => boolean, ms: number, what: string) => {
+    p.step = what;
+    return untilAt(cond, ms, what, p.signal);
+  };
   try {
-    for (const o of ops) await apply(w, o);
+    for (const [i, o] of ops.entries()) {
+      p.signal.throwIfAborted();
+      p.step = `op ${i} ${JSON.stringify(o)}`;
+      await apply(w, o);
+    }
     env.bus.faults.healAll();
     env.bus.faults.flows(env.ipsc, null);
     env.bus.startNode(0);
@@ -172,6 +205,7 @@ async function runOnce(env: TestEnv, ops: NOp[]): Promise<void> {
       500 + 2000 + 1000,
       "every flow call ends",
     );
+    p.step = "a second outcome";
     await sleep(50); // a second outcome, if any, would show now
     for (const t of w.flows) checkFlow(w, t, SLACK_MS);
     await until(
@@ -216,32 +250,92 @@ async function runOnce(env: TestEnv, ops: NOp[]): Promise<void> {
     }
     throw e;
   } finally {
+    p.step = "closing the world";
     w.close();
+    p.world = undefined;
   }
+}
+
+let rawQueue: RawQueue | undefined;
+
+/** PROP_DEBUG: the native event queue's counters (a lost wake-up shows as records queued that stay). */
+function queueLine(): string {
+  const file = eventQueueFile();
+  if (!file.ok) return `queue: none (${file.reason})`;
+  rawQueue ??= openRawQueue(STANDIN_PATH, file.path);
+  return `queue: ${JSON.stringify(rawQueue.stats())}`;
+}
+
+/** What the world looked like when the suite's deadline passed. */
+function describeStall(p: Progress): string {
+  const w = p.world;
+  if (!w) return `awaiting: ${p.step} (no world open)`;
+  return [
+    `awaiting: ${p.step}`,
+    `clients: ${
+      w.clients.map((r) =>
+        `${r.index} ${r.client.state.state}, ${r.client.pendingFlows} pending`
+      ).join("; ")
+    }`,
+    `flow calls without an outcome: ${
+      w.flows.filter((t) => t.invokeId !== undefined && !t.outcomes.length)
+        .length
+    } of ${w.flows.length}`,
+  ].join("\n");
 }
 
 describe(`properties - native stand-in on TCP (${runtime ?? "unsupported runtime"})`, () => {
   test(
     "native - flows, data, failover and presence hold under faults in real time",
-    { skip: nativeSkip, timeout: 60_000 },
+    { skip: nativeSkip, timeout: TIMEOUT_MS },
     async () => {
-      const env = await nativeEnv(runtime!)();
+      const env = await bounded(nativeEnv(runtime!)(), 10_000, "env start");
       // The stand-in reads a frame that arrived after a flow's deadline before
       // it expires the deadline when its thread was held up (see the report);
       // answer "late" flows later than the slack, so the property tests the API.
       addTestFlows(env.ipsc, SLACK_MS);
       const started = Date.now();
+      const abort = new AbortController();
+      const p: Progress = { step: "start", signal: abort.signal };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const e = new Error(
+            `native property: not within ${DEADLINE_MS} ms\n${
+              describeStall(p)
+            }`,
+          );
+          abort.abort(e);
+          reject(e);
+        }, DEADLINE_MS);
+      });
+      // Without shrinking: a failing real-time run lasts seconds, and the
+      // first counterexample (ops, seed, path) is in the error.
+      const property = checkProperty(
+        fc.asyncProperty(
+          fc.array(opArb, { maxLength: 14, size: "max" }),
+          (ops) => runOnce(env, ops, p),
+        ),
+        8,
+        0.01,
+        { endOnFailure: true },
+      );
+      property.catch(() => {}); // past the deadline, the deadline's error is the one
+      const watch = process.env.PROP_DEBUG
+        ? setInterval(() => {
+          console.log(
+            `[${Date.now() - started} ms] ${describeStall(p)}\n${queueLine()}`,
+          );
+        }, 5000)
+        : undefined;
       try {
-        await checkProperty(
-          fc.asyncProperty(
-            fc.array(opArb, { maxLength: 14, size: "max" }),
-            (ops) => runOnce(env, ops),
-          ),
-          8,
-          0.01,
-        );
+        await Promise.race([property, deadline]);
       } finally {
-        await env.close();
+        clearTimeout(timer);
+        clearInterval(watch);
+        abort.abort(new Error("the test ended"));
+        p.world?.close(); // a run still awaiting must not keep the unit
+        await bounded(env.close(), 5000, "env close");
       }
       console.log(`native property (${runtime}): ${Date.now() - started} ms`);
     },

@@ -48,14 +48,17 @@ export function fcParams<T>(defaultRuns: number, share = 1): fc.Parameters<T> {
 /**
  * `fc.assert` that, on failure, prepends the replay command line to the
  * error (fast-check prints the seed and path; this says which env to set).
+ * `extra` adds parameters (a real-time suite passes `endOnFailure`: its
+ * failing runs last seconds each, so shrinking would outlast its timeout).
  */
 export async function checkProperty<T>(
   property: fc.IAsyncProperty<T>,
   defaultRuns: number,
   share = 1,
+  extra: fc.Parameters<T> = {},
 ): Promise<void> {
   try {
-    await fc.assert(property, fcParams<T>(defaultRuns, share));
+    await fc.assert(property, { ...fcParams<T>(defaultRuns, share), ...extra });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const seed = /seed: (-?\d+)/.exec(msg)?.[1];

@@ -26,14 +26,19 @@ export const nativeSkip: string | false = runtime === undefined
   ? `no stand-in at ${STANDIN_PATH} (run scripts/build_native.sh)`
   : false;
 
-/** Poll `cond` every 10 ms until it holds, at most `ms` of real time. */
+/**
+ * Poll `cond` every 10 ms until it holds, at most `ms` of real time; stops
+ * with `signal`'s reason once it is aborted (the suite's own deadline).
+ */
 export async function until(
   cond: () => boolean,
   ms: number,
   what: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
+    signal?.throwIfAborted();
     if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -42,12 +47,15 @@ export async function until(
 /**
  * A fresh bus state (`env.bus.reset()`) and unit 17 on the stand-in with
  * `clients` clients, every event recorded in real time; resolves once all
- * are connected. Close it with `world.close()`.
+ * are connected (or rejects, the unit closed, once `signal` is aborted).
+ * Close it with `world.close()`.
  */
 export async function nativeWorld(
   env: TestEnv,
   clients: number,
+  signal?: AbortSignal,
 ): Promise<World> {
+  signal?.throwIfAborted();
   env.bus.reset();
   await exportStandinEnv();
   const backend = traceInvokeIds(
@@ -67,6 +75,7 @@ export async function nativeWorld(
       () => w.clients.every((r) => r.client.state.state === "connected"),
       3000,
       "first connect",
+      signal,
     );
   } catch (e) {
     w.close();
