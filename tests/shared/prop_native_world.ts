@@ -47,8 +47,9 @@ export async function until(
 /**
  * A fresh bus state (`env.bus.reset()`) and unit 17 on the stand-in with
  * `clients` clients, every event recorded in real time; resolves once all
- * are connected (or rejects, the unit closed, once `signal` is aborted).
- * Close it with `world.close()`.
+ * are connected. Close it with `world.close()`; aborting `signal` closes
+ * it too, at once (a suite past its own deadline must not leave the
+ * process's one native unit taken, whatever its run is awaiting).
  */
 export async function nativeWorld(
   env: TestEnv,
@@ -58,6 +59,7 @@ export async function nativeWorld(
   signal?.throwIfAborted();
   env.bus.reset();
   await exportStandinEnv();
+  signal?.throwIfAborted();
   const backend = traceInvokeIds(
     resolveBackend(runtime, { libraryPath: STANDIN_PATH }),
   );
@@ -70,6 +72,13 @@ export async function nativeWorld(
     clients,
     env,
   );
+  const close = w.close;
+  const onAbort = (): void => close();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  w.close = () => {
+    signal?.removeEventListener("abort", onAbort);
+    close();
+  };
   try {
     await until(
       () => w.clients.every((r) => r.client.state.state === "connected"),
