@@ -25,6 +25,7 @@ import {
   nativeWorld,
   runtime,
   until as untilAt,
+  withinDeadline,
 } from "./shared/prop_native_world.ts";
 import { bounded } from "./shared/raw_client.ts";
 import { openRawQueue, type RawQueue } from "./fixtures/queue_raw.ts";
@@ -33,10 +34,9 @@ import { STANDIN_PATH } from "./shared/native_env.ts";
 
 /** Real-time slack past a deadline (timer granularity, thread hops, loaded CI). */
 const SLACK_MS = 250;
-/** The test's timeout, and the suite's own deadline inside it: past it, the
- * error names the step awaited and the unit is closed, so the failure cannot
- * leave the process's one native unit taken for the suites after it. */
+/** The test's timeout. */
 const TIMEOUT_MS = 60_000;
+/** The suite's own deadline, under it: see `withinDeadline`. */
 const DEADLINE_MS = 45_000;
 const CLIENTS = 3;
 type NOp =
@@ -164,25 +164,25 @@ function apply(w: World, o: NOp): Promise<void> | void {
 interface Progress {
   step: string;
   world?: World;
-  signal: AbortSignal;
 }
 
 async function runOnce(
   env: TestEnv,
   ops: NOp[],
   p: Progress,
+  signal: AbortSignal,
 ): Promise<void> {
   latencies.length = 0;
   p.step = "first connect";
-  const w = await nativeWorld(env, CLIENTS, p.signal);
+  const w = await nativeWorld(env, CLIENTS, signal);
   p.world = w;
   const until = (cond: () => boolean, ms: number, what: string) => {
     p.step = what;
-    return untilAt(cond, ms, what, p.signal);
+    return untilAt(cond, ms, what, signal);
   };
   try {
     for (const [i, o] of ops.entries()) {
-      p.signal.throwIfAborted();
+      signal.throwIfAborted();
       p.step = `op ${i} ${JSON.stringify(o)}`;
       await apply(w, o);
     }
@@ -266,7 +266,7 @@ function queueLine(): string {
   return `queue: ${JSON.stringify(rawQueue.stats())}`;
 }
 
-/** What the world looked like when the suite's deadline passed. */
+/** The step awaited and what the world looks like. */
 function describeStall(p: Progress): string {
   const w = p.world;
   if (!w) return `awaiting: ${p.step} (no world open)`;
@@ -295,32 +295,7 @@ describe(`properties - native stand-in on TCP (${runtime ?? "unsupported runtime
       // answer "late" flows later than the slack, so the property tests the API.
       addTestFlows(env.ipsc, SLACK_MS);
       const started = Date.now();
-      const abort = new AbortController();
-      const p: Progress = { step: "start", signal: abort.signal };
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const e = new Error(
-            `native property: not within ${DEADLINE_MS} ms\n${
-              describeStall(p)
-            }`,
-          );
-          abort.abort(e);
-          reject(e);
-        }, DEADLINE_MS);
-      });
-      // Without shrinking: a failing real-time run lasts seconds, and the
-      // first counterexample (ops, seed, path) is in the error.
-      const property = checkProperty(
-        fc.asyncProperty(
-          fc.array(opArb, { maxLength: 14, size: "max" }),
-          (ops) => runOnce(env, ops, p),
-        ),
-        8,
-        0.01,
-        { endOnFailure: true },
-      );
-      property.catch(() => {}); // past the deadline, the deadline's error is the one
+      const p: Progress = { step: "start" };
       const watch = process.env.PROP_DEBUG
         ? setInterval(() => {
           console.log(
@@ -329,12 +304,24 @@ describe(`properties - native stand-in on TCP (${runtime ?? "unsupported runtime
         }, 5000)
         : undefined;
       try {
-        await Promise.race([property, deadline]);
+        await withinDeadline(
+          DEADLINE_MS,
+          () => `native property: ${describeStall(p)}`,
+          (signal) =>
+            // Without shrinking: a failing real-time run lasts seconds, and
+            // the first counterexample (ops, seed, path) is in the error.
+            checkProperty(
+              fc.asyncProperty(
+                fc.array(opArb, { maxLength: 14, size: "max" }),
+                (ops) => runOnce(env, ops, p, signal),
+              ),
+              8,
+              0.01,
+              { endOnFailure: true },
+            ),
+        );
       } finally {
-        clearTimeout(timer);
         clearInterval(watch);
-        abort.abort(new Error("the test ended"));
-        p.world?.close(); // a run still awaiting must not keep the unit
         await bounded(env.close(), 5000, "env close");
       }
       console.log(`native property (${runtime}): ${Date.now() - started} ms`);

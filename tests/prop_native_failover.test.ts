@@ -19,7 +19,9 @@ import {
   nativeSkip,
   nativeWorld,
   runtime,
+  withinDeadline,
 } from "./shared/prop_native_world.ts";
+import { bounded } from "./shared/raw_client.ts";
 
 const CLIENTS = 3;
 
@@ -31,76 +33,91 @@ describe(`properties - native failover (${runtime ?? "unsupported runtime"})`, (
       timeout: 60_000,
     },
     async () => {
-      const env = await nativeEnv(runtime!)();
+      const env = await bounded(nativeEnv(runtime!)(), 10_000, "env start");
       const settleMs = env.reconnectMs * 2.5;
       const started = Date.now();
+      let step = "start";
       try {
-        await checkProperty(
-          fc.asyncProperty(
-            opsArb(CLIENTS, [
-              "stop",
-              "start",
-              "kick",
-              "cutClient",
-              "healClient",
-              "send",
-            ], 5),
-            async (ops: Op[]) => {
-              const w = await nativeWorld(env, CLIENTS);
-              try {
-                const m = new FailoverModel(CLIENTS, env.reconnectMs);
-                let now = 0;
-                compareFailover(w, m, "start");
-                for (const [i, o] of ops.entries()) {
-                  m.apply(o, now);
-                  if (o.op === "send") {
-                    const t = w.send(o.from, o.to);
-                    const down = m.clients[o.from].node === null;
-                    assert.equal(
-                      t.threw instanceof LibraryError && t.threw.code === -2,
-                      down,
-                      `send ${i} (model: ${
-                        down ? "down" : "up"
-                      }) threw ${t.threw}`,
-                    );
-                  } else if (o.op === "stop") env.bus.stopNode(o.node);
-                  else if (o.op === "start") env.bus.startNode(o.node);
-                  else if (o.op === "kick") {
-                    env.bus.kick({ unitId: 17, clientId: w.clients[o.c].id });
-                  } else if (o.op === "cutClient") {
-                    const a = { unitId: 17, clientId: w.clients[o.c].id };
-                    env.bus.faults.cutClient(
-                      a,
-                      o.node === undefined ? {} : { node: o.node },
-                    );
-                  } else if (o.op === "healClient") {
-                    env.bus.faults.healClient({
-                      unitId: 17,
-                      clientId: w.clients[o.c].id,
-                    });
+        await withinDeadline(
+          45_000,
+          () => `native failover: awaiting ${step}`,
+          (signal) =>
+            checkProperty(
+              fc.asyncProperty(
+                opsArb(CLIENTS, [
+                  "stop",
+                  "start",
+                  "kick",
+                  "cutClient",
+                  "healClient",
+                  "send",
+                ], 5),
+                async (ops: Op[]) => {
+                  step = "first connect";
+                  const w = await nativeWorld(env, CLIENTS, signal);
+                  try {
+                    const m = new FailoverModel(CLIENTS, env.reconnectMs);
+                    let now = 0;
+                    compareFailover(w, m, "start");
+                    for (const [i, o] of ops.entries()) {
+                      signal.throwIfAborted();
+                      step = `op ${i} ${JSON.stringify(o)}`;
+                      m.apply(o, now);
+                      if (o.op === "send") {
+                        const t = w.send(o.from, o.to);
+                        const down = m.clients[o.from].node === null;
+                        assert.equal(
+                          t.threw instanceof LibraryError &&
+                            t.threw.code === -2,
+                          down,
+                          `send ${i} (model: ${
+                            down ? "down" : "up"
+                          }) threw ${t.threw}`,
+                        );
+                      } else if (o.op === "stop") env.bus.stopNode(o.node);
+                      else if (o.op === "start") env.bus.startNode(o.node);
+                      else if (o.op === "kick") {
+                        env.bus.kick({
+                          unitId: 17,
+                          clientId: w.clients[o.c].id,
+                        });
+                      } else if (o.op === "cutClient") {
+                        const a = { unitId: 17, clientId: w.clients[o.c].id };
+                        env.bus.faults.cutClient(
+                          a,
+                          o.node === undefined ? {} : { node: o.node },
+                        );
+                      } else if (o.op === "healClient") {
+                        env.bus.faults.healClient({
+                          unitId: 17,
+                          clientId: w.clients[o.c].id,
+                        });
+                      }
+                      await new Promise((r) => setTimeout(r, settleMs));
+                      m.apply({ op: "advance", ms: settleMs }, now);
+                      now += settleMs;
+                      compareFailover(w, m, `op ${i} ${JSON.stringify(o)}`);
+                    }
+                  } catch (e) {
+                    if (e instanceof Error) {
+                      e.message += `\nops:\n${
+                        ops.map((o) => JSON.stringify(o)).join("\n")
+                      }`;
+                    }
+                    throw e;
+                  } finally {
+                    w.close();
                   }
-                  await new Promise((r) => setTimeout(r, settleMs));
-                  m.apply({ op: "advance", ms: settleMs }, now);
-                  now += settleMs;
-                  compareFailover(w, m, `op ${i} ${JSON.stringify(o)}`);
-                }
-              } catch (e) {
-                if (e instanceof Error) {
-                  e.message += `\nops:\n${
-                    ops.map((o) => JSON.stringify(o)).join("\n")
-                  }`;
-                }
-                throw e;
-              } finally {
-                w.close();
-              }
-            },
-          ),
-          3,
-          0.005,
+                },
+              ),
+              3,
+              0.005,
+              // Without shrinking: real-time runs are slow (see prop_native).
+              { endOnFailure: true },
+            ),
         );
       } finally {
-        await env.close();
+        await bounded(env.close(), 5000, "env close");
       }
       console.log(
         `native failover property (${runtime}): ${Date.now() - started} ms`,

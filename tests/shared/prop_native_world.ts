@@ -45,6 +45,38 @@ export async function until(
 }
 
 /**
+ * Run `body` within `ms` of real time. Past it, `body`'s signal is aborted
+ * (the worlds opened with it close at once) and this rejects with `stall()`,
+ * the account of what was being awaited; `body`'s own later end is ignored.
+ * Native suites stay under their test timeout this way: a timed-out test
+ * keeps running in the background, and its unit would fail every later
+ * native suite of the process.
+ */
+export async function withinDeadline(
+  ms: number,
+  stall: () => string,
+  body: (signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const e = new Error(`not within ${ms} ms\n${stall()}`);
+      abort.abort(e);
+      reject(e);
+    }, ms);
+  });
+  const run = body(abort.signal);
+  run.catch(() => {}); // past the deadline, the deadline's error is the one
+  try {
+    await Promise.race([run, deadline]);
+  } finally {
+    clearTimeout(timer);
+    abort.abort(new Error("the suite ended"));
+  }
+}
+
+/**
  * A fresh bus state (`env.bus.reset()`) and unit 17 on the stand-in with
  * `clients` clients, every event recorded in real time; resolves once all
  * are connected. Close it with `world.close()`; aborting `signal` closes
