@@ -1,0 +1,37 @@
+/**
+ * What a refused oversized send costs in memory: a mock client sends a
+ * 64 MiB string (refused), then RSS is read after GC. Compare checkouts:
+ * `deno run -A --v8-flags=--expose-gc bench/probes/refused_send_rss.ts <checkout root>`.
+ *
+ * @module
+ */
+const root = Deno.args[0] ?? new URL("../..", import.meta.url).pathname;
+const { Client, SmartBus } = await import(`${root}/mod.ts`);
+const { MockBackend, MockBus } = await import(`${root}/src/mock/mod.ts`);
+const mock = new MockBus();
+mock.addNode({ unitId: 0, port: 8000 });
+const bus = new SmartBus({ unitId: 17, backend: new MockBackend(mock) });
+const c = new Client({
+  bus,
+  localClientId: 1,
+  localClientType: 4,
+  masterHost: "127.0.0.1",
+  masterPort: 8000,
+});
+await c.connect({ timeout: 1000 });
+const mb = () => (Deno.memoryUsage().rss / 1e6).toFixed(0);
+const before = mb();
+let big: string | null = "x".repeat(64 * 1024 * 1024);
+let err = "";
+try {
+  c.send(1, 3, 17, 2, 4, big);
+} catch (e) {
+  err = `${(e as Error).name} code ${(e as { code?: number }).code}`;
+}
+big = null;
+for (let i = 0; i < 5; i++) {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((r) => setTimeout(r, 50));
+}
+console.log(`RSS ${before} -> ${mb()} MB; refused with ${err}`);
+await bus.closeAsync();
