@@ -16,7 +16,7 @@ import {
   InvalidArgumentError,
   SmartBusError,
 } from "../../mod.ts";
-import { type EnvFactory, withEnv } from "./env.ts";
+import { type EnvFactory, type TestEnv, withEnv } from "./env.ts";
 
 const UNIT = 17;
 
@@ -31,18 +31,22 @@ const tooLarge = (argument: string) => (e: unknown) =>
 // deno-lint-ignore no-explicit-any
 type Loose = any;
 
+/** Client 1 (an agent) of a new unit on `env`, aimed at its master node. */
+function agent(env: TestEnv): Client {
+  return new Client({
+    bus: env.unit(UNIT),
+    localClientId: 1,
+    localClientType: ClientType.AGENT,
+    masterHost: env.master.host,
+    masterPort: env.master.port,
+  });
+}
+
 export function hostileCases(label: string, factory: EnvFactory): void {
   describe(`hostile input (${label})`, () => {
     test("signal - a non-AbortSignal is a typed error before anything is sent, and leaves no timer", () =>
       withEnv(factory, async (env) => {
-        const bus = env.unit(UNIT);
-        const c = new Client({
-          bus,
-          localClientId: 1,
-          localClientType: ClientType.AGENT,
-          masterHost: env.master.host,
-          masterPort: env.master.port,
-        });
+        const c = agent(env);
         const loose = c as Loose;
         for (const signal of [{}, "abort", 1, { aborted: false }]) {
           assert.throws(
@@ -88,13 +92,7 @@ export function hostileCases(label: string, factory: EnvFactory): void {
 
     test("options - null or a non-object as call options is a typed error", () =>
       withEnv(factory, async (env) => {
-        const bus = env.unit(UNIT);
-        const c = new Client({
-          bus,
-          localClientId: 1,
-          masterHost: env.master.host,
-          masterPort: env.master.port,
-        });
+        const c = agent(env);
         const loose = c as Loose;
         for (const options of [null, "fast", 5]) {
           assert.throws(() => loose.connect(options), invalid("options"));
@@ -116,13 +114,7 @@ export function hostileCases(label: string, factory: EnvFactory): void {
 
     test("listeners - an unknown event or a non-function listener is a typed error", () =>
       withEnv(factory, (env) => {
-        const bus = env.unit(UNIT);
-        const c = new Client({
-          bus,
-          localClientId: 1,
-          masterHost: env.master.host,
-          masterPort: env.master.port,
-        });
+        const c = agent(env);
         const loose = c as Loose;
         assert.throws(() => loose.on("bogusEvent", () => {}), invalid("event"));
         assert.throws(() => loose.on("receiveText", "x"), invalid("listener"));
@@ -167,14 +159,7 @@ export function hostileCases(label: string, factory: EnvFactory): void {
 
     test("limits - data, flow and notify sizes are checked before the library, the same on every backend", () =>
       withEnv(factory, async (env) => {
-        const bus = env.unit(UNIT);
-        const c = new Client({
-          bus,
-          localClientId: 1,
-          localClientType: ClientType.AGENT,
-          masterHost: env.master.host,
-          masterPort: env.master.port,
-        });
+        const c = agent(env);
         await c.connect({ timeout: 10_000 });
         const sent = env.bus.sent().length;
         const big = "x".repeat(70_000);
