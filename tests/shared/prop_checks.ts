@@ -9,6 +9,7 @@ import {
   NotInitializedError,
   TimeoutError,
 } from "../../mod.ts";
+import type { MessageRecord } from "../../src/mock/mod.ts";
 import {
   type CallTrace,
   errorKind,
@@ -149,8 +150,35 @@ const REASONS = new Set([
   "dropped by fault",
 ]);
 
-/** Check every send against the bus records and what each receiver got. */
 /**
+ * Whether every send can be judged yet: each one that did not throw has a
+ * bus record or its sender saw a disconnect since, and no record is still
+ * queued. In real time a frame the library accepted may still be on its
+ * way (the library's thread, the socket, the bus's reader); "no record
+ * queued" alone holds vacuously then, so wait for this before
+ * {@link checkData}.
+ */
+export function sendsSettled(w: World): boolean {
+  const records = dataRecords(w);
+  for (const m of records.values()) if (m.status === "queued") return false;
+  return w.sends.every((s) =>
+    s.threw !== undefined || records.has(s.text) ||
+    w.clients[s.from].disconnects.some((t) => t >= s.at)
+  );
+}
+
+/** The bus's data records by their text (the world sends unique texts). */
+function dataRecords(w: World): Map<string, MessageRecord> {
+  return new Map(
+    w.bus.sent().filter((m) => m.kind === "data").map((m) => [
+      new TextDecoder().decode(m.bytes).replace(/\0$/, ""),
+      m,
+    ]),
+  );
+}
+
+/**
+ * Check every send against the bus records and what each receiver got.
  * Every send is accounted for. `lossless`: no lossy fault ran, so only a
  * receiver that was away may miss data. `lostOnBreak`: a native library
  * queues sends and may lose what it queued when its link breaks — allowed
@@ -161,12 +189,7 @@ export function checkData(
   lossless: boolean,
   lostOnBreak = false,
 ): void {
-  const records = new Map(
-    w.bus.sent().filter((m) => m.kind === "data").map((m) => [
-      new TextDecoder().decode(m.bytes).replace(/\0$/, ""),
-      m,
-    ]),
-  );
+  const records = dataRecords(w);
   for (const s of w.sends) {
     const sender = w.clients[s.from];
     const receiver = w.clients[s.to];
