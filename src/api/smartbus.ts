@@ -178,7 +178,11 @@ export class SmartBus {
 
   /**
    * Who is on the bus as far as the global connect events told us (status
-   * 1 and 2 add, 0 removes), bus nodes included.
+   * 1 and 2 add, 0 removes), bus nodes included. The library reports these
+   * events per unit, not per client: while the link between two nodes is
+   * cut, a unit with clients on both sides can keep a client that left on
+   * one side (nobody on the other side can tell it); it is forgotten once
+   * the unit has no connection left.
    */
   presence(): GlobalConnectInfo[] {
     return [...this.#present.values()];
