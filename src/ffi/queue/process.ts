@@ -57,6 +57,12 @@ export interface EventQueue<P> {
   setBlock(ms: number): void;
   /** `eq_stats`. */
   stats(): QueueStats;
+  /**
+   * Stop calling the runtime's wake (records still queue, nothing is lost)
+   * until the returned function is called, which wakes at once for what
+   * arrived meanwhile.
+   */
+  pauseWakes(): () => void;
 }
 
 /** A packet head's size when the queue is configured (`packetHeadSize`). */
@@ -161,5 +167,9 @@ function openQueue<P>(
     },
     setBlock: (ms) => q.eq_set_block(ms),
     stats,
+    pauseWakes() {
+      q.eq_set_wake(null as P, binder.mode);
+      return () => q.eq_set_wake(wake, binder.mode);
+    },
   };
 }

@@ -1,0 +1,92 @@
+/**
+ * The C library's `strlen` and `dlopen` for the Deno backend, bound once
+ * per process on first use (never on import).
+ *
+ * `pinLibrary` exists because of how Deno ends a program that failed: on an
+ * uncaught error it drops the runtime, and with it every `Deno.dlopen`
+ * handle (`dlclose`), before it prints the error and exits. The library's
+ * network thread is still running then; with the library unmapped under it
+ * the process died of SIGSEGV (exit 139, 10 of 10 runs) and the user's
+ * error was never printed. A pinned library (`RTLD_NODELETE`) stays mapped
+ * until the process ends, as it would in a C program.
+ * @module
+ */
+type Ptr = Deno.PointerValue;
+
+const LIBC: Record<string, string[]> = {
+  linux: ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"],
+  darwin: ["libSystem.B.dylib"],
+  windows: ["ucrtbase.dll", "msvcrt.dll"],
+};
+
+// <dlfcn.h>: the same values on glibc and musl; darwin has no RTLD_NOLOAD
+// semantics worth relying on here, so only Linux pins.
+const RTLD_NOW = 0x2;
+const RTLD_NOLOAD = 0x4;
+const RTLD_NODELETE = 0x1000;
+
+interface Libc {
+  strlen(p: Ptr): number;
+  /** Undefined where pinning is not supported. */
+  pin?: (path: string) => boolean;
+}
+
+let libc: Libc | null | undefined;
+
+function openLibc(): Libc | null {
+  for (const name of LIBC[Deno.build.os] ?? []) {
+    try {
+      const lib = Deno.dlopen(name, {
+        strlen: { parameters: ["pointer"], result: "usize" }, // size_t strlen(const char *s)
+      });
+      const out: Libc = { strlen: (q) => Number(lib.symbols.strlen(q)) };
+      if (Deno.build.os === "linux") {
+        const dl = Deno.dlopen(name, {
+          dlopen: {
+            parameters: [
+              "buffer", // const char *filename
+              "i32", // int flags
+            ],
+            result: "pointer", // void * (a handle, or NULL)
+          },
+        });
+        out.pin = (path) =>
+          dl.symbols.dlopen(
+            new TextEncoder().encode(path + "\0"),
+            RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE,
+          ) !== null;
+      }
+      return out;
+    } catch {
+      // try the next name
+    }
+  }
+  return null;
+}
+
+function getLibc(): Libc | null {
+  if (libc === undefined) libc = openLibc();
+  return libc;
+}
+
+/**
+ * Keep the already loaded library at `path` (the name `Deno.dlopen` was
+ * given) mapped until the process ends. False where it cannot be done (not
+ * Linux, no libc found, not loaded): the library then unloads as before.
+ */
+export function pinLibrary(path: string): boolean {
+  return getLibc()?.pin?.(path) ?? false;
+}
+
+/** The length of the C string at `p` (0 for NULL). */
+export function cStringLength(p: Ptr): number {
+  if (p === null) return 0;
+  // The C library's strlen reads exactly up to the NUL (sanitizers agree, and
+  // it is one call); without it, a byte-by-byte scan (~40 ns a byte).
+  const c = getLibc();
+  if (c) return c.strlen(p);
+  const view = new Deno.UnsafePointerView(p);
+  let n = 0;
+  while (view.getUint8(n) !== 0) n++;
+  return n;
+}
