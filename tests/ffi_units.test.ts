@@ -25,6 +25,7 @@ const runtime = "Deno" in globalThis
 const EXT = import.meta.url.slice(import.meta.url.lastIndexOf("."));
 const MOD = new URL(`../mod${EXT}`, import.meta.url).href;
 const MOCK = new URL(`../src/mock/mod${EXT}`, import.meta.url).href;
+const QUEUE = new URL(`../src/ffi/queue/process${EXT}`, import.meta.url).href;
 const STANDIN = process.env.SMARTBUS_NODE_STANDIN ??
   fileURLToPath(new URL("../build/libbusnetcli.so", import.meta.url));
 const skip = existsSync(STANDIN)
@@ -109,6 +110,42 @@ c.connect({ timeout: 100 }).catch(() => {});
 setTimeout(() => { ${how}; }, 150);
 `;
 
+// Two clients of one unit on a mock bus over TCP: how the event queue wakes
+// JS, 200 messages from one to the other, and what the temp dir holds.
+const WAKE = `
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { Client, ClientType, CmdType, SmartBus } from ${JSON.stringify(MOD)};
+import { MockBus, serveTcp } from ${JSON.stringify(MOCK)};
+import { openedEventQueue } from ${JSON.stringify(QUEUE)};
+const bus = new MockBus({ logger: () => {} });
+bus.addNode({ unitId: 0, port: 8100 });
+const front = await serveTcp(bus, [{ unitId: 0, host: "127.0.0.1", port: 8100, listenPort: 0 }],
+  { logger: { warn() {}, info() {} } });
+const { host, port } = front.addresses[0];
+const unit = new SmartBus({ unitId: 24, libraryPath: ${
+  JSON.stringify(STANDIN)
+} });
+const make = (id) => new Client({ bus: unit, localClientId: id, localClientType: ClientType.AGENT, masterHost: host, masterPort: port });
+const a = make(1), b = make(2);
+await a.connect({ timeout: 10000 });
+await b.connect({ timeout: 10000 });
+const q = openedEventQueue();
+console.log("socket wake", await q.socketReady, q.wakeMode());
+let got = 0;
+const all = new Promise((resolve) => b.on("receiveText", () => { if (++got === 200) resolve(); }));
+for (let i = 0; i < 200; i++) a.send(1, CmdType.USER, 24, 2, ClientType.AGENT, "m" + i);
+let timer;
+await Promise.race([all, new Promise((r) => timer = setTimeout(r, 10000))]);
+clearTimeout(timer);
+console.log("received", got);
+let files = "none";
+try { files = readdirSync(tmpdir()).filter((n) => n.startsWith("smartbus-eq-")).length; } catch {}
+console.log("socket files", files);
+await unit.closeAsync();
+await front.close();
+`;
+
 describe(`ffi units (${runtime})`, { skip }, () => {
   test("ffi units - a second native unit is refused with a typed error naming the open one; the first keeps working", () => {
     const r = child(SECOND_UNIT);
@@ -166,4 +203,25 @@ describe(`ffi units (${runtime})`, { skip }, () => {
       }
     });
   }
+
+  test("ffi units - Deno and Node wake JS through a Unix socket (Bun through its callback), leaving no file behind", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "smartbus-wake-"));
+    try {
+      const r = child(WAKE, { TMPDIR: tmp });
+      assert.equal(r.code, 0, r.out);
+      const expected = runtime === "bun" ? "false callback" : "true socket";
+      assert.match(r.out, new RegExp(`socket wake ${expected}\n`), r.out);
+      assert.match(r.out, /received 200\n/);
+      assert.match(r.out, /socket files 0\n/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test("ffi units - where the socket cannot be made the callback wake takes over and events still arrive", () => {
+    const r = child(WAKE, { TMPDIR: "/nonexistent/smartbus-wake" });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /socket wake false callback\n/);
+    assert.match(r.out, /received 200\n/);
+  });
 });

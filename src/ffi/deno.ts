@@ -75,6 +75,37 @@ const DENO_QUEUE: QueueBinder<Ptr> = {
     return cb.pointer;
   },
   mode: QueueWake.thread,
+  socketDir(): string | undefined {
+    // Only with permissions already granted: never prompt the user for a
+    // speed-up (the callback wake works without any).
+    const granted = (d: Deno.PermissionDescriptor): boolean => {
+      try {
+        return Deno.permissions.querySync(d).state === "granted";
+      } catch {
+        return false;
+      }
+    };
+    if (Deno.build.os === "windows") return undefined;
+    const tmp = granted({ name: "env", variable: "TMPDIR" })
+      ? Deno.env.get("TMPDIR") || "/tmp"
+      : "/tmp";
+    const ok = granted({ name: "read", path: tmp }) &&
+      granted({ name: "write", path: tmp });
+    return ok ? tmp : undefined;
+  },
+  async connectWake(path, onData, onEnd): Promise<void> {
+    const conn = await Deno.connect({ transport: "unix", path });
+    conn.unref(); // keep-alive is the wake callback's, decided by native.ts
+    void (async () => {
+      const buf = new Uint8Array(64);
+      try {
+        while ((await conn.read(buf)) !== null) onData();
+      } catch {
+        // closed under us: the callback wake takes over
+      }
+      onEnd();
+    })();
+  },
 };
 
 const DENO_COPY: CopyOut<Ptr> = {

@@ -22,6 +22,9 @@
  * @module
  */
 import { createRequire } from "node:module";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import process from "node:process";
 import { SmartBusError } from "../abi/errors.ts";
 import { packetHeadSize } from "../abi/packinfo.ts";
 import {
@@ -138,12 +141,29 @@ function nodeQueue(koffi: KoffiLike): QueueBinder<Ptr> {
         eq_set_wake: bind("eq_set_wake"),
         eq_drain: bind("eq_drain"),
         eq_stats: bind("eq_stats"),
+        eq_wake_listen: bind("eq_wake_listen"),
+        eq_wake_accept: bind("eq_wake_accept"),
       };
     },
     // Never unregistered: the queue's thread may call it at any time.
     wake: (fn) =>
       koffi.register(fn, koffi.pointer(koffi.proto("void", []))) as Ptr,
     mode: QueueWake.thread,
+    socketDir: () => process.platform === "win32" ? undefined : tmpdir(),
+    connectWake(path, onData, onEnd): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const socket = createConnection({ path });
+        socket.once("error", reject);
+        socket.once("connect", () => {
+          socket.off("error", reject);
+          socket.on("error", () => {}); // "close" follows
+          socket.unref(); // keep-alive is the backend's (KEEPER_PERIOD_MS)
+          resolve();
+        });
+        socket.on("data", onData);
+        socket.once("close", onEnd);
+      });
+    },
   };
 }
 

@@ -38,6 +38,8 @@ export const QueueWake = {
   direct: 0,
   /** Call it from the queue's own thread: for Deno and koffi, whose callbacks block their caller until JS ran. */
   thread: 1,
+  /** Write a byte to the Unix socket JS reads on its event loop (`eq_wake_listen`/`eq_wake_accept`). */
+  socket: 2,
 } as const;
 
 /** `EQ_HEADER_SIZE`: bytes before a record's fields. */
@@ -60,6 +62,8 @@ export const QUEUE_SYMBOLS = {
   eq_set_wake: { parameters: ["function", "i32"], result: "void" },
   eq_drain: { parameters: ["buffer", "i32"], result: "i32" },
   eq_stats: { parameters: ["buffer"], result: "void" },
+  eq_wake_listen: { parameters: ["buffer"], result: "i32" },
+  eq_wake_accept: { parameters: [], result: "i32" },
 } as const;
 
 /** Counters of `eq_stats`. */

@@ -21,7 +21,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #define EQ_KIND_WRAP (-1)
 #define DEFAULT_CAPACITY (4 << 20)
@@ -50,13 +53,47 @@ static int head_size = 28;
 static int block_ms = 1000;
 static int waiting; /* producers waiting for room */
 
+static double n_pushed, n_dropped, n_drained, n_wakes, high_water;
+
 static wake_fn g_wake;
 static int g_mode;
 static int armed;
 static int wake_req;
 static int waker_started;
+/* EQ_WAKE_SOCKET: the connection JS reads, and while it is being set up the
+   listening socket and its path. Never closed once accepted: the library's
+   thread may be writing to it at any time. */
+static int wake_fd = -1, listen_fd = -1;
+static char listen_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-static double n_pushed, n_dropped, n_drained, n_wakes, high_water;
+/* Called with `mu` held. */
+static int wake_enabled(void) { return g_mode == EQ_WAKE_SOCKET ? wake_fd >= 0 : g_wake != 0; }
+
+/* Called with `mu` held, `armed` just cleared: how to wake JS. The socket's
+   byte and a direct call are made once `mu` is released. */
+static void wake_locked(wake_fn *call, int *fd) {
+  n_wakes++;
+  if (g_mode == EQ_WAKE_SOCKET) {
+    *fd = wake_fd;
+  } else if (g_mode == EQ_WAKE_THREAD) {
+    wake_req = 1;
+    pthread_cond_signal(&cv_wake);
+  } else {
+    *call = g_wake;
+  }
+}
+
+/* One byte per batch; a full socket already holds a wake, and a closed one
+   has no reader left: both are fine to ignore. */
+static void wake_unlocked(wake_fn call, int fd) {
+  if (fd >= 0) {
+    char b = 1;
+    (void)!send(fd, &b, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } else if (call) {
+    call();
+  }
+}
+
 
 static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
@@ -116,6 +153,7 @@ static void put(int kind, const int32_t *v, int nv, const void *b0, int l0, cons
   }
   size_t need = align8(sizeof(rec_head) + body);
   wake_fn call = 0;
+  int fd = -1;
   pthread_mutex_lock(&mu);
   long at = -1;
   if (ensure_ring() == 0 && need <= cap) {
@@ -157,18 +195,12 @@ static void put(int kind, const int32_t *v, int nv, const void *b0, int l0, cons
   records++;
   n_pushed++;
   if ((double)used > high_water) high_water = (double)used;
-  if (armed && g_wake) {
+  if (armed && wake_enabled()) {
     armed = 0;
-    n_wakes++;
-    if (g_mode == EQ_WAKE_THREAD) {
-      wake_req = 1;
-      pthread_cond_signal(&cv_wake);
-    } else {
-      call = g_wake;
-    }
+    wake_locked(&call, &fd);
   }
   pthread_mutex_unlock(&mu);
-  if (call) call();
+  wake_unlocked(call, fd);
 }
 
 static int32_t slen(const char *s) { return s ? (int32_t)strlen(s) : -1; }
@@ -307,22 +339,72 @@ static int start_waker(void) {
 
 void eq_set_wake(void *wake, int mode) {
   wake_fn call = 0;
+  int fd = -1;
   pthread_mutex_lock(&mu);
   g_wake = (wake_fn)wake;
-  g_mode = mode == EQ_WAKE_THREAD && start_waker() == 0 ? EQ_WAKE_THREAD : EQ_WAKE_DIRECT;
-  armed = g_wake != 0;
+  if (mode == EQ_WAKE_SOCKET && wake_fd >= 0 && wake) {
+    g_mode = EQ_WAKE_SOCKET;
+  } else {
+    int thread = (mode == EQ_WAKE_THREAD || mode == EQ_WAKE_SOCKET) && start_waker() == 0;
+    g_mode = thread ? EQ_WAKE_THREAD : EQ_WAKE_DIRECT;
+  }
+  armed = wake_enabled();
   if (armed && records > 0) {
     armed = 0;
-    n_wakes++;
-    if (g_mode == EQ_WAKE_THREAD) {
-      wake_req = 1;
-      pthread_cond_signal(&cv_wake);
+    wake_locked(&call, &fd);
+  }
+  pthread_mutex_unlock(&mu);
+  wake_unlocked(call, fd);
+}
+
+int eq_wake_listen(const char *path) {
+  struct sockaddr_un a;
+  if (!path || strlen(path) >= sizeof a.sun_path) return -EINVAL;
+  pthread_mutex_lock(&mu);
+  int rc = 0;
+  if (wake_fd >= 0) {
+    rc = -EALREADY;
+  } else {
+    if (listen_fd >= 0) {
+      close(listen_fd);
+      unlink(listen_path);
+    }
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    strcpy(a.sun_path, path);
+    listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (listen_fd < 0) {
+      rc = -errno;
+    } else if (bind(listen_fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(listen_fd, 1) < 0) {
+      rc = -errno;
+      close(listen_fd);
+      listen_fd = -1;
     } else {
-      call = g_wake;
+      strcpy(listen_path, path);
     }
   }
   pthread_mutex_unlock(&mu);
-  if (call) call();
+  return rc;
+}
+
+int eq_wake_accept(void) {
+  pthread_mutex_lock(&mu);
+  int rc = 0;
+  if (wake_fd >= 0) {
+    rc = -EALREADY;
+  } else if (listen_fd < 0) {
+    rc = -EBADF;
+  } else {
+    int fd = accept4(listen_fd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) rc = -errno;
+    else wake_fd = fd;
+    /* One attempt: the runtime calls this once its connect has completed. */
+    close(listen_fd);
+    listen_fd = -1;
+    unlink(listen_path);
+  }
+  pthread_mutex_unlock(&mu);
+  return rc;
 }
 
 int eq_drain(void *out, int out_cap) {
@@ -363,7 +445,7 @@ int eq_drain(void *out, int out_cap) {
   }
   if (used == 0) {
     rd = wr = 0;
-    if (g_wake) armed = 1;
+    if (wake_enabled()) armed = 1;
   }
   pthread_mutex_unlock(&mu);
   pthread_mutex_unlock(&drain_mu);

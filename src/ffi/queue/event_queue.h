@@ -49,6 +49,7 @@ extern "C" {
 /* Wake modes of eq_set_wake. */
 #define EQ_WAKE_DIRECT 0 /* call wake on the library's thread (Bun: queues and returns) */
 #define EQ_WAKE_THREAD 1 /* call wake from the queue's own thread (Deno, koffi: they block the caller) */
+#define EQ_WAKE_SOCKET 2 /* write one byte to the socket of eq_wake_accept (JS reads it on its event loop) */
 
 /* The library's callbacks. */
 EQ_API void eq_cb_connection(void *arg, unsigned char id, int unit, int ack);
@@ -86,6 +87,22 @@ EQ_API void eq_set_block(int block_ms);
  * when records are waiting).
  */
 EQ_API void eq_set_wake(void *wake, int mode);
+
+/*
+ * The socket wake (EQ_WAKE_SOCKET): the library's thread writes one byte per
+ * batch to a Unix socket that the runtime reads on its own event loop, so
+ * waking JS costs one thread switch and no call into the runtime from a
+ * foreign thread. Set up in steps: eq_wake_listen(path) listens at `path` (a
+ * fresh file name); the runtime connects to it; eq_wake_accept() takes that
+ * connection (and closes the listening socket and removes its file); then
+ * eq_set_wake(wake, EQ_WAKE_SOCKET) switches to it (without an accepted
+ * socket that mode means EQ_WAKE_THREAD, with `wake`). The accepted socket
+ * is never closed. Both return 0 or -errno; eq_wake_accept makes one
+ * attempt (-EAGAIN: nobody had connected) and removes the listening socket
+ * either way.
+ */
+EQ_API int eq_wake_listen(const char *path);
+EQ_API int eq_wake_accept(void);
 
 /*
  * Copy whole records, oldest first, into `out` (`cap` bytes). Returns the

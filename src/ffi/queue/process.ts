@@ -18,6 +18,7 @@ import {
   type QUEUE_SYMBOLS,
   type QueueStats,
   queueStats,
+  QueueWake,
 } from "./drain.ts";
 import { eventQueueFile } from "./load.ts";
 
@@ -43,6 +44,21 @@ export interface QueueBinder<P> {
   wake(fn: () => void): P;
   /** `QueueWake.thread` (the runtime's callbacks block their caller) or `.direct`. */
   mode: number;
+  /**
+   * Where the socket wake may listen (a folder), for runtimes that read a
+   * Unix socket on their own event loop; undefined: no socket wake.
+   */
+  socketDir?(): string | undefined;
+  /**
+   * Connect to the Unix socket at `path`, never holding the process open
+   * by itself; `onData` on every read, `onEnd` once it ends. Rejects when
+   * it cannot connect.
+   */
+  connectWake?(
+    path: string,
+    onData: () => void,
+    onEnd: () => void,
+  ): Promise<void>;
 }
 
 /** The opened queue. */
@@ -57,6 +73,10 @@ export interface EventQueue<P> {
   setBlock(ms: number): void;
   /** `eq_stats`. */
   stats(): QueueStats;
+  /** How JS is woken now: "socket" once the socket wake is set up, else "callback". */
+  wakeMode(): "socket" | "callback";
+  /** Settles once the socket wake is set up or given up (true: in use). */
+  socketReady: Promise<boolean>;
   /**
    * Stop calling the runtime's wake (records still queue, nothing is lost)
    * until the returned function is called, which wakes at once for what
@@ -116,6 +136,20 @@ export function processEventQueue<P>(
   return (opened ?? undefined) as EventQueue<P> | undefined;
 }
 
+/**
+ * The process's queue if a backend has opened it, else `undefined` (for
+ * tests and diagnostics: how it wakes JS, its counters).
+ *
+ * @example
+ * ```ts
+ * import { openedEventQueue } from "./process.ts";
+ * console.log(openedEventQueue()?.wakeMode() ?? "not opened");
+ * ```
+ */
+export function openedEventQueue(): EventQueue<unknown> | undefined {
+  return opened ?? undefined;
+}
+
 function openQueue<P>(
   binder: QueueBinder<P>,
   q: QueueFunctions<P>,
@@ -148,7 +182,19 @@ function openQueue<P>(
     }
   };
   const wake = binder.wake(drain);
-  q.eq_set_wake(wake, binder.mode);
+  let mode: number = binder.mode;
+  q.eq_set_wake(wake, mode);
+  const socketReady = socketWake(binder, q, drain, () => {
+    // The socket is gone (closed under us): back to the callback wake.
+    mode = binder.mode;
+    q.eq_set_wake(wake, mode);
+  }).then((ok) => {
+    if (ok) {
+      mode = QueueWake.socket;
+      q.eq_set_wake(wake, mode);
+    }
+    return ok;
+  });
   return {
     fn: (kind) => q.eq_fn(kind),
     attach(r, l): void {
@@ -157,7 +203,7 @@ function openQueue<P>(
       // The queue's state is the process's: whoever else set a wake or a
       // configuration (a test binding it directly) is overruled here.
       q.eq_configure(RING_BYTES, headSize, QUEUE_BLOCK_MS);
-      q.eq_set_wake(wake, binder.mode);
+      q.eq_set_wake(wake, mode);
     },
     detach(r): void {
       if (route !== r) return;
@@ -168,8 +214,45 @@ function openQueue<P>(
     setBlock: (ms) => q.eq_set_block(ms),
     stats,
     pauseWakes() {
-      q.eq_set_wake(null as P, binder.mode);
-      return () => q.eq_set_wake(wake, binder.mode);
+      q.eq_set_wake(null as P, mode);
+      return () => q.eq_set_wake(wake, mode);
     },
+    wakeMode: () => mode === QueueWake.socket ? "socket" : "callback",
+    socketReady,
   };
+}
+
+/**
+ * Set up the socket wake (`eq_wake_listen`, the runtime connects,
+ * `eq_wake_accept`): resolves true once JS is read-woken through it. Why:
+ * the callback wake costs three thread switches per batch (library thread,
+ * queue thread, JS thread, and back to release the queue thread), each one
+ * expensive on virtual machines; a byte on a socket that the JS thread's own
+ * event loop polls costs one, and never calls into the runtime from a
+ * foreign thread. Any failure keeps the callback wake, silently: it works,
+ * only slower.
+ */
+async function socketWake<P>(
+  binder: QueueBinder<P>,
+  q: QueueFunctions<P>,
+  onData: () => void,
+  onEnd: () => void,
+): Promise<boolean> {
+  const dir = binder.socketDir?.();
+  if (dir === undefined || binder.connectWake === undefined) return false;
+  const tag = Array.from(
+    crypto.getRandomValues(new Uint8Array(8)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const path = `${dir.replace(/\/+$/, "")}/smartbus-eq-${tag}.sock`;
+  if (q.eq_wake_listen(new TextEncoder().encode(path + "\0")) !== 0) {
+    return false;
+  }
+  try {
+    await binder.connectWake(path, onData, onEnd);
+  } catch {
+    q.eq_wake_accept(); // closes the listening socket and removes its file
+    return false;
+  }
+  return q.eq_wake_accept() === 0;
 }
