@@ -86,10 +86,6 @@ const DENO_SHIM = `declare namespace Deno {
   const env: { get(name: string): string | undefined };
   function cwd(): string;
   function unrefTimer(id: number): void;
-  type PermissionDescriptor = Record<string, unknown>;
-  const permissions: { querySync(d: PermissionDescriptor): { state: string } };
-  interface Conn { read(p: Uint8Array): Promise<number | null>; unref(): void; close(): void }
-  function connect(o: { transport: "unix"; path: string }): Promise<Conn>;
 }
 `;
 
