@@ -150,10 +150,15 @@ export interface RecordLogOptions<T> {
 export class RecordLog<T> {
   /** How many entries it keeps at most (`Infinity`: all, 0: none). */
   readonly cap: number;
-  #items: T[] = [];
-  #seqs: number[] = [];
-  /** Index of the oldest entry kept (entries before it are gone). */
+  // A ring that grows by doubling while it is full: with a finite cap it
+  // stops growing once it holds `cap` entries, and every push after that
+  // overwrites the slot the eviction freed (no array growth, no copying:
+  // a growing array and batched splices made routing 2.5 times slower).
+  #items: (T | undefined)[] = new Array(16);
+  #seqs: number[] = new Array(16).fill(0);
+  /** Slot of the oldest entry kept. */
   #head = 0;
+  #count = 0;
   #budget: RecordBudget | undefined;
   #size: ((item: T) => number) | undefined;
   #onEvict: ((item: T) => void) | undefined;
@@ -169,7 +174,7 @@ export class RecordLog<T> {
 
   /** How many entries are kept. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#count;
   }
 
   /** Whether it keeps anything at all (a cap or budget of 0 keeps nothing). */
@@ -185,11 +190,22 @@ export class RecordLog<T> {
   /** Keep `item`; returns the entry the cap pushed out, if any. */
   push(item: T): T | undefined {
     if (!this.keeps) return item;
+    const budget = this.#size ? this.#budget : undefined;
+    let bytes = budget ? this.#size!(item) : 0;
     let old: T | undefined;
-    if (this.size >= this.cap) old = this.evictOldest();
-    this.#items.push(item);
-    this.#seqs.push(this.#budget?.nextSeq() ?? 0);
-    if (this.#budget && this.#size) this.#budget.charge(this.#size(item));
+    if (this.#count >= this.cap) {
+      // One charge for both: the cap's eviction and this entry.
+      old = this.#dropOldest();
+      if (budget) bytes -= this.#size!(old);
+    }
+    if (this.#count === this.#items.length) this.#grow();
+    let slot = this.#head + this.#count;
+    if (slot >= this.#items.length) slot -= this.#items.length;
+    this.#items[slot] = item;
+    this.#seqs[slot] = budget ? budget.nextSeq() : 0;
+    this.#count++;
+    if (old !== undefined) this.#onEvict?.(old);
+    if (budget && bytes !== 0) budget.charge(bytes);
     return old;
   }
 
@@ -200,37 +216,56 @@ export class RecordLog<T> {
 
   /** @internal Let the oldest entry go; returns it. */
   evictOldest(): T | undefined {
-    if (this.size === 0) return undefined;
-    const item = this.#items[this.#head];
-    (this.#items as (T | undefined)[])[this.#head] = undefined;
-    this.#head++;
-    // Drop the gone slots in batches: push and evict stay O(1) amortized.
-    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items.splice(0, this.#head);
-      this.#seqs.splice(0, this.#head);
-      this.#head = 0;
-    }
+    if (this.#count === 0) return undefined;
+    const item = this.#dropOldest();
     if (this.#budget && this.#size) this.#budget.charge(-this.#size(item));
     this.#onEvict?.(item);
     return item;
   }
 
+  /** Take the oldest entry out of the ring (there is one). */
+  #dropOldest(): T {
+    const item = this.#items[this.#head] as T;
+    this.#items[this.#head] = undefined;
+    if (++this.#head === this.#items.length) this.#head = 0;
+    this.#count--;
+    return item;
+  }
+
   /** The kept entries, oldest first (a new array). */
   toArray(): T[] {
-    return this.#items.slice(this.#head);
+    const out: T[] = new Array(this.#count);
+    const len = this.#items.length;
+    for (let i = 0; i < this.#count; i++) {
+      out[i] = this.#items[(this.#head + i) % len] as T;
+    }
+    return out;
   }
 
   /** Forget every entry. */
   clear(): void {
     if (this.#budget && this.#size) {
       let bytes = 0;
-      for (let i = this.#head; i < this.#items.length; i++) {
-        bytes += this.#size(this.#items[i]);
-      }
+      for (const item of this.toArray()) bytes += this.#size(item);
       this.#budget.charge(-bytes);
     }
-    this.#items = [];
-    this.#seqs = [];
+    this.#items = new Array(16);
+    this.#seqs = new Array(16).fill(0);
+    this.#head = 0;
+    this.#count = 0;
+  }
+
+  /** Twice the room, the entries moved to the front in order. */
+  #grow(): void {
+    const len = this.#items.length;
+    const items: (T | undefined)[] = new Array(len * 2);
+    const seqs: number[] = new Array(len * 2).fill(0);
+    for (let i = 0; i < this.#count; i++) {
+      items[i] = this.#items[(this.#head + i) % len];
+      seqs[i] = this.#seqs[(this.#head + i) % len];
+    }
+    this.#items = items;
+    this.#seqs = seqs;
     this.#head = 0;
   }
 }
