@@ -64,8 +64,7 @@ export const notifyCommand: Command = {
     );
     const expiresMs = parseDuration(str(p, "expires") ?? "60s", "--expires");
     const settings = sessionSettings(p, io);
-    // What `sendNotify` would refuse, refused before connecting.
-    notifyArgs(
+    const args = [
       server,
       process,
       project,
@@ -73,18 +72,12 @@ export const notifyCommand: Command = {
       mode,
       expiresMs / 1000,
       param ?? "",
-    );
+    ] as const;
+    // What `sendNotify` would refuse, refused before connecting.
+    notifyArgs(...args);
     const session = await openSession(settings, io, signal);
     try {
-      const id = session.client.sendNotify(
-        server,
-        process,
-        project,
-        title,
-        mode,
-        expiresMs / 1000,
-        param ?? "",
-      );
+      const id = session.client.sendNotify(...args);
       io.out(settings.json ? JSON.stringify({ invokeId: id }) : String(id));
       return ExitCode.OK;
     } finally {
