@@ -2,13 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "../src/abi/constants.ts";
 import { encodeText } from "../src/api/text.ts";
-import {
-  FlowFailure,
-  MockBackend,
-  MockBus,
-  VirtualClock,
-} from "../src/mock/mod.ts";
-import { cs, recordingCallbacks } from "./shared/mock_recorders.ts";
+import { FlowFailure, MockBus, VirtualClock } from "../src/mock/mod.ts";
+import { connectedBackend, cs } from "./shared/mock_recorders.ts";
 
 const gbkC = (s: string): Uint8Array => {
   const b = encodeText(s, "gbk");
@@ -23,26 +18,7 @@ async function setup(strict = false) {
   const bus = new MockBus({ clock, strict, logger: (l) => lines.push(l) });
   bus.addNode({ unitId: 0, port: 8000 });
   const ipsc = bus.addIpsc({ unitId: 0, processIndex: 0 });
-  const backend = new MockBackend(bus);
-  const rec = recordingCallbacks();
-  backend.setCallbacks(rec.callbacks);
-  assert.equal(backend.init(17), 0);
-  assert.equal(
-    backend.createConnect(
-      0,
-      4,
-      cs("127.0.0.1"),
-      8000,
-      null,
-      0xffff,
-      null,
-      null,
-      null,
-    ),
-    0,
-  );
-  await clock.flush();
-  assert.deepEqual(rec.named("connection"), [[0, 0, 0]]);
+  const { backend, rec } = await connectedBackend(bus, clock);
   const invoke = (
     flow: string,
     params = "[]",

@@ -4,7 +4,6 @@ import {
   type BusPort,
   copyBytes,
   DEFAULT_RECORDS_CAP,
-  MockBackend,
   MockBus,
   type PortSink,
   RecordLog,
@@ -12,8 +11,8 @@ import {
 } from "../src/mock/internal.ts";
 import {
   addr,
+  connectedBackend,
   cs,
-  recordingCallbacks,
   req,
   te,
   text,
@@ -193,22 +192,7 @@ describe("mock perf", () => {
       "hold",
       () => new Promise(() => {}),
     );
-    const backend = new MockBackend(bus);
-    const rec = recordingCallbacks();
-    backend.setCallbacks(rec.callbacks);
-    backend.init(17);
-    backend.createConnect(
-      0,
-      4,
-      cs("127.0.0.1"),
-      8000,
-      null,
-      0xffff,
-      null,
-      null,
-      null,
-    );
-    await clock.flush();
+    const { backend, rec } = await connectedBackend(bus, clock);
     const timersBefore = clock.pendingTimers;
     for (let i = 0; i < 1000; i++) {
       const id = backend.remoteInvokeFlow(

@@ -19,13 +19,10 @@ import {
   MockBus,
   startMockServer,
   VirtualClock,
-  zeroHead,
 } from "../src/mock/internal.ts";
 import { ErrorCode } from "../src/abi/constants.ts";
-import { cs, recordingCallbacks } from "./shared/mock_recorders.ts";
+import { connectedBackend, cs } from "./shared/mock_recorders.ts";
 import { RawClient } from "./shared/raw_client.ts";
-
-const te = new TextEncoder();
 
 function unitOn(bus: MockBus, unitId = 17): SmartBus {
   return new SmartBus({
@@ -43,18 +40,7 @@ describe("mock silences", () => {
     });
     const c = await RawClient.open(server.addresses[0].port);
     assert.equal(await c.login(1), 0);
-    c.send({
-      kind: FrameKind.FLOW_INVOKE,
-      head: zeroHead(),
-      invokeId: 1,
-      serverUnit: 0,
-      ipscIndex: 0,
-      mode: 0,
-      timeoutMs: 1000,
-      project: te.encode("p"),
-      flow: te.encode("f"),
-      params: te.encode("[]"),
-    });
+    c.invokeFlow({ invokeId: 1, project: "p", flow: "f", params: "[]" });
     const ack = await c.next((f) => f.kind === FrameKind.FLOW_ACK);
     const ret = await c.next((f) => f.kind === FrameKind.FLOW_RESULT);
     for (const f of [ack, ret]) {
@@ -67,22 +53,7 @@ describe("mock silences", () => {
     const bus = new MockBus({ clock });
     bus.addNode({ unitId: 0, port: 8000 });
     bus.addIpsc({ unitId: 0, processIndex: 0 }).flow("p", "f", () => ["ok"]);
-    const backend = new MockBackend(bus);
-    const rec = recordingCallbacks();
-    backend.setCallbacks(rec.callbacks);
-    backend.init(17);
-    backend.createConnect(
-      0,
-      4,
-      cs("127.0.0.1"),
-      8000,
-      null,
-      0xffff,
-      null,
-      null,
-      null,
-    );
-    await clock.flush();
+    const { backend, rec } = await connectedBackend(bus, clock);
     backend.remoteInvokeFlow(0, 0, 0, cs("p"), cs("f"), 0, 1000, cs("[]"));
     await clock.flush();
     for (const name of ["invokeFlowAck", "invokeFlowRet"] as const) {
@@ -105,17 +76,13 @@ describe("mock silences", () => {
     const c = await RawClient.open(server.addresses[0].port);
     assert.equal(await c.login(1), 0);
     const call = (invokeId: number, ipscIndex: number, params: string) =>
-      c.send({
-        kind: FrameKind.FLOW_INVOKE,
-        head: zeroHead(),
+      c.invokeFlow({
         invokeId,
-        serverUnit: 0,
         ipscIndex,
-        mode: 0,
         timeoutMs: 60_000,
-        project: te.encode("p"),
-        flow: te.encode("f"),
-        params: te.encode(params),
+        project: "p",
+        flow: "f",
+        params,
       });
     call(1, 0, "{bad");
     const ack = await c.next((f) => f.kind === FrameKind.FLOW_ACK);

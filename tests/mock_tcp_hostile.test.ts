@@ -116,17 +116,12 @@ describe("mock tcp hostile", () => {
     assert.equal(await refused.login(1, FORGED, "x"), -5);
     const c = await RawClient.open(s.port);
     assert.equal(await c.login(2, "alice", "s3cret"), 3);
-    c.send({
-      kind: FrameKind.FLOW_INVOKE,
-      head: zeroHead(),
+    c.invokeFlow({
       invokeId: 1,
-      serverUnit: 0,
       ipscIndex: 9,
-      mode: 0,
-      timeoutMs: 1000,
-      project: te.encode(FORGED),
-      flow: te.encode(FORGED),
-      params: te.encode("[]"),
+      project: FORGED,
+      flow: FORGED,
+      params: "[]",
     });
     await c.next((f) => f.kind === FrameKind.FLOW_ACK);
     c.send({ kind: FrameKind.CLOSE, code: 0, reason: te.encode(FORGED) });
@@ -151,17 +146,11 @@ describe("mock tcp hostile", () => {
     });
     const c = await RawClient.open(server.addresses[0].port);
     assert.equal(await c.login(1), 0);
-    c.send({
-      kind: FrameKind.FLOW_INVOKE,
-      head: zeroHead(),
+    c.invokeFlow({
       invokeId: 1,
-      serverUnit: 0,
-      ipscIndex: 0,
-      mode: 0,
-      timeoutMs: 1000,
-      project: te.encode("p"),
-      flow: te.encode("f"),
-      params: te.encode(JSON.stringify([FORGED])),
+      project: "p",
+      flow: "f",
+      params: JSON.stringify([FORGED]),
     });
     await c.next((f) => f.kind === FrameKind.FLOW_RESULT);
     c.send({

@@ -1,11 +1,15 @@
 /** Recording sinks and callbacks for the mock bus tests. */
+import assert from "node:assert/strict";
 import type { BackendCallbacks } from "../../src/abi/backend.ts";
 import { PackInfo } from "../../src/abi/packinfo.ts";
-import type {
-  BusAddress,
-  GlobalConnectEvent,
-  HeadFields,
-  PortSink,
+import {
+  type BusAddress,
+  type GlobalConnectEvent,
+  type HeadFields,
+  MockBackend,
+  type MockBus,
+  type PortSink,
+  type VirtualClock,
 } from "../../src/mock/internal.ts";
 
 const td = new TextDecoder();
@@ -163,4 +167,37 @@ export function recordingCallbacks(): {
       calls.filter((c) => c[0] === "traceInfo" || c[0] === "traceError")
         .map((c) => c[1] as string),
   };
+}
+
+/**
+ * A `MockBackend` of unit 17 on `bus` with its callbacks recorded, and its
+ * client 0 connected to node 0 at 127.0.0.1:8000 once `clock` has run.
+ */
+export async function connectedBackend(
+  bus: MockBus,
+  clock: VirtualClock,
+): Promise<
+  { backend: MockBackend; rec: ReturnType<typeof recordingCallbacks> }
+> {
+  const backend = new MockBackend(bus);
+  const rec = recordingCallbacks();
+  backend.setCallbacks(rec.callbacks);
+  assert.equal(backend.init(17), 0);
+  assert.equal(
+    backend.createConnect(
+      0,
+      4,
+      cs("127.0.0.1"),
+      8000,
+      null,
+      0xffff,
+      null,
+      null,
+      null,
+    ),
+    0,
+  );
+  await clock.flush();
+  assert.deepEqual(rec.named("connection"), [[0, 0, 0]]);
+  return { backend, rec };
 }

@@ -9,6 +9,7 @@ import {
   type Frame,
   FrameDecoder,
   FrameKind,
+  zeroHead,
 } from "../../src/mock/internal.ts";
 
 const te = new TextEncoder();
@@ -63,6 +64,30 @@ export class RawClient {
 
   send(frame: Frame): void {
     this.socket.write(encodeFrame(frame));
+  }
+
+  /** Sends a FLOW_INVOKE (mode 0, a result wanted) to IPSC `serverUnit`/`ipscIndex` (default 0/0). */
+  invokeFlow(call: {
+    invokeId: number;
+    project: string;
+    flow: string;
+    params: string;
+    serverUnit?: number;
+    ipscIndex?: number;
+    timeoutMs?: number;
+  }): void {
+    this.send({
+      kind: FrameKind.FLOW_INVOKE,
+      head: zeroHead(),
+      invokeId: call.invokeId,
+      serverUnit: call.serverUnit ?? 0,
+      ipscIndex: call.ipscIndex ?? 0,
+      mode: 0,
+      timeoutMs: call.timeoutMs ?? 1000,
+      project: te.encode(call.project),
+      flow: te.encode(call.flow),
+      params: te.encode(call.params),
+    });
   }
 
   /** The first frame matching `pred` (removed from the list), waiting up to `ms`. */
