@@ -33,30 +33,35 @@ interface Libc {
 
 let libc: Libc | null | undefined;
 
+const STRLEN = {
+  strlen: { parameters: ["pointer"], result: "usize" }, // size_t strlen(const char *s)
+} as const;
+const DLOPEN = {
+  dlopen: {
+    parameters: [
+      "buffer", // const char *filename
+      "i32", // int flags
+    ],
+    result: "pointer", // void * (a handle, or NULL)
+  },
+} as const;
+
 function openLibc(): Libc | null {
   for (const name of LIBC[Deno.build.os] ?? []) {
     try {
-      const lib = Deno.dlopen(name, {
-        strlen: { parameters: ["pointer"], result: "usize" }, // size_t strlen(const char *s)
-      });
-      const out: Libc = { strlen: (q) => Number(lib.symbols.strlen(q)) };
-      if (Deno.build.os === "linux") {
-        const dl = Deno.dlopen(name, {
-          dlopen: {
-            parameters: [
-              "buffer", // const char *filename
-              "i32", // int flags
-            ],
-            result: "pointer", // void * (a handle, or NULL)
-          },
-        });
-        out.pin = (path) =>
-          dl.symbols.dlopen(
+      if (Deno.build.os !== "linux") {
+        const { symbols } = Deno.dlopen(name, STRLEN);
+        return { strlen: (q) => Number(symbols.strlen(q)) };
+      }
+      const { symbols } = Deno.dlopen(name, { ...STRLEN, ...DLOPEN });
+      return {
+        strlen: (q) => Number(symbols.strlen(q)),
+        pin: (path) =>
+          symbols.dlopen(
             new TextEncoder().encode(path + "\0"),
             RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE,
-          ) !== null;
-      }
-      return out;
+          ) !== null,
+      };
     } catch {
       // try the next name
     }
