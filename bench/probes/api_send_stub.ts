@@ -5,22 +5,11 @@
  *
  * @module
  */
+import { connectedMockClient } from "./mock_client.ts";
+
 const root = Deno.args[0] ?? new URL("../..", import.meta.url).pathname;
-const { Client, SmartBus } = await import(`${root}/mod.ts`);
-const { MockBackend, MockBus } = await import(`${root}/src/mock/mod.ts`);
-const mock = new MockBus();
-mock.addNode({ unitId: 0, port: 8000 });
-const backend = new MockBackend(mock);
-const bus = new SmartBus({ unitId: 17, backend });
-const c = new Client({
-  bus,
-  localClientId: 1,
-  localClientType: 4,
-  masterHost: "127.0.0.1",
-  masterPort: 8000,
-});
-await c.connect({ timeout: 1000 });
-(backend as unknown as { sendData: () => number }).sendData = () => 0;
+const { bus, client: c, backend } = await connectedMockClient(root);
+backend.sendData = () => 0; // the API layer alone
 const text = "x".repeat(64);
 for (let r = 0; r < 3; r++) {
   const n = 2_000_000;

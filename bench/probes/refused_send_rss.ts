@@ -5,20 +5,10 @@
  *
  * @module
  */
+import { connectedMockClient } from "./mock_client.ts";
+
 const root = Deno.args[0] ?? new URL("../..", import.meta.url).pathname;
-const { Client, SmartBus } = await import(`${root}/mod.ts`);
-const { MockBackend, MockBus } = await import(`${root}/src/mock/mod.ts`);
-const mock = new MockBus();
-mock.addNode({ unitId: 0, port: 8000 });
-const bus = new SmartBus({ unitId: 17, backend: new MockBackend(mock) });
-const c = new Client({
-  bus,
-  localClientId: 1,
-  localClientType: 4,
-  masterHost: "127.0.0.1",
-  masterPort: 8000,
-});
-await c.connect({ timeout: 1000 });
+const { bus, client: c } = await connectedMockClient(root);
 const mb = () => (Deno.memoryUsage().rss / 1e6).toFixed(0);
 const before = mb();
 let big: string | null = "x".repeat(64 * 1024 * 1024);
