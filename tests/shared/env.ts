@@ -101,15 +101,20 @@ export async function until(
   }
 }
 
-/** Run `fn` on a fresh env from `factory`, closed whatever happens. */
+/**
+ * Run `fn` on a fresh env from `factory`, closed whatever happens;
+ * `cleanup` (such as the seed API's `finalize`) runs first.
+ */
 export async function withEnv(
   factory: EnvFactory,
   fn: (env: TestEnv) => Promise<void>,
+  cleanup?: () => void,
 ): Promise<void> {
   const env = await factory();
   try {
     await fn(env);
   } finally {
+    cleanup?.();
     await env.close();
   }
 }

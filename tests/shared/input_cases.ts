@@ -18,22 +18,20 @@ import {
   type PackInfo,
   SmartBus,
 } from "../../mod.ts";
-import { type EnvFactory, nextEvent, type TestEnv } from "./env.ts";
+import {
+  type EnvFactory,
+  nextEvent,
+  type TestEnv,
+  withEnv as withSharedEnv,
+} from "./env.ts";
 
 const UNIT = 17;
 
-async function withEnv(
+/** The shared `withEnv`, with the seed API's `finalize()` before closing. */
+const withEnv = (
   factory: EnvFactory,
   fn: (env: TestEnv) => Promise<void>,
-): Promise<void> {
-  const env = await factory();
-  try {
-    await fn(env);
-  } finally {
-    finalize();
-    await env.close();
-  }
-}
+): Promise<void> => withSharedEnv(factory, fn, finalize);
 
 const invalid = (argument: string) => (e: unknown) =>
   e instanceof InvalidArgumentError && e.argument === argument && e.code === -1;

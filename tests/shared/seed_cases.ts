@@ -19,6 +19,7 @@ import {
   recordingLogger,
   type TestEnv,
   until,
+  withEnv as withSharedEnv,
 } from "./env.ts";
 
 const UNIT = 19;
@@ -71,18 +72,11 @@ class SeedClient extends Client {
   }
 }
 
-async function withEnv(
+/** The shared `withEnv`, with the seed API's `finalize()` before closing. */
+const withEnv = (
   factory: EnvFactory,
   fn: (env: TestEnv) => Promise<void>,
-): Promise<void> {
-  const env = await factory();
-  try {
-    await fn(env);
-  } finally {
-    finalize();
-    await env.close();
-  }
-}
+): Promise<void> => withSharedEnv(factory, fn, finalize);
 
 export function seedCases(label: string, factory: EnvFactory): void {
   describe(`seed names (${label})`, () => {
