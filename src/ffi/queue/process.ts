@@ -160,7 +160,14 @@ function openQueue<P>(
   let route: () => BackendCallbacks | undefined = () => undefined;
   let log: WarnSink | undefined;
   const stats = (): QueueStats => queueStats((out) => q.eq_stats(out));
-  let dropped = stats().dropped;
+  // Read after every drain: one buffer for the process, no objects per wake.
+  const counters = new Float64Array(8);
+  const countersBytes = new Uint8Array(counters.buffer);
+  const droppedSoFar = (): number => {
+    q.eq_stats(countersBytes);
+    return counters[1];
+  };
+  let dropped = droppedSoFar();
   const run = createQueueDrain(
     (buf) => q.eq_drain(buf, buf.byteLength),
     headSize,
@@ -170,7 +177,7 @@ function openQueue<P>(
     try {
       run();
     } finally {
-      const now = stats().dropped;
+      const now = droppedSoFar();
       if (now > dropped) {
         log?.warn(
           `smartbus: the native event queue dropped ${now - dropped} ` +
