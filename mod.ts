@@ -66,6 +66,7 @@ export {
   SmartBusError,
   type SmartBusErrorOptions,
   TimeoutError,
+  UnsafeLibraryError,
 } from "./src/abi/errors.ts";
 export {
   type PacketHeadFields,

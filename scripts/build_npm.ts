@@ -80,6 +80,7 @@ const DENO_SHIM = `declare namespace Deno {
     constructor(p: unknown);
     getUint8(offset?: number): number;
     static copyInto(p: unknown, dest: Uint8Array, offset?: number): void;
+    static getCString(p: unknown, offset?: number): string;
   }
   function dlopen<S>(path: string, symbols: S): { symbols: any; close(): void };
   const build: { os: string; arch: string };

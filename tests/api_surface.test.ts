@@ -43,6 +43,7 @@ const RUNTIME_NAMES = [
   "SmartBusCore",
   "SmartBusError",
   "TimeoutError",
+  "UnsafeLibraryError",
   "defaultBus",
   "defaultLogger",
   "errorCodeName",

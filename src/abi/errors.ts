@@ -394,3 +394,35 @@ export class LibraryLoadError extends SmartBusError {
     this.tried = tried;
   }
 }
+
+/**
+ * The library file was found but cannot run safely in this process, so it
+ * was not loaded (for example a build that exports libuv's API where the
+ * runtime exports it too and the loader cannot keep the two apart). The
+ * message says why.
+ *
+ * @example
+ * ```ts
+ * import { UnsafeLibraryError } from "@smartbus/netclient";
+ * const e = new UnsafeLibraryError("/opt/libbusnetcli.so", "it exports uv_run");
+ * console.log(e.path, e.reason);
+ * ```
+ */
+export class UnsafeLibraryError extends SmartBusError {
+  /** The error class name. */
+  override name = "UnsafeLibraryError";
+  /** The library file refused. */
+  readonly path: string;
+  /** Why it cannot run safely here. */
+  readonly reason: string;
+  /** Create the error for `path`, refused because of `reason`. */
+  constructor(path: string, reason: string, options?: SmartBusErrorOptions) {
+    super(
+      `refused to load the SmartBus network client library ${path}: ${reason}`,
+      0,
+      options,
+    );
+    this.path = path;
+    this.reason = reason;
+  }
+}

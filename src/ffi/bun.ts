@@ -21,9 +21,11 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import process from "node:process";
 import { join } from "node:path";
 import {
   cc,
+  CString,
   dlopen,
   type FFIFunction,
   JSCallback,
@@ -42,6 +44,12 @@ import {
 import type { BunBackendModule } from "./bun_load.ts";
 import type { CopyOut, Forwarders } from "./forward.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
+import {
+  GLIBC_NAME,
+  type GlibcDl,
+  LIBC_DL_SYMBOLS,
+  openDeepBound,
+} from "./deep_bind.ts";
 import {
   createNativeBackend,
   type NativeBackend,
@@ -137,6 +145,32 @@ interface Trampoline {
 let shared: Trampoline | undefined;
 
 /** Compile (once per process) the trampoline and its wake callback. */
+let libcDl: GlibcDl | null | undefined;
+
+/** glibc's `dlopen` through bun:ffi (bound once), or undefined without glibc. */
+function glibcDl(): GlibcDl | undefined {
+  if (libcDl === undefined) {
+    libcDl = null;
+    if (process.platform === "linux") {
+      try {
+        const { symbols } = dlopen(GLIBC_NAME, bunDefs(LIBC_DL_SYMBOLS));
+        libcDl = {
+          open: (path, flags) =>
+            symbols.dlopen(new TextEncoder().encode(path + "\0"), flags) !==
+              null,
+          error: () => {
+            const p = symbols.dlerror();
+            return p === null ? "" : new CString(p).toString();
+          },
+        };
+      } catch {
+        // not glibc: deep_bind.ts checks the file instead
+      }
+    }
+  }
+  return libcDl ?? undefined;
+}
+
 function trampoline(headSize: number): Trampoline {
   if (shared) return shared;
   let dir: string;
@@ -272,7 +306,10 @@ export function createBunBackend(
 ): NativeBackend {
   const { value: lib } = loadFirst(
     libraryCandidates(options),
-    (path) => dlopen(path, bunDefs(LIBRARY_SYMBOLS)),
+    (path) => {
+      openDeepBound(path, glibcDl());
+      return dlopen(path, bunDefs(LIBRARY_SYMBOLS));
+    },
   );
   const log = options.logger ?? console;
   const headSize = packetHeadSize(nativeLongSize());

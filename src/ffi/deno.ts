@@ -24,7 +24,8 @@ import {
   LIBRARY_SYMBOLS,
 } from "../abi/symbols.ts";
 import type { CopyOut } from "./forward.ts";
-import { cStringLength, pinLibrary } from "./deno_libc.ts";
+import { cStringLength, glibcDl, pinLibrary } from "./deno_libc.ts";
+import { openDeepBound } from "./deep_bind.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
 import {
   createNativeBackend,
@@ -101,7 +102,10 @@ export function createDenoBackend(
   }
   const { value: lib, path } = loadFirst(
     libraryCandidates(options),
-    (path) => D.dlopen(path, DENO_SYMBOLS),
+    (path) => {
+      openDeepBound(path, glibcDl());
+      return D.dlopen(path, DENO_SYMBOLS);
+    },
   );
   // Its thread outlives the runtime when a program dies of an uncaught
   // error: see deno_libc.ts.

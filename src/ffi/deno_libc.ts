@@ -9,8 +9,13 @@
  * the process died of SIGSEGV (exit 139, 10 of 10 runs) and the user's
  * error was never printed. A pinned library (`RTLD_NODELETE`) stays mapped
  * until the process ends, as it would in a C program.
+ *
+ * `glibcDl` gives glibc's `dlopen` to `deep_bind.ts`, which opens the
+ * library deep-bound before `Deno.dlopen` binds it.
  * @module
  */
+import { GLIBC_NAME, type GlibcDl, LIBC_DL_SYMBOLS } from "./deep_bind.ts";
+
 type Ptr = Deno.PointerValue;
 
 const LIBC: Record<string, string[]> = {
@@ -29,21 +34,14 @@ interface Libc {
   strlen(p: Ptr): number;
   /** Undefined where pinning is not supported. */
   pin?: (path: string) => boolean;
+  /** glibc's dlopen; undefined elsewhere. */
+  dl?: GlibcDl;
 }
 
 let libc: Libc | null | undefined;
 
 const STRLEN = {
   strlen: { parameters: ["pointer"], result: "usize" }, // size_t strlen(const char *s)
-} as const;
-const DLOPEN = {
-  dlopen: {
-    parameters: [
-      "buffer", // const char *filename
-      "i32", // int flags
-    ],
-    result: "pointer", // void * (a handle, or NULL)
-  },
 } as const;
 
 function openLibc(): Libc | null {
@@ -53,14 +51,22 @@ function openLibc(): Libc | null {
         const { symbols } = Deno.dlopen(name, STRLEN);
         return { strlen: (q) => Number(symbols.strlen(q)) };
       }
-      const { symbols } = Deno.dlopen(name, { ...STRLEN, ...DLOPEN });
+      const { symbols } = Deno.dlopen(name, {
+        ...STRLEN,
+        ...LIBC_DL_SYMBOLS,
+      });
+      const open = (path: string, flags: number): boolean =>
+        symbols.dlopen(new TextEncoder().encode(path + "\0"), flags) !== null;
       return {
         strlen: (q) => Number(symbols.strlen(q)),
-        pin: (path) =>
-          symbols.dlopen(
-            new TextEncoder().encode(path + "\0"),
-            RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE,
-          ) !== null,
+        pin: (path) => open(path, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE),
+        dl: name !== GLIBC_NAME ? undefined : {
+          open,
+          error: () => {
+            const p = symbols.dlerror();
+            return p === null ? "" : Deno.UnsafePointerView.getCString(p);
+          },
+        },
       };
     } catch {
       // try the next name
@@ -81,6 +87,11 @@ function getLibc(): Libc | null {
  */
 export function pinLibrary(path: string): boolean {
   return getLibc()?.pin?.(path) ?? false;
+}
+
+/** glibc's `dlopen` and `dlerror`, or undefined without glibc. */
+export function glibcDl(): GlibcDl | undefined {
+  return getLibc()?.dl;
 }
 
 /** The length of the C string at `p` (0 for NULL). */

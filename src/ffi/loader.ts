@@ -8,7 +8,7 @@
  * beside the package, the working directory, the package's own folder.
  * @module
  */
-import { LibraryLoadError } from "../abi/errors.ts";
+import { LibraryLoadError, UnsafeLibraryError } from "../abi/errors.ts";
 
 /** The environment variable naming the library file. */
 export const LIBRARY_ENV_VAR = "SMARTBUS_NETCLI_LIB";
@@ -135,7 +135,9 @@ export function libraryCandidates(
 /**
  * Tries every candidate with `open` (the runtime's dlopen) and returns the
  * first that loads; when none does, throws a `LibraryLoadError` listing every
- * path tried (and the notes), with the last loader message.
+ * path tried (and the notes), with the last loader message. A file that
+ * was found but refused (`UnsafeLibraryError`) ends the search: a user who
+ * put it there meant that one.
  */
 export function loadFirst<T>(
   candidates: LibraryCandidates,
@@ -146,6 +148,7 @@ export function loadFirst<T>(
     try {
       return { value: open(path), path };
     } catch (e) {
+      if (e instanceof UnsafeLibraryError) throw e;
       last = messageOf(e);
     }
   }

@@ -38,6 +38,12 @@ import {
 import type { CopyOut } from "./forward.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
 import {
+  GLIBC_NAME,
+  type GlibcDl,
+  LIBC_DL_SYMBOLS,
+  openDeepBound,
+} from "./deep_bind.ts";
+import {
   createNativeBackend,
   type NativeBackend,
   nativeLongSize,
@@ -167,6 +173,36 @@ function nodeQueue(koffi: KoffiLike): QueueBinder<Ptr> {
   };
 }
 
+let libcDl: GlibcDl | null | undefined;
+
+/** glibc's `dlopen` through koffi (bound once), or undefined without glibc. */
+function glibcDl(koffi: KoffiLike): GlibcDl | undefined {
+  if (libcDl === undefined) {
+    libcDl = null;
+    if (process.platform === "linux") {
+      try {
+        const libc = koffi.load(GLIBC_NAME);
+        const dlopen = libc.func(
+          "dlopen",
+          ...koffiTypes(LIBC_DL_SYMBOLS.dlopen),
+        );
+        // A C string result, decoded by koffi (NULL: null).
+        const dlerror = libc.func("dlerror", "const char *", []);
+        libcDl = {
+          open: (path, flags) => {
+            const h = dlopen(new TextEncoder().encode(path + "\0"), flags);
+            return h !== null && h !== 0n;
+          },
+          error: () => (dlerror() as string | null) ?? "",
+        };
+      } catch {
+        // not glibc: deep_bind.ts checks the file instead
+      }
+    }
+  }
+  return libcDl ?? undefined;
+}
+
 /** Far in the future: the interval exists only to hold the loop. */
 const KEEPER_PERIOD_MS = 1 << 30;
 
@@ -181,7 +217,10 @@ export function createNodeBackend(
   const koffi = loadKoffi();
   const { value: lib } = loadFirst(
     libraryCandidates(options),
-    (path) => koffi.load(path),
+    (path) => {
+      openDeepBound(path, glibcDl(koffi));
+      return koffi.load(path);
+    },
   );
   const bind = (name: keyof typeof LIBRARY_SYMBOLS): KoffiFn =>
     lib.func(name, ...koffiTypes(LIBRARY_SYMBOLS[name]));

@@ -1,0 +1,91 @@
+/**
+ * Opening the library so that its own symbols bind to itself, before a
+ * runtime's `dlopen` binds its functions.
+ *
+ * Why: the vendor's `libbusnetcli.so` links libuv statically and exports its
+ * `uv_*` functions. Deno, Node and Bun export `uv_*` functions of their own
+ * (Bun's are stubs that panic), and an ordinary `dlopen` binds the library's
+ * calls to the runtime's copies: Deno and Node died of SIGSEGV in the first
+ * `CreateConnect`, Bun panicked (`unsupported uv function: uv_ip4_addr`).
+ * Opened first with glibc's `dlopen(RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)`,
+ * the library looks its symbols up in itself and its own dependencies before
+ * the process's, as it does in a C program. The runtime's `dlopen` of the
+ * same file then finds that object already loaded and only binds it.
+ * `RTLD_NODELETE` keeps it mapped until the process ends: its thread may run
+ * on after a runtime closes its handles (see `deno_libc.ts`).
+ *
+ * Where glibc's `dlopen` cannot be bound (not Linux, not glibc), the file is
+ * loaded as before, unless its ELF export table carries libuv's API: that
+ * library would crash the runtime, so it is refused with
+ * `UnsafeLibraryError`.
+ * @module
+ */
+import { UnsafeLibraryError } from "../abi/errors.ts";
+import type { NativeSignature } from "../abi/symbols.ts";
+import { elfExportsWithPrefix } from "./elf_exports.ts";
+
+/** glibc's `libc.so.6` functions this module calls, in the table's vocabulary. */
+export const LIBC_DL_SYMBOLS = {
+  dlopen: {
+    parameters: [
+      "buffer", // const char *filename
+      "i32", // int flags
+    ],
+    result: "pointer", // void *handle, NULL on failure
+  },
+  dlerror: {
+    parameters: [],
+    result: "pointer", // const char *message (NULL: no error)
+  },
+} as const satisfies Record<string, NativeSignature>;
+
+/** The file name of glibc's C library; musl and other systems have none. */
+export const GLIBC_NAME = "libc.so.6";
+
+// <dlfcn.h> on glibc (every Linux architecture).
+const RTLD_NOW = 0x2;
+const RTLD_LOCAL = 0x0;
+const RTLD_DEEPBIND = 0x8;
+const RTLD_NODELETE = 0x1000;
+
+/** The flags of the first, isolating `dlopen`. */
+export const DEEP_BIND_FLAGS: number = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND |
+  RTLD_NODELETE;
+
+/** glibc's `dlopen` and `dlerror` as a runtime binds them. */
+export interface GlibcDl {
+  /** `dlopen(path, flags)`: true when a handle came back. */
+  open(path: string, flags: number): boolean;
+  /** `dlerror()`, or `""` when it reports nothing. */
+  error(): string;
+}
+
+/** The prefix of the exports that make a library unsafe without deep binding. */
+export const LIBUV_PREFIX = "uv_";
+
+/**
+ * Open `path` deep-bound with `dl` (glibc), or, without glibc (`dl`
+ * undefined), check that the file does not export libuv's API. Throws an
+ * `Error` with the loader's message when the file cannot be opened (the
+ * caller tries the next candidate), and `UnsafeLibraryError` when it is a
+ * library no runtime can run safely here.
+ */
+export function openDeepBound(path: string, dl: GlibcDl | undefined): void {
+  if (dl) {
+    if (!dl.open(path, DEEP_BIND_FLAGS)) {
+      throw new Error(dl.error() || `dlopen(${path}) failed`);
+    }
+    return;
+  }
+  // A bare name is found by the system loader, not by us: nothing to read.
+  if (!path.includes("/")) return;
+  const uv = elfExportsWithPrefix(path, LIBUV_PREFIX, 3);
+  if (uv.length > 0) {
+    throw new UnsafeLibraryError(
+      path,
+      `it exports libuv's functions (${uv.join(", ")}, …), which the ` +
+        `JavaScript runtime exports too; without glibc's RTLD_DEEPBIND its ` +
+        `calls would bind to the runtime's copies and crash the process`,
+    );
+  }
+}
