@@ -45,10 +45,13 @@ export {
   GlobalConnectStatus,
   MAX_DATA_BYTES,
   MAX_FLOW_PARAMS_BYTES,
+  MAX_NOTIFY_PARAM_BYTES,
   MAX_SMARTBUS_NETCLI_UNITID,
   MAX_STRING_BYTES,
+  MIN_LOCAL_CLIENT_TYPE,
   MIN_SMARTBUS_NETCLI_UNITID,
   NO_SLAVE_PORT,
+  STRING_FIELD_BYTES,
 } from "./src/abi/constants.ts";
 export {
   AbortedError,

@@ -150,19 +150,19 @@ describe("params", () => {
     assertRefused(nest(MAX_FLOW_PARAMS_DEPTH + 1), /nested more than 256/);
   });
 
-  test("params - 32 KiB of JSON exactly is accepted, one byte more refused", () => {
-    assert.equal(MAX_FLOW_PARAMS_BYTES, 32768);
+  test("params - 16,001 bytes of JSON exactly is accepted (the vendor library's limit), one byte more refused", () => {
+    assert.equal(MAX_FLOW_PARAMS_BYTES, 16001);
     // ["xxx…"] is the string length + 4 bytes.
-    const ok = serializeFlowParams("x".repeat(32768 - 4));
-    assert.equal(ok.length, 32768 + 1, "plus the NUL");
-    assertRefused("x".repeat(32768 - 3), /at least 32769 bytes/);
+    const ok = serializeFlowParams("x".repeat(16001 - 4));
+    assert.equal(ok.length, 16001 + 1, "plus the NUL");
+    assertRefused("x".repeat(16001 - 3), /at least 16002 bytes/);
     // With two-byte GBK characters the exact size is reported.
-    const zh = serializeFlowParams("中".repeat((32768 - 4) / 2));
-    assert.equal(zh.length, 32769);
-    assertRefused("中".repeat((32768 - 4) / 2) + "x", /encode to 32769 bytes/);
-    // Escapes count as the six bytes they take: 4 + 5461 × 6 = 32770.
-    assertRefused("😀".repeat(2730) + "\u0e01", /32770 bytes/);
-    assert.equal(serializeFlowParams("\u0e01".repeat(5460)).length, 32765);
+    const zh = serializeFlowParams("中".repeat((16000 - 4) / 2));
+    assert.equal(zh.length, 16001);
+    assertRefused("中".repeat((16002 - 4) / 2), /encode to 16002 bytes/);
+    // Escapes count as the six bytes they take: 4 + 2667 × 6 = 16006.
+    assertRefused("😀".repeat(1333) + "\u0e01", /16006 bytes/);
+    assert.equal(serializeFlowParams("\u0e01".repeat(2666)).length, 16001);
   });
 
   test("params - parseFlowResult table", () => {

@@ -290,7 +290,7 @@ describe("cli - help and usage", () => {
       ]),
     ]);
     assert.ok(Date.now() - t0 < 8_000, `took ${Date.now() - t0} ms`);
-    assertFailure(params, 2, /invalid parameters: encode to .* at most 32768/);
+    assertFailure(params, 2, /invalid parameters: encode to .* at most 16001/);
     assertFailure(project, 2, /invalid project: cannot be encoded as GBK/);
     assertFailure(title, 2, /invalid title: cannot be encoded as GBK/);
     assertFailure(data, 2, /invalid data: cannot be encoded as GBK/);

@@ -65,7 +65,9 @@ export const MAX_DATA_BYTES = 65536;
 export const MAX_STRING_BYTES = 0xfffe;
 /**
  * Largest flow parameter list (`in_valuelist`), in bytes, after encoding:
- * `invoke()` refuses a larger one with `InvalidArgumentError`.
+ * `invoke()` refuses a larger one with `InvalidArgumentError`. The vendor's
+ * library takes 16 001 bytes and refuses 16 002 with -15 (its header says
+ * 32 KiB).
  *
  * @example
  * ```ts
@@ -74,7 +76,59 @@ export const MAX_STRING_BYTES = 0xfffe;
  * console.log(JSON.stringify(params).length < MAX_FLOW_PARAMS_BYTES); // true
  * ```
  */
-export const MAX_FLOW_PARAMS_BYTES: number = 32 * 1024;
+export const MAX_FLOW_PARAMS_BYTES = 16001;
+/**
+ * The fixed fields of the vendor library's request structs, in bytes with
+ * their NUL (`gdb -batch -ex 'ptype /o struct SMARTBUS_CALL_FLOW'
+ * libbusnetcli.so`): the library cuts a longer string silently (a flow
+ * would start under another name), so the API refuses it before the call.
+ * Limits are of encoded bytes (GBK or UTF-8), not characters.
+ *
+ * @example
+ * ```ts
+ * import { STRING_FIELD_BYTES } from "@smartbus/netclient";
+ * console.log(STRING_FIELD_BYTES.project - 1); // 31 bytes at most
+ * ```
+ */
+export const STRING_FIELD_BYTES = {
+  /** `SMARTBUS_CALL_FLOW.projectid[32]`, `SMARTBUS_NOTIFY.projectid[32]`. */
+  project: 32,
+  /** `SMARTBUS_CALL_FLOW.flowid[32]`. */
+  flow: 32,
+  /** `SMARTBUS_NOTIFY.title[102]`. */
+  title: 102,
+  /** `_SMARTBUS_CMD_REGISTION.author_username[64]`. */
+  authorUsr: 64,
+  /** `_SMARTBUS_CMD_REGISTION.author_info[128]` (the password). */
+  authorPwd: 128,
+  /** `_SMARTBUS_CMD_REGISTION.add_info[256]`. */
+  extInfo: 256,
+} as const;
+
+/**
+ * Largest notification parameter (`SendNotify`'s `param`), in bytes after
+ * encoding: the vendor's library takes 15 999 and refuses 16 000 with -15.
+ *
+ * @example
+ * ```ts
+ * import { MAX_NOTIFY_PARAM_BYTES } from "@smartbus/netclient";
+ * console.log(MAX_NOTIFY_PARAM_BYTES); // 15999
+ * ```
+ */
+export const MAX_NOTIFY_PARAM_BYTES = 15999;
+
+/**
+ * The smallest local client type the vendor's library accepts: it refuses 0
+ * (NULL) and 1 (NODE) with -17 (`CLIENTTYPE_INVALID`).
+ *
+ * @example
+ * ```ts
+ * import { ClientType, MIN_LOCAL_CLIENT_TYPE } from "@smartbus/netclient";
+ * console.log(ClientType.AGENT >= MIN_LOCAL_CLIENT_TYPE); // true
+ * ```
+ */
+export const MIN_LOCAL_CLIENT_TYPE = 2;
+
 /**
  * `slaverPort` value meaning "no slave server" (the default).
  *

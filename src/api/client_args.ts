@@ -202,9 +202,8 @@ export function clientFields(o: ClientOptions): ClientFields {
   const nullable = { nullable: true } as const;
   const f: ClientFields = {
     localClientId: v.assertLocalClientId(o.localClientId),
-    localClientType: v.assertClientType(
-      o.localClientType ?? ClientType.NULL,
-      "localClientType",
+    localClientType: v.assertLocalClientType(
+      o.localClientType ?? ClientType.AGENT,
     ),
     masterHost: hostArg("masterHost", o.masterHost),
     masterPort: v.assertInteger("masterPort", o.masterPort, 1, 65535),

@@ -12,7 +12,9 @@ import {
   InvokeMode,
   MAX_DATA_BYTES,
   MAX_IP_ADDR_LEN,
+  MAX_NOTIFY_PARAM_BYTES,
   MAX_STRING_BYTES,
+  STRING_FIELD_BYTES,
 } from "../abi/constants.ts";
 import { InvalidArgumentError } from "../abi/errors.ts";
 import type { Address, FlowCall } from "./client_args.ts";
@@ -39,14 +41,19 @@ export function connectArgs(c: {
   extInfo: string | null;
   encoding: TextEncodingName;
 }): ConnectArgs {
-  const opt = (arg: string, s: string | null, enc: TextEncodingName) =>
-    s === null ? null : boundedCString(arg, s, enc);
+  const opt = (
+    arg: string,
+    s: string | null,
+    enc: TextEncodingName,
+    max?: number,
+  ) => s === null ? null : boundedCString(arg, s, enc, ErrorCode.ARGUMENT, max);
+  const field = STRING_FIELD_BYTES;
   return {
     master: cString(c.masterHost, "utf-8", "masterHost"),
     slave: opt("slaverHost", c.slaverHost, "utf-8"),
-    user: opt("authorUsr", c.authorUsr, c.encoding),
-    pwd: opt("authorPwd", c.authorPwd, c.encoding),
-    info: opt("extInfo", c.extInfo, "gbk"),
+    user: opt("authorUsr", c.authorUsr, c.encoding, field.authorUsr - 1),
+    pwd: opt("authorPwd", c.authorPwd, c.encoding, field.authorPwd - 1),
+    info: opt("extInfo", c.extInfo, "gbk", field.extInfo - 1),
   };
 }
 
@@ -68,12 +75,8 @@ export function flowCallArgs(call: FlowCall): FlowCallArgs {
   return {
     server: v.assertNodeOrUnitId(call.server, "server"),
     process: v.assertInteger("process", call.process, 0, 255),
-    project: boundedCString(
-      "project",
-      v.assertString("project", call.project),
-      "gbk",
-    ),
-    flow: boundedCString("flow", v.assertString("flow", call.flow), "gbk"),
+    project: fieldCString("project", v.assertString("project", call.project)),
+    flow: fieldCString("flow", v.assertString("flow", call.flow)),
     mode: call.wantResult === false
       ? InvokeMode.FIRE_AND_FORGET
       : InvokeMode.WANT_RESULT,
@@ -105,31 +108,59 @@ export function hostArg(argument: string, host: unknown): string {
 }
 
 /**
- * `text` as a C string (`encoding`) of at most `MAX_STRING_BYTES` bytes
- * before its NUL; longer is refused with `code` (the library's own code for
- * that argument) before anything reaches the library. @internal
+ * `text` as a C string (`encoding`) of at most `max` bytes before its NUL
+ * (default `MAX_STRING_BYTES`); longer is refused with `code` (the library's
+ * own code for that argument) before anything reaches the library. @internal
  */
 export function boundedCString(
   argument: string,
   text: string,
   encoding: TextEncodingName,
   code: number = ErrorCode.ARGUMENT,
+  max: number = MAX_STRING_BYTES,
 ): Uint8Array {
   // Every character takes at least one byte: no need to encode a string
   // that is too long in characters already.
-  const bytes = text.length > MAX_STRING_BYTES
-    ? null
-    : cString(text, encoding, argument);
-  if (bytes === null || bytes.length - 1 > MAX_STRING_BYTES) {
+  const bytes = text.length > max ? null : cString(text, encoding, argument);
+  if (bytes === null || bytes.length - 1 > max) {
     throw new InvalidArgumentError(
       argument,
-      `must be at most ${MAX_STRING_BYTES} bytes of ${encoding}, got ${
+      `must be at most ${max} bytes of ${encoding}, got ${
         bytes === null ? `${text.length} characters` : bytes.length - 1
       }`,
       { code },
     );
   }
   return bytes;
+}
+
+/**
+ * A GBK string for one of the library's fixed fields
+ * (`STRING_FIELD_BYTES`), refused when it would not fit with its NUL, or,
+ * with `nonEmpty`, when empty (the library refuses it with -1). @internal
+ */
+export function fieldCString(
+  argument: "project" | "flow" | "title",
+  text: string,
+  nonEmpty = false,
+): Uint8Array {
+  if (nonEmpty && text === "") {
+    throw new InvalidArgumentError(argument, "must not be empty");
+  }
+  const max = STRING_FIELD_BYTES[argument] - 1;
+  return boundedCString(argument, text, "gbk", ErrorCode.ARGUMENT, max);
+}
+
+/** `SendNotify`'s `param`: 1 to `MAX_NOTIFY_PARAM_BYTES` bytes of GBK. */
+function notifyParam(text: string): Uint8Array {
+  if (text === "") throw new InvalidArgumentError("param", "must not be empty");
+  return boundedCString(
+    "param",
+    text,
+    "gbk",
+    ErrorCode.MAX_DATASIZE,
+    MAX_NOTIFY_PARAM_BYTES,
+  );
 }
 
 /** A destination address, checked. @internal */
@@ -207,19 +238,10 @@ export function notifyArgs(
   return {
     server: s,
     process: p,
-    project: boundedCString(
-      "project",
-      v.assertString("project", project ?? ""),
-      "gbk",
-    ),
-    title: boundedCString("title", v.assertString("title", title), "gbk"),
+    project: fieldCString("project", v.assertString("project", project ?? "")),
+    title: fieldCString("title", v.assertString("title", title), true),
     mode: m,
     expiresMs,
-    param: boundedCString(
-      "param",
-      v.assertString("param", param),
-      "gbk",
-      ErrorCode.MAX_DATASIZE,
-    ),
+    param: notifyParam(v.assertString("param", param)),
   };
 }

@@ -12,7 +12,9 @@
  * @module
  */
 import {
+  ErrorCode,
   MAX_SMARTBUS_NETCLI_UNITID,
+  MIN_LOCAL_CLIENT_TYPE,
   MIN_SMARTBUS_NETCLI_UNITID,
 } from "../abi/constants.ts";
 import { InvalidArgumentError } from "../abi/errors.ts";
@@ -64,6 +66,7 @@ export function assertInteger(
   value: unknown,
   min: number,
   max: number,
+  options?: { code?: number },
 ): number {
   if (
     typeof value !== "number" || !Number.isInteger(value) || value < min ||
@@ -72,6 +75,7 @@ export function assertInteger(
     throw new InvalidArgumentError(
       argument,
       `must be an integer from ${min} to ${max}, got ${showValue(value)}`,
+      options,
     );
   }
   return value;
@@ -141,6 +145,26 @@ export function assertClientType(
   argument = "clientType",
 ): number {
   return assertInteger(argument, value, 0, 255);
+}
+
+/**
+ * A local client's type: 2–255 (`MIN_LOCAL_CLIENT_TYPE`); the vendor's
+ * library refuses 0 (NULL) and 1 (NODE) with -17 (`CLIENTTYPE_INVALID`), so
+ * they are refused here with that code.
+ *
+ * @example
+ * ```ts
+ * import { assertLocalClientType } from "@smartbus/netclient/internal";
+ * assertLocalClientType(4); // 4
+ * ```
+ */
+export function assertLocalClientType(
+  value: unknown,
+  argument = "localClientType",
+): number {
+  return assertInteger(argument, value, MIN_LOCAL_CLIENT_TYPE, 255, {
+    code: ErrorCode.CLIENTTYPE_INVALID,
+  });
 }
 
 /**

@@ -154,10 +154,11 @@ function glibcDl(): GlibcDl | undefined {
     if (process.platform === "linux") {
       try {
         const { symbols } = dlopen(GLIBC_NAME, bunDefs(LIBC_DL_SYMBOLS));
+        const z = (text: string) => new TextEncoder().encode(text + "\0");
         libcDl = {
-          open: (path, flags) =>
-            symbols.dlopen(new TextEncoder().encode(path + "\0"), flags) !==
-              null,
+          open: (path, flags) => symbols.dlopen(z(path), flags),
+          has: (handle, sym) => symbols.dlsym(handle as Ptr, z(sym)) !== null,
+          exit: (code) => symbols._exit(code),
           error: () => {
             const p = symbols.dlerror();
             return p === null ? "" : new CString(p).toString();
@@ -304,11 +305,11 @@ export function bunTrampolineLive(): number | undefined {
 export function createBunBackend(
   options: BunBackendOptions = {},
 ): NativeBackend {
-  const { value: lib } = loadFirst(
+  const { value: { lib, found } } = loadFirst(
     libraryCandidates(options),
     (path) => {
-      openDeepBound(path, glibcDl());
-      return dlopen(path, bunDefs(LIBRARY_SYMBOLS));
+      const found = openDeepBound(path, glibcDl());
+      return { lib: dlopen(path, bunDefs(LIBRARY_SYMBOLS)), found };
     },
   );
   const log = options.logger ?? console;
@@ -328,6 +329,7 @@ export function createBunBackend(
     kind: "bun",
     symbols: lib.symbols,
     queue,
+    vendorRelease: found.ownLibuv ? { hardExit: found.hardExit } : undefined,
     log,
     copyOut: EMPTY_FIELD,
     installCallbacks(fns): void {

@@ -37,6 +37,19 @@ export const LIBC_DL_SYMBOLS = {
     parameters: [],
     result: "pointer", // const char *message (NULL: no error)
   },
+  dlsym: {
+    parameters: [
+      "pointer", // void *handle
+      "buffer", // const char *symbol
+    ],
+    result: "pointer", // void *address, NULL when not found
+  },
+  _exit: {
+    parameters: [
+      "i32", // int status
+    ],
+    result: "void", // never returns
+  },
 } as const satisfies Record<string, NativeSignature>;
 
 /** The file name of glibc's C library; musl and other systems have none. */
@@ -52,16 +65,33 @@ const RTLD_NODELETE = 0x1000;
 export const DEEP_BIND_FLAGS: number = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND |
   RTLD_NODELETE;
 
-/** glibc's `dlopen` and `dlerror` as a runtime binds them. */
+/** glibc's `dlopen`, `dlsym` and `dlerror` as a runtime binds them. */
 export interface GlibcDl {
-  /** `dlopen(path, flags)`: true when a handle came back. */
-  open(path: string, flags: number): boolean;
+  /** `dlopen(path, flags)`: the handle, or null. */
+  open(path: string, flags: number): unknown;
+  /** Whether `dlsym(handle, name)` finds the symbol. */
+  has(handle: unknown, name: string): boolean;
   /** `dlerror()`, or `""` when it reports nothing. */
   error(): string;
+  /** `_exit(code)`: ends the process without running exit handlers. */
+  exit(code: number): void;
+}
+
+/** What {@link openDeepBound} learned of the file. */
+export interface DeepBoundLibrary {
+  /**
+   * The library runs its own libuv (the vendor's build): its `Release` is
+   * unsafe once a client exists (`VENDOR_RELEASE` in `native.ts`).
+   */
+  readonly ownLibuv: boolean;
+  /** glibc's `_exit`, where glibc was bound. */
+  readonly hardExit?: (code: number) => void;
 }
 
 /** The prefix of the exports that make a library unsafe without deep binding. */
 export const LIBUV_PREFIX = "uv_";
+/** The libuv function whose presence tells a library runs its own libuv. */
+const LIBUV_MARK = "uv_close";
 
 /**
  * Open `path` deep-bound with `dl` (glibc), or, without glibc (`dl`
@@ -70,15 +100,19 @@ export const LIBUV_PREFIX = "uv_";
  * caller tries the next candidate), and `UnsafeLibraryError` when it is a
  * library no runtime can run safely here.
  */
-export function openDeepBound(path: string, dl: GlibcDl | undefined): void {
+export function openDeepBound(
+  path: string,
+  dl: GlibcDl | undefined,
+): DeepBoundLibrary {
   if (dl) {
-    if (!dl.open(path, DEEP_BIND_FLAGS)) {
+    const handle = dl.open(path, DEEP_BIND_FLAGS);
+    if (handle === null) {
       throw new Error(dl.error() || `dlopen(${path}) failed`);
     }
-    return;
+    return { ownLibuv: dl.has(handle, LIBUV_MARK), hardExit: dl.exit };
   }
   // A bare name is found by the system loader, not by us: nothing to read.
-  if (!path.includes("/")) return;
+  if (!path.includes("/")) return { ownLibuv: false };
   const uv = elfExportsWithPrefix(path, LIBUV_PREFIX, 3);
   if (uv.length > 0) {
     throw new UnsafeLibraryError(
@@ -88,4 +122,5 @@ export function openDeepBound(path: string, dl: GlibcDl | undefined): void {
         `calls would bind to the runtime's copies and crash the process`,
     );
   }
+  return { ownLibuv: false };
 }

@@ -100,11 +100,11 @@ export function createDenoBackend(
   if (!D?.dlopen) {
     throw new SmartBusError("the deno backend needs the Deno runtime");
   }
-  const { value: lib, path } = loadFirst(
+  const { value: { lib, found }, path } = loadFirst(
     libraryCandidates(options),
     (path) => {
-      openDeepBound(path, glibcDl());
-      return D.dlopen(path, DENO_SYMBOLS);
+      const found = openDeepBound(path, glibcDl());
+      return { lib: D.dlopen(path, DENO_SYMBOLS), found };
     },
   );
   // Its thread outlives the runtime when a program dies of an uncaught
@@ -127,6 +127,7 @@ export function createDenoBackend(
     kind: "deno",
     symbols: lib.symbols,
     queue,
+    vendorRelease: found.ownLibuv ? { hardExit: found.hardExit } : undefined,
     log,
     copyOut: DENO_COPY,
     installCallbacks(fns): void {

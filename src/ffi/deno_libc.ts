@@ -55,13 +55,17 @@ function openLibc(): Libc | null {
         ...STRLEN,
         ...LIBC_DL_SYMBOLS,
       });
-      const open = (path: string, flags: number): boolean =>
-        symbols.dlopen(new TextEncoder().encode(path + "\0"), flags) !== null;
+      const z = (text: string) => new TextEncoder().encode(text + "\0");
+      const open = (path: string, flags: number): Ptr =>
+        symbols.dlopen(z(path), flags);
       return {
         strlen: (q) => Number(symbols.strlen(q)),
-        pin: (path) => open(path, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE),
+        pin: (path) =>
+          open(path, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) !== null,
         dl: name !== GLIBC_NAME ? undefined : {
           open,
+          has: (handle, sym) => symbols.dlsym(handle as Ptr, z(sym)) !== null,
+          exit: (code) => symbols._exit(code),
           error: () => {
             const p = symbols.dlerror();
             return p === null ? "" : Deno.UnsafePointerView.getCString(p);

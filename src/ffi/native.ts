@@ -42,6 +42,7 @@
  * @module
  */
 import type { Backend, BackendCallbacks, BackendKind } from "../abi/backend.ts";
+import { ErrorCode } from "../abi/constants.ts";
 import { AlreadyInitializedError, SmartBusError } from "../abi/errors.ts";
 import { packetHeadSize } from "../abi/packinfo.ts";
 import {
@@ -77,6 +78,16 @@ export interface NativeRuntime<P, C = P> {
   queue?: EventQueue<P>;
   /** Where warnings go (the queue's dropped events). */
   log?: WarnSink;
+  /**
+   * The library is the vendor's build (it runs its own libuv), whose
+   * `Release` is unsafe once a client was created, and whose exit-time
+   * destructor aborts the process after a refused login: see
+   * {@link VENDOR_RELEASE}.
+   */
+  vendorRelease?: {
+    /** End the process now with `code`, running no more exit handlers (`_exit`). */
+    hardExit?: (code: number) => void;
+  };
   /**
    * Create the native callbacks (once) around `fns` (see `forward.ts`) and
    * install them all in the library: the per-callback path, without a queue.
@@ -145,8 +156,74 @@ export function nativeLongSize(os: string = currentHost().os): 4 | 8 {
   return os === "windows" ? 4 : 8;
 }
 
+/**
+ * Why the vendor's `Release` is never called once a client was created
+ * (`docs/abi.md`, measured with its x86-64 build from Deno and Python):
+ *
+ * - `Release` frees every client while the library's own libuv thread still
+ *   runs their handles and timers: the process dies of SIGSEGV about 2 s
+ *   later, whether the client was connected or not (`finalize()`, then any
+ *   program that keeps running).
+ * - After a refused login ({@link isFinalRefusal}) the library has closed
+ *   that client's handles already, and `Release` closes them again: libuv's
+ *   assertion in `uv_close` aborts the process at once (exit 134).
+ *
+ * So `release()` leaves such a library initialized, its links up until the
+ * process ends (the JS side stops delivering its events), and refuses
+ * another unit in this process. The library's C++ destructor still runs
+ * `Release` when the process exits, which is harmless except after a
+ * refused login: then the process ends with `_exit` at exit, with the exit
+ * code it was leaving with, so that the destructor never runs.
+ */
+export const VENDOR_RELEASE =
+  "the vendor library's Release is unsafe once a client was created";
+
+/**
+ * Whether a `connection_cb` code is a registration the bus node refused for
+ * good: every refusal but -10 (CONNECTED: the unit is still known there, the
+ * library retries in 2 s), -20 (ESTABLI_CONNECT: no TCP connection) and -3
+ * (CONNECT_BREAK: the link broke before the answer), which the library
+ * retries. After such a refusal the vendor's library closes the
+ * client and never reconnects it, and its `Release` then closes that
+ * client's libuv handle a second time and aborts the process (libuv's
+ * assertion in `uv_close`, exit 134: 3 of 3 runs from Python, and from
+ * Deno; `docs/abi.md`).
+ */
+export function isFinalRefusal(ack: number): boolean {
+  return ack < 0 && ack !== ErrorCode.CONNECTED &&
+    ack !== ErrorCode.ESTABLI_CONNECT && ack !== ErrorCode.CONNECT_BREAK;
+}
+
 /** The native backend whose unit is initialized in this process, if any. */
 let unitHolder: { unitId: number; backend: NativeBackend } | undefined;
+
+/**
+ * Set when a unit was finalized without `Release` ({@link VENDOR_RELEASE}):
+ * the library still holds that unit, so no other can be initialized in this
+ * process.
+ */
+let unreleased: number | undefined;
+
+let exitGuarded = false;
+
+/**
+ * From now on, end the process with `hardExit` when it exits, so that the
+ * vendor library's destructor does not abort it ({@link VENDOR_RELEASE}).
+ */
+function skipLibraryDestructor(hardExit: (code: number) => void): void {
+  if (exitGuarded) return;
+  exitGuarded = true;
+  const g = globalThis as {
+    Deno?: { exitCode?: number };
+    process?: { on(event: "exit", fn: (code: number) => void): void };
+  };
+  if (g.Deno) {
+    globalThis.addEventListener(
+      "unload",
+      () => hardExit(g.Deno?.exitCode ?? 0),
+    );
+  } else g.process?.on("exit", (code) => hardExit(code));
+}
 
 /**
  * Throws `AlreadyInitializedError` naming the open unit when a native unit
@@ -178,6 +255,9 @@ export function createNativeBackend<P, C = P>(
   let stopWatchingExit: (() => void) | undefined;
   let releasing: Promise<void> | undefined;
   const queue = runtime.queue;
+  // Whether CreateConnect was called since Init (even a failed call may
+  // have taken a slot in the library).
+  let clientsCreated = false;
   const route = (): BackendCallbacks | undefined =>
     closed ? undefined : callbacks;
   // Before Release: a library thread waiting for room in the queue must
@@ -194,6 +274,8 @@ export function createNativeBackend<P, C = P>(
       );
     }
   };
+  const mustNotRelease = (): boolean =>
+    runtime.vendorRelease !== undefined && clientsCreated;
   const hold = (on: boolean): void => {
     if (holding === on) return;
     holding = on;
@@ -211,6 +293,13 @@ export function createNativeBackend<P, C = P>(
         );
       }
       assertNoNativeUnit(backend);
+      if (unreleased !== undefined) {
+        throw new SmartBusError(
+          `init: unit ${unreleased} was finalized without the library's ` +
+            `Release (${VENDOR_RELEASE}: it crashes the process), so the ` +
+            `library still holds it; another unit needs a new process`,
+        );
+      }
       const rc = s.SmartBusNetCli_Init(unitId);
       if (rc === 0) {
         initialized = true;
@@ -226,7 +315,9 @@ export function createNativeBackend<P, C = P>(
     release(): void {
       open("release");
       unblock();
-      s.SmartBusNetCli_Release();
+      if (initialized && mustNotRelease()) {
+        unreleased = unitHolder?.unitId;
+      } else s.SmartBusNetCli_Release();
       letGo();
       initialized = false;
       hold(false);
@@ -234,7 +325,7 @@ export function createNativeBackend<P, C = P>(
     releaseAsync(): Promise<void> {
       open("releaseAsync");
       if (!initialized) return releasing ?? Promise.resolve();
-      if (!runtime.releaseOffThread) {
+      if (!runtime.releaseOffThread || mustNotRelease()) {
         backend.release();
         return Promise.resolve();
       }
@@ -252,7 +343,14 @@ export function createNativeBackend<P, C = P>(
     setCallbacks(cbs: BackendCallbacks): void {
       open("setCallbacks");
       assertNoNativeUnit(backend);
-      callbacks = cbs;
+      callbacks = {
+        ...cbs,
+        connection(id, unit, ack): void {
+          const hardExit = runtime.vendorRelease?.hardExit;
+          if (hardExit && isFinalRefusal(ack)) skipLibraryDestructor(hardExit);
+          cbs.connection(id, unit, ack);
+        },
+      };
       if (!installed && queue) {
         queue.attach(route, runtime.log ?? console);
         installQueue(s, queue);
@@ -282,6 +380,7 @@ export function createNativeBackend<P, C = P>(
       addInfo,
     ) {
       open("createConnect");
+      clientsCreated = true;
       const rc = s.SmartBusNetCli_CreateConnect(
         id,
         type,

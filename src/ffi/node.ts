@@ -186,13 +186,19 @@ function glibcDl(koffi: KoffiLike): GlibcDl | undefined {
           "dlopen",
           ...koffiTypes(LIBC_DL_SYMBOLS.dlopen),
         );
+        const dlsym = libc.func("dlsym", ...koffiTypes(LIBC_DL_SYMBOLS.dlsym));
+        const exit = libc.func("_exit", ...koffiTypes(LIBC_DL_SYMBOLS._exit));
         // A C string result, decoded by koffi (NULL: null).
         const dlerror = libc.func("dlerror", "const char *", []);
+        const z = (text: string) => new TextEncoder().encode(text + "\0");
+        const isNull = (p: unknown) => p === null || p === 0n;
         libcDl = {
           open: (path, flags) => {
-            const h = dlopen(new TextEncoder().encode(path + "\0"), flags);
-            return h !== null && h !== 0n;
+            const h = dlopen(z(path), flags);
+            return isNull(h) ? null : h;
           },
+          has: (handle, sym) => !isNull(dlsym(handle, z(sym))),
+          exit: (code) => exit(code),
           error: () => (dlerror() as string | null) ?? "",
         };
       } catch {
@@ -215,11 +221,11 @@ export function createNodeBackend(
   options: NodeBackendOptions = {},
 ): NativeBackend {
   const koffi = loadKoffi();
-  const { value: lib } = loadFirst(
+  const { value: { lib, found } } = loadFirst(
     libraryCandidates(options),
     (path) => {
-      openDeepBound(path, glibcDl(koffi));
-      return koffi.load(path);
+      const found = openDeepBound(path, glibcDl(koffi));
+      return { lib: koffi.load(path), found };
     },
   );
   const bind = (name: keyof typeof LIBRARY_SYMBOLS): KoffiFn =>
@@ -262,6 +268,7 @@ export function createNodeBackend(
     kind: "node",
     symbols: fns,
     queue,
+    vendorRelease: found.ownLibuv ? { hardExit: found.hardExit } : undefined,
     log,
     copyOut,
     installCallbacks(cbs): void {

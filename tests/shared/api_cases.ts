@@ -201,7 +201,7 @@ export function apiCases(label: string, factory: EnvFactory): void {
         const txt = nextEvent<[PackInfo, string]>((l) =>
           b.on("receiveText", l)
         );
-        a.send(1, CmdType.USER, UNIT, 2, 0, "你好");
+        a.send(1, CmdType.USER, UNIT, 2, ClientType.AGENT, "你好");
         assert.deepEqual([...(await raw)[1]], [0xc4, 0xe3, 0xba, 0xc3, 0]);
         assert.equal((await txt)[1], "你好");
       }));

@@ -43,7 +43,8 @@ export function inputCases(label: string, factory: EnvFactory): void {
         assert.equal(isInitialized(), false);
         assert.throws(() => getUnitId(), NotInitializedError);
         assert.throws(
-          () => new Client(1, 0, env.master.host, env.master.port),
+          () =>
+            new Client(1, ClientType.AGENT, env.master.host, env.master.port),
           NotInitializedError,
         );
         const bus = Client.initialize({ unitId: UNIT, ...env.unitOptions() });
@@ -65,7 +66,8 @@ export function inputCases(label: string, factory: EnvFactory): void {
         assert.equal(isInitialized(), false);
         assert.throws(() => c.send(1, 3, UNIT, 2, 0, "x"), NotInitializedError);
         assert.throws(
-          () => new Client(1, 0, env.master.host, env.master.port),
+          () =>
+            new Client(1, ClientType.AGENT, env.master.host, env.master.port),
           NotInitializedError,
         );
         initialize({ unitId: UNIT, ...env.unitOptions() });
@@ -125,6 +127,91 @@ export function inputCases(label: string, factory: EnvFactory): void {
           (e: unknown) => e instanceof AlreadyExistsError && e.code === -22,
         );
         assert.equal(await c.connect(), 0, "the first client still works");
+      }));
+
+    test("bounds - each string the library copies into a fixed field is refused past it, in encoded bytes, with the field named", () =>
+      withEnv(factory, async (env) => {
+        env.ipsc.flow("p".repeat(31), "f".repeat(31), (params) => params);
+        const bus = env.unit(UNIT);
+        const base = {
+          bus,
+          masterHost: env.master.host,
+          masterPort: env.master.port,
+        };
+        // The vendor's library refuses client types 0 and 1 with -17.
+        for (const t of [0, 1]) {
+          assert.throws(
+            () => new Client({ ...base, localClientId: 1, localClientType: t }),
+            (e: unknown) =>
+              e instanceof InvalidArgumentError && e.code === -17 &&
+              e.argument === "localClientType",
+          );
+        }
+        // authorUsr[64], author_info[128] (the password), add_info[256]:
+        // one byte for the NUL; "中" is two bytes of GBK, three of UTF-8.
+        for (
+          const [field, fits, over] of [
+            ["authorUsr", "u".repeat(63), "u".repeat(64)],
+            ["authorPwd", "p".repeat(127), "中".repeat(43)],
+            ["extInfo", "中".repeat(127) + "x", "中".repeat(128)],
+          ] as const
+        ) {
+          assert.throws(
+            () => new Client({ ...base, localClientId: 9, [field]: over }),
+            invalid(field),
+          );
+          new Client({ ...base, localClientId: 9, [field]: fits }).close();
+        }
+        const a = new Client({ ...base, localClientId: 1 });
+        await a.connect({ timeout: 10_000 });
+        const call = { server: 0, process: 0, project: "p", flow: "f" };
+        // A 40-byte project name used to be cut by the library and the flow
+        // started under another name (or never answered).
+        for (
+          const [arg, bad] of [
+            ["project", { ...call, project: "p".repeat(40) }],
+            ["project", { ...call, project: "中".repeat(16) }],
+            ["flow", { ...call, flow: "f".repeat(32) }],
+          ] as const
+        ) {
+          await assert.rejects(a.invoke(bad), invalid(arg));
+          assert.throws(
+            () => a.invokeFlow(0, 0, bad.project, bad.flow, []),
+            invalid(arg),
+          );
+        }
+        assert.equal(a.pendingFlows, 0, "nothing reached the library");
+        for (
+          const [arg, title, param] of [
+            ["title", "t".repeat(102), "x"],
+            ["title", "", "x"],
+            ["param", "t", ""],
+          ] as const
+        ) {
+          assert.throws(
+            () => a.sendNotify(0, 0, "p", title, 0, 1, param),
+            invalid(arg),
+          );
+        }
+        assert.throws(
+          () => a.sendNotify(0, 0, "p", "t", 0, 1, "x".repeat(16000)),
+          (e: unknown) =>
+            e instanceof InvalidArgumentError && e.argument === "param" &&
+            e.code === -15,
+        );
+        assert.ok(
+          a.sendNotify(0, 0, "p".repeat(31), "t".repeat(101), 0, 1, "x") > 0,
+        );
+        // The longest names that fit still start the flow.
+        assert.deepEqual(
+          await a.invoke({
+            ...call,
+            project: "p".repeat(31),
+            flow: "f".repeat(31),
+            params: [1],
+          }, { timeout: 10_000 }),
+          [1],
+        );
       }));
 
     test("arguments - bad send, ping, flow and notify arguments are refused and the client keeps working", () =>

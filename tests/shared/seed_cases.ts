@@ -114,7 +114,12 @@ export function seedCases(label: string, factory: EnvFactory): void {
         assert.equal(c.extInfo, "ext");
         assert.equal(c.encoding, "gbk");
         assert.equal(c.unitid, null);
-        const d = new Client(4, 0, env.master.host, env.master.port);
+        const d = new Client(
+          4,
+          ClientType.AGENT,
+          env.master.host,
+          env.master.port,
+        );
         assert.equal(d.slaverHost, null);
         assert.equal(d.slaverPort, 0xffff);
         assert.equal(d.authorUsr, null);
@@ -148,7 +153,7 @@ export function seedCases(label: string, factory: EnvFactory): void {
         });
         const bad = new SeedClient(
           1,
-          0,
+          ClientType.AGENT,
           env.secured.host,
           env.secured.port,
           null,

@@ -142,7 +142,8 @@ SMARTBUS_API int SmartBusNetCli_CreateConnect(unsigned char local_clientid, int 
                                               const char *pwd, const char *add_info) {
   int pre = precheck(local_clientid, 0);
   if (pre) return pre;
-  if (local_clienttype < SMARTBUS_CLIENT_TYPE_NULL || local_clienttype > SMARTBUS_CLIENT_TYPE_DB)
+  /* As the vendor's build: 0 (NULL) and 1 (NODE) are refused, any type from 2 up is taken. */
+  if (local_clienttype < SMARTBUS_CLIENT_TYPE_IPSC || local_clienttype > 255)
     return SMARTBUS_ERR_CLIENTTYPE_INVALID;
   if (!valid_host(masterip) || masterport == 0) return SMARTBUS_ERR_ARGUMENT;
   int has_slave = slaverip && *slaverip && slaverport != 0xFFFF && slaverport != 0;

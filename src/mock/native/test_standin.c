@@ -341,7 +341,9 @@ int main(int argc, char **argv) {
 
   /* Client arguments. */
   EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, "x", 1), -13);
-  EXPECT_RC(SmartBusNetCli_CreateConnect(1, 99, host, port, NULL, 0xFFFF, NULL, NULL, ""), -17);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, 0, host, port, NULL, 0xFFFF, NULL, NULL, ""), -17);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, 1, host, port, NULL, 0xFFFF, NULL, NULL, ""), -17);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, 256, host, port, NULL, 0xFFFF, NULL, NULL, ""), -17);
   EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, NULL, port, NULL, 0xFFFF, NULL, NULL, ""), -1);
   EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, "", port, NULL, 0xFFFF, NULL, NULL, ""), -1);
   EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, host, port, NULL, 0xFFFF, NULL, NULL, "one"), 0);
