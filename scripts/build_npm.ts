@@ -42,6 +42,17 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "npm");
 const BIN = join(ROOT, "node_modules", ".bin");
 const STANDIN = join(ROOT, "build", "libbusnetcli.so");
+/** The vendor's library beside the checkout (`../shared/`), when present. */
+const VENDOR = join(
+  ROOT,
+  "..",
+  "shared",
+  "reference",
+  "smartbus-client-sdk",
+  "lib",
+  "linux-x64",
+  "libbusnetcli.so",
+);
 const SMOKE = join(ROOT, "tests", "npm_smoke");
 
 /** Entry points compiled into the package (everything they import comes along). */
@@ -60,6 +71,7 @@ const TEST_ENTRIES = [
   "tests/ffi_node.test.ts",
   "tests/ffi_node_threads.test.ts",
   "tests/ffi_units.test.ts",
+  "tests/ffi_vendor.test.ts",
 ];
 
 // deno.ts needs Deno's FFI types, which clash with @types/node: the compile
@@ -218,7 +230,11 @@ function testNodeBackend(): void {
   );
   run("node", ["--test", ...tests], {
     cwd: ROOT,
-    env: { ...process.env, SMARTBUS_NODE_STANDIN: STANDIN },
+    env: {
+      ...process.env,
+      SMARTBUS_NODE_STANDIN: STANDIN,
+      SMARTBUS_VENDOR_LIB: VENDOR,
+    },
   });
   step(
     "node --test: shared API suites and koffi facts on the Node backend",
