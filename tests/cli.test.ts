@@ -266,7 +266,7 @@ describe("cli - help and usage", () => {
     const [params, project, title, data, host] = await Promise.all([
       cli(["invoke", ...at, "--params", long, "ivr", "echo"]),
       cli(["invoke", ...at, "\u{1F600}", "echo"]),
-      cli(["notify", ...at, "p", "\u{1F600}"]),
+      cli(["notify", ...at, "p", "\u{1F600}", "x"]),
       cli([
         "send",
         ...at,

@@ -142,7 +142,7 @@ describe("cli tools - json and environment", () => {
     assert.equal(p.clientType, 2);
     assert.equal(typeof p.rttMs, "number");
 
-    const notify = smartbus(["notify", ...mock, "ivr", "title"]);
+    const notify = smartbus(["notify", ...mock, "ivr", "title", "p"]);
     assert.equal(notify.code, 0, notify.stderr);
     assert.equal(typeof jsonLines(notify.stdout)[0].invokeId, "number");
 

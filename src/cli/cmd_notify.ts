@@ -1,5 +1,5 @@
 /**
- * `smartbus notify PROJECT TITLE [PARAM]`: send a notification to an IPSC
+ * `smartbus notify PROJECT TITLE PARAM`: send a notification to an IPSC
  * and print its invoke id.
  *
  * @example
@@ -23,7 +23,7 @@ import { EXIT_CODES_HELP, ExitCode } from "./exit.ts";
 import { notifyArgs } from "../api/library_args.ts";
 import { openSession, sessionSettings } from "./session.ts";
 
-const USAGE = "smartbus notify [options] PROJECT TITLE [PARAM]";
+const USAGE = "smartbus notify [options] PROJECT TITLE PARAM";
 
 const HELP = `Send a notification to an IPSC; print its invoke id on stdout
 (--json: {"invokeId":1}).
@@ -54,7 +54,8 @@ export const notifyCommand: Command = {
       mode: { type: "string" },
       expires: { type: "string" },
     });
-    const [project, title, param] = expectPositionals(p, 2, 3, USAGE);
+    // PARAM is required: the vendor's library refuses an empty one (-1).
+    const [project, title, param] = expectPositionals(p, 3, 3, USAGE);
     const [server, process] = parsePair(str(p, "ipsc") ?? "0:0", "--ipsc");
     const mode = parseInteger(
       str(p, "mode") ?? "0",
@@ -71,7 +72,7 @@ export const notifyCommand: Command = {
       title,
       mode,
       expiresMs / 1000,
-      param ?? "",
+      param,
     ] as const;
     // What `sendNotify` would refuse, refused before connecting.
     notifyArgs(...args);
