@@ -71,7 +71,7 @@ static void connect_client(int unit, const char *host, int port, smartbus_cli_re
   if (rc < 0) die("Init", rc);
   SmartBusNetCli_SetCallBackFn(on_connection, recv, on_disconnect, ret, NULL, NULL);
   if (ack) SmartBusNetCli_SetCallBackFnEx(SMARTBUS_INVOKEFLOW_ACK_CB_NAME, (void *)ack);
-  rc = SmartBusNetCli_CreateConnect(1, 0, host, (unsigned short)port, NULL, 0xFFFF, NULL, NULL, "");
+  rc = SmartBusNetCli_CreateConnect(1, 4, host, (unsigned short)port, NULL, 0xFFFF, NULL, NULL, "");
   if (rc < 0) die("CreateConnect", rc);
   double deadline = now_s() + 10;
   pthread_mutex_lock(&g_mu);

@@ -133,7 +133,7 @@ async function api(n: number): Promise<Record<string, number>> {
     want = received + k;
     const done = new Promise<void>((r) => (wake = r));
     for (let i = 0; i < k; i++) {
-      a.send(1, CmdType.USER, 18, 1, ClientType.NULL, TEXT);
+      a.send(1, CmdType.USER, 18, 1, ClientType.AGENT, TEXT);
     }
     sent += k;
     await done;

@@ -99,7 +99,7 @@ def connect(o):
         Client.initialize(o.unit, None, o.lib)
     else:
         Client.initialize(o.unit, o.lib)
-    c = bench_client_class(Client)(1, 0, o.host, o.port)
+    c = bench_client_class(Client)(1, 4, o.host, o.port)  # AGENT: the library refuses types 0 and 1
     c.connect()
     if not c.connected.wait(10):
         raise SystemExit("python driver: not connected within 10 s")
