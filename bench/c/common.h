@@ -64,7 +64,7 @@ static void on_disconnect(void *arg, unsigned char id) {
   fprintf(stderr, "bench C: client %u disconnected\n", id);
 }
 
-/* Init, install callbacks, connect local client 1 (type 0) and wait up to 10 s. */
+/* Init, install callbacks, connect local client 1 (type 4, AGENT) and wait up to 10 s. */
 static void connect_client(int unit, const char *host, int port, smartbus_cli_recvdata_cb recv,
                            smartbus_cli_invokeflow_ret_cb ret, smartbus_cli_invokeflow_ack_cb ack) {
   int rc = SmartBusNetCli_Init((unsigned char)unit);

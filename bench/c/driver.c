@@ -125,7 +125,7 @@ static void recv_cb(void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, voi
     g_cpu_start = cpu_s();
   }
   if (n <= opt.count && n % CREDIT_EVERY == 0)
-    SmartBusNetCli_SendData(1, 2, SMARTBUS_CMDTYPE_USER, opt.peer_unit, 1, 0, "c", 2);
+    SmartBusNetCli_SendData(1, 2, SMARTBUS_CMDTYPE_USER, opt.peer_unit, 1, SMARTBUS_CLIENT_TYPE_AGENT, "c", 2);
   if (n == opt.count) {
     g_t_end = now_s();
     g_cpu_end = cpu_s();

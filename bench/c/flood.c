@@ -7,7 +7,7 @@
  *
  *   flood --host H --port P --unit U --to-unit R --count N [--window W] [--burst B]
  *
- * Sends to client 1 (type 0) of unit R. With --burst, once all N are
+ * Sends to client 1 (type 4, AGENT) of unit R. With --burst, once all N are
  * credited (the receiver handled them), sends B more at once without
  * waiting for credits (the receiver holds its handler meanwhile, so the
  * burst piles up in the sockets and the bus; keep B * 85 bytes well under
@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
       if (!wait_flag_locked(&g_credits_changed, 1) && now_s() > deadline) die("waiting for credits", (int)sent);
     }
     pthread_mutex_unlock(&g_mu);
-    int rc = SmartBusNetCli_SendData(1, 1, SMARTBUS_CMDTYPE_USER, to_unit, 1, 0, BENCH_TEXT, BENCH_TEXT_SIZE);
+    int rc = SmartBusNetCli_SendData(1, 1, SMARTBUS_CMDTYPE_USER, to_unit, 1, 4, BENCH_TEXT, BENCH_TEXT_SIZE);
     if (rc == SMARTBUS_ERR_BUFF_FULL) {
       full++;
       usleep(100);
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
     }
     pthread_mutex_unlock(&g_mu);
     for (long i = 0; i < burst;) {
-      int rc = SmartBusNetCli_SendData(1, 1, SMARTBUS_CMDTYPE_USER, to_unit, 1, 0, BENCH_TEXT, BENCH_TEXT_SIZE);
+      int rc = SmartBusNetCli_SendData(1, 1, SMARTBUS_CMDTYPE_USER, to_unit, 1, 4, BENCH_TEXT, BENCH_TEXT_SIZE);
       if (rc == SMARTBUS_ERR_BUFF_FULL) {
         full++;
         usleep(100);
@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
     }
   }
   /* The bus answers a ping once it has taken every frame sent before it: then Release loses nothing. */
-  int rc = SmartBusNetCli_SendPing(1, to_unit, 1, 0, "f", 2);
+  int rc = SmartBusNetCli_SendPing(1, to_unit, 1, 4, "f", 2);
   if (rc < 0) die("SendPing", rc);
   pthread_mutex_lock(&g_mu);
   int ok = wait_flag_locked(&g_pong, 600);

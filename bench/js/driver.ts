@@ -197,7 +197,7 @@ async function runRecv(o: Options): Promise<Record<string, unknown>> {
       t.cpuStart = cpuSeconds();
     }
     if (n <= o.count && n % CREDIT_EVERY === 0) {
-      client.send(2, CmdType.USER, o.peerUnit, 1, 0, "c");
+      client.send(2, CmdType.USER, o.peerUnit, 1, ClientType.AGENT, "c");
     }
     if (n === o.count) {
       t.end = now();

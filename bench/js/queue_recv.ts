@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<void> {
       t.c0 = cpuSeconds();
     }
     if (n <= count && n % CREDIT_EVERY === 0) {
-      b.sendData(1, 2, 3, peer, 1, 0, credit);
+      b.sendData(1, 2, 3, peer, 1, 4, credit);
     }
     if (n === count) {
       t.e = now();
@@ -144,7 +144,7 @@ export async function main(argv: string[]): Promise<void> {
   if (b.init(Number(v.unit)) !== 0) throw new Error("init failed");
   const rc = b.createConnect(
     1,
-    0,
+    4, // AGENT: the library refuses client types 0 and 1
     z(v.host!),
     Number(v.port),
     null,

@@ -162,7 +162,7 @@ def run_recv(o):
             st["t0"] = time.perf_counter()
             st["cpu0"] = time.process_time()
         if n <= o.count and n % CREDIT_EVERY == 0:
-            c.send(2, USER, o.peer_unit, 1, 0, "c")
+            c.send(2, USER, o.peer_unit, 1, 4, "c")
         if n == o.count:
             st["t1"] = time.perf_counter()
             st["cpu1"] = time.process_time()
