@@ -31,7 +31,7 @@ const SCRIPT = fileURLToPath(
   new URL("../scripts/build_native.sh", import.meta.url),
 );
 const UNIT = 21;
-const HEAD = 28;
+const HEAD = 20; // the vendor binary's packet head (int sizes)
 const DEFAULT_CAPACITY = 4 << 20;
 
 function prepare(): string | false {
@@ -63,7 +63,7 @@ function wrong(
   const v = new DataView(h.buffer, h.byteOffset, h.byteLength);
   const expected = payload(i, size);
   if (h.byteLength !== HEAD || h.buffer.byteLength !== HEAD) {
-    return "head is not its own 28-byte array";
+    return "head is not its own 20-byte array";
   }
   if (data.buffer.byteLength !== data.byteLength) {
     return "data is a view of a larger buffer";
@@ -72,8 +72,8 @@ function wrong(
     return `head flag ${v.getUint16(0, true)}`;
   }
   if (h[2] !== i % 256 || h[3] !== 3) return `cmd ${h[2]}/${h[3]}`;
-  if (Number(v.getBigInt64(20, true)) !== size) {
-    return `datalen ${v.getBigInt64(20, true)}`;
+  if (v.getInt32(16, true) !== size) {
+    return `datalen ${v.getInt32(16, true)}`;
   }
   if (data.length !== size) return `length ${data.length} != ${size}`;
   const at = data.findIndex((x, k) => x !== expected[k]);

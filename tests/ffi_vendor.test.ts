@@ -215,6 +215,36 @@ say("finalized");
           await peer.close();
         }
       });
+
+      test("ffi vendor - data from the node arrives whole, its head read as the binary's 20 bytes (vendor)", async () => {
+        // With the SDK header's 28-byte layout, dataLen read 0 and
+        // packetSize garbage.
+        const text = new TextEncoder().encode("hello from the node\0");
+        const peer = await vendorPeer(0, 0, text);
+        try {
+          const r = await child(`${HEAD(lib.path)}
+initialize({ unitId: 17, libraryPath: lib });
+const c = new Client({ localClientId: 1, localClientType: ClientType.AGENT, masterHost: ${
+            JSON.stringify(peer.host)
+          }, masterPort: ${peer.port} });
+const got = new Promise((resolve) => c.on("receiveText", (info, t) => resolve([info, t])));
+say("connect:", await c.connect({ timeout: 5000 }));
+let timer;
+const [info, t] = await Promise.race([got, new Promise((r) => timer = setTimeout(() => r([{}, "none"]), 5000))]);
+clearTimeout(timer);
+say("text", JSON.stringify(t), "dataLen", info.dataLen, "packetSize", info.packetSize, "from", info.srcUnitId, info.srcUnitClientId, "cmdType", info.cmdType);
+finalize();
+`);
+          assert.equal(r.code, 0, `exit ${r.code} ${r.signal}\n${r.out}`);
+          assert.match(r.out, /connect: 0\n/);
+          assert.match(
+            r.out,
+            /text "hello from the node" dataLen 20 packetSize 40 from 0 -1 cmdType 3\n/,
+          );
+        } finally {
+          await peer.close();
+        }
+      });
     }
   });
 }

@@ -79,7 +79,7 @@ describe("mock backend", () => {
     b.release();
     assert.equal(b.init(16), 0, "init works again after release");
     assert.equal(b.kind, "mock");
-    assert.equal(b.longSize, 8);
+    assert.equal(b.longSize, 4);
   });
 
   test("createConnect - validates its arguments", () => {
@@ -222,7 +222,7 @@ describe("mock backend", () => {
     assert.deepEqual(rec.named("connection").at(-1), [0, 0, 0]);
   });
 
-  test("data - sendData and sendPing reach the bus; heads are 28-byte LP64 heads", async () => {
+  test("data - sendData and sendPing reach the bus; heads are the vendor binary's 20-byte heads", async () => {
     const { clock, bus, backend, rec, connect } = setup();
     const peer = new RecordingSink();
     assert.ok(bus.attach("127.0.0.1", 8001, req(addr(30, 1)), peer).ok);
@@ -255,7 +255,7 @@ describe("mock backend", () => {
       head.srcUnitClientType,
     ], [30, 1, 4]);
     assert.deepEqual([head.dstUnitId, head.dstUnitClientId], [17, 0]);
-    assert.deepEqual([head.packetSize, head.dataLen], [29, 1]);
+    assert.deepEqual([head.packetSize, head.dataLen], [21, 1]);
   });
 
   test("flows - invoke ids are positive and increase; bad mode and size are refused", async () => {

@@ -140,7 +140,7 @@ describe("mock bus", () => {
       cmdType: 3,
       src: addr(17, 0),
       dst: addr(18, 5),
-      packetSize: 28 + 2,
+      packetSize: 20 + 2,
       dataLen: 2,
     });
     assert.equal(bus.sent(addr(17, 0)).length, 50);

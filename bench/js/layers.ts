@@ -49,7 +49,7 @@ function stubBackend(): Backend & {
     cbs: () => cbs!,
     lastInvokeId: () => invokeIds,
     kind: "mock",
-    longSize: 8,
+    longSize: 4,
     init: () => 0,
     release() {},
     setCallbacks(c) {
@@ -194,14 +194,14 @@ async function main(): Promise<void> {
     20,
     idle,
   );
-  // A packet head as the library lays it out (LP64: 28 bytes), then the text + NUL.
-  const head = new Uint8Array(28);
+  // A packet head as the library lays it out (int sizes: 20 bytes), then the text + NUL.
+  const head = new Uint8Array(20);
   const dv = new DataView(head.buffer);
   dv.setUint16(0, 0x5b15, true);
   head[2] = 1;
   head[3] = CmdType.USER;
-  dv.setBigInt64(12, 28n + BigInt(bytes.length), true);
-  dv.setBigInt64(20, BigInt(bytes.length), true);
+  dv.setInt32(12, 20 + bytes.length, true);
+  dv.setInt32(16, bytes.length, true);
   let got = 0;
   sc.on("receiveData", () => got++);
   const cbs = backend.cbs();

@@ -16,7 +16,7 @@ in a dict. Only what the benchmarks use is here (no notify, no trace).
 import ctypes
 import json
 from ctypes import (
-    CFUNCTYPE, POINTER, Structure, c_byte, c_char_p, c_int, c_long, c_ubyte,
+    CFUNCTYPE, POINTER, Structure, c_byte, c_char_p, c_int, c_ubyte,
     c_ushort, c_void_p,
 )
 
@@ -36,8 +36,8 @@ class PacketHead(Structure):
         ("dest_unit_id", c_byte),
         ("dest_unit_client_id", c_byte),
         ("reserved", c_byte * 2),
-        ("packet_size", c_long),
-        ("datalen", c_long),
+        ("packet_size", c_int),  # int in the vendor binary: a 20-byte head
+        ("datalen", c_int),
     ]
 
 

@@ -101,7 +101,7 @@ export interface BackendCallbacks {
 export interface Backend {
   /** Which implementation this is. */
   readonly kind: BackendKind;
-  /** `sizeof(long)` of the library: 8 on LP64 (28-byte head), 4 on Windows (20-byte head). */
+  /** Width of the packet head's size fields: 4 for the vendor's binary on every platform (20-byte head); 8 for a build from the SDK header's `long` on LP64 (28 bytes). */
   readonly longSize: 4 | 8;
   /**
    * The clock the backend's events run on, when it is not real time (the

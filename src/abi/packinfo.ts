@@ -1,8 +1,9 @@
 /**
  * The SmartBus packet head (`SMARTBUS_PACKET_HEAD`, packed to 1 byte): decoded
- * into {@link PackInfo} for events, and encoded by the mock backend. Its two
- * `long` fields make the layout depend on the library's `sizeof(long)`: 28
- * bytes on LP64 (Linux, macOS), 20 on LLP64 (Windows). Host byte order.
+ * into {@link PackInfo} for events, and encoded by the mock backend. The SDK
+ * header declares its two size fields `long` (28 bytes on LP64); the vendor's
+ * binary was built with `int`: 20 bytes on every platform, which is what the
+ * native backends and the mock use. Both layouts decode. Host byte order.
  *
  * @example
  * ```ts

@@ -56,7 +56,6 @@ import {
   type WarnSink,
 } from "./queue/process.ts";
 import { type CopyOut, type Forwarders, forwarders } from "./forward.ts";
-import { currentHost } from "./loader.ts";
 import { onLoopDrained } from "./loop_exit.ts";
 
 /**
@@ -149,11 +148,15 @@ export interface NativeBackend extends Backend {
 }
 
 /**
- * `sizeof(long)` of a library built for the host OS: 4 on Windows (LLP64),
- * else 8 (every 64-bit Unix is LP64). The one probe every native backend uses.
+ * The width of the packet head's two size fields in the library: 4 (`int`)
+ * on every platform, so the head is 20 bytes. The SDK header declares them
+ * `long` (28 bytes on 64-bit Linux), but the vendor's binary was built with
+ * `int` (its DWARF: `gdb -batch -ex 'ptype /o struct SMARTBUS_PACKET_HEAD'
+ * libbusnetcli.so`), and the binary wins; the stand-in follows it. The one
+ * probe every native backend uses.
  */
-export function nativeLongSize(os: string = currentHost().os): 4 | 8 {
-  return os === "windows" ? 4 : 8;
+export function nativeLongSize(): 4 | 8 {
+  return 4;
 }
 
 /**

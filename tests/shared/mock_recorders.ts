@@ -138,7 +138,7 @@ export function recordingCallbacks(): {
   const calls: Call[] = [];
   const conv = (x: unknown): unknown => x instanceof Uint8Array ? text(x) : x;
   const head = (h: Uint8Array | null): PackInfo | null =>
-    h === null ? null : PackInfo.fromHead(h, 8);
+    h === null ? null : PackInfo.fromHead(h, 4);
   const callbacks: BackendCallbacks = {
     connection: (...a) => calls.push(["connection", ...a]),
     recvData: (id, h, d) => calls.push(["recvData", id, head(h), text(d)]),

@@ -43,7 +43,7 @@ const view = (bytes: Uint8Array): Uint8Array => stripNuls(bytes);
 export interface MockBackendOptions {
   /** Wait between reconnect rounds, in bus-clock ms (default 3000). */
   reconnectIntervalMs?: number;
-  /** `sizeof(long)` of the heads it hands out (default 8: the 28-byte LP64 head). */
+  /** Width of the size fields of the heads it hands out (default 4: the vendor binary's 20-byte head; 8 gives the SDK header's 28-byte LP64 head). */
   longSize?: 4 | 8;
 }
 
@@ -98,7 +98,7 @@ export class MockBackend implements Backend {
 
   /** A backend for one unit on `bus` (not initialized yet). */
   constructor(bus: MockBus, options: MockBackendOptions = {}) {
-    this.longSize = options.longSize ?? 8;
+    this.longSize = options.longSize ?? 4;
     const reconnectMs = options.reconnectIntervalMs ?? 3000;
     if (!(reconnectMs > 0)) {
       throw new RangeError(

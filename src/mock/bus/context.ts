@@ -94,7 +94,7 @@ export class BusContext {
   constructor(options: MockBusOptions) {
     this.clock = options.clock ?? new RealClock();
     this.strict = options.strict ?? false;
-    this.longSize = options.longSize ?? 8;
+    this.longSize = options.longSize ?? 4;
     this.recordsCap = recordsCap(options.records);
     this.recordsBudget = new RecordBudget(
       recordsBudget(options.recordsBudget, options.records),

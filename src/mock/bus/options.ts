@@ -30,7 +30,7 @@ export interface MockBusOptions {
   strict?: boolean;
   /** Receives one line per notable bus event (drops, faults, handler errors). */
   logger?: (line: string) => void;
-  /** `sizeof(long)` used for `packetSize` in delivered heads (default 8). */
+  /** Width of the head's size fields used for `packetSize` in delivered heads (default 4: the vendor binary's 20-byte head). */
   longSize?: 4 | 8;
   /**
    * How many records the bus keeps for inspection, per kind (messages, flow

@@ -152,7 +152,7 @@ void sb_head_to_packet(const sb_addr_head *h, int32_t datalen, SMARTBUS_PACKET_H
   out->dest_unit_id = (char)h->dst_unit;
   out->dest_unit_client_id = (char)h->dst_client;
   out->datalen = datalen;
-  out->packet_size = (long)sizeof(SMARTBUS_PACKET_HEAD) + datalen;
+  out->packet_size = (int)sizeof(SMARTBUS_PACKET_HEAD) + datalen;
 }
 
 int32_t sb_rd_i32(sb_reader *r) {

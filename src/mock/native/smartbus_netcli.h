@@ -83,8 +83,10 @@ typedef struct {
   char dest_unit_id;
   char dest_unit_client_id;
   char reserved[2];
-  long packet_size;
-  long datalen;
+  /* int, not the SDK header's long: the vendor's binary was built with int
+     (its DWARF), so its head is 20 bytes on every platform. */
+  int packet_size;
+  int datalen;
 } SMARTBUS_PACKET_HEAD;
 #pragma pack(pop)
 

@@ -322,7 +322,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "auth") == 0) return run_auth(host, port);
   if (strcmp(mode, "faults") == 0) return run_faults(host, port);
 
-  CHECK(sizeof(SMARTBUS_PACKET_HEAD) == 12 + 2 * sizeof(long));
+  CHECK(sizeof(SMARTBUS_PACKET_HEAD) == 20);
 
   /* Before Init. */
   EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, host, port, NULL, 0xFFFF, NULL, NULL, ""), -14);
@@ -376,7 +376,7 @@ int main(int argc, char **argv) {
   CHECK(d.head.head_flag == SMARTBUS_PACKET_HEAD_FLAG && d.head.cmd == 7 && d.head.cmdtype == SMARTBUS_CMDTYPE_USER);
   CHECK(d.head.src_unit_id == UNIT && d.head.src_unit_client_id == 1 && d.head.src_unit_client_type == AGENT);
   CHECK(d.head.dest_unit_id == UNIT && d.head.dest_unit_client_id == 2);
-  CHECK(d.head.datalen == 6 && d.head.packet_size == (long)sizeof(SMARTBUS_PACKET_HEAD) + 6);
+  CHECK(d.head.datalen == 6 && d.head.packet_size == (int)sizeof(SMARTBUS_PACKET_HEAD) + 6);
   EXPECT_RC(SmartBusNetCli_SendData(1, 7, 3, UNIT, 2, AGENT, "", 0), 0);
   event d0 = wait_for(by_type_client, &r2, 5000, "empty data on client 2");
   CHECK(d0.size == 0);
