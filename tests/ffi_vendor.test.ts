@@ -182,14 +182,32 @@ say("done");
       assert.match(r.out, /done\n/);
     });
 
-    test(`ffi vendor - a program that dies of an uncaught error exits 1 with it (${lib.name})`, async () => {
-      const port = await closedPort();
-      const r = await child(
-        LIFE(lib.path, port, `throw new Error("the app's own bug");`),
-      );
-      assert.equal(r.code, 1, `exit ${r.code} ${r.signal}\n${r.out}`);
-      assert.match(r.out, /the app's own bug/);
-    });
+    for (
+      const [what, how] of [
+        ["an uncaught exception", 'throw new Error("the app\'s own bug")'],
+        [
+          "an unhandled rejection",
+          'Promise.reject(new Error("the app\'s own bug"))',
+        ],
+      ]
+    ) {
+      test(`ffi vendor - a program with 48 clients that dies of ${what} exits 1 with it (${lib.name})`, async () => {
+        // The vendor's exit-time destructor freed 48 clients under its own
+        // thread: SIGSEGV at exit (3 of 3 runs under Deno).
+        const port = await closedPort();
+        const r = await child(LIFE(
+          lib.path,
+          port,
+          `for (let id = 2; id < 49; id++) {
+  const more = new Client({ localClientId: id, localClientType: ClientType.AGENT, masterHost: "127.0.0.1", masterPort: ${port} });
+  try { await more.connect({ timeout: 1 }); } catch {}
+}
+${how};`,
+        ));
+        assert.equal(r.code, 1, `exit ${r.code} ${r.signal}\n${r.out}`);
+        assert.match(r.out, /the app's own bug/);
+      });
+    }
 
     if (lib.vendor) {
       test("ffi vendor - a login the node refuses is a ConnectError with its code; finalize and exit 0 (vendor)", async () => {
@@ -214,6 +232,29 @@ say("finalized");
         } finally {
           await peer.close();
         }
+      });
+
+      test("ffi vendor - a 49th client id is refused with CLI_TOOMANY before the library (vendor)", async () => {
+        // The binary has 48 client slots and wrote a 49th before its table.
+        const port = await closedPort();
+        const r = await child(`${HEAD(lib.path)}
+initialize({ unitId: 17, libraryPath: lib });
+const codes = [];
+for (let id = 0; id < 49; id++) {
+  const c = new Client({ localClientId: id, localClientType: ClientType.AGENT, masterHost: "127.0.0.1", masterPort: ${port} });
+  try { await c.connect({ timeout: 1 }); codes.push("connected"); }
+  catch (e) { codes.push(e.name + " " + e.code); }
+}
+say("first", codes[0]);
+say("48th", codes[47]);
+say("49th", codes[48]);
+finalize();
+`);
+        assert.equal(r.code, 0, `exit ${r.code} ${r.signal}\n${r.out}`);
+        // Within 1 ms: the refused TCP connect (-20) or the deadline (-25).
+        assert.match(r.out, /first ConnectError -2[05]\n/);
+        assert.match(r.out, /48th ConnectError -2[05]\n/);
+        assert.match(r.out, /49th LibraryError -21\n/);
       });
 
       test("ffi vendor - data from the node arrives whole, its head read as the binary's 20 bytes (vendor)", async () => {

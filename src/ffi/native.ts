@@ -167,35 +167,30 @@ export function nativeLongSize(): 4 | 8 {
  *   runs their handles and timers: the process dies of SIGSEGV about 2 s
  *   later, whether the client was connected or not (`finalize()`, then any
  *   program that keeps running).
- * - After a refused login ({@link isFinalRefusal}) the library has closed
- *   that client's handles already, and `Release` closes them again: libuv's
- *   assertion in `uv_close` aborts the process at once (exit 134).
+ * - After a refused login (any registration ack but -10, which it retries)
+ *   the library has closed that client's handles already, and `Release`
+ *   closes them again: libuv's assertion in `uv_close` aborts the process at
+ *   once (exit 134).
  *
  * So `release()` leaves such a library initialized, its links up until the
  * process ends (the JS side stops delivering its events), and refuses
- * another unit in this process. The library's C++ destructor still runs
- * `Release` when the process exits, which is harmless except after a
- * refused login: then the process ends with `_exit` at exit, with the exit
- * code it was leaving with, so that the destructor never runs.
+ * another unit in this process. The library's C++ destructor runs `Release`
+ * too, when the process exits: that aborted after a refused login and died
+ * of SIGSEGV with 48 clients (3 of 3 runs, Deno). So once a client was
+ * created the process ends with `_exit` when it exits, with the exit code it
+ * was leaving with, and the destructor never runs.
  */
 export const VENDOR_RELEASE =
   "the vendor library's Release is unsafe once a client was created";
 
 /**
- * Whether a `connection_cb` code is a registration the bus node refused for
- * good: every refusal but -10 (CONNECTED: the unit is still known there, the
- * library retries in 2 s), -20 (ESTABLI_CONNECT: no TCP connection) and -3
- * (CONNECT_BREAK: the link broke before the answer), which the library
- * retries. After such a refusal the vendor's library closes the
- * client and never reconnects it, and its `Release` then closes that
- * client's libuv handle a second time and aborts the process (libuv's
- * assertion in `uv_close`, exit 134: 3 of 3 runs from Python, and from
- * Deno; `docs/abi.md`).
+ * Client slots of the vendor's build per process: its table has 48 entries
+ * and a 49th `CreateConnect` returns 0 but writes before the table
+ * (memory corruption; later calls on that id return -9). Slots are never
+ * freed, since its `Release` is unsafe ({@link VENDOR_RELEASE}), so a 49th
+ * distinct client id is refused with -21 (`CLI_TOOMANY`) before the call.
  */
-export function isFinalRefusal(ack: number): boolean {
-  return ack < 0 && ack !== ErrorCode.CONNECTED &&
-    ack !== ErrorCode.ESTABLI_CONNECT && ack !== ErrorCode.CONNECT_BREAK;
-}
+export const VENDOR_MAX_CLIENTS = 48;
 
 /** The native backend whose unit is initialized in this process, if any. */
 let unitHolder: { unitId: number; backend: NativeBackend } | undefined;
@@ -216,16 +211,50 @@ let exitGuarded = false;
 function skipLibraryDestructor(hardExit: (code: number) => void): void {
   if (exitGuarded) return;
   exitGuarded = true;
-  const g = globalThis as {
+  const g = globalThis as unknown as {
     Deno?: { exitCode?: number };
-    process?: { on(event: "exit", fn: (code: number) => void): void };
+    Bun?: unknown;
+    process?: {
+      on(event: string, fn: (arg: never) => void): void;
+      listenerCount(event: string): number;
+    };
+  };
+  // Dies as the runtime would have (the error printed, exit 1), but first.
+  const die = (error: unknown): void => {
+    console.error("error: Uncaught", error);
+    hardExit(1);
   };
   if (g.Deno) {
     globalThis.addEventListener(
       "unload",
       () => hardExit(g.Deno?.exitCode ?? 0),
     );
-  } else g.process?.on("exit", (code) => hardExit(code));
+    // An uncaught error ends Deno without "unload": end it here unless an
+    // earlier listener handled it.
+    const onFatal = (e: Event): void => {
+      if (e.defaultPrevented) return;
+      e.preventDefault();
+      const fatal = e as Event & { error?: unknown; reason?: unknown };
+      die(fatal.error ?? fatal.reason);
+    };
+    globalThis.addEventListener("error", onFatal);
+    globalThis.addEventListener("unhandledrejection", onFatal);
+    return;
+  }
+  const p = g.process;
+  p?.on("exit", (code: number) => hardExit(code));
+  if (!p) return;
+  if (g.Bun) {
+    // Bun raises "exit" with code 0 for an unhandled rejection, then exits 1.
+    p.on("unhandledRejection", (reason: unknown) => {
+      if (p.listenerCount("unhandledRejection") === 1) die(reason);
+    });
+  } else {
+    // Node prints an uncaught error after "exit", where _exit would lose it.
+    p.on("uncaughtExceptionMonitor", (error: unknown) => {
+      if (p.listenerCount("uncaughtException") === 0) die(error);
+    });
+  }
 }
 
 /**
@@ -258,9 +287,9 @@ export function createNativeBackend<P, C = P>(
   let stopWatchingExit: (() => void) | undefined;
   let releasing: Promise<void> | undefined;
   const queue = runtime.queue;
-  // Whether CreateConnect was called since Init (even a failed call may
-  // have taken a slot in the library).
-  let clientsCreated = false;
+  // Local client ids passed to CreateConnect since Init (even a failed call
+  // may have taken a slot in the library).
+  const clientIds = new Set<number>();
   const route = (): BackendCallbacks | undefined =>
     closed ? undefined : callbacks;
   // Before Release: a library thread waiting for room in the queue must
@@ -278,7 +307,7 @@ export function createNativeBackend<P, C = P>(
     }
   };
   const mustNotRelease = (): boolean =>
-    runtime.vendorRelease !== undefined && clientsCreated;
+    runtime.vendorRelease !== undefined && clientIds.size > 0;
   const hold = (on: boolean): void => {
     if (holding === on) return;
     holding = on;
@@ -346,14 +375,7 @@ export function createNativeBackend<P, C = P>(
     setCallbacks(cbs: BackendCallbacks): void {
       open("setCallbacks");
       assertNoNativeUnit(backend);
-      callbacks = {
-        ...cbs,
-        connection(id, unit, ack): void {
-          const hardExit = runtime.vendorRelease?.hardExit;
-          if (hardExit && isFinalRefusal(ack)) skipLibraryDestructor(hardExit);
-          cbs.connection(id, unit, ack);
-        },
-      };
+      callbacks = cbs;
       if (!installed && queue) {
         queue.attach(route, runtime.log ?? console);
         installQueue(s, queue);
@@ -383,7 +405,13 @@ export function createNativeBackend<P, C = P>(
       addInfo,
     ) {
       open("createConnect");
-      clientsCreated = true;
+      if (
+        runtime.vendorRelease && !clientIds.has(id) &&
+        clientIds.size >= VENDOR_MAX_CLIENTS
+      ) return ErrorCode.CLI_TOOMANY;
+      clientIds.add(id);
+      const hardExit = runtime.vendorRelease?.hardExit;
+      if (hardExit) skipLibraryDestructor(hardExit);
       const rc = s.SmartBusNetCli_CreateConnect(
         id,
         type,
