@@ -14,20 +14,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { EXT, runtime, STANDIN } from "./shared/child_runtime.ts";
 
-const runtime = "Deno" in globalThis
-  ? "deno"
-  : "Bun" in globalThis
-  ? "bun"
-  : "node";
-// `.ts` from source, `.js` in the npm build (where Node runs this file).
-const EXT = import.meta.url.slice(import.meta.url.lastIndexOf("."));
 const MOD = new URL(`../mod${EXT}`, import.meta.url).href;
 const MOCK = new URL(`../src/mock/mod${EXT}`, import.meta.url).href;
 const QUEUE = new URL(`../src/ffi/queue/process${EXT}`, import.meta.url).href;
-const STANDIN = process.env.SMARTBUS_NODE_STANDIN ??
-  fileURLToPath(new URL("../build/libbusnetcli.so", import.meta.url));
 const skip = existsSync(STANDIN)
   ? false
   : `no stand-in at ${STANDIN} (scripts/build_native.sh)`;

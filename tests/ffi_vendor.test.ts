@@ -19,18 +19,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { EXT, runtime, STANDIN } from "./shared/child_runtime.ts";
 import { vendorPeer } from "./shared/vendor_peer.ts";
 
-const runtime = "Deno" in globalThis
-  ? "deno"
-  : "Bun" in globalThis
-  ? "bun"
-  : "node";
-// `.ts` from source, `.js` in the npm build (where Node runs this file).
-const EXT = import.meta.url.slice(import.meta.url.lastIndexOf("."));
 const MOD = new URL(`../mod${EXT}`, import.meta.url).href;
-const STANDIN = process.env.SMARTBUS_NODE_STANDIN ??
-  fileURLToPath(new URL("../build/libbusnetcli.so", import.meta.url));
 /** The vendor's build this package is tested with (SDK commit ce9d0c0). */
 const VENDOR = process.env.SMARTBUS_VENDOR_LIB ??
   fileURLToPath(
