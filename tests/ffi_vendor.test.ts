@@ -96,6 +96,14 @@ const attempt = (what, fn) => {
 };
 `;
 
+// Unit 17 and its client 1 (\`c\`), set to log in to a scripted node.
+const PEER_CLIENT = (lib: string, peer: { host: string; port: number }) =>
+  `${HEAD(lib)}
+initialize({ unitId: 17, libraryPath: lib });
+const c = new Client({ localClientId: 1, localClientType: ClientType.AGENT, masterHost: ${
+    JSON.stringify(peer.host)
+  }, masterPort: ${peer.port} });`;
+
 // Init, a second unit, a connect to a closed port, bad arguments, finalize;
 // then \`after\` (the program's last act).
 const LIFE = (lib: string, port: number, after: string) =>
@@ -207,11 +215,7 @@ ${how};`,
         // process after this (libuv's assertion, exit 134).
         const peer = await vendorPeer(-4);
         try {
-          const r = await child(`${HEAD(lib.path)}
-initialize({ unitId: 17, libraryPath: lib });
-const c = new Client({ localClientId: 1, localClientType: ClientType.AGENT, masterHost: ${
-            JSON.stringify(peer.host)
-          }, masterPort: ${peer.port} });
+          const r = await child(`${PEER_CLIENT(lib.path, peer)}
 try { await c.connect({ timeout: 5000 }); say("connected"); }
 catch (e) { say("connect:", e.name, e.code); }
 finalize();
@@ -255,11 +259,7 @@ finalize();
         const text = new TextEncoder().encode("hello from the node\0");
         const peer = await vendorPeer(0, 0, text);
         try {
-          const r = await child(`${HEAD(lib.path)}
-initialize({ unitId: 17, libraryPath: lib });
-const c = new Client({ localClientId: 1, localClientType: ClientType.AGENT, masterHost: ${
-            JSON.stringify(peer.host)
-          }, masterPort: ${peer.port} });
+          const r = await child(`${PEER_CLIENT(lib.path, peer)}
 const got = new Promise((resolve) => c.on("receiveText", (info, t) => resolve([info, t])));
 say("connect:", await c.connect({ timeout: 5000 }));
 let timer;
