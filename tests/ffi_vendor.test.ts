@@ -96,7 +96,7 @@ const attempt = (what, fn) => {
 };
 `;
 
-// Unit 17 and its client 1 (\`c\`), set to log in to a scripted node.
+// Unit 17 and its client 1 (`c`), set to log in to a scripted node.
 const PEER_CLIENT = (lib: string, peer: { host: string; port: number }) =>
   `${HEAD(lib)}
 initialize({ unitId: 17, libraryPath: lib });

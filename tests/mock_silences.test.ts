@@ -150,12 +150,12 @@ describe("mock silences", () => {
       localClientId: 2,
       masterHost: "127.0.0.1",
       masterPort: 8000,
-      slaverHost: "localhost",
+      slaverHost: "127.0.0.2",
       slaverPort: 8002,
     });
     await assert.rejects(
       async () => await slaveTypo.connect({ timeout: 5_000 }),
-      /localhost:8002 \(client 2's slave\)/,
+      /127\.0\.0\.2:8002 \(client 2's slave\)/,
     );
     // A stopped node is still a node: that connect waits, as on a real bus.
     bus.stopNode(1);

@@ -89,19 +89,24 @@ export function idOrCode(rc: number): number {
   return rc === 0 ? ErrorCode.OTHER : rc;
 }
 
+/** A dotted-quad IPv4 address, each part 0–255 without leading zeros. */
+const IPV4 =
+  /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /**
- * A host argument: 1–63 bytes of UTF-8, so that with its NUL it fits the
- * library's 64-byte field (measured in bytes: "€" is three). @internal
+ * A host argument: a dotted-quad IPv4 address. The vendor's library parses
+ * it with `inet_addr` and resolves no names: with "localhost" its
+ * `CreateConnect` returns -1 and the client id stays taken for good (and
+ * the SDK's 64-byte field bounds it anyway). @internal
  */
 export function hostArg(argument: string, host: unknown): string {
   const h = v.assertString(argument, host);
-  const bytes = utf8Length(h);
-  if (bytes === 0 || bytes + 1 > MAX_IP_ADDR_LEN) {
+  if (utf8Length(h) + 1 > MAX_IP_ADDR_LEN || !IPV4.test(h)) {
     throw new InvalidArgumentError(
       argument,
-      `must be 1–${MAX_IP_ADDR_LEN - 1} bytes of UTF-8, got ${bytes} (${
+      `must be an IPv4 address such as 10.0.0.1 (the library resolves no host names), got ${
         JSON.stringify(h.length > 80 ? h.slice(0, 80) + "…" : h)
-      })`,
+      }`,
     );
   }
   return h;

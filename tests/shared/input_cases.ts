@@ -107,7 +107,7 @@ export function inputCases(label: string, factory: EnvFactory): void {
             new Client({
               ...base,
               localClientId: 1,
-              slaverHost: "h",
+              slaverHost: "10.0.0.2",
               slaverPort: -1,
             }),
           invalid("slaverPort"),
@@ -138,6 +138,24 @@ export function inputCases(label: string, factory: EnvFactory): void {
           masterHost: env.master.host,
           masterPort: env.master.port,
         };
+        // The vendor's library resolves no names: "localhost" gave -1 and
+        // took the client id for good.
+        for (const host of ["localhost", "10.0.0", "256.0.0.1", "01.2.3.4"]) {
+          assert.throws(
+            () => new Client({ ...base, localClientId: 1, masterHost: host }),
+            invalid("masterHost"),
+          );
+          assert.throws(
+            () =>
+              new Client({
+                ...base,
+                localClientId: 1,
+                slaverHost: host,
+                slaverPort: 8001,
+              }),
+            invalid("slaverHost"),
+          );
+        }
         // The vendor's library refuses client types 0 and 1 with -17.
         for (const t of [0, 1]) {
           assert.throws(

@@ -1,5 +1,6 @@
 /* The exported functions of the stand-in libbusnetcli (see docs/abi.md). */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +133,11 @@ static int precheck(unsigned char id, int need_client) {
   return rc;
 }
 
-static int valid_host(const char *s) { return s && *s && strlen(s) <= SMARTBUS_MAX_IP_ADDR_LEN; }
+/* As the vendor's build, which parses it with inet_addr: an IPv4 address, no host name. */
+static int valid_host(const char *s) {
+  struct in_addr a;
+  return s && *s && strlen(s) <= SMARTBUS_MAX_IP_ADDR_LEN && inet_pton(AF_INET, s, &a) == 1;
+}
 
 static char *dup_opt(const char *s) { return s ? sb_strdup_n(s, strlen(s)) : NULL; }
 

@@ -346,6 +346,7 @@ int main(int argc, char **argv) {
   EXPECT_RC(SmartBusNetCli_CreateConnect(1, 256, host, port, NULL, 0xFFFF, NULL, NULL, ""), -17);
   EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, NULL, port, NULL, 0xFFFF, NULL, NULL, ""), -1);
   EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, "", port, NULL, 0xFFFF, NULL, NULL, ""), -1);
+  EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, "localhost", port, NULL, 0xFFFF, NULL, NULL, ""), -1);
   EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, host, port, NULL, 0xFFFF, NULL, NULL, "one"), 0);
   /* "Not yet connected" is checked on a link that can never log in (its only
      target is the dead port): client 1's link may already be up by now,
