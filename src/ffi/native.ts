@@ -79,9 +79,8 @@ export interface NativeRuntime<P, C = P> {
   log?: WarnSink;
   /**
    * The library is the vendor's build (it runs its own libuv), whose
-   * `Release` is unsafe once a client was created, and whose exit-time
-   * destructor aborts the process after a refused login: see
-   * {@link VENDOR_RELEASE}.
+   * `Release`, and exit-time destructor, crash the process once a client
+   * was created: see {@link VENDOR_RELEASE}.
    */
   vendorRelease?: {
     /** End the process now with `code`, running no more exit handlers (`_exit`). */
@@ -206,7 +205,7 @@ let exitGuarded = false;
 
 /**
  * From now on, end the process with `hardExit` when it exits, so that the
- * vendor library's destructor does not abort it ({@link VENDOR_RELEASE}).
+ * vendor library's destructor never runs ({@link VENDOR_RELEASE}).
  */
 function skipLibraryDestructor(hardExit: (code: number) => void): void {
   if (exitGuarded) return;
