@@ -33,9 +33,6 @@ static void on_login_answer(sb_lib *lib, sb_client *c, sb_reader *r, int64_t now
     return;
   }
   if (result < 0) {
-    /* As the vendor's build: only -10 (the unit is still registered there)
-       is retried on this host. */
-    if (result != SMARTBUS_ERR_CONNECTED) c->refused |= 1 << c->which;
     sb_attempt_failed(lib, c, result, reason ? reason : "login refused", now);
     free(reason);
     return;
