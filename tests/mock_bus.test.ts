@@ -64,7 +64,7 @@ describe("mock bus", () => {
     assert.equal(code(8002, "alice", "nope"), ErrorCode.PWD);
     assert.equal(code(9999, null, null), ErrorCode.ESTABLI_CONNECT);
     assert.equal(code(8002, "alice", "s3cret"), 0);
-    assert.equal(code(8000, null, null), ErrorCode.REGISTERED_REPEAT);
+    assert.equal(code(8000, null, null), ErrorCode.CONNECTED);
     bus.stopNode(1);
     assert.equal(code(8001, null, null, 18), ErrorCode.ESTABLI_CONNECT);
   });

@@ -74,8 +74,10 @@ export function loginRefusal(
   let onNode = 0;
   for (const c of conns) {
     if (c.address.unitId === a.unitId && c.address.clientId === a.clientId) {
+      // -10, as the vendor's library expects of a node that still has the
+      // client registered: it retries in 2 s (any other refusal is final).
       return refuse(
-        ErrorCode.REGISTERED_REPEAT,
+        ErrorCode.CONNECTED,
         `${a.unitId}/${a.clientId} is already connected`,
       );
     }

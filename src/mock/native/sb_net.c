@@ -61,6 +61,10 @@ void sb_attempt_failed(sb_lib *lib, sb_client *c, int code, const char *why, int
     c->which = 0;
     c->next_attempt_ms = now + lib->reconnect_ms;
   }
+  /* As the vendor's build: a host that refused a login for good is never
+     tried again; with none left the client stays closed. */
+  if ((c->refused >> c->which) & 1 && c->nhosts > 1) c->which ^= 1;
+  if ((c->refused >> c->which) & 1) c->state = CS_REFUSED;
 }
 
 /* An established link broke: report it, reconnect to the master later. */

@@ -33,6 +33,12 @@ static void on_login_answer(sb_lib *lib, sb_client *c, sb_reader *r, int64_t now
     return;
   }
   if (result < 0) {
+    /* As the vendor's build: a refusal closes this host for good, except
+       -10 (the unit is still registered there: retried) and the link-level
+       -20 and -3 (the mock's answers of a node that is down). */
+    if (result != SMARTBUS_ERR_CONNECTED && result != SMARTBUS_ERR_ESTABLI_CONNECT &&
+        result != SMARTBUS_ERR_CONNECT_BREAK)
+      c->refused |= 1 << c->which;
     sb_attempt_failed(lib, c, result, reason ? reason : "login refused", now);
     free(reason);
     return;

@@ -50,7 +50,8 @@ typedef struct {
   signed char src_type, src_unit, src_client, dst_type, dst_unit, dst_client;
 } sb_addr_head;
 
-enum sb_state { CS_WAIT, CS_CONNECTING, CS_LOGIN, CS_READY };
+/* CS_REFUSED: every host refused a login for good; the client is never retried. */
+enum sb_state { CS_WAIT, CS_CONNECTING, CS_LOGIN, CS_READY, CS_REFUSED };
 
 typedef struct {
   unsigned char id;
@@ -60,6 +61,7 @@ typedef struct {
   int nhosts; /* 1: master only, 2: master and slave */
   char *user, *pwd, *add_info; /* user/pwd NULL when none */
   int state, fd, which;
+  int refused; /* bit h: host h refused a login for good (any code but -10) */
   int64_t next_attempt_ms, deadline_ms, last_rx_ms, last_tx_ms;
   int hb_ms, access_unit;
   sb_buf out;
