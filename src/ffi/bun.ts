@@ -21,7 +21,6 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import process from "node:process";
 import { join } from "node:path";
 import {
   cc,
@@ -46,7 +45,7 @@ import type { CopyOut, Forwarders } from "./forward.ts";
 import { libraryCandidates, loadFirst } from "./loader.ts";
 import {
   GLIBC_NAME,
-  type GlibcDl,
+  glibcOnce,
   LIBC_DL_SYMBOLS,
   openDeepBound,
 } from "./deep_bind.ts";
@@ -144,34 +143,22 @@ interface Trampoline {
 
 let shared: Trampoline | undefined;
 
+/** glibc's `dlopen` through bun:ffi, bound on first use. */
+const glibcDl = glibcOnce(() => {
+  const { symbols } = dlopen(GLIBC_NAME, bunDefs(LIBC_DL_SYMBOLS));
+  const z = (text: string) => new TextEncoder().encode(text + "\0");
+  return {
+    open: (path, flags) => symbols.dlopen(z(path), flags),
+    has: (handle, sym) => symbols.dlsym(handle as Ptr, z(sym)) !== null,
+    exit: (code) => symbols._exit(code),
+    error: () => {
+      const p = symbols.dlerror();
+      return p === null ? "" : new CString(p).toString();
+    },
+  };
+});
+
 /** Compile (once per process) the trampoline and its wake callback. */
-let libcDl: GlibcDl | null | undefined;
-
-/** glibc's `dlopen` through bun:ffi (bound once), or undefined without glibc. */
-function glibcDl(): GlibcDl | undefined {
-  if (libcDl === undefined) {
-    libcDl = null;
-    if (process.platform === "linux") {
-      try {
-        const { symbols } = dlopen(GLIBC_NAME, bunDefs(LIBC_DL_SYMBOLS));
-        const z = (text: string) => new TextEncoder().encode(text + "\0");
-        libcDl = {
-          open: (path, flags) => symbols.dlopen(z(path), flags),
-          has: (handle, sym) => symbols.dlsym(handle as Ptr, z(sym)) !== null,
-          exit: (code) => symbols._exit(code),
-          error: () => {
-            const p = symbols.dlerror();
-            return p === null ? "" : new CString(p).toString();
-          },
-        };
-      } catch {
-        // not glibc: deep_bind.ts checks the file instead
-      }
-    }
-  }
-  return libcDl ?? undefined;
-}
-
 function trampoline(headSize: number): Trampoline {
   if (shared) return shared;
   let dir: string;

@@ -77,6 +77,29 @@ export interface GlibcDl {
   exit(code: number): void;
 }
 
+/**
+ * `bind` (a runtime binding `libc.so.6`'s {@link LIBC_DL_SYMBOLS}) run once,
+ * on Linux only: the returned function gives its result, or undefined where
+ * it threw (no glibc) or off Linux.
+ */
+export function glibcOnce(bind: () => GlibcDl): () => GlibcDl | undefined {
+  let dl: GlibcDl | null | undefined;
+  return () => {
+    if (dl === undefined) {
+      dl = null;
+      const g = globalThis as { process?: { platform?: string } };
+      if (g.process?.platform === "linux") {
+        try {
+          dl = bind();
+        } catch {
+          // not glibc: openDeepBound checks the file instead
+        }
+      }
+    }
+    return dl ?? undefined;
+  };
+}
+
 /** What {@link openDeepBound} learned of the file. */
 export interface DeepBoundLibrary {
   /**

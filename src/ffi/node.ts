@@ -40,6 +40,7 @@ import { libraryCandidates, loadFirst } from "./loader.ts";
 import {
   GLIBC_NAME,
   type GlibcDl,
+  glibcOnce,
   LIBC_DL_SYMBOLS,
   openDeepBound,
 } from "./deep_bind.ts";
@@ -173,40 +174,32 @@ function nodeQueue(koffi: KoffiLike): QueueBinder<Ptr> {
   };
 }
 
-let libcDl: GlibcDl | null | undefined;
+/** glibc's `dlopen` through koffi, bound on first use. */
+let glibcDlOf: (() => GlibcDl | undefined) | undefined;
 
-/** glibc's `dlopen` through koffi (bound once), or undefined without glibc. */
 function glibcDl(koffi: KoffiLike): GlibcDl | undefined {
-  if (libcDl === undefined) {
-    libcDl = null;
-    if (process.platform === "linux") {
-      try {
-        const libc = koffi.load(GLIBC_NAME);
-        const dlopen = libc.func(
-          "dlopen",
-          ...koffiTypes(LIBC_DL_SYMBOLS.dlopen),
-        );
-        const dlsym = libc.func("dlsym", ...koffiTypes(LIBC_DL_SYMBOLS.dlsym));
-        const exit = libc.func("_exit", ...koffiTypes(LIBC_DL_SYMBOLS._exit));
-        // A C string result, decoded by koffi (NULL: null).
-        const dlerror = libc.func("dlerror", "const char *", []);
-        const z = (text: string) => new TextEncoder().encode(text + "\0");
-        const isNull = (p: unknown) => p === null || p === 0n;
-        libcDl = {
-          open: (path, flags) => {
-            const h = dlopen(z(path), flags);
-            return isNull(h) ? null : h;
-          },
-          has: (handle, sym) => !isNull(dlsym(handle, z(sym))),
-          exit: (code) => exit(code),
-          error: () => (dlerror() as string | null) ?? "",
-        };
-      } catch {
-        // not glibc: deep_bind.ts checks the file instead
-      }
-    }
-  }
-  return libcDl ?? undefined;
+  glibcDlOf ??= glibcOnce(() => {
+    const libc = koffi.load(GLIBC_NAME);
+    const bind = (name: keyof typeof LIBC_DL_SYMBOLS): KoffiFn =>
+      libc.func(name, ...koffiTypes(LIBC_DL_SYMBOLS[name]));
+    const dlopen = bind("dlopen");
+    const dlsym = bind("dlsym");
+    const exit = bind("_exit");
+    // A C string result, decoded by koffi (NULL: null).
+    const dlerror = libc.func("dlerror", "const char *", []);
+    const z = (text: string) => new TextEncoder().encode(text + "\0");
+    const isNull = (p: unknown) => p === null || p === 0n;
+    return {
+      open: (path, flags) => {
+        const h = dlopen(z(path), flags);
+        return isNull(h) ? null : h;
+      },
+      has: (handle, sym) => !isNull(dlsym(handle, z(sym))),
+      exit: (code) => exit(code),
+      error: () => (dlerror() as string | null) ?? "",
+    };
+  });
+  return glibcDlOf();
 }
 
 /** Far in the future: the interval exists only to hold the loop. */
