@@ -166,8 +166,25 @@ export const ClientType = {
 export type ClientTypeValue = typeof ClientType[keyof typeof ClientType];
 
 /**
+ * The library's own commands among data (cmdtype {@link CmdType.SYSTEM}), as
+ * the vendor's binary sends them: a ping is cmd 7, its answer cmd 8, both
+ * with cmdtype 1 (the header documents 8 as a cmdtype; the wire disagrees).
+ *
+ * @example
+ * ```ts
+ * import { SystemCmd } from "@smartbus/netclient/internal";
+ * console.log(SystemCmd.PING_ANSWER); // 8
+ * ```
+ */
+export const SystemCmd = {
+  PING: 7,
+  PING_ANSWER: 8,
+} as const;
+
+/**
  * Command types (`SMARTBUS_CMDTYPE_*`). A ping's answer arrives as data with
- * cmdtype {@link CmdType.PING_ACK}.
+ * cmd 8 and cmdtype {@link CmdType.SYSTEM}; `PING_ACK` (8) is the header's
+ * name for that cmd, kept for code written against the header.
  *
  * @example
  * ```ts

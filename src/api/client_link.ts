@@ -22,6 +22,7 @@ import { linkTargets } from "./links.ts";
 import {
   ClientType,
   CmdType,
+  SystemCmd,
   describeCode,
   errorCodeName,
 } from "../abi/constants.ts";
@@ -254,7 +255,9 @@ export class ClientLink implements ClientSink {
     if (this.#closed) return;
     const info = this.#packInfo(head);
     const body = stripNuls(data);
-    if (info.cmdType === CmdType.PING_ACK && this.rtts.answer(body)) return;
+    const pingAnswer = info.cmd === SystemCmd.PING_ANSWER &&
+      info.cmdType === CmdType.SYSTEM;
+    if (pingAnswer && this.rtts.answer(body)) return;
     const owner = this.#owner;
     const txt = info.srcUnitClientType === ClientType.IPSC
       ? decodeGbkOrUtf8(body)

@@ -57,15 +57,16 @@ export {
   FrameDecoder,
   FrameKind,
   type FrameKindValue,
+  kindOf,
+  MAX_TAIL,
   WIRE_FLAG,
   WIRE_HEAD_SIZE,
-  WIRE_VERSION,
   WireError,
   type WireErrorReason,
   type WireHead,
   zeroHead,
 } from "./tcp/wire.ts";
-export { PayloadReader, PayloadWriter } from "./tcp/wire_fields.ts";
+export { StructReader, StructWriter } from "./tcp/wire_fields.ts";
 export {
   DEFAULT_LOG_LINES,
   escapeControl,

@@ -12,7 +12,12 @@
  * ```
  * @module
  */
-import { ClientType, CmdType, ErrorCode } from "../../abi/constants.ts";
+import {
+  ClientType,
+  CmdType,
+  ErrorCode,
+  SystemCmd,
+} from "../../abi/constants.ts";
 import type { BusContext, NodeState } from "./context.ts";
 import type { Conn } from "./connections.ts";
 import type {
@@ -96,7 +101,15 @@ class ConnPort implements BusPort {
     if (rc !== undefined) return rc;
     // The target's library answers; its app never sees the ping.
     const conn = this.#conn;
-    this.#ctx.messages.send("ping", 0, CmdType.INTERNAL, conn, dst, data, conn);
+    this.#ctx.messages.send(
+      "ping",
+      SystemCmd.PING,
+      CmdType.SYSTEM,
+      conn,
+      dst,
+      data,
+      conn,
+    );
     return ErrorCode.OK;
   }
 

@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { CmdType } from "../../abi/constants.ts";
+import { CmdType, SystemCmd } from "../../abi/constants.ts";
 import { Delivery } from "./delivery.ts";
 import type { BusContext } from "./context.ts";
 import type { Conn } from "./connections.ts";
@@ -207,8 +207,8 @@ export class MessageRouting {
     const to = this.#ctx.conns.find(pinger.address);
     const record = this.#keep(
       "pingAck",
-      0,
-      CmdType.PING_ACK,
+      SystemCmd.PING_ANSWER,
+      CmdType.SYSTEM,
       target.address,
       pinger.address,
       to,
@@ -234,8 +234,8 @@ export class MessageRouting {
     }
     const d = new MessageDelivery(
       "pingAck",
-      0,
-      CmdType.PING_ACK,
+      SystemCmd.PING_ANSWER,
+      CmdType.SYSTEM,
       target.address,
       pinger,
       data,

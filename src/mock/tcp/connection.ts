@@ -1,7 +1,7 @@
 /**
  * One accepted TCP connection of the mock bus's TCP front: decodes the
- * client's frames, attaches to the bus on LOGIN, and turns the bus's
- * deliveries into frames (see `docs/wire-protocol.md`).
+ * client's frames, attaches to the bus on REGISTER, answers heartbeats, and
+ * turns the bus's deliveries into frames (see `docs/wire-protocol.md`).
  *
  * @example
  * ```ts
@@ -15,6 +15,7 @@ import type { Socket } from "node:net";
 import type { BusAddress, BusPort } from "../bus/contract.ts";
 import type { MockBus } from "../mock_bus.ts";
 import {
+  type DecodedFrame,
   encodeFrame,
   type Frame,
   FrameDecoder,
@@ -49,21 +50,26 @@ export interface ConnSettings {
   node: { unitId: number; host: string; port: number };
   /** Where log lines go. */
   logger: TcpLogger;
-  /** Heartbeat interval announced in LOGIN_ANSWER. */
+  /** A client silent for 3 of these is dropped (the library's own heartbeat is 1 s). */
   heartbeatMs: number;
   /** Largest payload accepted or sent. */
   frameLimit: number;
   /** Unsent bytes before the connection is dropped. */
   maxQueuedBytes: number;
-  /** Time to complete LOGIN after the connection opened, ms. */
+  /** Time to complete REGISTER after the connection opened, ms. */
   loginTimeoutMs: number;
 }
 
 const IPSC = 2;
-const CODE_PROTOCOL = -1;
-const CODE_BREAK = -3;
+const NODE = 1;
+/** The login refusal of a node that is down or cut off: it answers nothing. */
+const UNREACHABLE = -20;
+const FLOW_RET_OK = 1;
 const text = new TextEncoder();
 const utf8 = new TextDecoder();
+/** An empty user or password field means none (the library sends "" for NULL). */
+const credential = (b: Uint8Array): string | null =>
+  b.length === 0 ? null : utf8.decode(b);
 
 /**
  * Head address bytes are signed (C `char`), but a network client's local
@@ -110,44 +116,34 @@ export class TcpConnection implements FrameTarget {
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("error", (e: Error) => this.#gone(`socket error: ${e.message}`));
     socket.on("close", () => this.#gone("closed by the peer"));
-    // Every byte resets the heartbeat timer, not this one: a login trickled
-    // in a byte at a time cannot hold a connection open.
+    // Every byte resets the silence timer, not this one: a registration
+    // trickled in a byte at a time cannot hold a connection open.
     const ms = settings.loginTimeoutMs;
     this.#loginTimer = setTimeout(
-      () => this.fail(`no login within ${ms} ms`, CODE_BREAK),
+      () => this.fail(`no registration within ${ms} ms`),
       ms,
     );
     (this.#loginTimer as unknown as { unref?: () => void }).unref?.();
   }
 
-  /** Called by the front's heartbeat timer. */
+  /** Called by the front's timer: drops a client silent for 3 intervals. */
   tick(now: number): void {
     if (this.#closed) return;
     if (now - this.#lastRx > this.#s.heartbeatMs * 3) {
-      this.fail(
-        this.#port ? "heartbeats missed" : "no login in time",
-        CODE_BREAK,
-      );
-      return;
+      this.fail(this.#port ? "heartbeats missed" : "no registration in time");
     }
-    if (this.#port) this.sendFrame({ kind: FrameKind.HEARTBEAT });
   }
 
-  /** Closes this connection: a CLOSE frame with the reason, then the socket. */
-  fail(reason: string, code: number = CODE_PROTOCOL): void {
+  /** Closes this connection with a logged reason (the protocol has no close frame). */
+  fail(reason: string): void {
     if (this.#closed) return;
     this.#s.logger.warn(
       `tcp front: closing connection from ${this.#peer}: ${reason}`,
     );
-    this.sendFrame({
-      kind: FrameKind.CLOSE,
-      code,
-      reason: text.encode(reason),
-    });
     this.#shutdown(true);
   }
 
-  /** Closes at once without a frame (front shutdown). */
+  /** Closes at once (front shutdown). */
   destroy(): void {
     this.#shutdown(true);
     this.#socket.destroy();
@@ -189,6 +185,11 @@ export class TcpConnection implements FrameTarget {
     return this.#address as BusAddress;
   }
 
+  /** Logs a delivery the protocol cannot carry. */
+  dropped(what: string): void {
+    this.#s.logger.info(`tcp front: to ${this.#peer}: dropped ${what}`);
+  }
+
   /** Queue `frame` to the peer (dropped, logged, when it cannot be encoded). */
   sendFrame(frame: Frame): void {
     if (this.#socket.destroyed || this.#socket.writableEnded) return;
@@ -196,11 +197,7 @@ export class TcpConnection implements FrameTarget {
     try {
       bytes = encodeFrame(frame, this.#s.frameLimit);
     } catch (e) {
-      this.#s.logger.warn(
-        `tcp front: dropped a frame of kind ${frame.kind} to ${this.#peer}: ${
-          String(e)
-        }`,
-      );
+      this.dropped(`a frame of kind ${frame.kind}: ${String(e)}`);
       return;
     }
     this.#socket.write(bytes);
@@ -223,22 +220,39 @@ export class TcpConnection implements FrameTarget {
       }
     } catch (e) {
       if (e instanceof WireError) this.fail(`${e.reason}: ${e.message}`);
-      else {this.fail(
+      else {
+        this.fail(
           `internal error: ${e instanceof Error ? e.message : String(e)}`,
-        );}
+        );
+      }
     }
   }
 
-  #onFrame(f: Frame & { head: WireHead }): void {
+  /** The head of a frame from this node to this client. */
+  #nodeHead(): WireHead {
+    const node = { unitId: this.#s.node.unitId, clientId: -1, clientType: NODE };
+    const dst = this.#address ? { ...this.#address } : zeroHead().dst;
+    return { ...zeroHead(), src: node, dst };
+  }
+
+  #onFrame(f: DecodedFrame): void {
+    if (f.kind === FrameKind.REGISTER) return this.#register(f);
     const port = this.#port;
-    if (f.kind === FrameKind.LOGIN) return this.#login(f);
-    if (f.kind === FrameKind.CLOSE) {
-      return this.#gone(`CLOSE ${f.code}: ${utf8.decode(f.reason)}`);
-    }
-    if (f.kind === FrameKind.HEARTBEAT || !port) return;
+    if (!port) return;
     let code = 0;
     switch (f.kind) {
+      case FrameKind.HEARTBEAT:
+        this.sendFrame({
+          kind: FrameKind.HEARTBEAT_ACK,
+          head: this.#nodeHead(),
+          count: f.count,
+          resendCount: f.resendCount,
+          timeLaunch: f.timeLaunch,
+          timeReturn: Math.floor(Date.now() / 1000),
+        });
+        return;
       case FrameKind.DATA:
+      case FrameKind.PING_ANSWER:
         code = port.send(
           f.head.cmd,
           f.head.cmdType,
@@ -249,29 +263,26 @@ export class TcpConnection implements FrameTarget {
       case FrameKind.PING:
         code = port.ping(busAddress(f.head.dst), f.data);
         break;
-      case FrameKind.FLOW_INVOKE: {
-        const { invokeId, mode, timeoutMs } = f;
-        code = port.invokeFlow(f.serverUnit, f.ipscIndex, {
+      case FrameKind.CALL_FLOW: {
+        const { invokeId, mode } = f;
+        const server = busAddress(f.head.dst);
+        code = port.invokeFlow(server.unitId, server.clientId, {
           invokeId,
           projectId: f.project,
           flowId: f.flow,
           mode,
-          timeoutMs,
+          // Not on the wire: the caller's library times the call itself.
+          timeoutMs: 0,
           params: f.params,
         });
         if (code < 0 && mode === 0) {
-          this.#refuseFlow(
-            f.serverUnit,
-            f.ipscIndex,
-            invokeId,
-            f.project,
-            code,
-          );
+          this.#refuseFlow(server, invokeId, f.project, code);
         }
         break;
       }
-      case FrameKind.NOTIFY:
-        code = port.notify(f.serverUnit, f.processIndex, {
+      case FrameKind.NOTIFY: {
+        const server = busAddress(f.head.dst);
+        code = port.notify(server.unitId, server.clientId, {
           invokeId: f.invokeId,
           projectId: f.project,
           title: f.title,
@@ -280,6 +291,7 @@ export class TcpConnection implements FrameTarget {
           param: f.param,
         });
         break;
+      }
       case FrameKind.FLOW_ACK:
         code = port.flowAck(
           busAddress(f.head.dst),
@@ -294,40 +306,49 @@ export class TcpConnection implements FrameTarget {
           busAddress(f.head.dst),
           f.invokeId,
           f.project,
-          f.ret,
+          FLOW_RET_OK,
           f.param,
         );
         break;
+      // Replies to global connect events, and link-level commands nobody
+      // defined: the bus tells joiners itself, the rest means nothing.
+      default:
+        return;
     }
     if (code < 0) {
       this.#s.logger.info(
-        `tcp front: frame kind ${f.kind} from ${this.#peer} refused by the bus: ${code}`,
+        `tcp front: frame ${f.head.cmd}/${f.head.cmdType} from ${this.#peer} refused by the bus: ${code}`,
       );
     }
   }
 
-  /** The bus refused an invocation that wants a result: answer it as a failed flow. */
+  /**
+   * The bus refused an invocation that wants a result: the protocol's
+   * result frame carries no code, so the refusal goes in an acknowledge.
+   */
   #refuseFlow(
-    unit: number,
-    index: number,
+    server: BusAddress,
     invokeId: number,
     project: Uint8Array,
     code: number,
   ): void {
     const head = zeroHead();
-    head.src = { unitId: unit, clientId: index, clientType: IPSC };
+    head.src = { ...server, clientType: IPSC };
     head.dst = { ...(this.#address as BusAddress) };
     this.sendFrame({
-      kind: FrameKind.FLOW_RESULT,
+      kind: FrameKind.FLOW_ACK,
       head,
       invokeId,
-      ret: code,
+      invokerCh: -1,
+      ack: code,
       project,
-      param: new Uint8Array(),
+      msg: text.encode(
+        `no IPSC ${server.unitId}/${server.clientId} on the bus (${code})`,
+      ),
     });
   }
 
-  #login(f: Extract<Frame, { kind: 1 }>): void {
+  #register(f: Extract<DecodedFrame, { kind: 1 }>): void {
     const address = {
       unitId: f.unitId,
       clientId: f.clientId,
@@ -335,50 +356,47 @@ export class TcpConnection implements FrameTarget {
     };
     const request = {
       address,
-      user: f.user === null ? null : utf8.decode(f.user),
-      password: f.password === null ? null : utf8.decode(f.password),
+      user: credential(f.user),
+      password: credential(f.password),
       addInfo: f.addInfo,
     };
-    const { node, heartbeatMs } = this.#s;
+    const { node } = this.#s;
     const sink = address.clientType === IPSC
       ? new IpscFrameSink(this)
       : new FrameSink(this);
+    this.#address = address;
     const res = this.#s.bus.attach(node.host, node.port, request, sink);
     if (!res.ok) {
       this.#s.logger.info(
-        `tcp front: login from ${this.#peer} refused (${res.code}): ${res.reason}`,
+        `tcp front: registration from ${this.#peer} refused (${res.code}): ${res.reason}`,
       );
-      this.sendFrame({
-        kind: FrameKind.LOGIN_ANSWER,
-        result: res.code,
-        heartbeatMs,
-        reason: text.encode(res.reason),
-      });
+      // A node that is down answers nothing; a refusal is final for the
+      // vendor's library except -10, which it retries every 2 s.
+      if (res.code !== UNREACHABLE) {
+        this.sendFrame({
+          kind: FrameKind.REGISTER_ACK,
+          head: this.#nodeHead(),
+          result: res.code,
+        });
+      }
       this.#shutdown(false);
       return;
     }
     this.#port = res.port;
-    this.#address = address;
     clearTimeout(this.#loginTimer);
     this.#s.logger.info(
-      `tcp front: ${address.unitId}/${address.clientId}/${address.clientType} logged in from ${this.#peer}`,
+      `tcp front: ${address.unitId}/${address.clientId}/${address.clientType} registered from ${this.#peer}`,
     );
     this.sendFrame({
-      kind: FrameKind.LOGIN_ANSWER,
-      result: res.port.accessUnitId,
-      heartbeatMs,
-      reason: new Uint8Array(),
+      kind: FrameKind.REGISTER_ACK,
+      head: this.#nodeHead(),
+      result: 0,
     });
   }
 
   /** The bus closed this connection (node stop, kick, reset). */
   busClosed(reason: string): void {
     this.#s.logger.info(`tcp front: bus closed ${this.#peer}: ${reason}`);
-    this.sendFrame({
-      kind: FrameKind.CLOSE,
-      code: CODE_BREAK,
-      reason: text.encode(reason),
-    });
     this.#port = null;
     this.#shutdown(false);
   }

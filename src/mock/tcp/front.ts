@@ -1,7 +1,8 @@
 /**
- * The mock bus's TCP front: puts bus nodes on TCP ports so that the native
- * stand-in library (or any peer speaking `docs/wire-protocol.md`) can attach
- * to a mock bus. Works in Deno, Bun and Node (`node:net`).
+ * The mock bus's TCP front: puts bus nodes on TCP ports so that the
+ * vendor's `libbusnetcli.so`, our stand-in, or any peer speaking the
+ * vendor's protocol (`docs/wire-protocol.md`) can attach to a mock bus.
+ * Works in Deno, Bun and Node (`node:net`).
  *
  * @example
  * ```ts
@@ -63,7 +64,10 @@ export interface TcpNode {
 export interface TcpFrontOptions {
   /** Log lines (a bad frame, a dropped connection). Default: warnings to `console.warn`. */
   logger?: Partial<TcpLogger>;
-  /** Heartbeat interval announced to clients; a peer silent for 3 intervals is dropped. Default 5000. */
+  /**
+   * A client from which nothing came for 3 of these is dropped (the
+   * library sends a heartbeat every second). Default 5000.
+   */
   heartbeatMs?: number;
   /** Largest payload accepted or sent. Default 65536. */
   frameLimit?: number;
@@ -135,7 +139,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /**
- * Serves `nodes` of `bus` on TCP. Each accepted connection must LOGIN first;
+ * Serves `nodes` of `bus` on TCP. Each accepted connection must REGISTER first;
  * it is then attached with `bus.attach(node.host, node.port, ...)`, so a
  * node's `host`/`port` must be the address the bus knows it by. When `port`
  * is 0, the node is attached with the port actually picked.

@@ -1,8 +1,10 @@
 /**
  * The {@link PortSink} of one TCP connection: turns the bus's deliveries
- * into wire frames (`docs/wire-protocol.md`). A ping's answer (data with
- * cmdtype 8) becomes PING_ANSWER; IPSC connections also get FLOW_INVOKE
- * and NOTIFY frames.
+ * into wire frames (`docs/wire-protocol.md`). Data keeps its own `cmd` and
+ * `cmdtype` (a ping's answer is cmd 8, cmdtype 1); IPSC connections also get
+ * CALL_FLOW and NOTIFY frames. A flow result with a code other than 1 has
+ * no frame in the vendor's protocol: it is dropped, logged, and the caller's
+ * library times the call out.
  *
  * @example
  * ```ts
@@ -29,7 +31,8 @@ import {
   zeroHead,
 } from "./wire_frames.ts";
 
-const PING_ACK = 8;
+const FLOW_RET_OK = 1;
+const NODE = 1;
 
 /** What a frame sink needs of its connection (`TcpConnection` implements it). */
 export interface FrameTarget {
@@ -41,6 +44,8 @@ export interface FrameTarget {
   address(): BusAddress;
   /** The bus closed the connection. */
   busClosed(reason: string): void;
+  /** A delivery the protocol cannot carry, for the log. */
+  dropped(what: string): void;
 }
 
 function wireHead(h: HeadFields): WireHead {
@@ -63,11 +68,8 @@ export class FrameSink implements PortSink {
   }
 
   data(head: HeadFields, data: Uint8Array): void {
-    const kind = head.cmdType === PING_ACK
-      ? FrameKind.PING_ANSWER
-      : FrameKind.DATA;
     if (this.conn.isOpen()) {
-      this.conn.sendFrame({ kind, head: wireHead(head), data });
+      this.conn.sendFrame({ kind: FrameKind.DATA, head: wireHead(head), data });
     }
   }
 
@@ -83,6 +85,7 @@ export class FrameSink implements PortSink {
       kind: FrameKind.FLOW_ACK,
       head: wireHead(head),
       invokeId,
+      invokerCh: -1,
       ack,
       project,
       msg,
@@ -97,11 +100,16 @@ export class FrameSink implements PortSink {
     param: Uint8Array,
   ): void {
     if (!this.conn.isOpen()) return;
+    if (ret !== FLOW_RET_OK) {
+      return this.conn.dropped(
+        `flow result ${ret} of invoke id ${invokeId} (the protocol carries none but 1)`,
+      );
+    }
     this.conn.sendFrame({
       kind: FrameKind.FLOW_RESULT,
       head: wireHead(head),
       invokeId,
-      ret,
+      invokerCh: -1,
       project,
       param,
     });
@@ -109,7 +117,10 @@ export class FrameSink implements PortSink {
 
   globalConnect(e: GlobalConnectEvent): void {
     if (this.conn.isOpen()) {
-      this.conn.sendFrame({ kind: FrameKind.GLOBAL_CONNECT, ...e });
+      // From the node the event is about, to this client.
+      const src = { unitId: e.accessUnitId, clientId: -1, clientType: NODE };
+      const head = { ...zeroHead(), src, dst: { ...this.conn.address() } };
+      this.conn.sendFrame({ kind: FrameKind.GLOBAL_CONNECT, head, ...e });
     }
   }
 
@@ -124,13 +135,11 @@ export class IpscFrameSink extends FrameSink {
     if (!this.conn.isOpen()) return;
     const me = this.conn.address();
     this.conn.sendFrame({
-      kind: FrameKind.FLOW_INVOKE,
+      kind: FrameKind.CALL_FLOW,
       head: { ...zeroHead(), src: { ...inv.from }, dst: { ...me } },
       invokeId: inv.invokeId,
-      serverUnit: me.unitId,
-      ipscIndex: me.clientId,
+      eventCh: -1,
       mode: inv.mode,
-      timeoutMs: inv.timeoutMs,
       project: inv.projectId,
       flow: inv.flowId,
       params: inv.params,
@@ -144,8 +153,6 @@ export class IpscFrameSink extends FrameSink {
       kind: FrameKind.NOTIFY,
       head: { ...zeroHead(), src: { ...m.from }, dst: { ...me } },
       invokeId: m.invokeId,
-      serverUnit: me.unitId,
-      processIndex: me.clientId,
       mode: m.mode,
       expiresMs: m.expiresMs,
       project: m.projectId,

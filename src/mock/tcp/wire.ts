@@ -1,29 +1,30 @@
 /**
- * The codec of the mock bus wire protocol (`docs/wire-protocol.md`): frames
- * between the native stand-in library and the TCP front. Pure and
- * runtime-neutral.
+ * The framing of the SmartBus wire protocol as the vendor's library speaks
+ * it (`docs/wire-protocol.md`): the 20-byte head, the frame encoder, and an
+ * incremental decoder that checks every size from the head before buffering
+ * a body. Pure and runtime-neutral.
  *
  * @example
  * ```ts
- * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // the native stand-in speaks this codec with the front
- * await using front = await serveTcp(bus, [
- *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
- * ]);
+ * import { encodeFrame, FrameDecoder, FrameKind } from "./wire.ts";
+ * const bytes = encodeFrame({ kind: FrameKind.PING, data: new Uint8Array([1]) });
+ * const [f] = new FrameDecoder({ role: "any" }).push(bytes);
+ * console.log(f.kind === FrameKind.PING); // true
  * ```
  * @module
  */
 
-import { PayloadReader, PayloadWriter, WireError } from "./wire_fields.ts";
+import { WireError } from "./wire_fields.ts";
 import {
   type DecodedFrame,
-  decodePayload,
-  encodePayload,
+  decodeBody,
+  encodeBody,
   type Frame,
   FrameKind,
+  type FrameKindValue,
+  kindOf,
   type WireHead,
+  wireCmd,
   zeroHead,
 } from "./wire_frames.ts";
 
@@ -34,115 +35,97 @@ export {
   type Frame,
   FrameKind,
   type FrameKindValue,
+  kindOf,
   type WireHead,
   zeroHead,
 } from "./wire_frames.ts";
 
 /** Size of the wire head in bytes. */
 export const WIRE_HEAD_SIZE = 20;
-/** Protocol version carried in `reserved[1]`. */
-export const WIRE_VERSION = 1;
-/** Default largest `data_len` accepted (64 KiB). */
+/** Default largest `datalen` accepted (64 KiB). */
 export const DEFAULT_FRAME_LIMIT = 65536;
 /** The `head_flag` of every frame. */
 export const WIRE_FLAG = 0x5b15;
+/** Most bytes the vendor's library puts after a body (`datalen % 4`). */
+export const MAX_TAIL = 3;
 
 function writeI8(v: DataView, at: number, x: number): void {
   v.setInt8(at, (x << 24) >> 24);
 }
 
 /**
- * Encodes one frame (head + payload). Throws {@link WireError} with reason
- * `"too-large"` when the payload exceeds `frameLimit`, `"field-too-long"`
- * when a string exceeds 65 534 bytes.
+ * Encodes one frame (head + body). `tail: true` adds the vendor library's
+ * `datalen % 4` extra bytes (zeros here). Throws {@link WireError} with
+ * reason `"too-large"` when the body exceeds `frameLimit`.
  *
  * @example
  * ```ts
- * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // the native stand-in speaks this codec with the front
- * await using front = await serveTcp(bus, [
- *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
- * ]);
+ * import { encodeFrame, FrameKind } from "./wire.ts";
+ * const ack = encodeFrame({ kind: FrameKind.REGISTER_ACK, result: 0 });
+ * console.log(ack.length); // 5580: the head, the result and a SMARTBUS_NODE
  * ```
  */
 export function encodeFrame(
   frame: Frame,
   frameLimit: number = DEFAULT_FRAME_LIMIT,
+  options: { tail?: boolean } = {},
 ): Uint8Array {
-  const w = new PayloadWriter();
-  encodePayload(frame, w);
-  const payload = w.finish();
-  if (payload.length > frameLimit) {
+  const h = frame.head ?? zeroHead();
+  const body = encodeBody(frame, h.src.unitId);
+  if (body.length > frameLimit) {
     throw new WireError(
       "too-large",
-      `payload of ${payload.length} bytes exceeds ${frameLimit}`,
+      `body of ${body.length} bytes exceeds ${frameLimit}`,
     );
   }
-  const out = new Uint8Array(WIRE_HEAD_SIZE + payload.length);
+  const [cmd, cmdType] = wireCmd(frame.kind) ?? [h.cmd, h.cmdType];
+  const tail = options.tail ? body.length % 4 : 0;
+  const out = new Uint8Array(WIRE_HEAD_SIZE + body.length + tail);
   const v = new DataView(out.buffer);
-  const h = frame.head ?? zeroHead();
   v.setUint16(0, WIRE_FLAG, true);
-  v.setUint8(2, h.cmd & 0xff);
-  v.setUint8(3, h.cmdType & 0xff);
+  v.setUint8(2, cmd & 0xff);
+  v.setUint8(3, cmdType & 0xff);
   writeI8(v, 4, h.src.clientType);
   writeI8(v, 5, h.src.unitId);
   writeI8(v, 6, h.src.clientId);
   writeI8(v, 7, h.dst.clientType);
   writeI8(v, 8, h.dst.unitId);
   writeI8(v, 9, h.dst.clientId);
-  v.setUint8(10, frame.kind);
-  v.setUint8(11, WIRE_VERSION);
-  v.setInt32(12, WIRE_HEAD_SIZE + payload.length, true);
-  v.setInt32(16, payload.length, true);
-  out.set(payload, WIRE_HEAD_SIZE);
+  v.setInt32(12, out.length, true);
+  v.setInt32(16, body.length, true);
+  out.set(body, WIRE_HEAD_SIZE);
   return out;
 }
 
 /** Which peer's frames a {@link FrameDecoder} reads; `"any"` skips direction and order checks. */
 export type DecoderRole = "bus" | "client" | "any";
 
-const FROM_CLIENT: ReadonlySet<number> = new Set([
-  FrameKind.LOGIN,
-  FrameKind.DATA,
-  FrameKind.PING,
-  FrameKind.FLOW_INVOKE,
-  FrameKind.FLOW_ACK,
-  FrameKind.FLOW_RESULT,
-  FrameKind.NOTIFY,
+/** Link-level kinds only a client sends, and only a bus sends. */
+const CLIENT_ONLY: ReadonlySet<number> = new Set([
+  FrameKind.REGISTER,
   FrameKind.HEARTBEAT,
-  FrameKind.CLOSE,
 ]);
-const FROM_BUS: ReadonlySet<number> = new Set([
-  FrameKind.LOGIN_ANSWER,
-  FrameKind.DATA,
-  FrameKind.PING_ANSWER,
-  FrameKind.FLOW_INVOKE,
-  FrameKind.FLOW_ACK,
-  FrameKind.FLOW_RESULT,
-  FrameKind.NOTIFY,
-  FrameKind.GLOBAL_CONNECT,
-  FrameKind.HEARTBEAT,
-  FrameKind.CLOSE,
+const BUS_ONLY: ReadonlySet<number> = new Set([
+  FrameKind.REGISTER_ACK,
+  FrameKind.HEARTBEAT_ACK,
 ]);
 
 /**
- * Incremental frame decoder. `role: "bus"` reads what a client sends (LOGIN
- * first and once), `"client"` what the bus sends (LOGIN_ANSWER first and
- * once). Never buffers more than one frame (`WIRE_HEAD_SIZE + frameLimit`
- * bytes). After a {@link WireError} the decoder is spent: the connection must
- * be closed.
+ * Incremental frame decoder. `role: "bus"` reads what a client sends
+ * (REGISTER first and once), `"client"` what the bus sends (REGISTER_ACK
+ * first). Never buffers more than one frame (`WIRE_HEAD_SIZE + frameLimit +
+ * 3` bytes). After a {@link WireError} the decoder is spent: the connection
+ * must be closed.
  *
  * @example
  * ```ts
- * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // the native stand-in speaks this codec with the front
- * await using front = await serveTcp(bus, [
- *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
- * ]);
+ * import { encodeFrame, FrameDecoder, FrameKind } from "./wire.ts";
+ * const d = new FrameDecoder({ role: "bus" });
+ * try {
+ *   d.push(encodeFrame({ kind: FrameKind.PING, data: new Uint8Array() }));
+ * } catch (e) {
+ *   console.log((e as Error).message); // a ping before the registration
+ * }
  * ```
  */
 export class FrameDecoder {
@@ -152,11 +135,12 @@ export class FrameDecoder {
   #have = 0;
   #need = WIRE_HEAD_SIZE;
   #head: WireHead | null = null;
-  #kind = 0;
-  #loggedIn = false;
+  #kind: FrameKindValue = FrameKind.DATA;
+  #len = 0;
+  #registered = false;
   #failed: WireError | null = null;
 
-  /** `frameLimit`: largest `data_len` accepted (default {@link DEFAULT_FRAME_LIMIT}). */
+  /** `frameLimit`: largest `datalen` accepted (default {@link DEFAULT_FRAME_LIMIT}). */
   constructor(options: { role: DecoderRole; frameLimit?: number }) {
     this.#role = options.role;
     this.#limit = options.frameLimit ?? DEFAULT_FRAME_LIMIT;
@@ -207,33 +191,30 @@ export class FrameDecoder {
         `head flag 0x${flag.toString(16)} is not 0x5b15`,
       );
     }
-    const version = v.getUint8(11);
-    if (version !== WIRE_VERSION) {
-      throw new WireError(
-        "bad-version",
-        `protocol version ${version} is not ${WIRE_VERSION}`,
-      );
-    }
-    const kind = v.getUint8(10);
-    this.#checkKind(kind);
     const size = v.getInt32(12, true);
     const len = v.getInt32(16, true);
     if (len < 0 || len > this.#limit) {
       throw new WireError(
         "bad-length",
-        `data_len ${len} outside 0..${this.#limit}`,
+        `datalen ${len} outside 0..${this.#limit}`,
       );
     }
-    if (size !== WIRE_HEAD_SIZE + len) {
+    const min = WIRE_HEAD_SIZE + len;
+    if (size < min || size > min + MAX_TAIL) {
       throw new WireError(
         "bad-length",
-        `packet_size ${size} is not 20 + data_len ${len}`,
+        `packet_size ${size} is not 20 + datalen ${len} (+ up to 3)`,
       );
     }
+    const cmd = v.getUint8(2);
+    const cmdType = v.getUint8(3);
+    const kind = kindOf(cmd, cmdType);
+    this.#checkKind(kind, cmd, cmdType);
     this.#kind = kind;
+    this.#len = len;
     this.#head = {
-      cmd: v.getUint8(2),
-      cmdType: v.getUint8(3),
+      cmd,
+      cmdType,
       src: {
         clientType: v.getInt8(4),
         unitId: v.getInt8(5),
@@ -245,7 +226,7 @@ export class FrameDecoder {
         clientId: v.getInt8(9),
       },
     };
-    this.#need = WIRE_HEAD_SIZE + len;
+    this.#need = size;
     if (this.#buf.length < this.#need) {
       const grown = new Uint8Array(this.#need);
       grown.set(this.#buf.subarray(0, this.#have));
@@ -253,46 +234,37 @@ export class FrameDecoder {
     }
   }
 
-  #checkKind(kind: number): void {
-    if (kind < FrameKind.LOGIN || kind > FrameKind.CLOSE) {
-      throw new WireError("unknown-kind", `unknown frame kind ${kind}`);
-    }
+  #checkKind(kind: FrameKindValue, cmd: number, cmdType: number): void {
     if (this.#role === "any") return;
-    const allowed = this.#role === "bus" ? FROM_CLIENT : FROM_BUS;
-    if (!allowed.has(kind)) {
+    const bus = this.#role === "bus";
+    if ((bus ? BUS_ONLY : CLIENT_ONLY).has(kind)) {
       throw new WireError(
         "wrong-direction",
-        `frame kind ${kind} cannot come from the ${
-          this.#role === "bus" ? "client" : "bus"
+        `frame ${cmd}/${cmdType} cannot come from the ${
+          bus ? "client" : "bus"
         }`,
       );
     }
-    const login = this.#role === "bus"
-      ? FrameKind.LOGIN
-      : FrameKind.LOGIN_ANSWER;
-    if (kind === login) {
-      if (this.#loggedIn) {
-        throw new WireError(
-          "out-of-order",
-          `a second login frame (kind ${kind})`,
-        );
+    const first = bus ? FrameKind.REGISTER : FrameKind.REGISTER_ACK;
+    if (kind === first) {
+      if (this.#registered && bus) {
+        throw new WireError("out-of-order", "a second registration");
       }
-      this.#loggedIn = true;
-    } else if (!this.#loggedIn && kind !== FrameKind.CLOSE) {
+      this.#registered = true;
+    } else if (!this.#registered) {
       throw new WireError(
         "out-of-order",
-        `frame kind ${kind} before the login`,
+        `frame ${cmd}/${cmdType} before the registration${
+          bus ? "" : " ack"
+        }`,
       );
     }
   }
 
   #finishFrame(out: DecodedFrame[]): void {
     const head = this.#head as WireHead;
-    const payload = this.#buf.slice(WIRE_HEAD_SIZE, this.#need);
-    const r = new PayloadReader(payload);
-    const frame = decodePayload(this.#kind, head, r);
-    r.end();
-    out.push(frame);
+    const body = this.#buf.subarray(WIRE_HEAD_SIZE, WIRE_HEAD_SIZE + this.#len);
+    out.push(decodeBody(this.#kind, head, body));
     this.#head = null;
     this.#have = 0;
     this.#need = WIRE_HEAD_SIZE;

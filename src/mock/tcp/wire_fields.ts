@@ -1,16 +1,13 @@
 /**
- * Payload field readers and writers of the mock bus wire protocol, and its
- * typed error. See `docs/wire-protocol.md` for the field encodings.
+ * The typed error of the SmartBus wire codec and the fixed-offset field
+ * helpers its struct bodies need (`docs/wire-protocol.md`): the vendor's
+ * frames are packed C structs with NUL-terminated text in fixed arrays.
  *
  * @example
  * ```ts
- * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // the native stand-in speaks this codec with the front
- * await using front = await serveTcp(bus, [
- *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
- * ]);
+ * import { WireError } from "@smartbus/netclient/mock/internal";
+ * const e = new WireError("bad-flag", "head flag 0x0 is not 0x5b15");
+ * console.log(e.reason); // "bad-flag"
  * ```
  * @module
  */
@@ -18,15 +15,10 @@
 /** Why a frame was refused. */
 export type WireErrorReason =
   | "bad-flag"
-  | "bad-version"
   | "bad-length"
-  | "unknown-kind"
   | "wrong-direction"
   | "out-of-order"
   | "truncated"
-  | "trailing-bytes"
-  | "null-field"
-  | "field-too-long"
   | "too-large"
   | "internal";
 
@@ -35,13 +27,9 @@ export type WireErrorReason =
  *
  * @example
  * ```ts
- * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // the native stand-in speaks this codec with the front
- * await using front = await serveTcp(bus, [
- *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
- * ]);
+ * import { WireError } from "@smartbus/netclient/mock/internal";
+ * const e = new WireError("bad-flag", "head flag 0x0 is not 0x5b15");
+ * console.log(e.reason); // "bad-flag"
  * ```
  */
 export class WireError extends Error {
@@ -55,171 +43,106 @@ export class WireError extends Error {
   }
 }
 
-/** `u16` string length meaning null. */
-export const NULL_STR_LEN = 0xffff;
-/** Longest string a `str` field carries. */
-export const MAX_STR_LEN = 0xfffe;
+/** A struct body being read: every read past its end is a {@link WireError}. */
+export class StructReader {
+  readonly #b: Uint8Array;
+  readonly #v: DataView;
+  readonly #what: string;
 
-/**
- * Builds a payload field by field (little-endian).
- *
- * @example
- * ```ts
- * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // the native stand-in speaks this codec with the front
- * await using front = await serveTcp(bus, [
- *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
- * ]);
- * ```
- */
-export class PayloadWriter {
-  #parts: Uint8Array[] = [];
-  #len = 0;
-
-  #push(b: Uint8Array): this {
-    this.#parts.push(b);
-    this.#len += b.length;
-    return this;
+  /** Reads `bytes` (not copied), the body of a `what` frame. */
+  constructor(bytes: Uint8Array, what: string) {
+    this.#b = bytes;
+    this.#v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#what = what;
   }
 
-  /** One unsigned byte. */
-  u8(x: number): this {
-    return this.#push(Uint8Array.of(x & 0xff));
-  }
-  /** One signed byte (low 8 bits of `x`). */
-  i8(x: number): this {
-    return this.u8(x);
-  }
-  /** A little-endian 32-bit integer. */
-  i32(x: number): this {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setInt32(0, x | 0, true);
-    return this.#push(b);
-  }
-  /** A `u16`-length-prefixed string; `null` only when `nullable`. */
-  str(s: Uint8Array | null, nullable = false): this {
-    if (s === null) {
-      if (!nullable) {
-        throw new WireError(
-          "null-field",
-          "null in a field that cannot be null",
-        );
-      }
-      return this.#push(Uint8Array.of(0xff, 0xff));
-    }
-    if (s.length > MAX_STR_LEN) {
+  /** Throws unless the body holds at least `n` bytes. */
+  need(n: number): void {
+    if (this.#b.length < n) {
       throw new WireError(
-        "field-too-long",
-        `string of ${s.length} bytes exceeds ${MAX_STR_LEN}`,
+        "truncated",
+        `${this.#what} body of ${this.#b.length} bytes is shorter than ${n}`,
       );
     }
-    this.#push(Uint8Array.of(s.length & 0xff, s.length >> 8));
-    return this.#push(s.slice());
   }
-  /** All remaining bytes. */
-  rest(b: Uint8Array): this {
-    return this.#push(b.slice());
+  /** Body length. */
+  get length(): number {
+    return this.#b.length;
   }
-  /** The payload so far, as one block. */
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.#len);
-    let at = 0;
-    for (const p of this.#parts) {
-      out.set(p, at);
-      at += p.length;
+  /** Signed byte at `at`. */
+  i8(at: number): number {
+    this.need(at + 1);
+    return this.#v.getInt8(at);
+  }
+  /** Unsigned byte at `at`. */
+  u8(at: number): number {
+    this.need(at + 1);
+    return this.#v.getUint8(at);
+  }
+  /** Little-endian `int` at `at`. */
+  i32(at: number): number {
+    this.need(at + 4);
+    return this.#v.getInt32(at, true);
+  }
+  /** Little-endian 64-bit integer at `at` (exact up to 2^53). */
+  i64(at: number): number {
+    this.need(at + 8);
+    return Number(this.#v.getBigInt64(at, true));
+  }
+  /** A `char[size]` field: its bytes up to the first NUL (a copy). */
+  cstr(at: number, size: number): Uint8Array {
+    this.need(at + size);
+    const field = this.#b.subarray(at, at + size);
+    const nul = field.indexOf(0);
+    return field.slice(0, nul < 0 ? size : nul);
+  }
+  /** `n` bytes at `at` (a copy); `n` < 0 is a lie about a length. */
+  bytes(at: number, n: number): Uint8Array {
+    if (n < 0) {
+      throw new WireError(
+        "bad-length",
+        `${this.#what} text length ${n} is negative`,
+      );
     }
-    return out;
+    this.need(at + n);
+    return this.#b.slice(at, at + n);
   }
 }
 
-/**
- * Reads a payload field by field; every overrun is a {@link WireError}.
- *
- * @example
- * ```ts
- * import { MockBus, serveTcp } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // the native stand-in speaks this codec with the front
- * await using front = await serveTcp(bus, [
- *   { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
- * ]);
- * ```
- */
-export class PayloadReader {
-  readonly #b: Uint8Array;
+/** A struct body being built, zero-filled. */
+export class StructWriter {
+  /** The body. */
+  readonly bytes: Uint8Array;
   readonly #v: DataView;
-  #at = 0;
 
-  /** Reads `bytes` (not copied). */
-  constructor(bytes: Uint8Array) {
-    this.#b = bytes;
-    this.#v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  /** A zeroed body of `size` bytes. */
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+    this.#v = new DataView(this.bytes.buffer);
   }
-
-  #need(n: number, what: string): void {
-    if (this.#at + n > this.#b.length) {
-      throw new WireError(
-        "truncated",
-        `${what} runs past the end of the payload`,
-      );
-    }
+  /** One byte (low 8 bits of `x`). */
+  i8(at: number, x: number): this {
+    this.#v.setUint8(at, x & 0xff);
+    return this;
   }
-  /** One unsigned byte. */
-  u8(): number {
-    this.#need(1, "u8 field");
-    return this.#v.getUint8(this.#at++);
+  /** Little-endian `int`. */
+  i32(at: number, x: number): this {
+    this.#v.setInt32(at, x | 0, true);
+    return this;
   }
-  /** One signed byte. */
-  i8(): number {
-    this.#need(1, "i8 field");
-    return this.#v.getInt8(this.#at++);
+  /** Little-endian 64-bit integer. */
+  i64(at: number, x: number): this {
+    this.#v.setBigInt64(at, BigInt(Math.trunc(x)), true);
+    return this;
   }
-  /** A little-endian 32-bit integer. */
-  i32(): number {
-    this.#need(4, "i32 field");
-    const x = this.#v.getInt32(this.#at, true);
-    this.#at += 4;
-    return x;
+  /** A `char[size]` field: cut to `size - 1` bytes so that a NUL follows. */
+  cstr(at: number, size: number, s: Uint8Array): this {
+    this.bytes.set(s.subarray(0, size - 1), at);
+    return this;
   }
-  /** A string that may be null (the `0xFFFF` length): a copy. */
-  str(nullable: true): Uint8Array | null;
-  /** A string that must not be null: a copy. */
-  str(nullable?: false): Uint8Array;
-  /** A string: a copy; `null` only accepted when `nullable`. */
-  str(nullable = false): Uint8Array | null {
-    this.#need(2, "string length");
-    const n = this.#v.getUint16(this.#at, true);
-    this.#at += 2;
-    if (n === NULL_STR_LEN) {
-      if (!nullable) {
-        throw new WireError(
-          "null-field",
-          "null in a field that cannot be null",
-        );
-      }
-      return null;
-    }
-    this.#need(n, "string bytes");
-    const s = this.#b.slice(this.#at, this.#at + n);
-    this.#at += n;
-    return s;
-  }
-  /** All remaining bytes (a copy). */
-  rest(): Uint8Array {
-    const s = this.#b.slice(this.#at);
-    this.#at = this.#b.length;
-    return s;
-  }
-  /** Asserts the payload was consumed exactly. */
-  end(): void {
-    if (this.#at !== this.#b.length) {
-      throw new WireError(
-        "trailing-bytes",
-        `${this.#b.length - this.#at} bytes after the last field`,
-      );
-    }
+  /** Raw bytes at `at`. */
+  put(at: number, s: Uint8Array): this {
+    this.bytes.set(s, at);
+    return this;
   }
 }
