@@ -97,8 +97,10 @@ async function loadRun(): Promise<
         if (to === from || to.client.state.state !== "connected") continue;
         const text = `r${round} ${from.address}>${to.address}`;
         const [u, c] = to.address.split("/").map(Number);
+        // The library sends nothing to its own unit.
+        if (u === Number(from.address.split("/")[0])) continue;
         try {
-          from.client.send(1, 0, u, c, ClientType.AGENT, text);
+          from.client.send(1, 3, u, c, ClientType.AGENT, text);
           sent++;
           expected.set(to, [...expected.get(to) ?? [], text]);
         } catch {

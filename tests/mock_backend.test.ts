@@ -248,7 +248,8 @@ describe("mock backend", () => {
     assert.equal(id, 0);
     assert.equal(data, "p");
     assert.equal(head.headFlag, 0x5b15);
-    assert.equal(head.cmdType, 8);
+    assert.equal(head.cmd, 8);
+    assert.equal(head.cmdType, 1);
     assert.deepEqual([
       head.srcUnitId,
       head.srcUnitClientId,

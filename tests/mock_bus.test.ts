@@ -169,7 +169,7 @@ describe("mock bus", () => {
     ]);
   });
 
-  test("ping - answered by the bus with cmdtype 8 and the same data; the target sees nothing", async () => {
+  test("ping - answered by the bus as cmd 8, cmdtype 1 with the same data; the target sees nothing", async () => {
     const { clock, join } = setup();
     const a = join(17, 0);
     const b = join(18, 2, 8001);
@@ -181,7 +181,8 @@ describe("mock bus", () => {
     assert.deepEqual(b.sink.events, []);
     const [answer] = a.sink.of("data");
     assert.equal(answer.text, "hello");
-    assert.equal(answer.head.cmdType, 8);
+    assert.equal(answer.head.cmd, 8);
+    assert.equal(answer.head.cmdType, 1);
     assert.deepEqual(answer.head.src, addr(18, 2));
     assert.deepEqual(answer.head.dst, addr(17, 0));
   });

@@ -86,7 +86,8 @@ describe("mock control - stubs in memory", () => {
     w.stubs.add({ project: "ivr", flow: "silent", reply: { noAnswer: true } });
     w.stubs.add({ project: "ivr", flow: "mute", reply: { noAck: true } });
     assert.deepEqual(await w.call("ok"), ["hi", 1]);
-    assert.equal(await w.call("err"), "FlowError -3");
+    // A failure goes in the acknowledge: no result frame carries a code.
+    assert.equal(await w.call("err"), "FlowNotStartedError -3");
     const busy = w.client.invoke({
       server: 0,
       process: 0,
@@ -160,7 +161,7 @@ describe("mock control - stubs in memory", () => {
       reply: { result: ["vip"] },
       priority: 1,
     });
-    assert.equal(await w.call("real", ["seq"]), "FlowError -2");
+    assert.equal(await w.call("real", ["seq"]), "FlowNotStartedError -2");
     assert.deepEqual(await w.call("real", ["seq"]), ["second"]);
     assert.deepEqual(await w.call("real", ["seq"]), ["second"]);
     assert.deepEqual(await w.call("real", ["10086"]), ["a"]);

@@ -98,7 +98,9 @@ describe("mock ipsc", () => {
     assert.deepEqual(s.rets(), [[true, "p", id, ErrorCode.TIMEOUT, ""]]);
   });
 
-  test("flows - FlowFailure, ctx.fail and ordinary errors answer with an error ret", async () => {
+  test("flows - a failure before the first await refuses with its code; later ones never answer", async () => {
+    // The vendor's result frame has no code: a failure reaches the caller
+    // in the acknowledge or not at all (its library times the call out).
     const s = await setup();
     s.ipsc.flow("p", "f1", () => {
       throw new FlowFailure(-3);
@@ -110,14 +112,16 @@ describe("mock ipsc", () => {
     s.ipsc.flow("p", "f3", () => {
       throw new Error("bug in flow");
     });
-    const ids = [s.invoke("f1"), s.invoke("f2"), s.invoke("f3")];
+    s.ipsc.flow("p", "f4", (_p, ctx) => ctx.fail(-5));
+    const ids = [s.invoke("f1"), s.invoke("f2"), s.invoke("f3"), s.invoke("f4")];
     await s.clock.advance(10);
-    assert.deepEqual(s.acks().map((a) => a[2]), [1, 1, 1]);
     assert.deepEqual(
-      s.rets().map(([, , id, ret]) => [id, ret]),
-      [[ids[0], -3], [ids[2], ErrorCode.OTHER], [ids[1], -7]],
+      s.acks().map((a) => [a[1], a[2]]),
+      [[ids[0], -3], [ids[1], 1], [ids[2], ErrorCode.OTHER], [ids[3], -5]],
     );
+    assert.deepEqual(s.rets(), [], "no result frame carries a failure");
     assert.ok(s.lines.some((l) => l.includes("bug in flow")));
+    assert.ok(s.lines.some((l) => l.includes("failed with ret -7")));
     assert.throws(() => new FlowFailure(1), RangeError);
   });
 

@@ -30,6 +30,7 @@ import {
   isInitialized,
 } from "./facade.ts";
 import { SmartBus } from "./smartbus.ts";
+import { CmdType, ErrorCode } from "../abi/constants.ts";
 import { InvalidArgumentError } from "../abi/errors.ts";
 import type { ConnectionStatus } from "./status.ts";
 import type { TextEncodingName } from "./text.ts";
@@ -260,12 +261,21 @@ export class Client {
     this.#assertOpen("send");
     const c = v.assertByte("cmd", cmd);
     const t = v.assertByte("cmdType", cmdType);
+    if (t === CmdType.INTERNAL) {
+      // cmdtype 0 is the link's own (registration, heartbeats): the
+      // vendor's library refuses it for data (-16).
+      throw new InvalidArgumentError(
+        "cmdType",
+        "0 is reserved for the link's own commands; data needs 1–255",
+        { code: ErrorCode.CMDTYPE_INVALID },
+      );
+    }
     const dst = destination(dstUnitId, dstClientId, dstClientType);
     const bytes = payload(data, encoding, this.encoding);
     this.#link.sendData(c, t, dst, bytes);
   }
 
-  /** The seed's `ping`; the answer arrives as received data with cmdType 8. */
+  /** The seed's `ping`; the answer arrives as received data with cmd 8, cmdType 1. */
   ping(
     dstUnitId: number,
     dstClientId: number,

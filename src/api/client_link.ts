@@ -24,9 +24,14 @@ import {
   CmdType,
   SystemCmd,
   describeCode,
+  ErrorCode,
   errorCodeName,
 } from "../abi/constants.ts";
-import { AbortedError, LibraryError } from "../abi/errors.ts";
+import {
+  AbortedError,
+  InvalidArgumentError,
+  LibraryError,
+} from "../abi/errors.ts";
 import { PackInfo } from "../abi/packinfo.ts";
 import { ClientEventHub, type ClientHandlers } from "./client_events.ts";
 import type { Address, ClientFields, FlowCall } from "./client_args.ts";
@@ -157,6 +162,7 @@ export class ClientLink implements ClientSink {
     dst: Address,
     bytes: Uint8Array,
   ): void {
+    this.#notOwnUnit(dst);
     const rc = this.#owner.bus.backend.sendData(
       this.localClientId,
       cmd,
@@ -171,6 +177,7 @@ export class ClientLink implements ClientSink {
 
   /** `SendPing` of checked arguments. */
   sendPing(dst: Address, bytes: Uint8Array): void {
+    this.#notOwnUnit(dst);
     const rc = this.#owner.bus.backend.sendPing(
       this.localClientId,
       dst.unitId,
@@ -179,6 +186,20 @@ export class ClientLink implements ClientSink {
       bytes,
     );
     if (rc < 0) throw new LibraryError("SmartBusNetCli_SendPing", rc);
+  }
+
+  /**
+   * The vendor's library sends nothing to its own unit (-11, "Can't be sent
+   * to their own"): not even to another local client of this process.
+   */
+  #notOwnUnit(dst: Address): void {
+    const own = this.#owner.bus.unitId;
+    if (dst.unitId !== own) return;
+    throw new InvalidArgumentError(
+      "dstUnitId",
+      `${own} is this process's own unit: the library sends nothing to it, not even to another local client`,
+      { code: ErrorCode.SEND_OWN },
+    );
   }
 
   /** `RemoteInvokeFlow` of `call` (checked here); returns the invoke id. */

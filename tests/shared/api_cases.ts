@@ -11,13 +11,14 @@ import {
   CmdType,
   ConnectError,
   type ConnectionStatus,
-  FlowError,
   FlowNotStartedError,
   FlowTimeoutError,
   GlobalConnectStatus,
   NotInitializedError,
+  InvalidArgumentError,
   PackInfo,
   type SmartBus,
+  type SmartBusOptions,
 } from "../../mod.ts";
 import { FlowFailure } from "../../src/mock/mod.ts";
 import {
@@ -53,6 +54,31 @@ async function connected(
   ...ids: number[]
 ): Promise<Client[]> {
   const clients = ids.map((id) => clientOn(bus, env, id));
+  await Promise.all(clients.map((c) => c.connect({ timeout: 10_000 })));
+  return clients;
+}
+
+/** The unit of the peer process that data and pings go to. */
+const PEER = 18;
+
+/** Clients `ids` of the peer unit ({@link TestEnv.peer}), connected. */
+async function peers(
+  env: TestEnv,
+  ids: number[],
+  extra: Partial<ConstructorParameters<typeof Client>[0] & object> = {},
+  unitOptions: Partial<SmartBusOptions> = {},
+): Promise<Client[]> {
+  const bus = env.peer(PEER, unitOptions);
+  const clients = ids.map((id) =>
+    new Client({
+      bus,
+      localClientId: id,
+      localClientType: ClientType.AGENT,
+      masterHost: env.peerMaster.host,
+      masterPort: env.peerMaster.port,
+      ...extra,
+    })
+  );
   await Promise.all(clients.map((c) => c.connect({ timeout: 10_000 })));
   return clients;
 }
@@ -125,14 +151,15 @@ export function apiCases(label: string, factory: EnvFactory): void {
     test("send - text reaches another client with its trailing NUL and a correct head", () =>
       withEnv(factory, async (env) => {
         const bus = env.unit(UNIT);
-        const [a, b] = await connected(bus, env, 1, 2);
+        const [a] = await connected(bus, env, 1);
+        const [b] = await peers(env, [2]);
         const got = nextEvent<[PackInfo, string]>((l) =>
           b.on("receiveText", l)
         );
         const raw = nextEvent<[PackInfo, Uint8Array]>((l) =>
           b.on("receiveData", l)
         );
-        a.send(7, CmdType.USER, UNIT, 2, ClientType.AGENT, "你好, bus");
+        a.send(7, CmdType.USER, PEER, 2, ClientType.AGENT, "你好, bus");
         const [info, txt] = await got;
         assert.equal(txt, "你好, bus");
         assert.ok(info instanceof PackInfo);
@@ -141,7 +168,7 @@ export function apiCases(label: string, factory: EnvFactory): void {
         assert.equal(info.srcUnitId, UNIT);
         assert.equal(info.srcUnitClientId, 1);
         assert.equal(info.srcUnitClientType, ClientType.AGENT);
-        assert.equal(info.dstUnitId, UNIT);
+        assert.equal(info.dstUnitId, PEER);
         assert.equal(info.dstUnitClientId, 2);
         const bytes = new TextEncoder().encode("你好, bus");
         assert.equal(info.dataLen, bytes.length + 1);
@@ -152,7 +179,8 @@ export function apiCases(label: string, factory: EnvFactory): void {
     test("send - bytes arrive unaltered and in order", () =>
       withEnv(factory, async (env) => {
         const bus = env.unit(UNIT);
-        const [a, b] = await connected(bus, env, 1, 2);
+        const [a] = await connected(bus, env, 1);
+        const [b] = await peers(env, [2]);
         const got: Uint8Array[] = [];
         const n = 200;
         b.on("receiveData", (_i, d) => void got.push(d));
@@ -165,7 +193,7 @@ export function apiCases(label: string, factory: EnvFactory): void {
           a.send(
             1,
             CmdType.USER,
-            UNIT,
+            PEER,
             2,
             ClientType.AGENT,
             new Uint8Array([i & 0xff, 0x00, 0xff, i >> 8]),
@@ -187,39 +215,44 @@ export function apiCases(label: string, factory: EnvFactory): void {
           masterPort: env.master.port,
           encoding: "gbk",
         });
-        const b = new Client({
-          bus,
-          localClientId: 2,
-          masterHost: env.master.host,
-          masterPort: env.master.port,
-          encoding: "gbk",
-        });
-        await Promise.all([a.connect(), b.connect()]);
+        const [[b]] = await Promise.all([
+          peers(env, [2], { encoding: "gbk" }),
+          a.connect(),
+        ]);
         const raw = nextEvent<[PackInfo, Uint8Array]>((l) =>
           b.on("receiveData", l)
         );
         const txt = nextEvent<[PackInfo, string]>((l) =>
           b.on("receiveText", l)
         );
-        a.send(1, CmdType.USER, UNIT, 2, ClientType.AGENT, "你好");
+        a.send(1, CmdType.USER, PEER, 2, ClientType.AGENT, "你好");
         assert.deepEqual([...(await raw)[1]], [0xc4, 0xe3, 0xba, 0xc3, 0]);
         assert.equal((await txt)[1], "你好");
       }));
 
-    test("ping - the answer arrives as data with cmdType 8, and rtt() resolves", () =>
+    test("ping - the answer arrives as data with cmd 8 and cmdType 1, and rtt() resolves", () =>
       withEnv(factory, async (env) => {
         const bus = env.unit(UNIT);
-        const [a] = await connected(bus, env, 1, 2);
+        const [a] = await connected(bus, env, 1);
+        await peers(env, [2]);
         const ans = nextEvent<[PackInfo, string]>((l) =>
           a.on("receiveText", l)
         );
-        a.ping(UNIT, 2, ClientType.AGENT, "are you there");
+        a.ping(PEER, 2, ClientType.AGENT, "are you there");
         const [info, txt] = await ans;
-        assert.equal(info.cmdType, CmdType.PING_ACK);
+        assert.equal(info.cmd, 8);
+        assert.equal(info.cmdType, CmdType.SYSTEM);
         assert.equal(txt, "are you there");
+        assert.equal(info.srcUnitId, PEER);
         assert.equal(info.srcUnitClientId, 2);
+        assert.throws(
+          () => a.ping(UNIT, 2, ClientType.AGENT, "me?"),
+          (e: unknown) =>
+            e instanceof InvalidArgumentError && e.code === -11,
+          "the library sends nothing to its own unit",
+        );
         const ms = await a.rtt({
-          unitId: UNIT,
+          unitId: PEER,
           clientId: 2,
           clientType: ClientType.AGENT,
         }, { timeout: 5000 });
@@ -292,23 +325,35 @@ export function apiCases(label: string, factory: EnvFactory): void {
         assert.equal(a.pendingFlows, 0);
       }));
 
-    test("invoke - a flow error rejects with FlowError carrying the code", () =>
+    test("invoke - a failing flow is refused with its code, or times out once started", () =>
       withEnv(factory, async (env) => {
+        // The result frame has no code: a failure reaches the caller only
+        // in the acknowledge, before the flow started.
         env.ipsc.flow("proj", "fails", () => {
           throw new FlowFailure(-3);
         });
+        env.ipsc.flow("proj", "failsLater", async (_p, ctx) => {
+          await ctx.sleep(10);
+          ctx.fail(-3);
+        });
         const bus = env.unit(UNIT);
         const [a] = await connected(bus, env, 1);
-        const errs = nextEvent<[PackInfo | null, string, number, number]>((l) =>
-          a.on("invokeFlowError", l)
-        );
+        let errors = 0;
+        a.on("invokeFlowError", () => void errors++);
         await assert.rejects(
           a.invoke({ server: 0, process: 0, project: "proj", flow: "fails" }),
-          (e: unknown) =>
-            e instanceof FlowError && !(e instanceof FlowTimeoutError) &&
-            e.code === -3,
+          (e: unknown) => e instanceof FlowNotStartedError && e.ack === -3,
         );
-        assert.equal((await errs)[3], -3);
+        const later = a.invoke({
+          server: 0,
+          process: 0,
+          project: "proj",
+          flow: "failsLater",
+        }, { timeout: 300 });
+        later.catch(() => {});
+        await env.pass(400);
+        await assert.rejects(later, FlowTimeoutError);
+        assert.equal(errors, 0, "no flow error crosses the wire");
       }));
 
     test("invoke - ack other than 1 rejects with FlowNotStartedError", () =>
@@ -453,7 +498,8 @@ export function apiCases(label: string, factory: EnvFactory): void {
       withEnv(factory, async (env) => {
         const logger = recordingLogger();
         const bus = env.unit(UNIT, { logger });
-        const [a, b] = await connected(bus, env, 1, 2);
+        const [a] = await connected(bus, env, 1);
+        const [b] = await peers(env, [2], {}, { logger });
         let calls = 0;
         b.onReceiveText = () => {
           calls++;
@@ -465,8 +511,8 @@ export function apiCases(label: string, factory: EnvFactory): void {
           10_000,
           (_i, t) => t === "two",
         );
-        a.send(1, 3, UNIT, 2, ClientType.AGENT, "one");
-        a.send(1, 3, UNIT, 2, ClientType.AGENT, "two");
+        a.send(1, 3, PEER, 2, ClientType.AGENT, "one");
+        a.send(1, 3, PEER, 2, ClientType.AGENT, "two");
         await second;
         await until(
           env,
@@ -513,7 +559,8 @@ export function apiCases(label: string, factory: EnvFactory): void {
         let pending: Promise<unknown[]> | undefined;
         {
           await using bus = env.unit(UNIT);
-          const [a] = await connected(bus, env, 1, 2);
+          const [a] = await connected(bus, env, 1);
+          await peers(env, [2]);
           env.ipsc.flow("proj", "slow", (_p, ctx) => ctx.noAnswer());
           pending = a.invoke({
             server: 0,
@@ -523,7 +570,7 @@ export function apiCases(label: string, factory: EnvFactory): void {
           }, { timeout: 60_000 });
           pending.catch(() => {});
           await a.rtt({
-            unitId: UNIT,
+            unitId: PEER,
             clientId: 2,
             clientType: ClientType.AGENT,
           }, { timeout: 5000 });
@@ -538,7 +585,8 @@ export function apiCases(label: string, factory: EnvFactory): void {
     test("data volume - 10,000 messages arrive complete and uncorrupted", () =>
       withEnv(factory, async (env) => {
         const bus = env.unit(UNIT);
-        const [a, b] = await connected(bus, env, 1, 2);
+        const [a] = await connected(bus, env, 1);
+        const [b] = await peers(env, [2]);
         const n = 10_000;
         let seen = 0;
         let bad = 0;
@@ -558,7 +606,7 @@ export function apiCases(label: string, factory: EnvFactory): void {
           a.send(
             1,
             3,
-            UNIT,
+            PEER,
             2,
             ClientType.AGENT,
             `message ${i} ${"x".repeat(i % 97)}`,

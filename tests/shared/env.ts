@@ -32,6 +32,15 @@ export interface TestEnv {
   unitOptions(): Partial<SmartBusOptions>;
   /** A new unit on this env's backend; closed by `close()`. */
   unit(unitId: number, options?: Partial<SmartBusOptions>): SmartBus;
+  /**
+   * A unit of another process on the same bus (the mock backend, attached
+   * in memory): the peer that data, pings and global connect events of a
+   * case go to, since the vendor's library sends nothing to its own unit.
+   * Its clients dial {@link peerMaster}. Closed by `close()`.
+   */
+  peer(unitId: number, options?: Partial<SmartBusOptions>): SmartBus;
+  /** Node 0's address as the bus knows it (what a {@link peer}'s clients dial). */
+  readonly peerMaster: HostPort;
   /** Let `ms` of bus time pass. */
   pass(ms: number): Promise<void>;
   /** How long reconnect attempts are apart, ms. */

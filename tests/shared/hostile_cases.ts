@@ -19,6 +19,8 @@ import {
 import { type EnvFactory, type TestEnv, withEnv } from "./env.ts";
 
 const UNIT = 17;
+/** Another process's unit, on the same bus. */
+const PEER = 18;
 
 const invalid = (argument: string) => (e: unknown) =>
   e instanceof InvalidArgumentError && e.argument === argument &&
@@ -72,7 +74,7 @@ export function hostileCases(label: string, factory: EnvFactory): void {
           );
           assert.throws(
             () =>
-              loose.rtt({ unitId: UNIT, clientId: 1, clientType: 4 }, {
+              loose.rtt({ unitId: PEER, clientId: 1, clientType: 4 }, {
                 timeout: 50,
                 signal,
               }),
@@ -105,7 +107,7 @@ export function hostileCases(label: string, factory: EnvFactory): void {
           );
           assert.throws(
             () =>
-              loose.rtt({ unitId: UNIT, clientId: 1, clientType: 0 }, options),
+              loose.rtt({ unitId: PEER, clientId: 1, clientType: 0 }, options),
             invalid("options"),
           );
         }
@@ -164,11 +166,11 @@ export function hostileCases(label: string, factory: EnvFactory): void {
         const sent = env.bus.sent().length;
         const big = "x".repeat(70_000);
         assert.throws(
-          () => c.send(1, 3, UNIT, 1, ClientType.AGENT, big),
+          () => c.send(1, 3, PEER, 1, ClientType.AGENT, big),
           tooLarge("data"),
         );
         assert.throws(
-          () => c.ping(UNIT, 1, ClientType.AGENT, big),
+          () => c.ping(PEER, 1, ClientType.AGENT, big),
           tooLarge("data"),
         );
         assert.throws(
@@ -197,13 +199,13 @@ export function hostileCases(label: string, factory: EnvFactory): void {
         const buf = new Uint8Array(8);
         structuredClone(buf.buffer, { transfer: [buf.buffer] });
         assert.throws(
-          () => c.send(1, 3, UNIT, 1, ClientType.AGENT, buf),
+          () => c.send(1, 3, PEER, 1, ClientType.AGENT, buf),
           invalid("data"),
         );
         await env.pass(50);
         assert.equal(env.bus.sent().length, sent, "nothing reached the bus");
         // The largest data the library takes still goes through.
-        c.send(1, 3, UNIT, 2, ClientType.AGENT, new Uint8Array(65_536));
+        c.send(1, 3, PEER, 2, ClientType.AGENT, new Uint8Array(65_536));
         c.close();
       }));
 
@@ -245,7 +247,13 @@ export function hostileCases(label: string, factory: EnvFactory): void {
         const got = new Promise<string>((resolve) =>
           second.on("receiveText", (_info, text) => resolve(text))
         );
-        const peer = new Client({ ...options, localClientId: 4 });
+        const peer = new Client({
+          ...options,
+          bus: env.peer(PEER),
+          localClientId: 4,
+          masterHost: env.peerMaster.host,
+          masterPort: env.peerMaster.port,
+        });
         await peer.connect({ timeout: 10_000 });
         peer.send(1, 3, UNIT, 3, ClientType.AGENT, "still here");
         assert.equal(await got, "still here");

@@ -26,6 +26,8 @@ import {
 } from "./env.ts";
 
 const UNIT = 17;
+/** Another process's unit, on the same bus. */
+const PEER = 18;
 
 /** The shared `withEnv`, with the seed API's `finalize()` before closing. */
 const withEnv = (
@@ -243,31 +245,40 @@ export function inputCases(label: string, factory: EnvFactory): void {
           masterHost: env.master.host,
           masterPort: env.master.port,
         });
+        // The peer is another process's client: the library sends nothing
+        // to its own unit.
         const b = new Client({
-          bus,
+          bus: env.peer(PEER),
           localClientId: 2,
           localClientType: ClientType.AGENT,
-          masterHost: env.master.host,
-          masterPort: env.master.port,
+          masterHost: env.peerMaster.host,
+          masterPort: env.peerMaster.port,
         });
         await Promise.all([a.connect(), b.connect()]);
         const sentBefore = env.bus.sent().length;
         const callsBefore = env.bus.flowCalls().length;
-        assert.throws(() => a.send(256, 3, UNIT, 2, 4, "x"), invalid("cmd"));
+        assert.throws(() => a.send(256, 3, PEER, 2, 4, "x"), invalid("cmd"));
+        assert.throws(
+          () => a.send(1, 3, UNIT, 2, 4, "x"),
+          (e: unknown) =>
+            e instanceof InvalidArgumentError &&
+            e.argument === "dstUnitId" && e.code === -11,
+          "its own unit",
+        );
         assert.throws(() => a.send(1, 3, 256, 2, 4, "x"), invalid("dstUnitId"));
         assert.throws(
-          () => a.send(1, 3, UNIT, 2, 4, 42 as unknown as string),
+          () => a.send(1, 3, PEER, 2, 4, 42 as unknown as string),
           invalid("data"),
         );
         assert.throws(
-          () => a.send(1, 3, UNIT, 2, 4, "😀", "gbk"),
+          () => a.send(1, 3, PEER, 2, 4, "😀", "gbk"),
           invalid("data"),
         );
         assert.throws(
-          () => a.send(1, 3, UNIT, 2, 4, "x", "latin-9"),
+          () => a.send(1, 3, PEER, 2, 4, "x", "latin-9"),
           invalid("encoding"),
         );
-        assert.throws(() => a.ping(UNIT, -1, 4, "x"), invalid("dstClientId"));
+        assert.throws(() => a.ping(PEER, -1, 4, "x"), invalid("dstClientId"));
         const call = { server: 0, process: 0, project: "p", flow: "f" };
         const cyclic: Record<string, unknown> = {};
         cyclic.self = cyclic;
@@ -326,7 +337,7 @@ export function inputCases(label: string, factory: EnvFactory): void {
         const got = nextEvent<[PackInfo, string]>((l) =>
           b.on("receiveText", l)
         );
-        a.send(1, 3, UNIT, 2, ClientType.AGENT, "still fine");
+        a.send(1, 3, PEER, 2, ClientType.AGENT, "still fine");
         assert.equal((await got)[1], "still fine");
         assert.deepEqual(await a.invoke({ ...call, params: { k: "v" } }), [{
           k: "v",

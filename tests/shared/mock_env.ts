@@ -37,6 +37,8 @@ export const mockEnv: EnvFactory = () => {
       units.push(u);
       return u;
     },
+    peer: (unitId, options) => env.unit(unitId, options),
+    peerMaster: master,
     pass: (ms) => clock.advance(ms),
     close() {
       for (const u of units) u.close();

@@ -11,7 +11,7 @@ import {
   SmartBus,
   type SmartBusOptions,
 } from "../../mod.ts";
-import { MockBus, serveTcp } from "../../src/mock/mod.ts";
+import { MockBackend, MockBus, serveTcp } from "../../src/mock/mod.ts";
 import type { EnvFactory, TestEnv } from "./env.ts";
 
 const RECONNECT_MS = 100;
@@ -91,6 +91,17 @@ export function nativeEnv(
         units.push(u);
         return u;
       },
+      peer(unitId, options) {
+        const u = new SmartBus({
+          unitId,
+          backend: new MockBackend(bus, { reconnectIntervalMs: RECONNECT_MS }),
+          logger: silentLogger,
+          ...options,
+        });
+        units.push(u);
+        return u;
+      },
+      peerMaster: { host: "127.0.0.1", port: known[0] },
       pass: (ms) => new Promise((r) => setTimeout(r, ms)),
       async close() {
         for (const u of units) u.close();

@@ -123,6 +123,9 @@ interface Undo {
 }
 const undos = new WeakMap<MockWorld, Undo>();
 
+const sameUnit = (w: MockWorld, a: number, b: number): boolean =>
+  w.clients[a].unitId === w.clients[b].unitId;
+
 /** Apply one op to `w` (advances settle the virtual clock; others only flush). */
 export async function applyOp(w: MockWorld, o: Op): Promise<void> {
   const u = undos.get(w) ?? { latency: [], drop: [] };
@@ -135,10 +138,14 @@ export async function applyOp(w: MockWorld, o: Op): Promise<void> {
     case "invoke":
       w.invoke(o.c, o.flow, o.timeout, o.sleep);
       break;
+    // The library sends nothing to its own unit: such pairs are input
+    // errors (tested in the input cases), not traffic to model.
     case "send":
+      if (sameUnit(w, o.from, o.to)) return;
       w.send(o.from, o.to);
       break;
     case "await":
+      if (o.to !== undefined && sameUnit(w, o.c, o.to)) return;
       w.await(o.c, o.to, o.timeout);
       break;
     case "advance":

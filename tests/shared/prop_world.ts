@@ -327,7 +327,7 @@ export function instrument(
         at: clock.now(),
       };
       try {
-        a.client.send(1, 0, b.unitId, b.id, ClientType.AGENT, t.text);
+        a.client.send(1, 3, b.unitId, b.id, ClientType.AGENT, t.text);
       } catch (e) {
         t.threw = e;
       }

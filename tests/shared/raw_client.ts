@@ -1,6 +1,8 @@
 /**
- * A raw wire client for the TCP front's tests: writes frames, collects what
- * the bus sends, waits for frames with a bound.
+ * A raw wire client for the TCP front's tests, speaking the vendor's
+ * protocol (`docs/wire-protocol.md`) byte by byte like the vendor's library
+ * (its `datalen % 4` tails included): writes frames, collects what the bus
+ * sends, waits for frames with a bound. Runs on Deno, Bun and Node.
  */
 import { connect, type Socket } from "node:net";
 import {
@@ -43,30 +45,58 @@ export class RawClient {
     return c;
   }
 
-  /** Logs in as unit 20, `clientId`, type AGENT (4); resolves the answer's result. */
+  /** The node that acknowledged the registration (its unit id). */
+  accessUnitId = -1;
+
+  /**
+   * Registers as unit 20, `clientId`, type AGENT (4); resolves the ack's
+   * result (0: registered; the access node is then {@link accessUnitId}).
+   */
   async login(
     clientId: number,
     user: string | null = null,
     password: string | null = null,
   ): Promise<number> {
+    this.register(clientId, user, password);
+    const answer = await this.next((f) => f.kind === FrameKind.REGISTER_ACK);
+    if (answer.kind !== FrameKind.REGISTER_ACK) return NaN;
+    if (answer.result === 0) this.accessUnitId = answer.head.src.unitId;
+    return answer.result;
+  }
+
+  /**
+   * Sends the REGISTER of {@link login} without waiting for an answer (for
+   * a node that answers none). `clientType` defaults to AGENT (4).
+   */
+  register(
+    clientId: number,
+    user: string | null = null,
+    password: string | null = null,
+    clientType = 4,
+  ): void {
     this.send({
-      kind: FrameKind.LOGIN,
+      kind: FrameKind.REGISTER,
+      head: {
+        ...zeroHead(),
+        src: { unitId: 20, clientId, clientType },
+      },
+      connectIndex: 0,
       clientId,
-      clientType: 4,
+      clientType,
       unitId: 20,
-      user: user === null ? null : te.encode(user),
-      password: password === null ? null : te.encode(password),
+      accessUnitId: -1,
+      user: te.encode(user ?? ""),
+      password: te.encode(password ?? ""),
       addInfo: te.encode(`client ${clientId}`),
     });
-    const answer = await this.next((f) => f.kind === FrameKind.LOGIN_ANSWER);
-    return answer.kind === FrameKind.LOGIN_ANSWER ? answer.result : NaN;
   }
 
+  /** Writes `frame` as the vendor's library would, with its tail bytes. */
   send(frame: Frame): void {
-    this.socket.write(encodeFrame(frame));
+    this.socket.write(encodeFrame(frame, undefined, { tail: true }));
   }
 
-  /** Sends a FLOW_INVOKE (mode 0, a result wanted) to IPSC `serverUnit`/`ipscIndex` (default 0/0). */
+  /** Sends a CALL_FLOW (mode 0, a result wanted) to IPSC `serverUnit`/`ipscIndex` (default 0/0). */
   invokeFlow(call: {
     invokeId: number;
     project: string;
@@ -74,16 +104,20 @@ export class RawClient {
     params: string;
     serverUnit?: number;
     ipscIndex?: number;
-    timeoutMs?: number;
   }): void {
     this.send({
-      kind: FrameKind.FLOW_INVOKE,
-      head: zeroHead(),
+      kind: FrameKind.CALL_FLOW,
+      head: {
+        ...zeroHead(),
+        dst: {
+          unitId: call.serverUnit ?? 0,
+          clientId: call.ipscIndex ?? 0,
+          clientType: 2,
+        },
+      },
       invokeId: call.invokeId,
-      serverUnit: call.serverUnit ?? 0,
-      ipscIndex: call.ipscIndex ?? 0,
+      eventCh: -1,
       mode: 0,
-      timeoutMs: call.timeoutMs ?? 1000,
       project: te.encode(call.project),
       flow: te.encode(call.flow),
       params: te.encode(call.params),

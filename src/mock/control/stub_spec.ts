@@ -18,10 +18,12 @@
 import type { BusAddress } from "../bus/contract.ts";
 
 /**
- * One answer of a stub: a result list, a flow error (`ret` < 1), not
- * started (`ack` ≠ 1), acknowledged but never answered, or nothing at all.
- * `delayMs` (bus time) delays a result or an error; a refusal is sent at
- * once (the library's acknowledge comes before the flow runs).
+ * One answer of a stub: a result list, a flow failure, not started (`ack`
+ * ≠ 1), acknowledged but never answered, or nothing at all. A failure
+ * (`error` < 1) goes in the acknowledge, as a refusal with that code: the
+ * vendor's result frame carries no code. `delayMs` (bus time) delays a
+ * result; an `error` with a delay is acknowledged, then never answered (the
+ * caller times out). A refusal is sent at once.
  *
  * @example
  * ```ts

@@ -61,10 +61,16 @@ export interface FlowContext {
   /**
    * Do not start the flow: acknowledge with `ack` (≠ 1, default -1) and
    * `message`, never answer. Call it before the handler's first `await`;
-   * later, the acknowledge is gone and it fails the call with ret `ack`.
+   * later, the acknowledge is gone and it acts as {@link fail}.
    */
   refuse(ack?: number, message?: string): never;
-  /** End the flow with ret `ret` (< 1, default -1) and no result. */
+  /**
+   * Fail the flow with code `ret` (< 1, default -1). The vendor's protocol
+   * has no code in a flow's result, so before the handler's first `await`
+   * the code goes in the acknowledge (the call is not started, as with
+   * {@link refuse}); later the flow ends without an answer and the caller's
+   * library times the call out.
+   */
   fail(ret?: number): never;
   /** Never answer from now on (before the first `await`: not even an acknowledge). */
   noAnswer(): never;
@@ -241,7 +247,10 @@ export class FlowRun implements FlowContext {
   }
 
   fail(ret = -1): never {
-    throw new FlowFailure(ret);
+    const failure = new FlowFailure(ret);
+    if (this.#acked) throw failure;
+    this.ack(failure.ret, failure.message);
+    throw new Stop("refused");
   }
 
   noAnswer(): never {
@@ -292,33 +301,58 @@ export class FlowRun implements FlowContext {
       const withNul = serializeFlowParams(value);
       bytes = withNul.subarray(0, withNul.length - 1);
     } catch (e) {
-      this.#ctx.log(
-        `${this.#ipsc} flow ${this.project}/${this.flow} returned an unsendable value: ${e}`,
-      );
-      return this.answer(ErrorCode.OTHER, EMPTY);
+      return this.#unanswered(`returned an unsendable value: ${e}`);
     }
     this.answer(FLOW_RET_OK, bytes);
+  }
+
+  /**
+   * The flow ended without a result after its acknowledge: the protocol's
+   * result frame has no code, so nothing is sent and the caller times out.
+   */
+  #unanswered(why: string): void {
+    this.#ctx.log(
+      `${this.#ipsc} flow ${this.project}/${this.flow} (invoke id ${this.invokeId} from ${
+        formatAddress(this.#caller)
+      }) ${why}: no answer, the caller will time out`,
+    );
   }
 
   /** The handler threw `e` (or stopped on purpose). */
   threw(e: unknown): void {
     if (e instanceof Stop) return;
-    if (e instanceof FlowFailure) return this.answer(e.ret, EMPTY);
-    this.#ctx.log(
-      `${this.#ipsc} flow ${this.project}/${this.flow} (invoke id ${this.invokeId} from ${
-        formatAddress(this.#caller)
-      }) threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`,
+    if (e instanceof FlowFailure) {
+      return this.#unanswered(`failed with ret ${e.ret}`);
+    }
+    this.#unanswered(
+      `threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`,
     );
-    this.answer(ErrorCode.OTHER, EMPTY);
   }
 
-  /** Run `handler` with `params`, acknowledge, answer with its outcome. */
+  /**
+   * Run `handler` with `params` and acknowledge; answer with its outcome.
+   * A handler that throws before its first `await` is not started: its
+   * failure's code (or -99, OTHER, for any other error) goes in the ack.
+   */
   start(handler: FlowHandler, params: unknown[]): void {
     let outcome: Promise<unknown>;
     try {
       outcome = Promise.resolve(handler(params, this));
     } catch (e) {
-      outcome = Promise.reject(e);
+      if (e instanceof Stop) return;
+      if (!(e instanceof FlowFailure)) {
+        this.#ctx.log(
+          `${this.#ipsc} flow ${this.project}/${this.flow} (invoke id ${this.invokeId}) threw before starting: ${
+            e instanceof Error ? e.stack ?? e.message : String(e)
+          }: refused with ${ErrorCode.OTHER}`,
+        );
+      }
+      const failure = e instanceof FlowFailure ? e : undefined;
+      this.ack(
+        failure?.ret ?? ErrorCode.OTHER,
+        failure?.message ?? "the flow threw",
+      );
+      return;
     }
     this.ack(FLOW_ACK_OK, "");
     outcome.then((v) => this.returned(v), (e: unknown) => this.threw(e));
