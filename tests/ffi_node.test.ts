@@ -15,10 +15,11 @@ import { nativeEnv } from "./shared/native_env.ts";
 const isNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 // The built copy lives under npm/, away from build/: the build passes the
 // stand-in's path in the environment.
-const standin = process.env.SMARTBUS_NODE_STANDIN;
+const library = process.env.SMARTBUS_TEST_LIBRARY ||
+  process.env.SMARTBUS_NODE_STANDIN;
 
 if (isNode) {
-  const env = standin ? nativeEnv("node", standin) : nativeEnv("node");
+  const env = library ? nativeEnv("node", library) : nativeEnv("node");
   apiCases("node", env);
   inputCases("node", env);
   hostileCases("node", env);

@@ -150,7 +150,8 @@ const glibcDl = glibcOnce(() => {
   return {
     open: (path, flags) => symbols.dlopen(z(path), flags),
     has: (handle, sym) => symbols.dlsym(handle as Ptr, z(sym)) !== null,
-    exit: (code) => symbols._exit(code),
+    exitBeforeEarlierHandlers: () =>
+      void symbols.on_exit(symbols.dlsym(null, z("_exit")), null),
     error: () => {
       const p = symbols.dlerror();
       return p === null ? "" : new CString(p).toString();
@@ -316,7 +317,9 @@ export function createBunBackend(
     kind: "bun",
     symbols: lib.symbols,
     queue,
-    vendorRelease: found.ownLibuv ? { hardExit: found.hardExit } : undefined,
+    vendorRelease: found.ownLibuv
+      ? { skipExitHandlers: found.skipExitHandlers }
+      : undefined,
     log,
     copyOut: EMPTY_FIELD,
     installCallbacks(fns): void {

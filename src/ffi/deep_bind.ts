@@ -44,11 +44,12 @@ export const LIBC_DL_SYMBOLS = {
     ],
     result: "pointer", // void *address, NULL when not found
   },
-  _exit: {
+  on_exit: {
     parameters: [
-      "i32", // int status
+      "pointer", // void (*function)(int status, void *arg)
+      "pointer", // void *arg
     ],
-    result: "void", // never returns
+    result: "i32", // 0, or non-zero when it could not register
   },
 } as const satisfies Record<string, NativeSignature>;
 
@@ -73,8 +74,15 @@ export interface GlibcDl {
   has(handle: unknown, name: string): boolean;
   /** `dlerror()`, or `""` when it reports nothing. */
   error(): string;
-  /** `_exit(code)`: ends the process without running exit handlers. */
-  exit(code: number): void;
+  /**
+   * From now on, `exit(status)` ends the process with `_exit(status)`
+   * before any exit handler registered earlier runs: `on_exit(_exit, NULL)`
+   * (an `on_exit` handler gets the status as its first argument, which is
+   * `_exit`'s one argument). The runtime has printed and flushed what it
+   * had to say by the time it calls `exit`; the library's C++ destructors,
+   * registered when it was loaded, never run.
+   */
+  exitBeforeEarlierHandlers(): void;
 }
 
 /**
@@ -107,8 +115,8 @@ export interface DeepBoundLibrary {
    * unsafe once a client exists (`VENDOR_RELEASE` in `native.ts`).
    */
   readonly ownLibuv: boolean;
-  /** glibc's `_exit`, where glibc was bound. */
-  readonly hardExit?: (code: number) => void;
+  /** See {@link GlibcDl.exitBeforeEarlierHandlers}, where glibc was bound. */
+  readonly skipExitHandlers?: () => void;
 }
 
 /** The prefix of the exports that make a library unsafe without deep binding. */
@@ -132,7 +140,10 @@ export function openDeepBound(
     if (handle === null) {
       throw new Error(dl.error() || `dlopen(${path}) failed`);
     }
-    return { ownLibuv: dl.has(handle, LIBUV_MARK), hardExit: dl.exit };
+    return {
+      ownLibuv: dl.has(handle, LIBUV_MARK),
+      skipExitHandlers: () => dl.exitBeforeEarlierHandlers(),
+    };
   }
   // A bare name is found by the system loader, not by us: nothing to read.
   if (!path.includes("/")) return { ownLibuv: false };

@@ -127,7 +127,9 @@ export function createDenoBackend(
     kind: "deno",
     symbols: lib.symbols,
     queue,
-    vendorRelease: found.ownLibuv ? { hardExit: found.hardExit } : undefined,
+    vendorRelease: found.ownLibuv
+      ? { skipExitHandlers: found.skipExitHandlers }
+      : undefined,
     log,
     copyOut: DENO_COPY,
     installCallbacks(fns): void {

@@ -65,7 +65,8 @@ function openLibc(): Libc | null {
         dl: name !== GLIBC_NAME ? undefined : {
           open,
           has: (handle, sym) => symbols.dlsym(handle as Ptr, z(sym)) !== null,
-          exit: (code) => symbols._exit(code),
+          exitBeforeEarlierHandlers: () =>
+            void symbols.on_exit(symbols.dlsym(null, z("_exit")), null),
           error: () => {
             const p = symbols.dlerror();
             return p === null ? "" : Deno.UnsafePointerView.getCString(p);

@@ -83,8 +83,8 @@ export interface NativeRuntime<P, C = P> {
    * was created: see {@link VENDOR_RELEASE}.
    */
   vendorRelease?: {
-    /** End the process now with `code`, running no more exit handlers (`_exit`). */
-    hardExit?: (code: number) => void;
+    /** Make the process's `exit` skip the library's destructor (see `GlibcDl`). */
+    skipExitHandlers?: () => void;
   };
   /**
    * Create the native callbacks (once) around `fns` (see `forward.ts`) and
@@ -204,56 +204,14 @@ let unreleased: number | undefined;
 let exitGuarded = false;
 
 /**
- * From now on, end the process with `hardExit` when it exits, so that the
- * vendor library's destructor never runs ({@link VENDOR_RELEASE}).
+ * From now on, the process ends with `_exit` when it exits (with the status
+ * it was exiting with, after the runtime said everything it had to), so
+ * that the vendor library's destructor never runs ({@link VENDOR_RELEASE}).
  */
-function skipLibraryDestructor(hardExit: (code: number) => void): void {
+function skipLibraryDestructor(skipExitHandlers: () => void): void {
   if (exitGuarded) return;
   exitGuarded = true;
-  const g = globalThis as unknown as {
-    Deno?: { exitCode?: number };
-    Bun?: unknown;
-    process?: {
-      on(event: string, fn: (arg: never) => void): void;
-      listenerCount(event: string): number;
-    };
-  };
-  // Dies as the runtime would have (the error printed, exit 1), but first.
-  const die = (error: unknown): void => {
-    console.error("error: Uncaught", error);
-    hardExit(1);
-  };
-  if (g.Deno) {
-    globalThis.addEventListener(
-      "unload",
-      () => hardExit(g.Deno?.exitCode ?? 0),
-    );
-    // An uncaught error ends Deno without "unload": end it here unless an
-    // earlier listener handled it.
-    const onFatal = (e: Event): void => {
-      if (e.defaultPrevented) return;
-      e.preventDefault();
-      const fatal = e as Event & { error?: unknown; reason?: unknown };
-      die(fatal.error ?? fatal.reason);
-    };
-    globalThis.addEventListener("error", onFatal);
-    globalThis.addEventListener("unhandledrejection", onFatal);
-    return;
-  }
-  const p = g.process;
-  p?.on("exit", (code: number) => hardExit(code));
-  if (!p) return;
-  if (g.Bun) {
-    // Bun raises "exit" with code 0 for an unhandled rejection, then exits 1.
-    p.on("unhandledRejection", (reason: unknown) => {
-      if (p.listenerCount("unhandledRejection") === 1) die(reason);
-    });
-  } else {
-    // Node prints an uncaught error after "exit", where _exit would lose it.
-    p.on("uncaughtExceptionMonitor", (error: unknown) => {
-      if (p.listenerCount("uncaughtException") === 0) die(error);
-    });
-  }
+  skipExitHandlers();
 }
 
 /**
@@ -409,8 +367,8 @@ export function createNativeBackend<P, C = P>(
         clientIds.size >= VENDOR_MAX_CLIENTS
       ) return ErrorCode.CLI_TOOMANY;
       clientIds.add(id);
-      const hardExit = runtime.vendorRelease?.hardExit;
-      if (hardExit) skipLibraryDestructor(hardExit);
+      const skip = runtime.vendorRelease?.skipExitHandlers;
+      if (skip) skipLibraryDestructor(skip);
       const rc = s.SmartBusNetCli_CreateConnect(
         id,
         type,

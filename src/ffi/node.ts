@@ -184,7 +184,7 @@ function glibcDl(koffi: KoffiLike): GlibcDl | undefined {
       libc.func(name, ...koffiTypes(LIBC_DL_SYMBOLS[name]));
     const dlopen = bind("dlopen");
     const dlsym = bind("dlsym");
-    const exit = bind("_exit");
+    const onExit = bind("on_exit");
     // A C string result, decoded by koffi (NULL: null).
     const dlerror = libc.func("dlerror", "const char *", []);
     const z = (text: string) => new TextEncoder().encode(text + "\0");
@@ -195,7 +195,8 @@ function glibcDl(koffi: KoffiLike): GlibcDl | undefined {
         return isNull(h) ? null : h;
       },
       has: (handle, sym) => !isNull(dlsym(handle, z(sym))),
-      exit: (code) => exit(code),
+      exitBeforeEarlierHandlers: () =>
+        void onExit(dlsym(null, z("_exit")), null),
       error: () => (dlerror() as string | null) ?? "",
     };
   });
@@ -261,7 +262,9 @@ export function createNodeBackend(
     kind: "node",
     symbols: fns,
     queue,
-    vendorRelease: found.ownLibuv ? { hardExit: found.hardExit } : undefined,
+    vendorRelease: found.ownLibuv
+      ? { skipExitHandlers: found.skipExitHandlers }
+      : undefined,
     log,
     copyOut,
     installCallbacks(cbs): void {

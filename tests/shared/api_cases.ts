@@ -2,7 +2,6 @@
  * The client API cases every backend must pass (mock, Deno, Bun, Node):
  * written once, run by each `tests/api_<backend>.test.ts` with its env.
  */
-import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   AbortedError,
@@ -14,17 +13,19 @@ import {
   FlowNotStartedError,
   FlowTimeoutError,
   GlobalConnectStatus,
-  NotInitializedError,
   InvalidArgumentError,
+  NotInitializedError,
   PackInfo,
   type SmartBus,
   type SmartBusOptions,
 } from "../../mod.ts";
 import { FlowFailure } from "../../src/mock/mod.ts";
 import {
+  describe,
   type EnvFactory,
   nextEvent,
   recordingLogger,
+  test,
   type TestEnv,
   until,
   withEnv,
@@ -247,8 +248,7 @@ export function apiCases(label: string, factory: EnvFactory): void {
         assert.equal(info.srcUnitClientId, 2);
         assert.throws(
           () => a.ping(UNIT, 2, ClientType.AGENT, "me?"),
-          (e: unknown) =>
-            e instanceof InvalidArgumentError && e.code === -11,
+          (e: unknown) => e instanceof InvalidArgumentError && e.code === -11,
           "the library sends nothing to its own unit",
         );
         const ms = await a.rtt({

@@ -4,8 +4,53 @@
  * and a way to let bus time pass. The in-memory env runs on a virtual clock;
  * native envs run the same bus on TCP with the stand-in library, in real time.
  */
+import { describe as nodeDescribe, test as nodeTest } from "node:test";
+import process from "node:process";
 import type { SmartBus, SmartBusOptions } from "../../mod.ts";
 import type { MockBus, MockIpsc } from "../../src/mock/mod.ts";
+
+/** Set while {@link caseNames} collects: cases are listed, not run. */
+let collector: string[] | undefined;
+
+/**
+ * The names of the cases `register` defines (run nothing). The vendor's
+ * library holds one unit per process for good, so its runs take one case
+ * per child process (`tests/vendor_cases.test.ts`), by name.
+ */
+export function caseNames(register: () => void): string[] {
+  collector = [];
+  try {
+    register();
+    return collector;
+  } finally {
+    collector = undefined;
+  }
+}
+
+/** `describe` of the shared suites: a plain call while collecting names. */
+export function describe(name: string, fn: () => void): void {
+  if (collector) return fn();
+  nodeDescribe(name, fn);
+}
+
+/**
+ * `test` of the shared suites. With `SMARTBUS_TEST_CASE` set, only the case
+ * of that name is defined (one case per child process).
+ */
+export function test(name: string, fn: () => Promise<void>): void {
+  if (collector) {
+    collector.push(name);
+    return;
+  }
+  const only = process.env.SMARTBUS_TEST_CASE;
+  if (!only) return void nodeTest(name, fn);
+  if (only !== name) return;
+  // The parent checks this line: the case ran, not just an empty suite.
+  nodeTest(name, async () => {
+    await fn();
+    console.log(`CASE PASSED: ${name}`);
+  });
+}
 
 export interface HostPort {
   host: string;

@@ -6,7 +6,6 @@
  * nothing is left behind (no timer, no pending call), and the client keeps
  * working.
  */
-import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   AlreadyExistsError,
@@ -16,7 +15,13 @@ import {
   InvalidArgumentError,
   SmartBusError,
 } from "../../mod.ts";
-import { type EnvFactory, type TestEnv, withEnv } from "./env.ts";
+import {
+  describe,
+  type EnvFactory,
+  test,
+  type TestEnv,
+  withEnv,
+} from "./env.ts";
 
 const UNIT = 17;
 /** Another process's unit, on the same bus. */

@@ -2,7 +2,6 @@
  * Bad input gets a typed error before anything reaches the backend, and the
  * client keeps working. Run on every backend.
  */
-import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   AlreadyExistsError,
@@ -19,8 +18,10 @@ import {
   SmartBus,
 } from "../../mod.ts";
 import {
+  describe,
   type EnvFactory,
   nextEvent,
+  test,
   type TestEnv,
   withEnv as withSharedEnv,
 } from "./env.ts";

@@ -42,9 +42,17 @@ export async function exportStandinEnv(): Promise<void> {
   libc.close();
 }
 
+/**
+ * The library the native envs load: the stand-in, or the one named by
+ * `SMARTBUS_TEST_LIBRARY` (the vendor's, when `tests/vendor_cases.test.ts`
+ * runs a case in a child process).
+ */
+export const TEST_LIBRARY: string = process.env.SMARTBUS_TEST_LIBRARY ||
+  STANDIN_PATH;
+
 export function nativeEnv(
   backend: Exclude<BackendChoice, object>,
-  libraryPath = STANDIN_PATH,
+  libraryPath = TEST_LIBRARY,
 ): EnvFactory {
   return async () => {
     process.env.SMARTBUS_STANDIN_RECONNECT_MS = String(RECONNECT_MS);

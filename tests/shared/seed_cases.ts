@@ -4,7 +4,6 @@
  * classmethods, and each overridable `on*` event raised with the seed's
  * arguments, by subclassing as Python users did. Run on every backend.
  */
-import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   Client,
@@ -15,8 +14,10 @@ import {
 } from "../../mod.ts";
 import { FlowFailure } from "../../src/mock/mod.ts";
 import {
+  describe,
   type EnvFactory,
   recordingLogger,
+  test,
   type TestEnv,
   until,
   withEnv as withSharedEnv,
@@ -196,7 +197,10 @@ export function seedCases(label: string, factory: EnvFactory): void {
           throw new Error(`${e.message}: ${JSON.stringify([c.log, peer.log])}`);
         });
         assert.ok(peer.log.includes("receiveText 3 hi"));
-        assert.ok(c.log.includes("receiveText 1 png"), "the answer: cmd 8/cmdtype 1");
+        assert.ok(
+          c.log.includes("receiveText 1 png"),
+          "the answer: cmd 8/cmdtype 1",
+        );
         assert.ok(c.log.includes(`ack p ${ok} 1 `));
         assert.ok(c.log.includes(`respond p ${ok} ["r"]`));
         // No code crosses the wire in a result: a flow failing at once is
