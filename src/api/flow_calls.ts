@@ -138,7 +138,10 @@ export class FlowCalls {
   /**
    * The flow-acknowledge callback: ack 1 started the flow (an awaited call
    * without result resolves with `[]`), any other ack rejects it with
-   * `FlowNotStartedError`; then `onInvokeFlowAcknowledge`.
+   * `FlowNotStartedError`; then `onInvokeFlowAcknowledge`. Ack -25 with no
+   * head is the vendor library's own acknowledge timer (clamp(timeout, 1 s,
+   * 5 s)), not the IPSC's answer: a call that wants a result keeps waiting
+   * for it, and one that does not rejects with `FlowTimeoutError`.
    */
   acknowledged(
     info: PackInfo | null,
@@ -150,7 +153,14 @@ export class FlowCalls {
     const proj = decodeGbkOrUtf8(project);
     const text = decodeGbkOrUtf8(stripNuls(msg));
     const e = this.#entries.get(invokeId);
-    if (e) {
+    if (e && ack === ErrorCode.TIMEOUT && info === null) {
+      if (!e.wantResult) {
+        this.#reject(
+          e,
+          new FlowTimeoutError({ invokeId, project: proj }, e.timeoutMs),
+        );
+      }
+    } else if (e) {
       if (ack !== FLOW_ACK_OK) {
         this.#reject(
           e,

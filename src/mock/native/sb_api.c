@@ -36,7 +36,9 @@ SMARTBUS_API int SmartBusNetCli_Init(unsigned char unitid) {
   }
   lib->unit_id = unitid;
   lib->next_invoke = 1;
-  lib->reconnect_ms = env_int("SMARTBUS_STANDIN_RECONNECT_MS", 1000, 1);
+  lib->next_notify = 1;
+  lib->reconnect_ms = env_int("SMARTBUS_STANDIN_RECONNECT_MS", SB_DEFAULT_RECONNECT_MS, 1);
+  lib->link_timeout_ms = env_int("SMARTBUS_STANDIN_LINK_TIMEOUT_MS", SB_DEFAULT_LINK_TIMEOUT_MS, 1);
   if (pthread_create(&lib->thread, NULL, sb_net_main, lib) != 0) {
     close(lib->wake[0]);
     close(lib->wake[1]);
@@ -127,7 +129,7 @@ SMARTBUS_API void SmartBusNetCli_SetTrace(smartbus_cli_trace_cb info, smartbus_c
 static int precheck(unsigned char id, int need_client) {
   pthread_mutex_lock(&g_mu);
   int rc = !g_lib ? SMARTBUS_ERR_NON_INIT
-           : (need_client && !g_lib->clients[id]) ? SMARTBUS_ERR_CLIENTID_INVALID
+           : (need_client && !g_lib->clients[id]) ? SMARTBUS_ERR_CLI_NOTEXIST
                                                    : 0;
   pthread_mutex_unlock(&g_mu);
   return rc;
@@ -139,8 +141,6 @@ static int valid_host(const char *s) {
   return s && *s && strlen(s) <= SMARTBUS_MAX_IP_ADDR_LEN && inet_pton(AF_INET, s, &a) == 1;
 }
 
-static char *dup_opt(const char *s) { return s ? sb_strdup_n(s, strlen(s)) : NULL; }
-
 SMARTBUS_API int SmartBusNetCli_CreateConnect(unsigned char local_clientid, int local_clienttype,
                                               const char *masterip, unsigned short masterport,
                                               const char *slaverip, unsigned short slaverport, const char *user,
@@ -150,12 +150,9 @@ SMARTBUS_API int SmartBusNetCli_CreateConnect(unsigned char local_clientid, int 
   /* As the vendor's build: 0 (NULL) and 1 (NODE) are refused, any type from 2 up is taken. */
   if (local_clienttype < SMARTBUS_CLIENT_TYPE_IPSC || local_clienttype > 255)
     return SMARTBUS_ERR_CLIENTTYPE_INVALID;
-  if (!valid_host(masterip) || masterport == 0) return SMARTBUS_ERR_ARGUMENT;
+  if (!valid_host(masterip) || masterport == 0 || masterport == 0xFFFF) return SMARTBUS_ERR_ARGUMENT;
   int has_slave = slaverip && *slaverip && slaverport != 0xFFFF && slaverport != 0;
   if (has_slave && !valid_host(slaverip)) return SMARTBUS_ERR_ARGUMENT;
-  if ((user && strlen(user) > SB_MAX_STR) || (pwd && strlen(pwd) > SB_MAX_STR) ||
-      (add_info && strlen(add_info) > SB_MAX_STR))
-    return SMARTBUS_ERR_ARGUMENT;
   pthread_mutex_lock(&g_mu);
   sb_lib *lib = g_lib;
   int rc = SMARTBUS_ERR_OK;
@@ -175,7 +172,6 @@ SMARTBUS_API int SmartBusNetCli_CreateConnect(unsigned char local_clientid, int 
   }
   c->id = local_clientid;
   c->type = local_clienttype;
-  c->fd = -1;
   c->nhosts = has_slave ? 2 : 1;
   strcpy(c->host[0], masterip);
   c->port[0] = masterport;
@@ -183,16 +179,17 @@ SMARTBUS_API int SmartBusNetCli_CreateConnect(unsigned char local_clientid, int 
     strcpy(c->host[1], slaverip);
     c->port[1] = slaverport;
   }
-  c->user = dup_opt(user);
-  c->pwd = dup_opt(pwd);
-  c->add_info = dup_opt(add_info ? add_info : "");
-  if ((user && !c->user) || (pwd && !c->pwd) || !c->add_info) {
-    sb_client_free(c);
-    rc = SMARTBUS_ERR_MEM_ALLOC;
-    goto out;
+  /* As the vendor's strnzcpy: cut to the wire fields, NULL is "". */
+  sb_put_str((unsigned char *)c->user, sizeof c->user, user);
+  sb_put_str((unsigned char *)c->pwd, sizeof c->pwd, pwd);
+  sb_put_str((unsigned char *)c->add_info, sizeof c->add_info, add_info);
+  c->active = -1;
+  c->access_unit = -1;
+  /* Both links start at once, as in the vendor's build. */
+  for (int k = 0; k < 2; k++) {
+    c->link[k].fd = -1;
+    c->link[k].state = k < c->nhosts ? CS_WAIT : CS_REFUSED;
   }
-  c->state = CS_WAIT;
-  c->next_attempt_ms = 0;
   lib->clients[local_clientid] = c;
   sb_wake(lib); /* connect now, not at the thread's next timer */
   sb_trace(lib, 0, "client %u: created (type %d, master %s:%u%s)", local_clientid, local_clienttype, masterip,
@@ -202,12 +199,12 @@ out:
   return rc;
 }
 
-/* Looks up a ready client; returns an error code when there is none. */
+/* Looks up a client with a registered link; returns an error code when there is none. */
 static int ready_client(unsigned char id, sb_client **out) {
   if (!g_lib) return SMARTBUS_ERR_NON_INIT;
   sb_client *c = g_lib->clients[id];
-  if (!c) return SMARTBUS_ERR_CLIENTID_INVALID;
-  if (c->state != CS_READY) return SMARTBUS_ERR_CONN_NOT_ESTAB;
+  if (!c) return SMARTBUS_ERR_CLI_NOTEXIST;
+  if (c->active < 0 || c->link[c->active].state != CS_READY) return SMARTBUS_ERR_CONN_NOT_ESTAB;
   *out = c;
   return 0;
 }
@@ -222,102 +219,174 @@ static void own_head(sb_addr_head *h, const sb_client *c, int unit, int dunit, i
   h->dst_client = (signed char)dclient;
 }
 
-static int send_bytes(unsigned char id, int kind, unsigned char cmd, unsigned char cmdtype, int dunit, int dclient,
-                      int dtype, const void *data, int size) {
-  int pre = precheck(id, 1);
-  if (pre) return pre;
-  if (size < 0 || (size > 0 && !data)) return SMARTBUS_ERR_ARGUMENT;
-  if (size > SMARTBUS_MAX_DATA_SIZE) return SMARTBUS_ERR_MAX_DATASIZE;
-  pthread_mutex_lock(&g_mu);
+/* Queues a frame on the client's active link (the vendor's net_senddata); g_mu held. */
+static int send_frame_locked(unsigned char id, unsigned char cmd, unsigned char cmdtype, int dunit, int dclient,
+                             int dtype, const void *body, size_t len) {
   sb_client *c = NULL;
   int rc = ready_client(id, &c);
-  if (rc == 0) {
-    sb_addr_head h;
-    own_head(&h, c, g_lib->unit_id, dunit, dclient, dtype);
-    h.cmd = cmd;
-    h.cmdtype = cmdtype;
-    sb_buf p = {(unsigned char *)(uintptr_t)data, (size_t)size, (size_t)size}; /* read-only view */
-    rc = sb_client_send(g_lib, c, kind, &h, &p);
-  }
+  if (rc) return rc;
+  sb_addr_head h;
+  own_head(&h, c, g_lib->unit_id, dunit, dclient, dtype);
+  h.cmd = cmd;
+  h.cmdtype = cmdtype;
+  return sb_link_send(g_lib, c, c->active, &h, body, len);
+}
+
+static int send_frame(unsigned char id, unsigned char cmd, unsigned char cmdtype, int dunit, int dclient, int dtype,
+                      const void *body, size_t len) {
+  pthread_mutex_lock(&g_mu);
+  int rc = send_frame_locked(id, cmd, cmdtype, dunit, dclient, dtype, body, len);
   pthread_mutex_unlock(&g_mu);
   return rc;
+}
+
+/* SendData and SendPing, with the vendor's checks in its order. */
+static int send_bytes(unsigned char id, unsigned char cmd, unsigned char cmdtype, int dunit, int dclient, int dtype,
+                      const void *data, int size) {
+  pthread_mutex_lock(&g_mu);
+  int init = g_lib != NULL;
+  pthread_mutex_unlock(&g_mu);
+  if (!init) return SMARTBUS_ERR_NON_INIT;
+  if (dunit > MIN_SMARTBUS_NETCLI_UNITID + SMARTBUS_NETCLI_UNITID_NUM - 1) return SMARTBUS_ERR_UNITID_INVALID;
+  if (size < 0 || (size > 0 && !data)) return SMARTBUS_ERR_ARGUMENT; /* the vendor: 0, or a crash */
+  if (size > SMARTBUS_MAX_DATA_SIZE) return SMARTBUS_ERR_MAX_DATASIZE;
+  if (cmdtype == 0) return SMARTBUS_ERR_CMDTYPE_INVALID;
+  /* The vendor refuses its own unit here (-11); this stand-in lets the bus
+     route it, which the tests use to talk between two local clients (the
+     package's API refuses the own unit before the call anyway). */
+  return send_frame(id, cmd, cmdtype, dunit, dclient, dtype, data, (size_t)size);
 }
 
 SMARTBUS_API int SmartBusNetCli_SendData(unsigned char local_clientid, unsigned char cmd, unsigned char cmdtype,
                                          int dst_unitid, int dst_clientid, int dst_clienttype, const void *data,
                                          int size) {
-  return send_bytes(local_clientid, K_DATA, cmd, cmdtype, dst_unitid, dst_clientid, dst_clienttype, data, size);
+  return send_bytes(local_clientid, cmd, cmdtype, dst_unitid, dst_clientid, dst_clienttype, data, size);
 }
 
 SMARTBUS_API int SmartBusNetCli_SendPing(unsigned char local_clientid, int dst_unitid, int dst_clientid,
                                          int dst_clienttype, const void *data, int size) {
-  return send_bytes(local_clientid, K_PING, 0, 0, dst_unitid, dst_clientid, dst_clienttype, data, size);
+  return send_bytes(local_clientid, CMD_PING, SMARTBUS_CMDTYPE_SYSTEM, dst_unitid, dst_clientid, dst_clienttype, data,
+                    size);
 }
 
-/* Builds and queues a FLOW_INVOKE or NOTIFY; returns the invoke id or an error. */
-static int send_invocation(unsigned char id, int kind, int server, int index, const char *project, const char *name,
-                           int mode, int ms, const char *param) {
-  int pre = precheck(id, 1);
-  if (pre) return pre;
-  if (!project || !name) return SMARTBUS_ERR_ARGUMENT;
-  if (!param) param = "";
-  if (kind == K_FLOW_INVOKE && mode != 0 && mode != 1) return SMARTBUS_ERR_ARGUMENT;
-  size_t lp = strlen(project), ln = strlen(name), la = strlen(param);
-  if (lp > SB_MAX_STR || ln > SB_MAX_STR) return SMARTBUS_ERR_ARGUMENT;
-  if ((kind == K_FLOW_INVOKE && la > SMARTBUS_MAX_FLOW_PARAMS) || la > SB_MAX_STR ||
-      20 + 6 + lp + ln + la > SB_FRAME_LIMIT)
-    return SMARTBUS_ERR_MAX_DATASIZE;
-  pthread_mutex_lock(&g_mu);
-  sb_client *c = NULL;
-  int rc = ready_client(id, &c);
-  if (rc) goto out;
-  sb_lib *lib = g_lib;
-  int invoke_id = lib->next_invoke;
-  lib->next_invoke = invoke_id == 0x7fffffff ? 1 : invoke_id + 1;
-  sb_buf p = {0};
-  int bad = sb_buf_i32(&p, invoke_id) || sb_buf_i32(&p, server) || sb_buf_i32(&p, index) || sb_buf_i32(&p, mode) ||
-            sb_buf_i32(&p, ms) || sb_buf_str(&p, project, 0) || sb_buf_str(&p, name, 0) || sb_buf_str(&p, param, 0);
-  sb_pending *pend = NULL;
-  if (!bad && kind == K_FLOW_INVOKE && mode == 0) {
-    pend = calloc(1, sizeof *pend);
-    if (pend) pend->project = sb_strdup_n(project, lp);
-    bad = !pend || !pend->project;
+static sb_pending *new_wait(unsigned char id, int is_ack, int invoke_id, const char *project, int64_t deadline) {
+  sb_pending *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->project = sb_get_str((const unsigned char *)project, 31); /* as stored: cut like the wire field */
+  if (!p->project) {
+    free(p);
+    return NULL;
   }
-  if (bad) {
-    rc = SMARTBUS_ERR_MEM_ALLOC;
-  } else {
-    sb_addr_head h;
-    own_head(&h, c, lib->unit_id, server, index, SMARTBUS_CLIENT_TYPE_IPSC);
-    rc = sb_client_send(lib, c, kind, &h, &p);
-  }
-  sb_buf_free(&p);
-  if (rc == 0 && pend) {
-    pend->client = id;
-    pend->invoke_id = invoke_id;
-    pend->deadline_ms = sb_now_ms() + (ms > 0 ? ms : SB_DEFAULT_FLOW_TIMEOUT_MS);
-    pend->next = lib->pending;
-    lib->pending = pend;
-    sb_wake(lib); /* the thread must take the new deadline into account */
-  } else if (pend) {
-    free(pend->project);
-    free(pend);
-  }
-  if (rc == 0) rc = invoke_id;
-out:
-  pthread_mutex_unlock(&g_mu);
-  return rc;
+  p->client = id;
+  p->is_ack = is_ack;
+  p->invoke_id = invoke_id;
+  p->deadline_ms = deadline;
+  return p;
 }
 
+/* Registers the waits the vendor keeps for a call: the result (modes 0 and
+   2, when a ret callback is set; timeout <= 0 ends it at once) and the ack
+   (any mode, when an ack callback is set; clamped to 1..5 s). */
+static int add_waits(sb_lib *lib, unsigned char id, int invoke_id, const char *project, int mode, int ms) {
+  int64_t now = sb_now_ms();
+  sb_pending *w[2] = {NULL, NULL};
+  int n = 0;
+  if ((mode == 0 || mode == 2) && g_cb.ret) {
+    if (!(w[n++] = new_wait(id, 0, invoke_id, project, now + (ms > 0 ? ms : 0)))) goto fail;
+  }
+  if (g_cb.ack) {
+    int ack_ms = ms < 1000 ? 1000 : ms > 5000 ? 5000 : ms;
+    if (!(w[n++] = new_wait(id, 1, invoke_id, project, now + ack_ms))) goto fail;
+  }
+  sb_pending **tail = &lib->pending; /* in call order: timeouts are raised so */
+  while (*tail) tail = &(*tail)->next;
+  for (int i = 0; i < n; i++) {
+    *tail = w[i];
+    tail = &w[i]->next;
+  }
+  if (n) sb_wake(lib); /* the thread must take the new deadlines into account */
+  return 0;
+fail:
+  for (int i = 0; i < n; i++) {
+    if (w[i]) free(w[i]->project);
+    free(w[i]);
+  }
+  return SMARTBUS_ERR_MEM_ALLOC;
+}
+
+/* The vendor's order: unit, text size, then the id is taken (even when the
+   send then fails), then the send's own checks. */
 SMARTBUS_API int SmartBusNetCli_RemoteInvokeFlow(unsigned char local_clientid, int server_unitid, int ipscindex,
                                                  const char *projectid, const char *flowid, int mode,
                                                  int timeout_ms, const char *in_valuelist) {
-  return send_invocation(local_clientid, K_FLOW_INVOKE, server_unitid, ipscindex, projectid, flowid, mode, timeout_ms,
-                         in_valuelist);
+  if (server_unitid > MAX_SMARTBUS_NODE_UNITID) return SMARTBUS_ERR_UNITID_INVALID;
+  if (!projectid || !flowid || !in_valuelist) return SMARTBUS_ERR_ARGUMENT; /* the vendor crashes */
+  size_t la = strlen(in_valuelist);
+  if (la > SB_MAX_FLOW_TEXT) return SMARTBUS_ERR_MAX_DATASIZE;
+  pthread_mutex_lock(&g_mu);
+  sb_lib *lib = g_lib;
+  if (!lib) {
+    pthread_mutex_unlock(&g_mu);
+    return SMARTBUS_ERR_NON_INIT;
+  }
+  int invoke_id = lib->next_invoke;
+  lib->next_invoke = invoke_id == 0x7fffffff ? 1 : invoke_id + 1;
+  pthread_mutex_unlock(&g_mu);
+  size_t len = SB_CALL_FLOW_BODY + la; /* text at 112, its NUL, one more zero */
+  unsigned char *b = calloc(1, len);
+  if (!b) return SMARTBUS_ERR_MEM_ALLOC;
+  b[0] = CMD_CALL_FLOW;
+  sb_put_str(b + 1, 32, projectid);
+  sb_put_str(b + 33, 32, flowid);
+  b[65] = (unsigned char)mode;
+  sb_put_i32(b + 66, -1); /* event_ch */
+  sb_put_i32(b + 70, invoke_id);
+  sb_put_i32(b + 74, (int32_t)la);
+  memcpy(b + 112, in_valuelist, la);
+  /* One locked section: the answer cannot be read before its wait exists. */
+  pthread_mutex_lock(&g_mu);
+  int rc = g_lib != lib ? SMARTBUS_ERR_NON_INIT
+                        : send_frame_locked(local_clientid, CMD_CALL_FLOW, SMARTBUS_CMDTYPE_SYSTEM, server_unitid,
+                                            ipscindex, SMARTBUS_CLIENT_TYPE_IPSC, b, len);
+  if (rc == 0) {
+    rc = add_waits(lib, local_clientid, invoke_id, projectid, mode, timeout_ms);
+    sb_trace(lib, 0, "client %u: call flow %s/%s, invoke id %d, mode %d, timeout %d", local_clientid, projectid,
+             flowid, invoke_id, mode, timeout_ms);
+  }
+  pthread_mutex_unlock(&g_mu);
+  free(b);
+  return rc ? rc : invoke_id;
 }
 
 SMARTBUS_API int SmartBusNetCli_SendNotify(unsigned char local_clientid, int server_unitid, int processindex,
                                            const char *projectid, const char *title, int mode, int expires_ms,
                                            const char *param) {
-  return send_invocation(local_clientid, K_NOTIFY, server_unitid, processindex, projectid, title, mode, expires_ms,
-                         param);
+  if (server_unitid > MAX_SMARTBUS_NODE_UNITID) return SMARTBUS_ERR_UNITID_INVALID;
+  if (!title || !*title || !param || !*param) return SMARTBUS_ERR_ARGUMENT;
+  size_t la = strlen(param);
+  if (la > SB_MAX_NOTIFY_TEXT) return SMARTBUS_ERR_MAX_DATASIZE;
+  pthread_mutex_lock(&g_mu);
+  sb_lib *lib = g_lib;
+  if (!lib) {
+    pthread_mutex_unlock(&g_mu);
+    return SMARTBUS_ERR_NON_INIT;
+  }
+  int notify_id = lib->next_notify; /* a counter of its own, as in the vendor */
+  lib->next_notify = notify_id == 0x7fffffff ? 1 : notify_id + 1;
+  pthread_mutex_unlock(&g_mu);
+  size_t len = SB_NOTIFY_BODY + la; /* text at 148, its NUL, one more zero */
+  unsigned char *b = calloc(1, len);
+  if (!b) return SMARTBUS_ERR_MEM_ALLOC;
+  b[0] = CMD_NOTIFY;
+  sb_put_str(b + 1, 32, projectid);
+  b[33] = (unsigned char)mode;
+  sb_put_i32(b + 34, notify_id);
+  sb_put_i32(b + 38, expires_ms);
+  sb_put_str(b + 42, 102, title);
+  sb_put_i32(b + 144, (int32_t)la);
+  memcpy(b + 148, param, la);
+  int rc = send_frame(local_clientid, CMD_NOTIFY, SMARTBUS_CMDTYPE_SYSTEM, server_unitid, processindex,
+                      SMARTBUS_CLIENT_TYPE_IPSC, b, len);
+  free(b);
+  return rc ? rc : notify_id;
 }

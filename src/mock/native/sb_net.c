@@ -1,5 +1,6 @@
-/* The network thread: one poll() loop over every client socket, connect with
-   master/slave fallback, login, reconnect, heartbeats, flow timeouts. */
+/* The network thread: one poll() loop over every link (master and slave of
+   every client, both run at once as in the vendor's build), REGISTER,
+   reconnect, heartbeats, flow timeouts. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -11,111 +12,213 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "standin.h"
 
 
-static void client_close_fd(sb_client *c) {
-  if (c->fd >= 0) close(c->fd);
-  c->fd = -1;
-  c->out.len = 0;
-  c->out_off = 0;
-  c->in_len = 0;
+static void link_close_fd(sb_link *l) {
+  if (l->fd >= 0) close(l->fd);
+  l->fd = -1;
+  l->out.len = 0;
+  l->out_off = 0;
+  l->in_len = 0;
 }
 
 void sb_client_free(sb_client *c) {
   if (!c) return;
-  client_close_fd(c);
-  sb_buf_free(&c->out);
-  free(c->in);
-  free(c->user);
-  free(c->pwd);
-  free(c->add_info);
+  for (int k = 0; k < 2; k++) {
+    link_close_fd(&c->link[k]);
+    sb_buf_free(&c->link[k].out);
+    free(c->link[k].in);
+  }
   free(c);
 }
 
-int sb_client_send(sb_lib *lib, sb_client *c, int kind, const sb_addr_head *h, const sb_buf *payload) {
-  size_t pending = c->out.len - c->out_off;
-  if (pending + SB_WIRE_HEAD + (payload ? payload->len : 0) > SB_OUT_CAP) return SMARTBUS_ERR_BUFF_FULL;
-  if (sb_frame_append(&c->out, kind, h, payload)) return SMARTBUS_ERR_MEM_ALLOC;
+int sb_link_send(sb_lib *lib, sb_client *c, int k, const sb_addr_head *h, const void *body, size_t len) {
+  sb_link *l = &c->link[k];
+  size_t pending = l->out.len - l->out_off;
+  if (pending + SB_WIRE_HEAD + len + 3 > SB_OUT_CAP) return SMARTBUS_ERR_BUFF_FULL;
+  if (sb_frame_append(&l->out, h, body, len)) return SMARTBUS_ERR_MEM_ALLOC;
   if (pending == 0 && !pthread_equal(pthread_self(), lib->thread)) sb_wake(lib);
   return 0;
 }
 
-/* A connect attempt failed: report it, try the slave next or wait. */
-void sb_attempt_failed(sb_lib *lib, sb_client *c, int code, const char *why, int64_t now) {
-  sb_trace(lib, 1, "client %u: connect to %s:%u failed (%d): %s", c->id, c->host[c->which], c->port[c->which],
-           code, why);
-  client_close_fd(c);
+/* As the vendor's build, a callback about one link is skipped while the
+   other link (master/slave) is registered: the client is still logged in. */
+static int other_ready(const sb_client *c, int k) {
+  return c->nhosts > 1 && c->link[k ^ 1].state == CS_READY;
+}
+
+static void raise_connection(sb_lib *lib, sb_client *c, int unit, int code) {
   sb_event *e = sb_event_new(lib, EV_CONNECT, c->id);
   if (e) {
-    e->i1 = -1;
+    e->i1 = unit;
     e->i2 = code;
   }
-  c->state = CS_WAIT;
-  if (c->which == 0 && c->nhosts > 1) {
-    c->which = 1;
-    c->next_attempt_ms = now;
-  } else {
-    c->which = 0;
-    c->next_attempt_ms = now + lib->reconnect_ms;
-  }
-  /* As the vendor's build: a host that refused a login for good is never
-     tried again; with none left the client stays closed. */
-  if ((c->refused >> c->which) & 1 && c->nhosts > 1) c->which ^= 1;
-  if ((c->refused >> c->which) & 1) c->state = CS_REFUSED;
 }
 
-/* An established link broke: report it, reconnect to the master later. */
-void sb_link_broken(sb_lib *lib, sb_client *c, const char *why, int64_t now) {
-  if (c->state != CS_READY) {
-    sb_attempt_failed(lib, c, SMARTBUS_ERR_CONNECT_BREAK, why, now);
+/* A connect attempt of link k failed before any login answer. */
+static void attempt_failed(sb_lib *lib, sb_client *c, int k, int code, const char *why, int64_t now) {
+  sb_link *l = &c->link[k];
+  if (!l->failing) /* one line per outage, not one per retry */
+    sb_trace(lib, 1, "client %u: link %d# to %s:%u failed (%d): %s", c->id, k, c->host[k], c->port[k], code, why);
+  l->failing = 1;
+  link_close_fd(l);
+  /* As the vendor's build: reported once until the next login, and not at
+     all while the other link is logged in; the 3rd argument is the last
+     access unit (-1 before any). */
+  if (!c->fail_reported && !other_ready(c, k)) {
+    raise_connection(lib, c, c->access_unit, code);
+    c->fail_reported = 1;
+  }
+  l->state = CS_WAIT;
+  l->next_attempt_ms = now + lib->reconnect_ms;
+}
+
+void sb_link_broken(sb_lib *lib, sb_client *c, int k, const char *why, int64_t now) {
+  sb_link *l = &c->link[k];
+  if (l->state == CS_CONNECTING) {
+    attempt_failed(lib, c, k, SMARTBUS_ERR_ESTABLI_CONNECT, why, now);
     return;
   }
-  sb_trace(lib, 1, "client %u: connection to unit %d broke: %s", c->id, c->access_unit, why);
-  client_close_fd(c);
-  sb_event_new(lib, EV_DISCONNECT, c->id);
-  c->state = CS_WAIT;
-  c->which = 0;
-  c->next_attempt_ms = now + lib->reconnect_ms;
+  if (l->state != CS_READY) {
+    /* The node took the connection, then dropped or ignored the login (the
+       mock does so for a stopped node). The vendor reports nothing and
+       reconnects at once, in a tight loop; we report nothing either but wait
+       the reconnect period, not to flood the node. */
+    sb_trace(lib, 1, "client %u: link %d# to %s:%u closed before the login answer: %s", c->id, k, c->host[k],
+             c->port[k], why);
+    link_close_fd(l);
+    l->state = CS_WAIT;
+    l->next_attempt_ms = now + lib->reconnect_ms;
+    return;
+  }
+  sb_trace(lib, 1, "client %u: link %d# to unit %d broke: %s", c->id, k, c->access_unit, why);
+  link_close_fd(l);
+  l->state = CS_WAIT;
+  l->next_attempt_ms = now; /* as the vendor: at once */
+  if (c->active == k) c->active = other_ready(c, k) ? (k ^ 1) : -1;
+  if (!other_ready(c, k)) sb_event_new(lib, EV_DISCONNECT, c->id);
 }
 
-static void send_login(sb_lib *lib, sb_client *c, int64_t now) {
-  sb_buf p = {0};
+void sb_link_ready(sb_lib *lib, sb_client *c, int k, int64_t now) {
+  sb_link *l = &c->link[k];
+  l->state = CS_READY;
+  l->last_rx_ms = now;
+  l->next_hb_ms = now + SB_HEARTBEAT_MS;
+  l->hb_count = 0;
+  c->fail_reported = 0;
+  sb_trace(lib, 0, "client %u: registered on link %d# (%s:%u), access unit %d", c->id, k, c->host[k], c->port[k],
+           c->access_unit);
+  /* The first link registered carries the data until it breaks. */
+  if (c->active < 0 || c->link[c->active].state != CS_READY) c->active = k;
+  if (!other_ready(c, k)) raise_connection(lib, c, c->access_unit, 0);
+}
+
+void sb_link_refused(sb_lib *lib, sb_client *c, int k, int code, int unit, int64_t now) {
+  sb_link *l = &c->link[k];
+  sb_trace(lib, 1, "client %u: link %d# refused by unit %d (%d)", c->id, k, unit, code);
+  link_close_fd(l);
+  if (!other_ready(c, k)) raise_connection(lib, c, unit, code);
+  if (code == SMARTBUS_ERR_CONNECTED) {
+    /* The unit is still registered there: the vendor retries every 2 s. */
+    l->state = CS_WAIT;
+    l->next_attempt_ms = now + lib->reconnect_ms;
+  } else {
+    l->state = CS_REFUSED; /* as the vendor: never again on this link */
+  }
+}
+
+/* The 6 005-byte SMARTBUS_CMD_REGISTION (offsets in docs/wire-protocol.md). */
+static void build_register(const sb_lib *lib, const sb_client *c, int k, unsigned char *b) {
+  memset(b, 0, SB_REGISTER_BODY);
+  b[0] = (unsigned char)k; /* connect_index: 0 master, 1 slave */
+  sb_put_str(b + 1, 64, c->user);
+  sb_put_str(b + 65, 128, c->pwd);
+  sb_put_str(b + 193, 256, c->add_info);
+  unsigned char *node = b + SB_REG_NODE;
+  node[0] = node[1] = 1; /* used, connected */
+  sb_put_i32(node + 2, lib->unit_id);
+  sb_put_i32(node + 6, c->access_unit);
+  node[10] = 1;  /* is_netcli */
+  node[147] = 1; /* cli_count */
+  unsigned char *cli = b + SB_REG_CLI0;
+  cli[0] = cli[1] = 1;
+  sb_put_i32(cli + 2, c->id);
+  sb_put_i32(cli + 6, c->type);
+  sb_put_str(cli + 10, 256, c->add_info);
+  /* cli[0].owner_node (a pointer in the vendor's frames) stays zero. */
+}
+
+static void send_register(sb_lib *lib, sb_client *c, int k, int64_t now) {
+  c->link[k].failing = 0; /* the TCP connect worked */
+  unsigned char *b = malloc(SB_REGISTER_BODY);
   sb_addr_head h;
   memset(&h, 0, sizeof h);
+  h.cmd = CMD_REGISTER;
   h.src_type = (signed char)c->type;
   h.src_unit = (signed char)lib->unit_id;
   h.src_client = (signed char)c->id;
-  int bad = sb_buf_u8(&p, c->id) || sb_buf_i32(&p, c->type) || sb_buf_i32(&p, lib->unit_id) ||
-            sb_buf_str(&p, c->user, 1) || sb_buf_str(&p, c->pwd, 1) || sb_buf_str(&p, c->add_info, 0);
-  if (bad || sb_client_send(lib, c, K_LOGIN, &h, &p)) {
-    sb_buf_free(&p);
-    sb_attempt_failed(lib, c, SMARTBUS_ERR_MEM_ALLOC, "cannot build the login", now);
+  if (!b) {
+    attempt_failed(lib, c, k, SMARTBUS_ERR_MEM_ALLOC, "no memory", now);
     return;
   }
-  sb_buf_free(&p);
-  c->state = CS_LOGIN;
-  c->deadline_ms = now + SB_LOGIN_TIMEOUT_MS;
+  build_register(lib, c, k, b);
+  /* Not sb_link_send: the vendor's REGISTER has packet_size = 20 + datalen
+     exactly (6 025), unlike every other frame it builds. */
+  sb_buf *out = &c->link[k].out;
+  int rc = sb_buf_reserve(out, SB_WIRE_HEAD + SB_REGISTER_BODY) ? SMARTBUS_ERR_MEM_ALLOC : 0;
+  if (rc == 0) {
+    sb_head_write(out->p + out->len, &h, SB_WIRE_HEAD + SB_REGISTER_BODY, SB_REGISTER_BODY);
+    memcpy(out->p + out->len + SB_WIRE_HEAD, b, SB_REGISTER_BODY);
+    out->len += SB_WIRE_HEAD + SB_REGISTER_BODY;
+  }
+  free(b);
+  if (rc) {
+    attempt_failed(lib, c, k, rc, "cannot queue REGISTER", now);
+    return;
+  }
+  sb_trace(lib, 0, "client %u: REGISTER on link %d#, access unit %d", c->id, k, c->access_unit);
+  c->link[k].state = CS_LOGIN;
+  c->link[k].deadline_ms = now + SB_LOGIN_TIMEOUT_MS;
 }
 
-static void start_attempt(sb_lib *lib, sb_client *c, int64_t now) {
+static void send_heartbeat(sb_lib *lib, sb_client *c, int k) {
+  sb_link *l = &c->link[k];
+  unsigned char b[SB_HEARTBEAT_BODY] = {0};
+  sb_put_i64(b, l->hb_count++);
+  sb_put_i64(b + 16, (int64_t)time(NULL));
+  sb_addr_head h;
+  memset(&h, 0, sizeof h);
+  h.cmd = CMD_HEARTBEAT;
+  h.src_type = (signed char)c->type;
+  h.src_unit = (signed char)lib->unit_id;
+  h.src_client = (signed char)c->id;
+  h.dst_type = SMARTBUS_CLIENT_TYPE_NODE;
+  h.dst_unit = (signed char)c->access_unit;
+  h.dst_client = -1;
+  sb_link_send(lib, c, k, &h, b, sizeof b);
+}
+
+static void start_attempt(sb_lib *lib, sb_client *c, int k, int64_t now) {
+  sb_link *l = &c->link[k];
   char port[8];
-  snprintf(port, sizeof port, "%u", c->port[c->which]);
+  snprintf(port, sizeof port, "%u", c->port[k]);
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
-  int gai = getaddrinfo(c->host[c->which], port, &hints, &res);
+  int gai = getaddrinfo(c->host[k], port, &hints, &res);
   if (gai != 0 || !res) {
-    sb_attempt_failed(lib, c, SMARTBUS_ERR_ESTABLI_CONNECT, gai_strerror(gai), now);
+    attempt_failed(lib, c, k, SMARTBUS_ERR_ESTABLI_CONNECT, gai_strerror(gai), now);
     return;
   }
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     freeaddrinfo(res);
-    sb_attempt_failed(lib, c, SMARTBUS_ERR_ESTABLI_CONNECT, strerror(errno), now);
+    attempt_failed(lib, c, k, SMARTBUS_ERR_ESTABLI_CONNECT, strerror(errno), now);
     return;
   }
   int one = 1;
@@ -123,95 +226,101 @@ static void start_attempt(sb_lib *lib, sb_client *c, int64_t now) {
   int r = connect(fd, res->ai_addr, res->ai_addrlen);
   int err = errno;
   freeaddrinfo(res);
-  c->fd = fd;
-  c->in_len = 0;
-  if (!c->in && !(c->in = malloc(SB_WIRE_HEAD + SB_FRAME_LIMIT))) {
-    sb_attempt_failed(lib, c, SMARTBUS_ERR_MEM_ALLOC, "no memory", now);
+  l->fd = fd;
+  l->in_len = 0;
+  if (!l->in && !(l->in = malloc(SB_IN_CAP))) {
+    attempt_failed(lib, c, k, SMARTBUS_ERR_MEM_ALLOC, "no memory", now);
     return;
   }
-  sb_trace(lib, 0, "client %u: connecting to %s:%u", c->id, c->host[c->which], c->port[c->which]);
+  sb_trace(lib, 0, "client %u: link %d# connecting to %s:%u", c->id, k, c->host[k], c->port[k]);
   if (r == 0) {
-    send_login(lib, c, now);
+    send_register(lib, c, k, now);
   } else if (err == EINPROGRESS) {
-    c->state = CS_CONNECTING;
-    c->deadline_ms = now + SB_CONNECT_TIMEOUT_MS;
+    l->state = CS_CONNECTING;
+    l->deadline_ms = now + SB_CONNECT_TIMEOUT_MS;
   } else {
-    sb_attempt_failed(lib, c, SMARTBUS_ERR_ESTABLI_CONNECT, strerror(err), now);
+    attempt_failed(lib, c, k, SMARTBUS_ERR_ESTABLI_CONNECT, strerror(err), now);
   }
 }
 
-static void on_connect_ready(sb_lib *lib, sb_client *c, int64_t now) {
+static void on_connect_ready(sb_lib *lib, sb_client *c, int k, int64_t now) {
   int err = 0;
   socklen_t len = sizeof err;
-  if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+  if (getsockopt(c->link[k].fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
   if (err) {
-    sb_attempt_failed(lib, c, SMARTBUS_ERR_ESTABLI_CONNECT, strerror(err), now);
+    attempt_failed(lib, c, k, SMARTBUS_ERR_ESTABLI_CONNECT, strerror(err), now);
     return;
   }
-  send_login(lib, c, now);
+  send_register(lib, c, k, now);
 }
 
-static void do_write(sb_lib *lib, sb_client *c, int64_t now) {
-  while (c->out_off < c->out.len) {
-    ssize_t n = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+static void do_write(sb_lib *lib, sb_client *c, int k, int64_t now) {
+  sb_link *l = &c->link[k];
+  while (l->out_off < l->out.len) {
+    ssize_t n = send(l->fd, l->out.p + l->out_off, l->out.len - l->out_off, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-      sb_link_broken(lib, c, strerror(errno), now);
+      sb_link_broken(lib, c, k, strerror(errno), now);
       return;
     }
-    c->out_off += (size_t)n;
+    l->out_off += (size_t)n;
   }
-  c->out.len = 0;
-  c->out_off = 0;
+  l->out.len = 0;
+  l->out_off = 0;
 }
 
-static void do_read(sb_lib *lib, sb_client *c, int64_t now) {
+static void do_read(sb_lib *lib, sb_client *c, int k, int64_t now) {
+  sb_link *l = &c->link[k];
   for (;;) {
-    size_t room = SB_WIRE_HEAD + SB_FRAME_LIMIT - c->in_len;
+    size_t room = SB_IN_CAP - l->in_len;
     if (room == 0) return; /* cannot happen: a full buffer holds a whole frame */
-    ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
+    ssize_t n = recv(l->fd, l->in + l->in_len, room, 0);
     if (n == 0) {
-      sb_link_broken(lib, c, "closed by the bus", now);
+      sb_link_broken(lib, c, k, "closed by the bus", now);
       return;
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) sb_link_broken(lib, c, strerror(errno), now);
+      if (errno != EAGAIN && errno != EWOULDBLOCK) sb_link_broken(lib, c, k, strerror(errno), now);
       return;
     }
-    c->in_len += (size_t)n;
-    c->last_rx_ms = now;
-    sb_frames_process(lib, c, now);
-    if (c->fd < 0 || (size_t)n < room) return;
+    l->in_len += (size_t)n;
+    l->last_rx_ms = now; /* any byte keeps the link alive, as in the vendor */
+    sb_frames_process(lib, c, k, now);
+    if (l->fd < 0 || (size_t)n < room) return;
   }
 }
 
-static void run_timers(sb_lib *lib, int64_t now) {
-  for (int i = 0; i < 256; i++) {
-    sb_client *c = lib->clients[i];
-    if (!c) continue;
-    if (c->state == CS_WAIT && now >= c->next_attempt_ms) {
-      start_attempt(lib, c, now);
-    } else if ((c->state == CS_CONNECTING || c->state == CS_LOGIN) && now >= c->deadline_ms) {
-      sb_attempt_failed(lib, c, SMARTBUS_ERR_TIMEOUT, "no answer in time", now);
-    } else if (c->state == CS_READY) {
-      if (now - c->last_rx_ms >= (int64_t)c->hb_ms * SB_HEARTBEAT_MISSES) {
-        sb_link_broken(lib, c, "heartbeats missed", now);
-      } else if (now - c->last_tx_ms >= c->hb_ms) {
-        sb_client_send(lib, c, K_HEARTBEAT, NULL, NULL);
-        c->last_tx_ms = now;
-      }
+static void link_timers(sb_lib *lib, sb_client *c, int k, int64_t now) {
+  sb_link *l = &c->link[k];
+  if (l->state == CS_WAIT && now >= l->next_attempt_ms) {
+    start_attempt(lib, c, k, now);
+  } else if (l->state == CS_CONNECTING && now >= l->deadline_ms) {
+    attempt_failed(lib, c, k, SMARTBUS_ERR_ESTABLI_CONNECT, "connect timed out", now);
+  } else if (l->state == CS_LOGIN && now >= l->deadline_ms) {
+    sb_link_broken(lib, c, k, "no REGISTER_ACK in time", now);
+  } else if (l->state == CS_READY) {
+    if (now - l->last_rx_ms >= lib->link_timeout_ms) {
+      sb_link_broken(lib, c, k, "nothing received in time", now);
+    } else if (now >= l->next_hb_ms) {
+      send_heartbeat(lib, c, k);
+      l->next_hb_ms = now + SB_HEARTBEAT_MS;
     }
   }
+}
+
+/* Expired waits of one kind, in call order. */
+static void expire_waits(sb_lib *lib, int is_ack, int64_t now) {
   sb_pending **pp = &lib->pending;
   while (*pp) {
     sb_pending *p = *pp;
-    if (now < p->deadline_ms) {
+    if (p->is_ack != is_ack || now < p->deadline_ms) {
       pp = &p->next;
       continue;
     }
     *pp = p->next;
-    sb_event *e = sb_event_new(lib, EV_RET, p->client);
+    /* As the vendor: head NULL, code -25, empty text. */
+    sb_event *e = sb_event_new(lib, p->is_ack ? EV_ACK : EV_RET, p->client);
     if (e) {
       e->s1 = p->project;
       e->i1 = p->invoke_id;
@@ -223,6 +332,20 @@ static void run_timers(sb_lib *lib, int64_t now) {
   }
 }
 
+/* As the vendor's timer: the ack timeouts of a round before its result timeouts. */
+static void pending_timers(sb_lib *lib, int64_t now) {
+  expire_waits(lib, 1, now);
+  expire_waits(lib, 0, now);
+}
+
+static void run_timers(sb_lib *lib, int64_t now) {
+  for (int i = 0; i < 256; i++) {
+    sb_client *c = lib->clients[i];
+    for (int k = 0; c && k < c->nhosts; k++) link_timers(lib, c, k, now);
+  }
+  pending_timers(lib, now);
+}
+
 static int64_t next_wake(sb_lib *lib, int64_t now) {
   int64_t t = now + 1000;
 #define SOONER(x)                                                                                                      \
@@ -231,12 +354,14 @@ static int64_t next_wake(sb_lib *lib, int64_t now) {
   } while (0)
   for (int i = 0; i < 256; i++) {
     sb_client *c = lib->clients[i];
-    if (!c) continue;
-    if (c->state == CS_WAIT) SOONER(c->next_attempt_ms);
-    if (c->state == CS_CONNECTING || c->state == CS_LOGIN) SOONER(c->deadline_ms);
-    if (c->state == CS_READY) {
-      SOONER(c->last_tx_ms + c->hb_ms);
-      SOONER(c->last_rx_ms + (int64_t)c->hb_ms * SB_HEARTBEAT_MISSES);
+    for (int k = 0; c && k < c->nhosts; k++) {
+      sb_link *l = &c->link[k];
+      if (l->state == CS_WAIT) SOONER(l->next_attempt_ms);
+      if (l->state == CS_CONNECTING || l->state == CS_LOGIN) SOONER(l->deadline_ms);
+      if (l->state == CS_READY) {
+        SOONER(l->next_hb_ms);
+        SOONER(l->last_rx_ms + lib->link_timeout_ms);
+      }
     }
   }
   for (sb_pending *p = lib->pending; p; p = p->next) SOONER(p->deadline_ms);
@@ -269,65 +394,83 @@ void sb_lib_free(sb_lib *lib) {
    frames loses them (seen: a `send` right before Release never arrived).
    Bounded: RELEASE_FLUSH_MS in all; no callback is raised. */
 #define RELEASE_FLUSH_MS 250
+#define SB_MAX_FDS 512
 static void flush_and_close(sb_lib *lib) {
-  unsigned char shut[256] = {0};
+  unsigned char shut[256][2];
+  memset(shut, 0, sizeof shut);
   int64_t deadline = sb_now_ms() + RELEASE_FLUSH_MS;
   for (;;) {
-    struct pollfd fds[256];
-    int idx[256], n = 0;
+    struct pollfd fds[SB_MAX_FDS];
+    int idx[SB_MAX_FDS], n = 0;
     for (int i = 0; i < 256; i++) {
       sb_client *c = lib->clients[i];
-      if (!c || c->fd < 0) continue;
-      if (c->state != CS_READY) {
-        client_close_fd(c);
-        continue;
+      for (int k = 0; c && k < 2; k++) {
+        sb_link *l = &c->link[k];
+        if (l->fd < 0) continue;
+        if (l->state != CS_READY) {
+          link_close_fd(l);
+          continue;
+        }
+        short events = POLLIN;
+        if (l->out.len > l->out_off) {
+          events |= POLLOUT;
+        } else if (!shut[i][k]) {
+          shutdown(l->fd, SHUT_WR);
+          shut[i][k] = 1;
+        }
+        fds[n].fd = l->fd;
+        fds[n].events = events;
+        fds[n].revents = 0;
+        idx[n++] = i * 2 + k;
       }
-      short events = POLLIN;
-      if (c->out.len > c->out_off) {
-        events |= POLLOUT;
-      } else if (!shut[i]) {
-        shutdown(c->fd, SHUT_WR);
-        shut[i] = 1;
-      }
-      fds[n].fd = c->fd;
-      fds[n].events = events;
-      fds[n].revents = 0;
-      idx[n++] = i;
     }
     int64_t now = sb_now_ms();
     if (n == 0 || now >= deadline) break;
     if (poll(fds, (nfds_t)n, (int)(deadline - now)) <= 0) continue;
-    for (int k = 0; k < n; k++) {
-      sb_client *c = lib->clients[idx[k]];
-      short ev = fds[k].revents;
+    for (int j = 0; j < n; j++) {
+      sb_link *l = &lib->clients[idx[j] / 2]->link[idx[j] % 2];
+      short ev = fds[j].revents;
       if (ev & POLLOUT) {
-        ssize_t w = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
-        if (w > 0) c->out_off += (size_t)w;
+        ssize_t w = send(l->fd, l->out.p + l->out_off, l->out.len - l->out_off, MSG_NOSIGNAL);
+        if (w > 0) l->out_off += (size_t)w;
         else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-          client_close_fd(c);
+          link_close_fd(l);
           continue;
         }
       }
       if (ev & (POLLIN | POLLHUP | POLLERR)) {
         char sink[4096];
-        ssize_t r = recv(c->fd, sink, sizeof sink, 0);
-        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) client_close_fd(c);
+        ssize_t r = recv(l->fd, sink, sizeof sink, 0);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) link_close_fd(l);
       }
     }
   }
   for (int i = 0; i < 256; i++) {
-    if (lib->clients[i]) client_close_fd(lib->clients[i]);
+    sb_client *c = lib->clients[i];
+    for (int k = 0; c && k < 2; k++) link_close_fd(&c->link[k]);
+  }
+}
+
+/* Frames queued by this round (REGISTER, heartbeats, answers) go out at once. */
+static void write_queued(sb_lib *lib, int64_t now) {
+  for (int i = 0; i < 256; i++) {
+    sb_client *c = lib->clients[i];
+    for (int k = 0; c && k < c->nhosts; k++) {
+      sb_link *l = &c->link[k];
+      if (l->fd >= 0 && l->state != CS_CONNECTING && l->out.len > l->out_off) do_write(lib, c, k, now);
+    }
   }
 }
 
 void *sb_net_main(void *arg) {
   sb_lib *lib = arg;
-  struct pollfd fds[257];
-  unsigned char ids[257];
+  struct pollfd fds[SB_MAX_FDS + 1];
+  int ids[SB_MAX_FDS + 1];
   pthread_mutex_lock(&g_mu);
   while (!lib->stopping) {
     int64_t now = sb_now_ms();
     run_timers(lib, now);
+    write_queued(lib, now);
     sb_dispatch(lib);
     if (lib->stopping) break;
     now = sb_now_ms();
@@ -337,11 +480,15 @@ void *sb_net_main(void *arg) {
     fds[n++].events = POLLIN;
     for (int i = 0; i < 256; i++) {
       sb_client *c = lib->clients[i];
-      if (!c || c->fd < 0) continue;
-      ids[n] = (unsigned char)i;
-      fds[n].fd = c->fd;
-      fds[n].events = c->state == CS_CONNECTING ? POLLOUT : (short)(POLLIN | (c->out.len > c->out_off ? POLLOUT : 0));
-      fds[n++].revents = 0;
+      for (int k = 0; c && k < c->nhosts; k++) {
+        sb_link *l = &c->link[k];
+        if (l->fd < 0) continue;
+        ids[n] = i * 2 + k;
+        fds[n].fd = l->fd;
+        fds[n].events =
+            l->state == CS_CONNECTING ? POLLOUT : (short)(POLLIN | (l->out.len > l->out_off ? POLLOUT : 0));
+        fds[n++].revents = 0;
+      }
     }
     int timeout = wake_at > now ? (int)(wake_at - now) : 0;
     pthread_mutex_unlock(&g_mu);
@@ -357,22 +504,19 @@ void *sb_net_main(void *arg) {
       while (read(lib->wake[0], drain, sizeof drain) > 0) {
       }
     }
-    for (int k = 1; k < n; k++) {
-      sb_client *c = lib->clients[ids[k]];
-      short ev = fds[k].revents;
-      if (!ev || c->fd != fds[k].fd) continue;
-      if (c->state == CS_CONNECTING) {
-        on_connect_ready(lib, c, now);
+    for (int j = 1; j < n; j++) {
+      sb_client *c = lib->clients[ids[j] / 2];
+      int k = ids[j] % 2;
+      short ev = fds[j].revents;
+      if (!ev || !c || c->link[k].fd != fds[j].fd) continue;
+      if (c->link[k].state == CS_CONNECTING) {
+        on_connect_ready(lib, c, k, now);
         continue;
       }
-      if (ev & (POLLIN | POLLHUP | POLLERR)) do_read(lib, c, now);
-      if (c->fd >= 0 && (ev & POLLOUT)) do_write(lib, c, now);
+      if (ev & (POLLIN | POLLHUP | POLLERR)) do_read(lib, c, k, now);
+      if (c->link[k].fd >= 0 && (ev & POLLOUT)) do_write(lib, c, k, now);
     }
-    /* Frames queued by this round (login, heartbeats) go out at once. */
-    for (int i = 0; i < 256; i++) {
-      sb_client *c = lib->clients[i];
-      if (c && c->fd >= 0 && c->state != CS_CONNECTING && c->out.len > c->out_off) do_write(lib, c, now);
-    }
+    write_queued(lib, now);
   }
   int owns = lib->thread_owns;
   /* Nothing else reaches this lib any more (g_lib no longer points at it). */

@@ -32,31 +32,6 @@ int sb_buf_put(sb_buf *b, const void *p, size_t n) {
   return 0;
 }
 
-int sb_buf_u8(sb_buf *b, unsigned v) {
-  unsigned char c = (unsigned char)(v & 0xff);
-  return sb_buf_put(b, &c, 1);
-}
-
-int sb_buf_i32(sb_buf *b, int32_t v) {
-  uint32_t u = (uint32_t)v;
-  unsigned char c[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
-                        (unsigned char)(u >> 24)};
-  return sb_buf_put(b, c, 4);
-}
-
-int sb_buf_str(sb_buf *b, const char *s, int nullable) {
-  if (!s) {
-    if (!nullable) return -1;
-    unsigned char c[2] = {0xff, 0xff};
-    return sb_buf_put(b, c, 2);
-  }
-  size_t n = strlen(s);
-  if (n > SB_MAX_STR) return -1;
-  unsigned char c[2] = {(unsigned char)(n & 0xff), (unsigned char)(n >> 8)};
-  if (sb_buf_put(b, c, 2)) return -1;
-  return sb_buf_put(b, s, n);
-}
-
 void sb_buf_free(sb_buf *b) {
   free(b->p);
   b->p = NULL;
@@ -83,14 +58,34 @@ void sb_wake(sb_lib *lib) {
   (void)r; /* a full pipe already means "wake up" */
 }
 
-int sb_frame_append(sb_buf *out, int kind, const sb_addr_head *h, const sb_buf *payload) {
-  size_t n = payload ? payload->len : 0;
-  if (n > SB_FRAME_LIMIT) return -1;
-  if (sb_buf_reserve(out, SB_WIRE_HEAD + n)) return -1;
-  unsigned char *p = out->p + out->len;
-  sb_addr_head zero;
-  memset(&zero, 0, sizeof zero);
-  if (!h) h = &zero;
+void sb_put_i32(unsigned char *p, int32_t v) {
+  uint32_t u = (uint32_t)v;
+  for (int i = 0; i < 4; i++) p[i] = (unsigned char)(u >> (8 * i));
+}
+
+void sb_put_i64(unsigned char *p, int64_t v) {
+  uint64_t u = (uint64_t)v;
+  for (int i = 0; i < 8; i++) p[i] = (unsigned char)(u >> (8 * i));
+}
+
+int32_t sb_get_i32(const unsigned char *p) {
+  return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+}
+
+void sb_put_str(unsigned char *field, size_t size, const char *s) {
+  memset(field, 0, size);
+  if (!s) return;
+  size_t n = strlen(s);
+  memcpy(field, s, n < size ? n : size - 1);
+}
+
+char *sb_get_str(const unsigned char *p, size_t max) {
+  const unsigned char *nul = memchr(p, 0, max);
+  return sb_strdup_n(p, nul ? (size_t)(nul - p) : max);
+}
+
+/* reserved[2] stays zero: the vendor leaves garbage there, a receiver ignores it. */
+void sb_head_write(unsigned char *p, const sb_addr_head *h, int32_t packet_size, int32_t datalen) {
   p[0] = 0x15;
   p[1] = 0x5b;
   p[2] = h->cmd;
@@ -101,31 +96,33 @@ int sb_frame_append(sb_buf *out, int kind, const sb_addr_head *h, const sb_buf *
   p[7] = (unsigned char)h->dst_type;
   p[8] = (unsigned char)h->dst_unit;
   p[9] = (unsigned char)h->dst_client;
-  p[10] = (unsigned char)kind;
-  p[11] = 1;
-  uint32_t size = (uint32_t)(SB_WIRE_HEAD + n), len = (uint32_t)n;
-  for (int i = 0; i < 4; i++) {
-    p[12 + i] = (unsigned char)(size >> (8 * i));
-    p[16 + i] = (unsigned char)(len >> (8 * i));
-  }
-  if (n) memcpy(p + SB_WIRE_HEAD, payload->p, n);
-  out->len += SB_WIRE_HEAD + n;
+  p[10] = p[11] = 0;
+  sb_put_i32(p + 12, packet_size);
+  sb_put_i32(p + 16, datalen);
+}
+
+/* The vendor writes packet_size = 20 + datalen + datalen % 4 (not a 4-byte
+   padding: datalen 17 gives 38); we do the same with zeroed extra bytes so
+   that a receiver's tolerance of the extra bytes is exercised. */
+int sb_frame_append(sb_buf *out, const sb_addr_head *h, const void *body, size_t len) {
+  size_t extra = len % 4, total = SB_WIRE_HEAD + len + extra;
+  if (len > 0x0fffffff || sb_buf_reserve(out, total)) return -1;
+  unsigned char *p = out->p + out->len;
+  sb_head_write(p, h, (int32_t)total, (int32_t)len);
+  if (len) memcpy(p + SB_WIRE_HEAD, body, len);
+  memset(p + SB_WIRE_HEAD + len, 0, extra);
+  out->len += total;
   return 0;
 }
 
-static int32_t rd32(const unsigned char *p) {
-  return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-}
-
-int sb_head_check(const unsigned char *p, int *kind, int32_t *len, const char **why) {
+int sb_head_check(const unsigned char *p, int32_t *datalen, int32_t *packet_size, const char **why) {
   if (p[0] != 0x15 || p[1] != 0x5b) return *why = "bad head flag", -1;
-  if (p[11] != 1) return *why = "bad protocol version", -1;
-  if (p[10] < K_LOGIN || p[10] > K_CLOSE) return *why = "unknown frame kind", -1;
-  int32_t size = rd32(p + 12), n = rd32(p + 16);
-  if (n < 0 || n > SB_FRAME_LIMIT) return *why = "data_len out of range", -1;
-  if (size != SB_WIRE_HEAD + n) return *why = "packet_size is not 20 + data_len", -1;
-  *kind = p[10];
-  *len = n;
+  int32_t size = sb_get_i32(p + 12), n = sb_get_i32(p + 16);
+  if (n < 0 || n > SB_FRAME_LIMIT) return *why = "datalen out of range", -1;
+  /* As the mock: the vendor's sender adds up to 3 bytes after the body. */
+  if (size < SB_WIRE_HEAD + n || size > SB_WIRE_HEAD + n + 3) return *why = "packet_size out of range", -1;
+  *datalen = n;
+  *packet_size = size;
   return 0;
 }
 
@@ -140,6 +137,8 @@ void sb_head_read(const unsigned char *p, sb_addr_head *h) {
   h->dst_client = (signed char)p[9];
 }
 
+/* The head a callback sees: reserved zeroed, packet_size without the extra
+   bytes (the vendor passes the received head as it is). */
 void sb_head_to_packet(const sb_addr_head *h, int32_t datalen, SMARTBUS_PACKET_HEAD *out) {
   memset(out, 0, sizeof *out);
   out->head_flag = SMARTBUS_PACKET_HEAD_FLAG;
@@ -153,28 +152,4 @@ void sb_head_to_packet(const sb_addr_head *h, int32_t datalen, SMARTBUS_PACKET_H
   out->dest_unit_client_id = (char)h->dst_client;
   out->datalen = datalen;
   out->packet_size = (int)sizeof(SMARTBUS_PACKET_HEAD) + datalen;
-}
-
-int32_t sb_rd_i32(sb_reader *r) {
-  if (r->bad || r->len - r->at < 4) return r->bad = 1, 0;
-  int32_t v = rd32(r->p + r->at);
-  r->at += 4;
-  return v;
-}
-
-int sb_rd_i8(sb_reader *r) {
-  if (r->bad || r->len - r->at < 1) return r->bad = 1, 0;
-  return (signed char)r->p[r->at++];
-}
-
-char *sb_rd_str(sb_reader *r, size_t *n) {
-  if (r->bad || r->len - r->at < 2) return r->bad = 1, NULL;
-  size_t k = (size_t)r->p[r->at] | (size_t)r->p[r->at + 1] << 8;
-  r->at += 2;
-  if (k == 0xffff || r->len - r->at < k) return r->bad = 1, NULL;
-  char *s = sb_strdup_n(r->p + r->at, k);
-  if (!s) return r->bad = 1, NULL;
-  r->at += k;
-  if (n) *n = k;
-  return s;
 }

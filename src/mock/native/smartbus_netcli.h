@@ -25,8 +25,8 @@ extern "C" {
 #define SMARTBUS_MAX_IP_ADDR_LEN 64
 /* Largest SendData/SendPing payload of the stand-in. */
 #define SMARTBUS_MAX_DATA_SIZE 65536
-/* Largest RemoteInvokeFlow in_valuelist, in bytes (without the NUL). */
-#define SMARTBUS_MAX_FLOW_PARAMS 32768
+/* Largest RemoteInvokeFlow in_valuelist, in bytes (without the NUL), as the vendor. */
+#define SMARTBUS_MAX_FLOW_PARAMS 16001
 
 #define SMARTBUS_CLIENT_TYPE_NULL 0
 #define SMARTBUS_CLIENT_TYPE_NODE 1

@@ -13,30 +13,46 @@
 #include "smartbus_netcli.h"
 
 #define SB_WIRE_HEAD 20
-#define SB_FRAME_LIMIT 65536
-#define SB_MAX_STR 0xfffe
-#define SB_OUT_CAP (8u * 1024u * 1024u) /* unsent bytes per client before -7 */
+#define SB_FRAME_LIMIT 65536 /* largest datalen accepted from the bus */
+#define SB_OUT_CAP (8u * 1024u * 1024u) /* unsent bytes per link before -7 */
 #define SB_CONNECT_TIMEOUT_MS 3000
 #define SB_LOGIN_TIMEOUT_MS 5000
-#define SB_DEFAULT_HEARTBEAT_MS 5000
-#define SB_HEARTBEAT_MISSES 3
-#define SB_DEFAULT_FLOW_TIMEOUT_MS 30000
+#define SB_HEARTBEAT_MS 1000          /* the vendor's heartbeat period */
+#define SB_DEFAULT_LINK_TIMEOUT_MS 14000 /* the vendor: nothing received for 14 s */
+#define SB_DEFAULT_RECONNECT_MS 2000  /* the vendor's retry period */
 #define SB_POISON 0xDD
+/* Receive buffer: a whole frame of the largest datalen and its extra bytes. */
+#define SB_IN_CAP (SB_WIRE_HEAD + SB_FRAME_LIMIT + 3)
 
-enum sb_kind {
-  K_LOGIN = 1,
-  K_LOGIN_ANSWER,
-  K_DATA,
-  K_PING,
-  K_PING_ANSWER,
-  K_FLOW_INVOKE,
-  K_FLOW_ACK,
-  K_FLOW_RESULT,
-  K_NOTIFY,
-  K_GLOBAL_CONNECT,
-  K_HEARTBEAT,
-  K_CLOSE
+/* Commands (head.cmd). Link level ones travel with cmdtype 0, the rest with
+   cmdtype 1 (SYSTEM); see docs/wire-protocol.md. */
+enum sb_cmd {
+  CMD_REGISTER = 1,
+  CMD_REGISTER_ACK = 2,
+  CMD_HEARTBEAT = 5,
+  CMD_HEARTBEAT_ACK = 6,
+  CMD_PING = 7,
+  CMD_PING_ANSWER = 8,
+  CMD_GLOBAL_CONNECT = 9,
+  CMD_GLOBAL_CONNECT_REPLY = 10,
+  CMD_CALL_FLOW = 11,
+  CMD_FLOW_RESULT = 12,
+  CMD_FLOW_ACK = 13,
+  CMD_NOTIFY = 15
 };
+
+/* Body sizes and offsets of the vendor's packed structs (its DWARF). */
+#define SB_REGISTER_BODY 6005
+#define SB_REG_NODE 449                 /* SMARTBUS_NODE node */
+#define SB_REG_CLI0 (SB_REG_NODE + 148) /* node.cli[0] */
+#define SB_GLOBAL_BODY 281              /* SMARTBUS_GLOBAL_CONNECT, inner head included */
+#define SB_CALL_FLOW_BODY 114           /* SMARTBUS_CALL_FLOW, text at 112 */
+#define SB_NOTIFY_BODY 150              /* SMARTBUS_NOTIFY, text at 148 */
+#define SB_FLOW_RESULT_MIN 47
+#define SB_FLOW_ACK_MIN 51
+#define SB_HEARTBEAT_BODY 32
+#define SB_MAX_FLOW_TEXT 16001   /* RemoteInvokeFlow: strlen(in_valuelist) */
+#define SB_MAX_NOTIFY_TEXT 15999 /* SendNotify: strlen(param) */
 
 /* A growable byte buffer. */
 typedef struct {
@@ -50,29 +66,40 @@ typedef struct {
   signed char src_type, src_unit, src_client, dst_type, dst_unit, dst_client;
 } sb_addr_head;
 
-/* CS_REFUSED: every host refused a login for good; the client is never retried. */
+/* Per link. CS_REFUSED: the host refused a login for good (any code but
+   -10); the vendor never tries it again. */
 enum sb_state { CS_WAIT, CS_CONNECTING, CS_LOGIN, CS_READY, CS_REFUSED };
+
+/* One TCP link: index 0 to the master, 1 to the slave. */
+typedef struct {
+  int state, fd;
+  int failing; /* the last attempt failed: the next failures are not traced */
+  int64_t next_attempt_ms, deadline_ms, last_rx_ms, next_hb_ms;
+  int64_t hb_count;
+  sb_buf out;
+  size_t out_off;
+  unsigned char *in;
+  size_t in_len;
+} sb_link;
 
 typedef struct {
   unsigned char id;
   int type;
   char host[2][SMARTBUS_MAX_IP_ADDR_LEN + 1];
   unsigned short port[2];
-  int nhosts; /* 1: master only, 2: master and slave */
-  char *user, *pwd, *add_info; /* user/pwd NULL when none */
-  int state, fd, which;
-  int refused; /* bit h: host h refused a login for good (any code but -10) */
-  int64_t next_attempt_ms, deadline_ms, last_rx_ms, last_tx_ms;
-  int hb_ms, access_unit;
-  sb_buf out;
-  size_t out_off;
-  unsigned char *in;
-  size_t in_len;
+  int nhosts; /* 1: master only, 2: master and slave (both links run at once) */
+  char user[64], pwd[128], add_info[256]; /* cut like the vendor's strnzcpy */
+  sb_link link[2];
+  int active;      /* the link data goes over: the first one registered, -1 none */
+  int access_unit; /* src unit of the last REGISTER_ACK on either link, -1 before */
+  int fail_reported; /* a connect failure was reported since the last login */
 } sb_client;
 
+/* A wait for a flow's result (ret) or its acknowledgement (ack). */
 typedef struct sb_pending {
   struct sb_pending *next;
   unsigned char client;
+  int is_ack;
   int invoke_id;
   char *project;
   int64_t deadline_ms;
@@ -103,8 +130,8 @@ typedef struct {
   sb_client *clients[256];
   sb_pending *pending;
   sb_event *ev_head, *ev_tail;
-  int next_invoke;
-  int reconnect_ms;
+  int next_invoke, next_notify;
+  int reconnect_ms, link_timeout_ms;
 } sb_lib;
 
 typedef struct {
@@ -127,31 +154,26 @@ extern sb_callbacks g_cb;
 int64_t sb_now_ms(void);
 int sb_buf_reserve(sb_buf *b, size_t extra);
 int sb_buf_put(sb_buf *b, const void *p, size_t n);
-int sb_buf_u8(sb_buf *b, unsigned v);
-int sb_buf_i32(sb_buf *b, int32_t v);
-int sb_buf_str(sb_buf *b, const char *s, int nullable); /* s may be NULL only when nullable */
 void sb_buf_free(sb_buf *b);
 char *sb_strdup_n(const void *p, size_t n);
 void sb_poison_free(void *p, size_t n);
 void sb_wake(sb_lib *lib);
+void sb_put_i32(unsigned char *p, int32_t v);
+void sb_put_i64(unsigned char *p, int64_t v);
+int32_t sb_get_i32(const unsigned char *p);
+/* Copies s into a zeroed field of `size` bytes, cut to size-1 (NULL: ""). */
+void sb_put_str(unsigned char *field, size_t size, const char *s);
+/* A NUL-terminated copy of at most `max` bytes of p, stopping at a NUL. */
+char *sb_get_str(const unsigned char *p, size_t max);
 
-/* sb_wire.c: frames */
-int sb_frame_append(sb_buf *out, int kind, const sb_addr_head *h, const sb_buf *payload);
-/* Returns 0 when complete head is valid, -1 with *why set when not. */
-int sb_head_check(const unsigned char *p, int *kind, int32_t *len, const char **why);
+/* Frames. */
+void sb_head_write(unsigned char *p, const sb_addr_head *h, int32_t packet_size, int32_t datalen);
+/* Appends head + body + (len % 4) zero bytes, the vendor's packet_size. */
+int sb_frame_append(sb_buf *out, const sb_addr_head *h, const void *body, size_t len);
+/* Checks a head; returns 0 and the whole frame's size, or -1 with *why. */
+int sb_head_check(const unsigned char *p, int32_t *datalen, int32_t *packet_size, const char **why);
 void sb_head_read(const unsigned char *p, sb_addr_head *h);
 void sb_head_to_packet(const sb_addr_head *h, int32_t datalen, SMARTBUS_PACKET_HEAD *out);
-
-/* Payload reading cursor. */
-typedef struct {
-  const unsigned char *p;
-  size_t len, at;
-  int bad;
-} sb_reader;
-int32_t sb_rd_i32(sb_reader *r);
-int sb_rd_i8(sb_reader *r);
-/* A string field as a fresh NUL-terminated heap block (NULL when absent or bad). */
-char *sb_rd_str(sb_reader *r, size_t *n);
 
 /* sb_events.c (call with g_mu held unless noted) */
 sb_event *sb_event_new(sb_lib *lib, int type, unsigned char client);
@@ -163,14 +185,17 @@ void sb_dispatch(sb_lib *lib);
 /* sb_net.c */
 void *sb_net_main(void *arg);
 void sb_client_free(sb_client *c);
-int sb_client_send(sb_lib *lib, sb_client *c, int kind, const sb_addr_head *h, const sb_buf *payload);
-/* A connect attempt failed: report `code`, then try the slave or wait. */
-void sb_attempt_failed(sb_lib *lib, sb_client *c, int code, const char *why, int64_t now);
-/* An established link broke (or, before READY, the attempt failed). */
-void sb_link_broken(sb_lib *lib, sb_client *c, const char *why, int64_t now);
+/* Queues a frame on link k of c. */
+int sb_link_send(sb_lib *lib, sb_client *c, int k, const sb_addr_head *h, const void *body, size_t len);
+/* Link k registered (REGISTER_ACK 0). */
+void sb_link_ready(sb_lib *lib, sb_client *c, int k, int64_t now);
+/* Link k was refused with `code` by the node of unit `unit`. */
+void sb_link_refused(sb_lib *lib, sb_client *c, int k, int code, int unit, int64_t now);
+/* Link k broke, or its attempt failed; the next attempt is scheduled. */
+void sb_link_broken(sb_lib *lib, sb_client *c, int k, const char *why, int64_t now);
 void sb_lib_free(sb_lib *lib);
 
-/* sb_recv.c: parse whatever complete frames c->in holds. */
-void sb_frames_process(sb_lib *lib, sb_client *c, int64_t now);
+/* sb_recv.c: parse whatever complete frames link k of c holds. */
+void sb_frames_process(sb_lib *lib, sb_client *c, int k, int64_t now);
 
 #endif

@@ -225,10 +225,15 @@ const ACK_TEXT = 49;
 const RET_TEXT = 45;
 const NOTIFY_TEXT = 148;
 
-/** A body with a fixed struct and a NUL-terminated text after it. */
-function withText(size: number, text: Uint8Array): StructWriter {
-  const w = new StructWriter(size + text.length + 1);
-  w.put(size, text);
+/**
+ * A body with a fixed struct whose last field is a 2-byte `strparam_head`
+ * at `at`, where the text starts: the text, its NUL and one spare byte, as
+ * the vendor's library builds them. It drops a body shorter than the whole
+ * struct ("Remote call flow ack error, size=50").
+ */
+function withText(at: number, text: Uint8Array): StructWriter {
+  const w = new StructWriter(at + text.length + 2);
+  w.put(at, text);
   return w;
 }
 
