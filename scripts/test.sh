@@ -41,7 +41,7 @@ step "native backends on the per-callback path (SMARTBUS_EVENT_QUEUE=off), Deno 
 SMARTBUS_EVENT_QUEUE=off deno test -A --quiet tests/ffi_standin.test.ts tests/ffi_backend.test.ts
 SMARTBUS_EVENT_QUEUE=off bun test --timeout 60000 tests/ffi_standin.test.ts tests/ffi_backend.test.ts
 
-step "control API: the inspector page in headless Chromium, the Python example against smartbus mock --control"
+step "control API: the inspector page in headless Chromium, the Python example and the original Python package against smartbus mock --control"
 # Outside CI a machine without Chromium or Python skips these loudly; in CI
 # (.ci/run installs Chromium) a missing one fails the run.
 needs() {
@@ -58,6 +58,15 @@ if needs "${CHROMIUM:-chromium}" "apt-get install chromium"; then
 fi
 if needs python3 "the Python example needs python3"; then
   python3 examples/python/test_app.py
+  # The same app on the vendor's library, and the original Python package
+  # (unmodified) on both libraries, when ../shared/reference/ is there.
+  vendor_lib="${SMARTBUS_VENDOR_LIB:-$(cd "$(dirname "$0")/../.." && pwd)/shared/reference/smartbus-client-sdk/lib/linux-x64/libbusnetcli.so}"
+  if [ -f "$vendor_lib" ] && [ "$(uname -m)" = x86_64 ]; then
+    SMARTBUS_NETCLI_LIB="$vendor_lib" python3 examples/python/test_app.py
+  else
+    echo "SKIPPED: the Python example on the vendor's library (not at $vendor_lib)" >&2
+  fi
+  python3 tests/interop/test_original_python.py
 fi
 
 step "npm build: tsc, shared suites under Node (koffi), packed-package smoke under Node and Bun"
