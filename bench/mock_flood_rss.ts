@@ -46,28 +46,56 @@ const line = await new Promise<string>((resolve) =>
 );
 const port = Number(line.split(":").at(-1));
 
-/** A logged-in peer counting the DATA frames it gets. */
+/** A registered peer counting the DATA frames it gets. */
 async function peer(clientId: number) {
   const socket: Socket = connect(port, "127.0.0.1");
   await new Promise((r) => socket.once("connect", r));
   const decoder = new FrameDecoder({ role: "client" });
   let got = 0;
+  let registered: (result: number) => void = () => {};
+  const ack = new Promise<number>((r) => registered = r);
+  let beats = 0;
   socket.on("data", (chunk: Uint8Array) => {
-    for (const f of decoder.push(chunk)) if (f.kind === FrameKind.DATA) got++;
+    for (const f of decoder.push(chunk)) {
+      if (f.kind === FrameKind.DATA) got++;
+      else if (f.kind === FrameKind.REGISTER_ACK) registered(f.result);
+    }
   });
-  socket.write(encodeFrame({
-    kind: FrameKind.LOGIN,
-    clientId,
-    clientType: 4,
-    unitId: 20,
-    user: null,
-    password: null,
-    addInfo: new Uint8Array(),
-  }));
-  await sleep(200);
-  // A peer silent for three heartbeat intervals is dropped.
+  socket.write(encodeFrame(
+    {
+      kind: FrameKind.REGISTER,
+      head: { ...zeroHead(), src: { unitId: 20, clientId, clientType: 4 } },
+      connectIndex: 0,
+      clientId,
+      clientType: 4,
+      unitId: 20,
+      accessUnitId: -1,
+      user: new Uint8Array(),
+      password: new Uint8Array(),
+      addInfo: new Uint8Array(),
+    },
+    undefined,
+    { tail: true },
+  ));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const result = await Promise.race([
+    ack,
+    new Promise<number>((r) => timer = setTimeout(() => r(NaN), 5_000)),
+  ]).finally(() => clearTimeout(timer));
+  if (result !== 0) {
+    throw new Error(`client ${clientId}: registration ${result}`);
+  }
+  // As the vendor's library: a heartbeat a second (the mock drops a client
+  // silent for three of its intervals; it sends none itself).
   const beat = setInterval(
-    () => socket.write(encodeFrame({ kind: FrameKind.HEARTBEAT })),
+    () =>
+      socket.write(encodeFrame({
+        kind: FrameKind.HEARTBEAT,
+        count: beats++,
+        resendCount: 0,
+        timeLaunch: Math.floor(Date.now() / 1000),
+        timeReturn: 0,
+      })),
     1000,
   );
   socket.on("close", () => clearInterval(beat));

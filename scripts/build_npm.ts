@@ -72,6 +72,7 @@ const TEST_ENTRIES = [
   "tests/ffi_node_threads.test.ts",
   "tests/ffi_units.test.ts",
   "tests/ffi_vendor.test.ts",
+  "tests/vendor_cases.test.ts",
 ];
 
 // deno.ts needs Deno's FFI types, which clash with @types/node: the compile

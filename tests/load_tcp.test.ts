@@ -143,12 +143,15 @@ describe("load - over TCP", () => {
           for (let i = 0; i < n; i++) {
             const from = members[i];
             const to = members[(i * 5 + round * 11 + 1) % n];
-            if (to === from) continue;
             const text =
               `r${round} ${from.unitId}/${from.id}>${to.unitId}/${to.id}`;
-            from.client.send(1, 0, to.unitId, to.id, ClientType.AGENT, text);
-            sent++;
-            expected.set(to, [...expected.get(to) ?? [], text]);
+            // The library sends nothing to its own unit; cmdtype 0 is the
+            // link's own (data needs 1–255).
+            if (to.unitId !== from.unitId) {
+              from.client.send(1, 3, to.unitId, to.id, ClientType.AGENT, text);
+              sent++;
+              expected.set(to, [...expected.get(to) ?? [], text]);
+            }
             if (i % 8 === round % 8) {
               flows.push(
                 from.client.invoke({

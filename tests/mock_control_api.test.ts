@@ -11,6 +11,7 @@ import { ControlConfigError, type MockControlError } from "../src/mock/mod.ts";
 import { startControlServer } from "../src/mock/control/control_server.ts";
 import { MAX_WAIT_MS } from "../src/mock/control/journal.ts";
 import { MockBus } from "../src/mock/mod.ts";
+import { FrameKind } from "../src/mock/internal.ts";
 import { apiRoutes, type ControlParts } from "../src/mock/control/routes.ts";
 import { mockOptions } from "../src/cli/cmd_mock.ts";
 import { readFileSync } from "node:fs";
@@ -268,18 +269,17 @@ describe("mock control - API", () => {
     bad.socket.destroy();
     const ok = await RawClient.open(port);
     assert.equal(await ok.login(2, "alice", "pa55word"), 0);
+    assert.equal(ok.accessUnitId, 0, "registered at node 0");
     ok.send({
-      kind: 3,
+      kind: FrameKind.DATA,
       head: {
         cmd: 1,
         cmdType: 3,
         src: { unitId: 20, clientId: 2, clientType: 4 },
         dst: { unitId: 20, clientId: 2, clientType: 4 },
-        packetSize: 0,
-        dataLen: 0,
       },
       data: new TextEncoder().encode("my password is pa55word"),
-    } as never);
+    });
     ok.socket.destroy();
     const j = env.control.journal;
     const [gone] = await j.waitFor("presence", { event: "disconnect" });

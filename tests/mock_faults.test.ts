@@ -318,16 +318,19 @@ describe("mock faults", () => {
     const bus = new MockBus({ logger: () => {} });
     bus.addNode({ unitId: 0, port: 8000 });
     bus.addNode({ unitId: 1, port: 8001 });
+    const infos: string[] = [];
     const front = await serveTcp(bus, [
       { unitId: 0, host: "127.0.0.1", port: 8000, listenPort: 0 },
       { unitId: 1, host: "127.0.0.1", port: 8001, listenPort: 0 },
-    ], { logger: { warn() {}, info() {} } });
+    ], { logger: { warn() {}, info: (l) => void infos.push(l) } });
     try {
       const [p0, p1] = front.addresses.map((x) => x.port);
       const a = await RawClient.open(p0);
       const b = await RawClient.open(p1);
-      assert.equal(await a.login(1), 0, "logged in at node 0");
-      assert.equal(await b.login(2), 1, "logged in at node 1");
+      assert.equal(await a.login(1), 0);
+      assert.equal(a.accessUnitId, 0, "registered at node 0");
+      assert.equal(await b.login(2), 0);
+      assert.equal(b.accessUnitId, 1, "registered at node 1");
       const toB = {
         ...zeroHead(),
         cmd: 5,
@@ -362,9 +365,24 @@ describe("mock faults", () => {
       ]);
       bus.faults.cutClient({ unitId: 20, clientId: 1 });
       await bounded(a.closed, 3000, "the cut client's socket closes");
+      // A cut client is refused like a node that is down (-20): no
+      // REGISTER_ACK, the front just closes, and the library dials again.
       const again = await RawClient.open(p0);
-      assert.equal(await again.login(1), ErrorCode.ESTABLI_CONNECT);
-      again.socket.destroy();
+      again.register(1);
+      await bounded(
+        again.closed,
+        3000,
+        "the cut client's new connection closes",
+      );
+      assert.deepEqual(again.frames, [], "no REGISTER_ACK");
+      assert.ok(
+        infos.some((l) => /refused \(-20\)/.test(l)),
+        infos.join("\n"),
+      );
+      bus.faults.healClient({ unitId: 20, clientId: 1 });
+      const healed = await RawClient.open(p0);
+      assert.equal(await healed.login(1), 0, "registered once healed");
+      healed.socket.destroy();
       b.socket.destroy();
     } finally {
       await front.close();

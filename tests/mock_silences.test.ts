@@ -1,8 +1,9 @@
 /**
  * Nothing the mock sees goes unsaid: every flow call gets its log line, a
  * call to an IPSC that does not exist is answered at once, flow frames carry
- * cmd 0 as the wire protocol says, and in strict mode a connect to an
- * address no node listens on fails at once, naming what there is.
+ * their own commands on the wire (FLOW_ACK 13/1, FLOW_RESULT 12/1) and cmd 0
+ * in process, and in strict mode a connect to an address no node listens on
+ * fails at once, naming what there is.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,7 +34,7 @@ function unitOn(bus: MockBus, unitId = 17): SmartBus {
 }
 
 describe("mock silences", () => {
-  test("silences - flow acknowledges and results carry cmd 0, cmdtype 0 (TCP and in process)", async () => {
+  test("silences - flow acknowledges and results carry 13/1 and 12/1 on the wire, cmd 0, cmdtype 0 in process", async () => {
     await using server = await startMockServer({
       nodes: [{ unitId: 0, port: 0 }],
       flows: { "p/f": ["ok"] },
@@ -43,10 +44,8 @@ describe("mock silences", () => {
     c.invokeFlow({ invokeId: 1, project: "p", flow: "f", params: "[]" });
     const ack = await c.next((f) => f.kind === FrameKind.FLOW_ACK);
     const ret = await c.next((f) => f.kind === FrameKind.FLOW_RESULT);
-    for (const f of [ack, ret]) {
-      assert.equal(f.head.cmd, 0, `kind ${f.kind}`);
-      assert.equal(f.head.cmdType, 0, `kind ${f.kind}`);
-    }
+    assert.deepEqual([ack.head.cmd, ack.head.cmdType], [13, 1]);
+    assert.deepEqual([ret.head.cmd, ret.head.cmdType], [12, 1]);
     c.socket.destroy();
 
     const clock = new VirtualClock();
@@ -79,7 +78,6 @@ describe("mock silences", () => {
       c.invokeFlow({
         invokeId,
         ipscIndex,
-        timeoutMs: 60_000,
         project: "p",
         flow: "f",
         params,

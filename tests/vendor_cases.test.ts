@@ -63,7 +63,9 @@ function runner(): { cmd: string; args: string[] } {
       args: ["test", "--timeout", "60000", suite],
     };
   }
-  return { cmd: process.execPath, args: ["--test", suite] };
+  // Run as a plain script: under `node --test` a child that inherits
+  // NODE_TEST_CONTEXT would skip its tests (see `runCase`).
+  return { cmd: process.execPath, args: [suite] };
 }
 
 /** Runs case `name` in a child; resolves its exit status and output. */
@@ -72,9 +74,10 @@ function runCase(
 ): Promise<{ code: number | null; signal: string | null; out: string }> {
   const { cmd, args } = runner();
   return new Promise((resolve) => {
+    const { NODE_TEST_CONTEXT: _, ...parentEnv } = process.env;
     const p = spawn(cmd, args, {
       env: {
-        ...process.env,
+        ...parentEnv,
         SMARTBUS_TEST_CASE: name,
         SMARTBUS_TEST_LIBRARY: VENDOR,
         NO_COLOR: "1",
