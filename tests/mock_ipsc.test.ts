@@ -220,7 +220,7 @@ describe("mock ipsc", () => {
     assert.throws(() => s.bus.assertNoUnhandled(), /no IPSC at 5\/3/);
   });
 
-  test("non-strict - a call to a missing IPSC is answered at once with DEST_NONEXIST", async () => {
+  test("non-strict - a call to a missing IPSC is refused at once in its ack with DEST_NONEXIST", async () => {
     const s = await setup(false);
     const id = s.backend.remoteInvokeFlow(
       0,
@@ -234,14 +234,20 @@ describe("mock ipsc", () => {
     );
     await s.clock.flush();
     assert.equal(s.clock.now(), 0, "no bus time passed");
-    assert.deepEqual(s.acks(), []);
-    assert.deepEqual(s.rets(), [[false, "p", id, ErrorCode.DEST_NONEXIST, ""]]);
+    // In the acknowledge: the result frame carries no code.
+    assert.deepEqual(s.acks(), [[
+      "p",
+      id,
+      ErrorCode.DEST_NONEXIST,
+      "no IPSC at 5/3",
+    ]]);
+    assert.deepEqual(s.rets(), []);
     assert.equal(s.bus.unhandled().length, 1);
     assert.equal(s.bus.flowCalls()[0].state, "errored");
     assert.ok(s.lines.some((l) => l.includes("no IPSC at 5/3")));
     s.backend.remoteInvokeFlow(0, 5, 3, cs("p"), cs("f"), 1, 1000, cs("[]"));
     await s.clock.flush();
-    assert.equal(s.rets().length, 1, "fire and forget: nothing answered");
+    assert.equal(s.acks().length, 1, "fire and forget: nothing answered");
   });
 
   test("flows - a call refused for its parameter list gets its log line", async () => {

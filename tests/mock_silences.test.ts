@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import {
   Client,
   ConnectError,
-  FlowError,
+  FlowNotStartedError,
   silentLogger,
   SmartBus,
 } from "../mod.ts";
@@ -111,7 +111,7 @@ describe("mock silences", () => {
     ).then(() => "resolved", (e) => e);
     await clock.flush();
     const e = await outcome;
-    assert.ok(e instanceof FlowError, String(e));
+    assert.ok(e instanceof FlowNotStartedError, String(e));
     assert.equal(e.code, ErrorCode.DEST_NONEXIST);
     assert.equal(clock.now(), 0, "answered without any bus time passing");
     unit.close();

@@ -128,9 +128,12 @@ export function seedCases(label: string, factory: EnvFactory): void {
         assert.equal(d.authorUsr, null);
         assert.equal(d.encoding, "utf-8");
         await c.connect();
-        assert.equal(c.unitid, 2);
-        assert.equal(c.addr_expr, `2 3 ${ClientType.AGENT}`);
-        assert.deepEqual(c.log, ["connectSuccess 2"]);
+        // The vendor's library registers on master and slave at once: the
+        // first to answer is the one reached (the stand-in does the same).
+        const reached = c.unitid as number;
+        assert.ok(reached === 2 || reached === 1, `reached ${reached}`);
+        assert.equal(c.addr_expr, `${reached} 3 ${ClientType.AGENT}`);
+        assert.deepEqual(c.log, [`connectSuccess ${reached}`]);
         await until(
           env,
           () =>

@@ -29,7 +29,6 @@ import { RecordLog } from "./record_log.ts";
 import { TextMemo } from "./text_memo.ts";
 import { copyBytes } from "./slab.ts";
 
-const NONE = new Uint8Array();
 
 /** When the caller's library gives up on call `c`. */
 const deadline = (c: FlowCallRecord): number =>
@@ -130,9 +129,11 @@ export class FlowRouting {
         );
         this.ack(server, caller.address, inv.invokeId, project, -1, msg);
       } else if (inv.mode === InvokeMode.WANT_RESULT) {
-        // As the bus does (docs/wire-protocol.md): unroutable, answered at once.
+        // Unroutable, answered at once (docs/wire-protocol.md); in the
+        // acknowledge, since the result frame carries no code.
+        const msg = new TextEncoder().encode(`no IPSC at ${where}`);
         const code = ErrorCode.DEST_NONEXIST;
-        this.result(server, caller.address, inv.invokeId, project, code, NONE);
+        this.ack(server, caller.address, inv.invokeId, project, code, msg);
       }
       return;
     }

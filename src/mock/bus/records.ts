@@ -41,9 +41,9 @@ export interface MessageRecord {
   time: number;
   /** Bus time when it reached the receiver (absent until then). */
   deliveredAt?: number;
-  /** `cmd` (0 for pings). */
+  /** `cmd` (7 for pings, 8 for ping answers). */
   cmd: number;
-  /** `cmdtype` (8 for ping answers). */
+  /** `cmdtype` (1, SYSTEM, for pings and their answers). */
   cmdType: number;
   /** The sender (for a ping answer: the pinged client). */
   src: BusAddress;

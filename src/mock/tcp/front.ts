@@ -26,6 +26,9 @@ import {
   type TcpLogger,
 } from "./connection.ts";
 import { DEFAULT_FRAME_LIMIT } from "./wire.ts";
+
+/** The smallest frame limit a node can work with: a REGISTER's body. */
+const MIN_FRAME_LIMIT = 6005;
 import { escapeControl } from "../bus/log_capture.ts";
 
 export type { TcpLogger } from "./connection.ts";
@@ -69,7 +72,7 @@ export interface TcpFrontOptions {
    * library sends a heartbeat every second). Default 5000.
    */
   heartbeatMs?: number;
-  /** Largest payload accepted or sent. Default 65536. */
+  /** Largest body accepted or sent, at least 6005 (a registration). Default 65536. */
   frameLimit?: number;
   /** Unsent bytes per connection before it is dropped as a slow reader. Default 8 MiB. */
   maxQueuedBytes?: number;
@@ -160,7 +163,7 @@ export async function serveTcp(
   nodes: readonly TcpNode[],
   options: TcpFrontOptions = {},
 ): Promise<TcpFront> {
-  // Lines name what peers sent (CLOSE reasons, user names): escaped once here.
+  // Lines name what peers sent (user names, add_info): escaped once here.
   const info = options.logger?.info?.bind(options.logger);
   const warn = options.logger?.warn?.bind(options.logger) ??
     ((m: string) => console.warn(m));
@@ -170,6 +173,12 @@ export async function serveTcp(
   };
   const heartbeatMs = options.heartbeatMs ?? 5000;
   const frameLimit = options.frameLimit ?? DEFAULT_FRAME_LIMIT;
+  if (!Number.isInteger(frameLimit) || frameLimit < MIN_FRAME_LIMIT) {
+    // Every client's first frame (REGISTER) is 6005 bytes.
+    throw new RangeError(
+      `frameLimit must be an integer of at least ${MIN_FRAME_LIMIT} (the registration's size), got ${frameLimit}`,
+    );
+  }
   const maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
   const loginTimeoutMs = options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
   const conns = new Set<TcpConnection>();
