@@ -113,7 +113,12 @@ describe("mock ipsc", () => {
       throw new Error("bug in flow");
     });
     s.ipsc.flow("p", "f4", (_p, ctx) => ctx.fail(-5));
-    const ids = [s.invoke("f1"), s.invoke("f2"), s.invoke("f3"), s.invoke("f4")];
+    const ids = [
+      s.invoke("f1"),
+      s.invoke("f2"),
+      s.invoke("f3"),
+      s.invoke("f4"),
+    ];
     await s.clock.advance(10);
     assert.deepEqual(
       s.acks().map((a) => [a[1], a[2]]),

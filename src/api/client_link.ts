@@ -22,10 +22,10 @@ import { linkTargets } from "./links.ts";
 import {
   ClientType,
   CmdType,
-  SystemCmd,
   describeCode,
   ErrorCode,
   errorCodeName,
+  SystemCmd,
 } from "../abi/constants.ts";
 import {
   AbortedError,

@@ -130,7 +130,7 @@ export function seedCases(label: string, factory: EnvFactory): void {
         await c.connect();
         // The vendor's library registers on master and slave at once: the
         // first to answer is the one reached (the stand-in does the same).
-        const reached = c.unitid as number;
+        const reached = c.unitid as unknown as number;
         assert.ok(reached === 2 || reached === 1, `reached ${reached}`);
         assert.equal(c.addr_expr, `${reached} 3 ${ClientType.AGENT}`);
         assert.deepEqual(c.log, [`connectSuccess ${reached}`]);

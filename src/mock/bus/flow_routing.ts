@@ -29,7 +29,6 @@ import { RecordLog } from "./record_log.ts";
 import { TextMemo } from "./text_memo.ts";
 import { copyBytes } from "./slab.ts";
 
-
 /** When the caller's library gives up on call `c`. */
 const deadline = (c: FlowCallRecord): number =>
   c.startedAt + libraryFlowTimeoutMs(c.timeoutMs);

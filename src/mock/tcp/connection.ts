@@ -230,7 +230,11 @@ export class TcpConnection implements FrameTarget {
 
   /** The head of a frame from this node to this client. */
   #nodeHead(): WireHead {
-    const node = { unitId: this.#s.node.unitId, clientId: -1, clientType: NODE };
+    const node = {
+      unitId: this.#s.node.unitId,
+      clientId: -1,
+      clientType: NODE,
+    };
     const dst = this.#address ? { ...this.#address } : zeroHead().dst;
     return { ...zeroHead(), src: node, dst };
   }

@@ -16,15 +16,15 @@
 
 import { WireError } from "./wire_fields.ts";
 import {
-  type DecodedFrame,
   decodeBody,
+  type DecodedFrame,
   encodeBody,
   type Frame,
   FrameKind,
   type FrameKindValue,
   kindOf,
-  type WireHead,
   wireCmd,
+  type WireHead,
   zeroHead,
 } from "./wire_frames.ts";
 
@@ -254,9 +254,7 @@ export class FrameDecoder {
     } else if (!this.#registered) {
       throw new WireError(
         "out-of-order",
-        `frame ${cmd}/${cmdType} before the registration${
-          bus ? "" : " ack"
-        }`,
+        `frame ${cmd}/${cmdType} before the registration${bus ? "" : " ack"}`,
       );
     }
   }
