@@ -18,6 +18,8 @@
 /* The 64-byte text every benchmark sends (plus the trailing NUL, as the API does). */
 static const char BENCH_TEXT[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/";
 #define BENCH_TEXT_SIZE ((int)sizeof BENCH_TEXT) /* 65: 64 characters + NUL */
+/* A ping's answer is cmd 8 with cmdtype 1 (SYSTEM), as the vendor's library sends it. */
+#define SB_PING_ANSWER 8
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;

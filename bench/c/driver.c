@@ -47,7 +47,7 @@ static volatile int g_pong;
 
 static void send_recv_cb(void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, void *data, int size) {
   (void)arg, (void)id, (void)data, (void)size;
-  if (head->cmdtype != SMARTBUS_CMDTYPE_PING_ACK) return;
+  if (head->cmd != SB_PING_ANSWER || head->cmdtype != SMARTBUS_CMDTYPE_SYSTEM) return;
   pthread_mutex_lock(&g_mu);
   g_pong = 1;
   pthread_cond_broadcast(&g_cv);

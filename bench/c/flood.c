@@ -27,7 +27,7 @@ static volatile int g_pong;
 static void credit_cb(void *arg, unsigned char id, SMARTBUS_PACKET_HEAD *head, void *data, int size) {
   (void)arg, (void)id, (void)head, (void)data, (void)size;
   pthread_mutex_lock(&g_mu);
-  if (head->cmdtype == SMARTBUS_CMDTYPE_PING_ACK) g_pong = 1;
+  if (head->cmd == SB_PING_ANSWER && head->cmdtype == SMARTBUS_CMDTYPE_SYSTEM) g_pong = 1;
   else if (head->cmd == 2) g_credits++;
   g_credits_changed = 1;
   pthread_cond_broadcast(&g_cv);

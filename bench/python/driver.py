@@ -33,7 +33,8 @@ SmartBusError = None
 TEXT = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/"
 IPSC = (0, 0, 2)
 USER = 3
-PING_ACK = 8
+# A ping's answer: cmd 8 with cmdtype 1 (SYSTEM), as the vendor's library sends it.
+PING_ANSWER = (8, 1)
 BUFF_FULL = -7
 CREDIT_EVERY = 1024
 # Numbers: the original sends str(params), which is JSON only for such values.
@@ -75,7 +76,7 @@ def bench_client_class(base):
             self.connected.set()
 
         def onReceiveText(self, packInfo, txt):
-            if packInfo.cmdType == PING_ACK:
+            if (packInfo.cmd, packInfo.cmdType) == PING_ANSWER:
                 self.pong.set()
             elif self.on_text is not None:
                 self.on_text(packInfo, txt)
