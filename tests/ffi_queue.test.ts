@@ -5,6 +5,10 @@
  * drained in batches. The stand-in overwrites and frees every buffer as soon
  * as a callback returns, so any byte read late shows up as a wrong byte:
  * every message carries a distinct pattern and is checked in full.
+ *
+ * The stand-in, as the vendor's library, sends nothing to its own unit
+ * (-11): client 1 sends to an echoing peer unit on the same bus, which sends
+ * every message back to client 2.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -23,6 +27,7 @@ import type { NativeBackend } from "../src/ffi/native.ts";
 import { eventQueueFile } from "../src/ffi/queue/load.ts";
 import { createQueueDrain, QueueWake } from "../src/ffi/queue/drain.ts";
 import { MockBus, serveTcp, type TcpFront } from "../src/mock/mod.ts";
+import { type EchoPeer, echoPeer } from "./fixtures/echo_peer.ts";
 
 const STANDIN = fileURLToPath(
   new URL("../build/libbusnetcli.so", import.meta.url),
@@ -31,6 +36,9 @@ const SCRIPT = fileURLToPath(
   new URL("../scripts/build_native.sh", import.meta.url),
 );
 const UNIT = 21;
+/** The echoing peer: unit and client id. */
+const PEER_UNIT = 22;
+const PEER_CLIENT = 2;
 const HEAD = 20; // the vendor binary's packet head (int sizes)
 const DEFAULT_CAPACITY = 4 << 20;
 
@@ -85,6 +93,7 @@ describe(`ffi event queue on the stand-in (${runtime})`, { skip }, () => {
   let master: { host: string; port: number };
   let b: NativeBackend;
   let q: RawQueue;
+  let peer: EchoPeer;
   const rec = new Recorder();
   const drain = (): void => drainAll();
   let drainAll: () => void = () => {};
@@ -96,6 +105,13 @@ describe(`ffi event queue on the stand-in (${runtime})`, { skip }, () => {
     bus.addNode({ unitId: 0, port: 8100 });
     const ipsc = bus.addIpsc({ unitId: 0, processIndex: 0, node: 0 });
     ipsc.flow("proj", "echo", (params) => params);
+    peer = echoPeer(bus, {
+      unitId: PEER_UNIT,
+      clientId: PEER_CLIENT,
+      node: { host: "127.0.0.1", port: 8100 },
+      replyToClient: 2,
+    });
+    await peer.ready();
     front = await serveTcp(
       bus,
       [{ unitId: 0, host: "127.0.0.1", port: 8100, listenPort: 0 }],
@@ -114,6 +130,7 @@ describe(`ffi event queue on the stand-in (${runtime})`, { skip }, () => {
   });
 
   after(async () => {
+    peer?.close();
     b?.release();
     q?.setWake(null, mode);
     b?.close();
@@ -167,7 +184,15 @@ describe(`ffi event queue on the stand-in (${runtime})`, { skip }, () => {
     const before = q.stats();
     for (let i = 0; i < N; i++) {
       assert.equal(
-        b.sendData(1, i % 256, 3, UNIT, 2, 3, payload(i, (i * 131) % 1500)),
+        b.sendData(
+          1,
+          i % 256,
+          3,
+          PEER_UNIT,
+          PEER_CLIENT,
+          3,
+          payload(i, (i * 131) % 1500),
+        ),
         0,
       );
     }
@@ -235,7 +260,10 @@ describe(`ffi event queue on the stand-in (${runtime})`, { skip }, () => {
     const N = 400;
     const before = q.stats();
     for (let i = 0; i < N; i++) {
-      assert.equal(b.sendData(1, i % 256, 3, UNIT, 2, 3, payload(i, 1000)), 0);
+      assert.equal(
+        b.sendData(1, i % 256, 3, PEER_UNIT, PEER_CLIENT, 3, payload(i, 1000)),
+        0,
+      );
     }
     await waitFor(() => {
       const s = q.stats();
@@ -276,7 +304,10 @@ describe(`ffi event queue on the stand-in (${runtime})`, { skip }, () => {
     };
     const before = q.stats();
     for (let i = 0; i < N; i++) {
-      assert.equal(b.sendData(1, i % 256, 3, UNIT, 2, 3, payload(i, 1000)), 0);
+      assert.equal(
+        b.sendData(1, i % 256, 3, PEER_UNIT, PEER_CLIENT, 3, payload(i, 1000)),
+        0,
+      );
     }
     await rec.until(() => got === N, `${N} messages`, 30_000);
     rec.onRecv = undefined;

@@ -44,17 +44,30 @@ function child(
   }
 }
 
+// An echoing peer: unit 30 on the mock backend, attached in process to the
+// same bus, whose client 2 sends every text it gets to client 2 of `unit`.
+// The native library sends nothing to its own unit (-11, as the vendor's),
+// so client 1's messages reach client 2 through the peer.
+const ECHO_PEER = (unit: number): string => `
+const peerUnit = new SmartBus({ unitId: 30, backend: new MockBackend(bus, { reconnectIntervalMs: 100 }) });
+const peer = new Client({ bus: peerUnit, localClientId: 2, localClientType: ClientType.AGENT, masterHost: "127.0.0.1", masterPort: 8100 });
+await peer.connect({ timeout: 10000 });
+peer.on("receiveText", (_info, text) => peer.send(1, CmdType.USER, ${unit}, 2, ClientType.AGENT, text));
+`;
+
 // Unit 20 with two clients on a mock bus over TCP; after the refused second
-// unit, client 1 sends 40 messages to client 2 and runs 5 flows.
+// unit, client 1 sends 40 messages to client 2 (through the echoing peer)
+// and runs 5 flows.
 const SECOND_UNIT = `
 import { Client, ClientType, CmdType, initialize, SmartBus } from ${
   JSON.stringify(MOD)
 };
-import { MockBus, serveTcp } from ${JSON.stringify(MOCK)};
+import { MockBackend, MockBus, serveTcp } from ${JSON.stringify(MOCK)};
 const lib = ${JSON.stringify(STANDIN)};
 const bus = new MockBus({ logger: () => {} });
 bus.addNode({ unitId: 0, port: 8100 });
 bus.addIpsc({ unitId: 0, processIndex: 0, node: 0 }).flow("p", "echo", (x) => x);
+${ECHO_PEER(20)}
 const front = await serveTcp(bus, [{ unitId: 0, host: "127.0.0.1", port: 8100, listenPort: 0 }],
   { logger: { warn() {}, info() {} } });
 const { host, port } = front.addresses[0];
@@ -71,7 +84,7 @@ refuse("SmartBus", () => new SmartBus({ unitId: 21, libraryPath: lib }));
 refuse("initialize", () => initialize({ unitId: 22, libraryPath: lib }));
 let got = 0;
 const all = new Promise((resolve) => b.on("receiveText", () => { if (++got === 40) resolve(); }));
-for (let i = 0; i < 40; i++) a.send(1, CmdType.USER, 20, 2, ClientType.AGENT, "m" + i);
+for (let i = 0; i < 40; i++) a.send(1, CmdType.USER, 30, 2, ClientType.AGENT, "m" + i);
 let timer;
 await Promise.race([all, new Promise((r) => timer = setTimeout(r, 10000))]);
 clearTimeout(timer);
@@ -86,6 +99,7 @@ await first.closeAsync();
 const again = new SmartBus({ unitId: 21, libraryPath: lib });
 console.log("after close", again.unitId);
 again.close();
+peerUnit.close();
 await front.close();
 `;
 
@@ -102,15 +116,17 @@ setTimeout(() => { ${how}; }, 150);
 `;
 
 // Two clients of one unit on a mock bus over TCP: how the event queue wakes
-// JS, 200 messages from one to the other, and what the temp dir holds.
+// JS, 200 messages from one to the other (through the echoing peer), and
+// what the temp dir holds.
 const WAKE = `
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Client, ClientType, CmdType, SmartBus } from ${JSON.stringify(MOD)};
-import { MockBus, serveTcp } from ${JSON.stringify(MOCK)};
+import { MockBackend, MockBus, serveTcp } from ${JSON.stringify(MOCK)};
 import { openedEventQueue } from ${JSON.stringify(QUEUE)};
 const bus = new MockBus({ logger: () => {} });
 bus.addNode({ unitId: 0, port: 8100 });
+${ECHO_PEER(24)}
 const front = await serveTcp(bus, [{ unitId: 0, host: "127.0.0.1", port: 8100, listenPort: 0 }],
   { logger: { warn() {}, info() {} } });
 const { host, port } = front.addresses[0];
@@ -125,7 +141,7 @@ const q = openedEventQueue();
 console.log("socket wake", await q.socketReady, q.wakeMode());
 let got = 0;
 const all = new Promise((resolve) => b.on("receiveText", () => { if (++got === 200) resolve(); }));
-for (let i = 0; i < 200; i++) a.send(1, CmdType.USER, 24, 2, ClientType.AGENT, "m" + i);
+for (let i = 0; i < 200; i++) a.send(1, CmdType.USER, 30, 2, ClientType.AGENT, "m" + i);
 let timer;
 await Promise.race([all, new Promise((r) => timer = setTimeout(r, 10000))]);
 clearTimeout(timer);
@@ -134,6 +150,7 @@ let files = "none";
 try { files = readdirSync(tmpdir()).filter((n) => n.startsWith("smartbus-eq-")).length; } catch {}
 console.log("socket files", files);
 await unit.closeAsync();
+peerUnit.close();
 await front.close();
 `;
 

@@ -12,10 +12,15 @@ import {
   serveTcp,
   type TcpFront,
 } from "../src/mock/internal.ts";
+import { echoPeer } from "./fixtures/echo_peer.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const NODE_UNIT = 3;
 const NODE_PORT = 8000;
+/** The echoing peer unit test_standin.c sends its data to (its PEER_UNIT, PEER_CLIENT). */
+const PEER_UNIT = 30;
+const PEER_CLIENT = 2;
+const AGENT = 4;
 
 /** Runs the idempotent build script (it skips up-to-date outputs). */
 function build(): Promise<void> {
@@ -60,45 +65,98 @@ async function startBus(users?: Record<string, string>): Promise<Bus> {
   const ipsc = bus.addIpsc({ unitId: NODE_UNIT, processIndex: 0 });
   ipsc.flow("proj", "echo", (params: unknown) => params);
   ipsc.flow("proj", "never", () => new Promise<never>(() => {}));
+  // The stand-in, as the vendor's library, sends nothing to its own unit
+  // (-11): test_standin.c sends its data to this peer, which sends it back.
+  const [user, password] = Object.entries(users ?? {})[0] ?? [];
+  const peer = echoPeer(bus, {
+    unitId: PEER_UNIT,
+    clientId: PEER_CLIENT,
+    clientType: AGENT,
+    node: { host: "127.0.0.1", port: NODE_PORT },
+    user,
+    password,
+  });
+  await peer.ready();
+  // heartbeatMs >= 1000: the library heartbeats every second (as the
+  // vendor's), and the bus drops a client silent for 3 x heartbeatMs.
   const front = await serveTcp(
     bus,
     [{ unitId: NODE_UNIT, host: "127.0.0.1", port: NODE_PORT, listenPort: 0 }],
-    { heartbeatMs: 200, logger: { warn: () => {} } },
+    { heartbeatMs: 1000, logger: { warn: () => {} } },
   );
   return {
     bus,
     front,
     port: front.addresses[0].port,
-    [Symbol.asyncDispose]: () => front.close(),
+    [Symbol.asyncDispose]: async () => {
+      peer.close();
+      await front.close();
+    },
   };
 }
 
 /**
- * A raw peer, not the mock bus: answers every LOGIN with unit 5 and a 100 ms
- * heartbeat, then the 1st connection goes silent and the 2nd sends garbage.
+ * A raw peer, not the mock bus, speaking the vendor's wire protocol: answers
+ * every REGISTER (1/0) with a REGISTER_ACK (2/0, result 0) from unit 5, then
+ * says nothing more on the 1st connection (the library's link timeout, 1 s
+ * in test_standin's faults mode, breaks it), sends 20 bytes of 0xab on the
+ * 2nd (a bad head flag breaks it), and answers heartbeats (5/0) with 6/0
+ * from the 3rd on.
  */
 async function faultyPeer(): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer();
   const sockets = new Set<Socket>();
   let n = 0;
+  const nodeHead = (
+    dst: { unitId: number; clientId: number; clientType: number },
+  ) => ({
+    cmd: 0,
+    cmdType: 0,
+    src: { unitId: 5, clientId: -1, clientType: 1 },
+    dst,
+  });
   server.on("connection", (socket) => {
     const k = n++;
     sockets.add(socket);
     socket.on("error", () => {});
     socket.on("close", () => sockets.delete(socket));
     const decoder = new FrameDecoder({ role: "bus" });
+    let client = { unitId: 0, clientId: 0, clientType: 0 };
     socket.on("data", (chunk: Uint8Array) => {
-      for (const f of decoder.push(chunk)) {
-        if (f.kind !== FrameKind.LOGIN) continue;
-        socket.write(
-          encodeFrame({
-            kind: FrameKind.LOGIN_ANSWER,
-            result: 5,
-            heartbeatMs: 100,
-            reason: new Uint8Array(),
-          }),
-        );
-        if (k === 1) socket.write(new Uint8Array(20).fill(0xab));
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const f of frames) {
+        if (f.kind === FrameKind.REGISTER) {
+          client = {
+            unitId: f.unitId,
+            clientId: f.clientId,
+            clientType: f.clientType,
+          };
+          socket.write(
+            encodeFrame({
+              kind: FrameKind.REGISTER_ACK,
+              head: nodeHead(client),
+              result: 0,
+            }),
+          );
+          if (k === 1) socket.write(new Uint8Array(20).fill(0xab));
+        } else if (f.kind === FrameKind.HEARTBEAT && k >= 2) {
+          socket.write(
+            encodeFrame({
+              kind: FrameKind.HEARTBEAT_ACK,
+              head: nodeHead(client),
+              count: f.count,
+              resendCount: f.resendCount,
+              timeLaunch: f.timeLaunch,
+              timeReturn: Math.floor(Date.now() / 1000),
+            }),
+          );
+        }
       }
     });
   });
@@ -227,7 +285,7 @@ describe("native c", () => {
       assert.match(run.out, /reconnect checks passed/);
     });
 
-    test(`native c - ${v.name}: refused logins report the code and keep retrying`, async () => {
+    test(`native c - ${v.name}: refused logins report the code and are not retried`, async () => {
       await build();
       await using b = await startBus({ admin: "secret" });
       const args = [

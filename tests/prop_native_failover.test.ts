@@ -1,21 +1,29 @@
 /**
- * The failover model property (`tests/prop_failover.test.ts`) through the
- * stand-in library on TCP, in real time. Real timing is not exact, so each
- * op is followed by a settle time of 2.5 reconnect intervals (every due
- * attempt has run by then) and the clients are compared with the model at
- * the end of it: the same disconnects (one per break), the same connects
- * with the unit id reached, the same state; a send succeeds exactly when
- * the model says up, else throws `LibraryError` -2.
+ * Failover through the stand-in library on TCP, in real time, against the
+ * model of the vendor's two links at once (`TwoLinkFailoverModel`: a link
+ * to the master and one to the slave run together, the mock registers the
+ * client on one node at a time, and which link wins a race is observed, not
+ * predicted). Real timing is not exact, so each op is followed by a settle
+ * time of 2.5 reconnect intervals (every due attempt has run by then) and
+ * the clients are compared with the model at the end of it: the same
+ * disconnects (one per break), the same connects with the unit id reached,
+ * the same state; a send succeeds exactly when the model says up, else
+ * throws `LibraryError` -2. Sends go to a client of a peer unit on the mock
+ * backend: the library sends nothing to its own unit (-11).
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { LibraryError } from "../mod.ts";
 import { checkProperty } from "./shared/fc.ts";
-import { compareFailover, FailoverModel } from "./shared/failover_model.ts";
+import {
+  compareTwoLink,
+  TwoLinkFailoverModel,
+} from "./shared/failover_model.ts";
 import { nativeEnv } from "./shared/native_env.ts";
 import { type Op, opsArb } from "./shared/prop_ops.ts";
 import {
+  NATIVE_UNIT,
   nativeSkip,
   nativeWorld,
   runtime,
@@ -24,6 +32,8 @@ import {
 import { bounded } from "./shared/raw_client.ts";
 
 const CLIENTS = 3;
+/** The peer unit's one client: world client CLIENTS, every send's target. */
+const PEER = CLIENTS;
 
 describe(`properties - native failover (${runtime ?? "unsupported runtime"})`, () => {
   test(
@@ -54,17 +64,16 @@ describe(`properties - native failover (${runtime ?? "unsupported runtime"})`, (
                 ], 5),
                 async (ops: Op[]) => {
                   step = "first connect";
-                  const w = await nativeWorld(env, CLIENTS, signal);
+                  const w = await nativeWorld(env, CLIENTS, signal, 1);
                   try {
-                    const m = new FailoverModel(CLIENTS, env.reconnectMs);
-                    let now = 0;
-                    compareFailover(w, m, "start");
+                    const m = new TwoLinkFailoverModel(CLIENTS);
+                    compareTwoLink(w, m, "start");
                     for (const [i, o] of ops.entries()) {
                       signal.throwIfAborted();
                       step = `op ${i} ${JSON.stringify(o)}`;
-                      m.apply(o, now);
+                      m.apply(o);
                       if (o.op === "send") {
-                        const t = w.send(o.from, o.to);
+                        const t = w.send(o.from, PEER);
                         const down = m.clients[o.from].node === null;
                         assert.equal(
                           t.threw instanceof LibraryError &&
@@ -78,25 +87,26 @@ describe(`properties - native failover (${runtime ?? "unsupported runtime"})`, (
                       else if (o.op === "start") env.bus.startNode(o.node);
                       else if (o.op === "kick") {
                         env.bus.kick({
-                          unitId: 17,
+                          unitId: NATIVE_UNIT,
                           clientId: w.clients[o.c].id,
                         });
                       } else if (o.op === "cutClient") {
-                        const a = { unitId: 17, clientId: w.clients[o.c].id };
+                        const a = {
+                          unitId: NATIVE_UNIT,
+                          clientId: w.clients[o.c].id,
+                        };
                         env.bus.faults.cutClient(
                           a,
                           o.node === undefined ? {} : { node: o.node },
                         );
                       } else if (o.op === "healClient") {
                         env.bus.faults.healClient({
-                          unitId: 17,
+                          unitId: NATIVE_UNIT,
                           clientId: w.clients[o.c].id,
                         });
                       }
                       await new Promise((r) => setTimeout(r, settleMs));
-                      m.apply({ op: "advance", ms: settleMs }, now);
-                      now += settleMs;
-                      compareFailover(w, m, `op ${i} ${JSON.stringify(o)}`);
+                      compareTwoLink(w, m, `op ${i} ${JSON.stringify(o)}`);
                     }
                   } catch (e) {
                     if (e instanceof Error) {

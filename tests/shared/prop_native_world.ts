@@ -10,7 +10,16 @@ import type { TestEnv } from "./env.ts";
 import { exportStandinEnv, STANDIN_PATH } from "./native_env.ts";
 
 export { exportStandinEnv };
-import { instrument, traceInvokeIds, type World } from "./prop_world.ts";
+import {
+  instrument,
+  traceInvokeIds,
+  TracingBackend,
+  type World,
+} from "./prop_world.ts";
+
+/** The stand-in's unit in a native world, and the mock peer unit's. */
+export const NATIVE_UNIT = 17;
+export const PEER_UNIT = 18;
 
 /** The backend of the runtime running the tests. */
 export const runtime: "deno" | "bun" | undefined = "Deno" in globalThis
@@ -78,15 +87,21 @@ export async function withinDeadline(
 
 /**
  * A fresh bus state (`env.bus.reset()`) and unit 17 on the stand-in with
- * `clients` clients, every event recorded in real time; resolves once all
- * are connected. Close it with `world.close()`; aborting `signal` closes
- * it too, at once (a suite past its own deadline must not leave the
- * process's one native unit taken, whatever its run is awaiting).
+ * `clients` clients (world clients 0 .. clients-1), then `peers` clients of
+ * a peer unit 18 on the mock backend, attached in this process to the same
+ * bus nodes (world clients `clients` ..): the vendor's library, and the
+ * stand-in like it, sends nothing to its own unit (-11), so data between
+ * clients goes from one unit to the other. Every event is recorded in real
+ * time; resolves once all are connected. Close it with `world.close()`;
+ * aborting `signal` closes it too, at once (a suite past its own deadline
+ * must not leave the process's one native unit taken, whatever its run is
+ * awaiting).
  */
 export async function nativeWorld(
   env: TestEnv,
   clients: number,
   signal?: AbortSignal,
+  peers = 0,
 ): Promise<World> {
   signal?.throwIfAborted();
   env.bus.reset();
@@ -95,14 +110,36 @@ export async function nativeWorld(
   const backend = traceInvokeIds(
     resolveBackend(runtime, { libraryPath: STANDIN_PATH }),
   );
-  const unit = new SmartBus({ unitId: 17, backend, logger: silentLogger });
+  const unit = new SmartBus({
+    unitId: NATIVE_UNIT,
+    backend,
+    logger: silentLogger,
+  });
+  const units = [unit];
+  const nodes = [{ master: env.master, slave: env.slave }];
+  if (peers > 0) {
+    const node = (n: number) => {
+      const { host, port } = env.bus.node(n);
+      return { host, port };
+    };
+    units.push(
+      new SmartBus({
+        unitId: PEER_UNIT,
+        backend: new TracingBackend(env.bus, {
+          reconnectIntervalMs: env.reconnectMs,
+        }),
+        logger: silentLogger,
+      }),
+    );
+    nodes.push({ master: node(0), slave: node(1) });
+  }
   const w = instrument(
     env.bus,
     env.ipsc,
     { now: () => Date.now() },
-    [unit],
-    clients,
-    env,
+    units,
+    [clients, peers],
+    nodes,
   );
   const close = w.close;
   const onAbort = (): void => close();

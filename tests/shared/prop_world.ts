@@ -112,9 +112,17 @@ export interface MockWorld extends World {
 /**
  * Register the suites' test flows on `ipsc`. The `late` flow answers
  * `lateByMs` after the caller's timeout: in real time that margin must
- * exceed how late the library's own timer may run.
+ * exceed how late the library's own timer may run. A call that came over
+ * TCP does not carry its timeout (the vendor's CALL_FLOW has none: the
+ * caller's library times it, and the flow sees `timeoutMs` 0): the `late`
+ * flow then answers `lateByMs` after `maxTimeoutMs`, the longest timeout
+ * the suite uses.
  */
-export function addTestFlows(ipsc: MockIpsc, lateByMs = 5): void {
+export function addTestFlows(
+  ipsc: MockIpsc,
+  lateByMs = 5,
+  maxTimeoutMs = 0,
+): void {
   ipsc
     .flow("p", "echo", async ([v, sleep], ctx) => {
       await ctx.sleep(sleep as number);
@@ -130,7 +138,7 @@ export function addTestFlows(ipsc: MockIpsc, lateByMs = 5): void {
       ctx.noAnswer();
     })
     .flow("p", "late", async (_p, ctx) => {
-      await ctx.sleep(ctx.timeoutMs + lateByMs);
+      await ctx.sleep((ctx.timeoutMs || maxTimeoutMs) + lateByMs);
       return ["late"];
     });
 }
@@ -163,33 +171,39 @@ export function makeWorld(
 /** The invoke id `invoke()` just got, read off the backend (see {@link traceInvokeIds}). */
 type InvokeIdProbe = { lastInvokeId?: number };
 
+/** The master and slave a unit's clients dial. */
+export interface WorldNodes {
+  master: { host: string; port: number };
+  slave: { host: string; port: number };
+}
+
 /**
  * Clients on `units`, every event they raise recorded at `clock.now()`, and
  * the traffic helpers. Each unit's backend must remember its last invoke id
- * ({@link TracingBackend} or {@link traceInvokeIds}).
+ * ({@link TracingBackend} or {@link traceInvokeIds}). `perUnit` and `nodes`
+ * are for every unit, or one entry per unit.
  */
 export function instrument(
   bus: MockBus,
   ipsc: MockIpsc,
   clock: { now(): number },
   units: SmartBus[],
-  perUnit: number,
-  nodes: {
-    master: { host: string; port: number };
-    slave: { host: string; port: number };
-  },
+  perUnit: number | number[],
+  nodes: WorldNodes | WorldNodes[],
 ): World {
   const clients: ClientRecord[] = [];
-  for (const unit of units) {
-    for (let id = 1; id <= perUnit; id++) {
+  for (const [u, unit] of units.entries()) {
+    const count = Array.isArray(perUnit) ? perUnit[u] : perUnit;
+    const unitNodes = Array.isArray(nodes) ? nodes[u] : nodes;
+    for (let id = 1; id <= count; id++) {
       const client = new Client({
         bus: unit,
         localClientId: id,
         localClientType: ClientType.AGENT,
-        masterHost: nodes.master.host,
-        masterPort: nodes.master.port,
-        slaverHost: nodes.slave.host,
-        slaverPort: nodes.slave.port,
+        masterHost: unitNodes.master.host,
+        masterPort: unitNodes.master.port,
+        slaverHost: unitNodes.slave.host,
+        slaverPort: unitNodes.slave.port,
       });
       const rec: ClientRecord = {
         index: clients.length,

@@ -240,21 +240,28 @@ static int send_frame(unsigned char id, unsigned char cmd, unsigned char cmdtype
   return rc;
 }
 
-/* SendData and SendPing, with the vendor's checks in its order. */
+/* SendData and SendPing, with the vendor's checks in its order (checked
+   against its build): initialised, `dst_unitid` > 47, `cmdtype` 0, the own
+   unit, the local client, logged in, and only then the size. */
 static int send_bytes(unsigned char id, unsigned char cmd, unsigned char cmdtype, int dunit, int dclient, int dtype,
                       const void *data, int size) {
   pthread_mutex_lock(&g_mu);
-  int init = g_lib != NULL;
+  int init = g_lib != NULL, own_unit = g_lib ? g_lib->unit_id : -1;
   pthread_mutex_unlock(&g_mu);
   if (!init) return SMARTBUS_ERR_NON_INIT;
   if (dunit > MIN_SMARTBUS_NETCLI_UNITID + SMARTBUS_NETCLI_UNITID_NUM - 1) return SMARTBUS_ERR_UNITID_INVALID;
-  if (size < 0 || (size > 0 && !data)) return SMARTBUS_ERR_ARGUMENT; /* the vendor: 0, or a crash */
-  if (size > SMARTBUS_MAX_DATA_SIZE) return SMARTBUS_ERR_MAX_DATASIZE;
   if (cmdtype == 0) return SMARTBUS_ERR_CMDTYPE_INVALID;
-  /* The vendor refuses its own unit here (-11); this stand-in lets the bus
-     route it, which the tests use to talk between two local clients (the
-     package's API refuses the own unit before the call anyway). */
-  return send_frame(id, cmd, cmdtype, dunit, dclient, dtype, data, (size_t)size);
+  /* As the vendor's: nothing is sent to the process's own unit, not even to
+     another local client (-11). */
+  if (dunit == own_unit) return SMARTBUS_ERR_SEND_OWN;
+  pthread_mutex_lock(&g_mu);
+  sb_client *c = NULL;
+  int rc = ready_client(id, &c);
+  if (!rc && (size < 0 || (size > 0 && !data))) rc = SMARTBUS_ERR_ARGUMENT; /* the vendor: 0, or a crash */
+  if (!rc && size > SMARTBUS_MAX_DATA_SIZE) rc = SMARTBUS_ERR_MAX_DATASIZE;
+  if (!rc) rc = send_frame_locked(id, cmd, cmdtype, dunit, dclient, dtype, data, (size_t)size);
+  pthread_mutex_unlock(&g_mu);
+  return rc;
 }
 
 SMARTBUS_API int SmartBusNetCli_SendData(unsigned char local_clientid, unsigned char cmd, unsigned char cmdtype,

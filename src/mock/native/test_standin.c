@@ -5,7 +5,11 @@
  *   test_standin <host> <port> <node_unit> <ipsc_unit> <ipsc_index> <dead_port> [mode]
  *
  * The IPSC has project "proj" with flow "echo" (returns its parameters) and
- * flow "never" (never answers). Modes:
+ * flow "never" (never answers). The bus also has a peer unit, PEER_UNIT
+ * (client PEER_CLIENT, an agent, in the JS process), that sends every data
+ * packet it gets back to its sender: as the vendor's library, this one sends
+ * nothing to its own unit (-11), not even to another local client, so data
+ * goes out to the peer and comes back. Modes:
  *   main (default)  every call, return code and callback against the bus;
  *   reconnect       prints "CONNECTED" once logged in, and the JS side stops
  *                   the node; expects disconnect_cb and prints "DISCONNECTED",
@@ -16,9 +20,10 @@
  *                   retried), then Release;
  *   faults          against a raw peer (not the mock bus) that answers
  *                   REGISTER (1/0) with a REGISTER_ACK (2/0, ack_result 0)
- *                   from unit 5 and heartbeats (5/0) with 6/0, then goes
- *                   silent (1st connection) or sends garbage (2nd): expects
- *                   connected, disconnect, connected, disconnect, connected.
+ *                   from unit 5, then says nothing more (1st connection),
+ *                   sends 20 bytes of 0xab (2nd), or answers heartbeats
+ *                   (5/0) with 6/0 (3rd): expects connected, disconnect,
+ *                   connected, disconnect, connected.
  *                   It sets SMARTBUS_STANDIN_LINK_TIMEOUT_MS to 1000 (unless
  *                   set): the vendor's 14 s silence rule would be too slow.
  *
@@ -37,6 +42,9 @@
 #include "smartbus_netcli.h"
 
 #define MAX_EV 4096
+/* The echoing peer unit on the bus (see the top of this file). */
+#define PEER_UNIT 30
+#define PEER_CLIENT 2
 
 typedef struct {
   int type; /* 'C' connect, 'D' disconnect, 'R' recv, 'A' ack, 'T' ret, 'G' global */
@@ -253,7 +261,7 @@ static int run_reconnect(const char *host, unsigned short port, int node) {
   wait_for(by_type_client, &dk, 10000, "disconnect_cb after the node stopped");
   printf("DISCONNECTED\n");
   fflush(stdout);
-  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, 22, 2, 4, "x", 1), -2);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, PEER_UNIT, PEER_CLIENT, 4, "x", 1), -2);
   CHECK(wait_for(connected_ok, &k, 10000, "reconnection after the node restarted").i1 == node);
   SmartBusNetCli_Release();
   printf("test_standin: reconnect checks passed\n");
@@ -307,7 +315,8 @@ typedef struct {
 static void *blast(void *p) {
   const blast_arg *a = p;
   for (int i = 0; i < a->n; i++) {
-    if (SmartBusNetCli_SendData(1, 9, SMARTBUS_CMDTYPE_USER, a->unit, 2, SMARTBUS_CLIENT_TYPE_AGENT, "mt", 3) != 0) {
+    if (SmartBusNetCli_SendData(1, 9, SMARTBUS_CMDTYPE_USER, a->unit, PEER_CLIENT, SMARTBUS_CLIENT_TYPE_AGENT, "mt",
+                                3) != 0) {
       fprintf(stderr, "test_standin: FAILED: SendData from a thread\n");
       exit(1);
     }
@@ -315,9 +324,9 @@ static void *blast(void *p) {
   return NULL;
 }
 
-static int is_mt_data(const event *e, const void *w) {
-  (void)w;
-  return e->type == 'R' && e->client == 2 && e->head.cmd == 9;
+/* Data (or a ping answer) on client 1 with this cmd: the peer's echoes. */
+static int data_cmd(const event *e, const void *w) {
+  return e->type == 'R' && e->client == 1 && e->head.cmd == *(const int *)w;
 }
 
 int main(int argc, char **argv) {
@@ -364,7 +373,7 @@ int main(int argc, char **argv) {
      target is the dead port): client 1's link may already be up by now,
      depending on how the library's thread was scheduled. */
   EXPECT_RC(SmartBusNetCli_CreateConnect(5, AGENT, "127.0.0.1", dead, NULL, 0xFFFF, NULL, NULL, "dead"), 0);
-  EXPECT_RC(SmartBusNetCli_SendData(5, 1, 3, UNIT, 2, AGENT, "x", 1), -2);
+  EXPECT_RC(SmartBusNetCli_SendData(5, 1, 3, PEER_UNIT, PEER_CLIENT, AGENT, "x", 1), -2);
   EXPECT_RC(SmartBusNetCli_CreateConnect(1, AGENT, host, port, NULL, 0xFFFF, NULL, NULL, "one"), -22);
   EXPECT_RC(SmartBusNetCli_CreateConnect(2, AGENT, host, port, "", 0xFFFF, NULL, NULL, "two"), 0);
   /* Master is a dead port: both links start at once (as the vendor's); the
@@ -383,36 +392,47 @@ int main(int argc, char **argv) {
     CHECK(wait_for(connect_failed, &k3, 10, "client 3 master failure").i2 == SMARTBUS_ERR_ESTABLI_CONNECT);
   wait_for(any_global, NULL, 5000, "a global connect event");
 
-  /* Data between two clients of this process (the vendor refuses the own
-     unit as a destination with -11; this stand-in lets the bus route it). */
-  EXPECT_RC(SmartBusNetCli_SendData(1, 7, SMARTBUS_CMDTYPE_USER, UNIT, 2, AGENT, "hello", 6), 0);
-  key r2 = {'R', 2, 0};
-  event d = wait_for(by_type_client, &r2, 5000, "data on client 2");
+  /* The own unit is refused (-11, as the vendor's), even for another local
+     client, and before the local client and the size are checked. */
+  static char big[SMARTBUS_MAX_DATA_SIZE + 1];
+  EXPECT_RC(SmartBusNetCli_SendData(1, 7, SMARTBUS_CMDTYPE_USER, UNIT, 2, AGENT, "hello", 6), -11);
+  EXPECT_RC(SmartBusNetCli_SendPing(1, UNIT, 2, AGENT, "ping!", 6), -11);
+  EXPECT_RC(SmartBusNetCli_SendData(9, 7, 3, UNIT, 2, AGENT, "x", 1), -11);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 7, 3, UNIT, 2, AGENT, big, SMARTBUS_MAX_DATA_SIZE + 1), -11);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 7, 0, UNIT, 2, AGENT, "x", 1), -16);
+
+  /* Data to the peer unit, which sends it back to client 1. */
+  EXPECT_RC(SmartBusNetCli_SendData(1, 7, SMARTBUS_CMDTYPE_USER, PEER_UNIT, PEER_CLIENT, AGENT, "hello", 6), 0);
+  int cmd7 = 7;
+  event d = wait_for(data_cmd, &cmd7, 5000, "data back from the peer");
   CHECK(d.size == 6 && memcmp(d.data, "hello", 6) == 0);
   CHECK(d.head.head_flag == SMARTBUS_PACKET_HEAD_FLAG && d.head.cmd == 7 && d.head.cmdtype == SMARTBUS_CMDTYPE_USER);
-  CHECK(d.head.src_unit_id == UNIT && d.head.src_unit_client_id == 1 && d.head.src_unit_client_type == AGENT);
-  CHECK(d.head.dest_unit_id == UNIT && d.head.dest_unit_client_id == 2);
+  CHECK(d.head.src_unit_id == PEER_UNIT && d.head.src_unit_client_id == PEER_CLIENT &&
+        d.head.src_unit_client_type == AGENT);
+  CHECK(d.head.dest_unit_id == UNIT && d.head.dest_unit_client_id == 1);
   CHECK(d.head.datalen == 6 && d.head.packet_size == (int)sizeof(SMARTBUS_PACKET_HEAD) + 6);
-  EXPECT_RC(SmartBusNetCli_SendData(1, 7, 3, UNIT, 2, AGENT, "", 0), 0);
-  event d0 = wait_for(by_type_client, &r2, 5000, "empty data on client 2");
+  EXPECT_RC(SmartBusNetCli_SendData(1, 7, 3, PEER_UNIT, PEER_CLIENT, AGENT, "", 0), 0);
+  event d0 = wait_for(data_cmd, &cmd7, 5000, "empty data back from the peer");
   CHECK(d0.size == 0);
 
-  /* Data argument checks. */
-  static char big[SMARTBUS_MAX_DATA_SIZE + 1];
-  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, big, SMARTBUS_MAX_DATA_SIZE + 1), -15);
-  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, "x", -1), -1);
-  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, NULL, 3), -1);
-  EXPECT_RC(SmartBusNetCli_SendData(9, 1, 3, UNIT, 2, AGENT, "x", 1), -9);
-  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 0, UNIT, 2, AGENT, "x", 1), -16);
+  /* Data argument checks, in the vendor's order (the size comes last). */
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, PEER_UNIT, 2, AGENT, big, SMARTBUS_MAX_DATA_SIZE + 1), -15);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, PEER_UNIT, 2, AGENT, "x", -1), -1);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, PEER_UNIT, 2, AGENT, NULL, 3), -1);
+  EXPECT_RC(SmartBusNetCli_SendData(9, 1, 3, PEER_UNIT, 2, AGENT, "x", 1), -9);
+  EXPECT_RC(SmartBusNetCli_SendData(9, 1, 3, PEER_UNIT, 2, AGENT, big, SMARTBUS_MAX_DATA_SIZE + 1), -9);
+  EXPECT_RC(SmartBusNetCli_SendData(5, 1, 3, PEER_UNIT, 2, AGENT, big, SMARTBUS_MAX_DATA_SIZE + 1), -2);
+  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 0, PEER_UNIT, 2, AGENT, "x", 1), -16);
   EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, 48, 2, AGENT, "x", 1), -12);
-  EXPECT_RC(SmartBusNetCli_SendData(1, 1, 3, UNIT, 2, AGENT, big, SMARTBUS_MAX_DATA_SIZE), 0);
-  event dbig = wait_for(by_type_client, &r2, 5000, "64 KiB data on client 2");
+  EXPECT_RC(SmartBusNetCli_SendData(1, 5, 3, PEER_UNIT, PEER_CLIENT, AGENT, big, SMARTBUS_MAX_DATA_SIZE), 0);
+  int cmd5 = 5;
+  event dbig = wait_for(data_cmd, &cmd5, 5000, "64 KiB data back from the peer");
   CHECK(dbig.size == SMARTBUS_MAX_DATA_SIZE);
 
   /* Ping (7/1): the answer comes back as data, cmd 8 with cmdtype 1. */
-  EXPECT_RC(SmartBusNetCli_SendPing(1, UNIT, 2, AGENT, "ping!", 6), 0);
-  key r1 = {'R', 1, 0};
-  event p = wait_for(by_type_client, &r1, 5000, "ping answer on client 1");
+  EXPECT_RC(SmartBusNetCli_SendPing(1, PEER_UNIT, PEER_CLIENT, AGENT, "ping!", 6), 0);
+  int cmd8 = 8;
+  event p = wait_for(data_cmd, &cmd8, 5000, "ping answer on client 1");
   CHECK(p.head.cmd == 8 && p.head.cmdtype == SMARTBUS_CMDTYPE_SYSTEM && p.size == 6 && memcmp(p.data, "ping!", 6) == 0);
 
   /* A flow that returns. */
@@ -461,10 +481,11 @@ int main(int argc, char **argv) {
   /* Four threads send at once; every packet arrives. */
   {
     pthread_t th[4];
-    blast_arg ba = {UNIT, 100};
+    blast_arg ba = {PEER_UNIT, 100};
     for (int i = 0; i < 4; i++) CHECK(pthread_create(&th[i], NULL, blast, &ba) == 0);
     for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
-    for (int i = 0; i < 400; i++) wait_for(is_mt_data, NULL, 5000, "data sent from four threads");
+    int cmd9 = 9;
+    for (int i = 0; i < 400; i++) wait_for(data_cmd, &cmd9, 5000, "data sent from four threads, back from the peer");
   }
 
   /* Idle for over two of the library's heartbeat periods (1 s, as the
@@ -472,8 +493,8 @@ int main(int argc, char **argv) {
   sleep_ms(2500);
   key dk = {'D', 1, 0};
   CHECK(count_events(by_type_client, &dk) == 0);
-  EXPECT_RC(SmartBusNetCli_SendData(1, 7, 3, UNIT, 2, AGENT, "after idle", 11), 0);
-  wait_for(by_type_client, &r2, 5000, "data after an idle second");
+  EXPECT_RC(SmartBusNetCli_SendData(1, 7, 3, PEER_UNIT, PEER_CLIENT, AGENT, "after idle", 11), 0);
+  wait_for(data_cmd, &cmd7, 5000, "data after an idle second, back from the peer");
 
   pthread_mutex_lock(&mu);
   int traces = ntrace, vtraces = nvtrace;
