@@ -77,7 +77,7 @@ def app(*args):
     """Run the app under test (the smartbus CLI) against the mock's node."""
     env = dict(os.environ, SMARTBUS_PASSWORD=PASSWORD, SMARTBUS_NETCLI_LIB=LIB)
     return subprocess.run(
-        CLI + [args[0], "--master", BUS.node, "--user", "app", "--timeout", "2s",
+        CLI + [args[0], "--master", BUS.node, "--user", "app", "--timeout", "5s",
                "--connect-timeout", "5s"] + list(args[1:]),
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
