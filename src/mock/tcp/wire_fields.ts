@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { WireError } from "@smartbus/netclient/mock/internal";
+ * import { WireError } from "./wire_fields.ts";
  * const e = new WireError("bad-flag", "head flag 0x0 is not 0x5b15");
  * console.log(e.reason); // "bad-flag"
  * ```
@@ -27,7 +27,7 @@ export type WireErrorReason =
  *
  * @example
  * ```ts
- * import { WireError } from "@smartbus/netclient/mock/internal";
+ * import { WireError } from "./wire_fields.ts";
  * const e = new WireError("bad-flag", "head flag 0x0 is not 0x5b15");
  * console.log(e.reason); // "bad-flag"
  * ```
