@@ -461,153 +461,193 @@ describe("cli - signals and timeouts on the mock backend", () => {
   });
 });
 
-describe(
-  "cli - native backend against a served mock bus",
-  { skip: !NATIVE },
-  () => {
-    let server: MockServer;
-    let master = "";
+/**
+ * The vendor's own library, read from `../shared/reference/` (never
+ * copied): the same CLI cases run on it when it is there.
+ */
+const VENDOR_LIB = process.env.SMARTBUS_VENDOR_LIB ??
+  join(
+    ROOT,
+    "../shared/reference/smartbus-client-sdk/lib/linux-x64/libbusnetcli.so",
+  );
+const LIBRARIES: [string, string, boolean][] = [
+  ["stand-in", LIB, !NATIVE],
+  [
+    "vendor",
+    VENDOR_LIB,
+    !NATIVE || !existsSync(VENDOR_LIB) || process.arch !== "x64",
+  ],
+];
 
-    before(async () => {
-      await buildNative();
-      server = await startMockServer({
-        nodes: [{ unitId: 0, port: 0 }],
-        users: { alice: PASSWORD },
-        flows: {
-          "t/echo": (params: unknown[]) => params,
-          "t/silent": (_p, ctx) => ctx.noAnswer(),
-        },
+for (const [libName, libPath, skip] of LIBRARIES) {
+  describe(
+    `cli - native backend (${libName}) against a served mock bus`,
+    { skip },
+    () => {
+      let server: MockServer;
+      let master = "";
+
+      before(async () => {
+        await buildNative();
+        server = await startMockServer({
+          nodes: [{ unitId: 0, port: 0 }],
+          users: { alice: PASSWORD },
+          flows: {
+            "t/echo": (params: unknown[]) => params,
+            "t/silent": (_p, ctx) => ctx.noAnswer(),
+          },
+        });
+        master = `127.0.0.1:${server.addresses[0].port}`;
       });
-      master = `127.0.0.1:${server.addresses[0].port}`;
-    });
 
-    after(async () => {
-      await server?.close();
-    });
-
-    const common =
-      (): string[] => ["--lib", LIB, "--master", master, "--user", "alice"];
-
-    test("cli - invoke, ping and a flow timeout through the library; the password is never shown", async () => {
-      const [ok, env, ping, late] = await Promise.all([
-        cli([
-          "invoke",
-          ...common(),
-          "--password",
-          PASSWORD,
-          "--unit",
-          "20",
-          "-v",
-          "t",
-          "echo",
-          "x",
-        ]),
-        cli(["invoke", ...common(), "--unit", "21", "t", "echo", "y"], {
-          SMARTBUS_PASSWORD: PASSWORD,
-        }),
-        cli([
-          "ping",
-          ...common(),
-          "--password",
-          PASSWORD,
-          "--unit",
-          "22",
-          "0",
-          "0",
-          "ipsc",
-        ]),
-        cli([
-          "invoke",
-          ...common(),
-          "--password",
-          PASSWORD,
-          "--unit",
-          "23",
-          "--timeout",
-          "300ms",
-          "t",
-          "silent",
-        ]),
-      ]);
-      assert.equal(ok.code, 0, ok.stderr);
-      assert.equal(ok.stdout, '["x"]\n');
-      assert.equal(env.code, 0, env.stderr);
-      assert.equal(env.stdout, '["y"]\n');
-      assert.equal(ping.code, 0, ping.stderr);
-      assert.match(ping.stdout, /^\d+\.\d{3}\n$/);
-      assertFailure(late, 4, /flow t\/silent .* gave no result within 300 ms/);
-      for (const r of [ok, env, ping, late]) {
-        assert.ok(!(r.stdout + r.stderr).includes(PASSWORD), "password leaked");
-      }
-    });
-
-    test("cli - wrong password and an unreachable bus exit 3", async () => {
-      const port = await deadPort();
-      const [wrong, dead] = await Promise.all([
-        cli([
-          "invoke",
-          ...common(),
-          "--password",
-          "not-it",
-          "--unit",
-          "24",
-          "t",
-          "echo",
-        ]),
-        cli([
-          "invoke",
-          "--lib",
-          LIB,
-          "--master",
-          `127.0.0.1:${port}`,
-          "--connect-timeout",
-          "500ms",
-          "--unit",
-          "25",
-          "t",
-          "echo",
-        ]),
-      ]);
-      assertFailure(
-        wrong,
-        3,
-        /authentication refused.*PWD.*check --user and --password/,
-      );
-      assertFailure(
-        dead,
-        3,
-        new RegExp(
-          `cannot connect to 127\\.0\\.0\\.1:${port} .*not connected within 500 ms`,
-        ),
-      );
-    });
-
-    test("cli - watch shows data another CLI sends, and stops on SIGTERM with exit 0", async () => {
-      const watch = new Cli(["watch", ...common(), "--unit", "26", "--json"], {
-        SMARTBUS_PASSWORD: PASSWORD,
+      after(async () => {
+        await server?.close();
       });
-      try {
-        await watch.waitFor("stdout", /"clientType":2/);
-        const send = await cli(
-          ["send", ...common(), "--unit", "27", "26", "1", "agent"],
-          { SMARTBUS_PASSWORD: PASSWORD },
-          "hello from stdin",
+
+      const common = (): string[] => [
+        "--lib",
+        libPath,
+        "--master",
+        master,
+        "--user",
+        "alice",
+      ];
+
+      test("cli - invoke, ping and a flow timeout through the library; the password is never shown", async () => {
+        const [ok, env, ping, late] = await Promise.all([
+          cli([
+            "invoke",
+            ...common(),
+            "--password",
+            PASSWORD,
+            "--unit",
+            "20",
+            "-v",
+            "t",
+            "echo",
+            "x",
+          ]),
+          cli(["invoke", ...common(), "--unit", "21", "t", "echo", "y"], {
+            SMARTBUS_PASSWORD: PASSWORD,
+          }),
+          cli([
+            "ping",
+            ...common(),
+            "--password",
+            PASSWORD,
+            "--unit",
+            "22",
+            "0",
+            "0",
+            "ipsc",
+          ]),
+          cli([
+            "invoke",
+            ...common(),
+            "--password",
+            PASSWORD,
+            "--unit",
+            "23",
+            "--timeout",
+            "300ms",
+            "t",
+            "silent",
+          ]),
+        ]);
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.equal(ok.stdout, '["x"]\n');
+        assert.equal(env.code, 0, env.stderr);
+        assert.equal(env.stdout, '["y"]\n');
+        assert.equal(ping.code, 0, ping.stderr);
+        assert.match(ping.stdout, /^\d+\.\d{3}\n$/);
+        assertFailure(
+          late,
+          4,
+          /flow t\/silent .* gave no result within 300 ms/,
         );
-        assert.equal(send.code, 0, send.stderr);
-        await watch.waitFor("stdout", /"event":"data"/);
-        watch.signal("SIGTERM");
-        const r = await watch.finish(10_000);
-        assert.equal(r.code, 0, r.stderr);
-        const data = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l))
-          .find((e) => e.event === "data");
-        assert.deepEqual(data.from, { unitId: 27, clientId: 1, clientType: 4 });
-        assert.equal(data.text, "hello from stdin");
-      } finally {
-        watch.child.kill("SIGKILL");
-      }
-    });
-  },
-);
+        for (const r of [ok, env, ping, late]) {
+          assert.ok(
+            !(r.stdout + r.stderr).includes(PASSWORD),
+            "password leaked",
+          );
+        }
+      });
+
+      test("cli - wrong password and an unreachable bus exit 3", async () => {
+        const port = await deadPort();
+        const [wrong, dead] = await Promise.all([
+          cli([
+            "invoke",
+            ...common(),
+            "--password",
+            "not-it",
+            "--unit",
+            "24",
+            "t",
+            "echo",
+          ]),
+          cli([
+            "invoke",
+            "--lib",
+            libPath,
+            "--master",
+            `127.0.0.1:${port}`,
+            "--connect-timeout",
+            "500ms",
+            "--unit",
+            "25",
+            "t",
+            "echo",
+          ]),
+        ]);
+        assertFailure(
+          wrong,
+          3,
+          /authentication refused.*PWD.*check --user and --password/,
+        );
+        assertFailure(
+          dead,
+          3,
+          new RegExp(
+            `cannot connect to 127\\.0\\.0\\.1:${port} .*not connected within 500 ms`,
+          ),
+        );
+      });
+
+      test("cli - watch shows data another CLI sends, and stops on SIGTERM with exit 0", async () => {
+        const watch = new Cli(
+          ["watch", ...common(), "--unit", "26", "--json"],
+          {
+            SMARTBUS_PASSWORD: PASSWORD,
+          },
+        );
+        try {
+          await watch.waitFor("stdout", /"clientType":2/);
+          const send = await cli(
+            ["send", ...common(), "--unit", "27", "26", "1", "agent"],
+            { SMARTBUS_PASSWORD: PASSWORD },
+            "hello from stdin",
+          );
+          assert.equal(send.code, 0, send.stderr);
+          await watch.waitFor("stdout", /"event":"data"/);
+          watch.signal("SIGTERM");
+          const r = await watch.finish(10_000);
+          assert.equal(r.code, 0, r.stderr);
+          const data = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l))
+            .find((e) => e.event === "data");
+          assert.deepEqual(data.from, {
+            unitId: 27,
+            clientId: 1,
+            clientType: 4,
+          });
+          assert.equal(data.text, "hello from stdin");
+        } finally {
+          watch.child.kill("SIGKILL");
+        }
+      });
+    },
+  );
+}
 
 describe("cli - smartbus mock", () => {
   test("cli - mock serves flows from a file, logs calls, and stops on SIGTERM with exit 0", async () => {

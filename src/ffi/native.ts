@@ -207,11 +207,24 @@ let exitGuarded = false;
  * From now on, the process ends with `_exit` when it exits (with the status
  * it was exiting with, after the runtime said everything it had to), so
  * that the vendor library's destructor never runs ({@link VENDOR_RELEASE}).
+ * Its threads keep running until then: once the runtime starts to exit
+ * (Deno's "unload", Node's and Bun's "exit"), `quiesce` stops them from
+ * waking JS, which is being torn down (a wake from the library's thread
+ * into a dying runtime crashed 11 of 20 CLI runs under load).
  */
-function skipLibraryDestructor(skipExitHandlers: () => void): void {
+function skipLibraryDestructor(
+  skipExitHandlers: () => void,
+  quiesce: () => void,
+): void {
   if (exitGuarded) return;
   exitGuarded = true;
   skipExitHandlers();
+  const g = globalThis as unknown as {
+    Deno?: unknown;
+    process?: { on(event: string, fn: () => void): void };
+  };
+  if (g.Deno) globalThis.addEventListener("unload", quiesce);
+  else g.process?.on("exit", quiesce);
 }
 
 /**
@@ -368,7 +381,12 @@ export function createNativeBackend<P, C = P>(
       ) return ErrorCode.CLI_TOOMANY;
       clientIds.add(id);
       const skip = runtime.vendorRelease?.skipExitHandlers;
-      if (skip) skipLibraryDestructor(skip);
+      if (skip) {
+        skipLibraryDestructor(skip, () => {
+          queue?.setBlock(0);
+          queue?.pauseWakes();
+        });
+      }
       const rc = s.SmartBusNetCli_CreateConnect(
         id,
         type,

@@ -58,6 +58,8 @@ export interface ConnSettings {
   maxQueuedBytes: number;
   /** Time to complete REGISTER after the connection opened, ms. */
   loginTimeoutMs: number;
+  /** No flow acknowledge or result goes out sooner after its call, ms. */
+  flowAnswerMinMs: number;
 }
 
 const IPSC = 2;
@@ -96,6 +98,10 @@ export class TcpConnection implements FrameTarget {
   #lastRx = Date.now();
   #loginTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #onGone: (c: TcpConnection) => void;
+  /** When each recent call of this client arrived (invoke id → ms). */
+  readonly #callArrivals = new Map<number, number>();
+  /** Frames held, in order, behind an answer that must wait (see `sendFrame`). */
+  #held: Uint8Array[] | null = null;
 
   /** Takes over `socket`; `onGone` runs once when the connection ends. */
   constructor(
@@ -190,7 +196,13 @@ export class TcpConnection implements FrameTarget {
     this.#s.logger.info(`tcp front: to ${this.#peer}: dropped ${what}`);
   }
 
-  /** Queue `frame` to the peer (dropped, logged, when it cannot be encoded). */
+  /**
+   * Queue `frame` to the peer (dropped, logged, when it cannot be encoded).
+   * The vendor's library records a flow call only after it has sent it, and
+   * drops an acknowledge or result that comes back before (seen under load:
+   * the call then times out). So an answer waits until `flowAnswerMinMs`
+   * after its call arrived, and later frames wait behind it, in order.
+   */
   sendFrame(frame: Frame): void {
     if (this.#socket.destroyed || this.#socket.writableEnded) return;
     let bytes: Uint8Array;
@@ -200,6 +212,37 @@ export class TcpConnection implements FrameTarget {
       this.dropped(`a frame of kind ${frame.kind}: ${String(e)}`);
       return;
     }
+    if (this.#held) {
+      this.#held.push(bytes);
+      return;
+    }
+    if (
+      frame.kind === FrameKind.FLOW_ACK || frame.kind === FrameKind.FLOW_RESULT
+    ) {
+      const at = this.#callArrivals.get(frame.invokeId);
+      const wait = at === undefined
+        ? 0
+        : at + this.#s.flowAnswerMinMs - performance.now();
+      if (wait > 0) {
+        this.#held = [bytes];
+        const t = setTimeout(() => this.#release(), Math.ceil(wait));
+        (t as unknown as { unref?: () => void }).unref?.();
+        return;
+      }
+    }
+    this.#write(bytes);
+  }
+
+  #release(): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const bytes of held) {
+      if (this.#socket.destroyed || this.#socket.writableEnded) return;
+      this.#write(bytes);
+    }
+  }
+
+  #write(bytes: Uint8Array): void {
     this.#socket.write(bytes);
     if (this.#socket.writableLength > this.#s.maxQueuedBytes) {
       this.#s.logger.warn(
@@ -226,6 +269,14 @@ export class TcpConnection implements FrameTarget {
         );
       }
     }
+  }
+
+  /** Remember when call `invokeId` arrived; the last 1,024 calls are kept. */
+  #noteCall(invokeId: number): void {
+    const calls = this.#callArrivals;
+    calls.delete(invokeId);
+    calls.set(invokeId, performance.now());
+    if (calls.size > 1024) calls.delete(calls.keys().next().value as number);
   }
 
   /** The head of a frame from this node to this client. */
@@ -269,6 +320,7 @@ export class TcpConnection implements FrameTarget {
         break;
       case FrameKind.CALL_FLOW: {
         const { invokeId, mode } = f;
+        this.#noteCall(invokeId);
         const server = busAddress(f.head.dst);
         code = port.invokeFlow(server.unitId, server.clientId, {
           invokeId,

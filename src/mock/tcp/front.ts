@@ -82,6 +82,13 @@ export interface TcpFrontOptions {
    * holds nothing open). Default 5000 ms.
    */
   loginTimeoutMs?: number;
+  /**
+   * No flow acknowledge or result goes to a client sooner than this after
+   * its call arrived (later frames to it wait behind, in order): the
+   * vendor's library records a call only after sending it and drops an
+   * answer that beats that. Default 5 ms; 0 answers at once.
+   */
+  flowAnswerMinMs?: number;
 }
 
 /** Default of {@link TcpFrontOptions.loginTimeoutMs}. */
@@ -181,6 +188,7 @@ export async function serveTcp(
   }
   const maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
   const loginTimeoutMs = options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
+  const flowAnswerMinMs = options.flowAnswerMinMs ?? 5;
   const conns = new Set<TcpConnection>();
   // Every socket until it closes: a closed connection lingers (it reads no
   // more, so it may not see the peer's FIN) and must not hold `close()` up.
@@ -237,6 +245,7 @@ export async function serveTcp(
         frameLimit,
         maxQueuedBytes,
         loginTimeoutMs,
+        flowAnswerMinMs,
       };
       server.on("connection", (socket: Socket) => {
         if (closing) {
