@@ -488,7 +488,8 @@ export function apiCases(label: string, factory: EnvFactory): void {
           20_000,
         );
         env.bus.stopNode(0);
-        await until(env, () => c.unitid === 1, env.reconnectMs * 4 + 2000);
+        // The vendor's library retries a refused (-10) slave link every 2 s.
+        await until(env, () => c.unitid === 1, env.reconnectMs * 4 + 10_000);
         assert.equal((await back)[0], 1);
         assert.equal(disconnects, 1);
         env.bus.startNode(0);

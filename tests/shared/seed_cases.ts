@@ -221,7 +221,7 @@ export function seedCases(label: string, factory: EnvFactory): void {
         await until(
           env,
           () => c.log.filter((l) => l === "connectSuccess 0").length === 2,
-          env.reconnectMs * 4 + 3000,
+          env.reconnectMs * 4 + 10_000,
         );
       }));
   });
