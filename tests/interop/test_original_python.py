@@ -16,17 +16,16 @@ cases are skipped, with one line, when it is absent).
 import json
 import os
 import platform
-import shlex
 import subprocess
 import sys
 import unittest
-import urllib.parse
-import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
+# The example's served bus (an account "app" is required) and API client.
+from test_app import PASSWORD, MockBus  # noqa: E402
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "reference")
 ORIGINAL = os.path.join(SHARED, "smartbus-client-python")
-CLI = shlex.split(os.environ.get("SMARTBUS_CLI", "deno run -A src/cli/main.ts"))
 LIBRARIES = {
     "stand-in": os.path.join(ROOT, "build", "libbusnetcli.so"),
     "vendor": os.environ.get("SMARTBUS_VENDOR_LIB", os.path.join(
@@ -42,7 +41,7 @@ import json, os, sys, threading
 sys.path.insert(0, sys.argv[1])
 from smartbus.netclient import Client
 
-lib, host, port = sys.argv[2], sys.argv[3], int(sys.argv[4])
+lib, host, port, password = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 out = {"fails": []}
 connected, answered = threading.Event(), threading.Event()
 
@@ -65,7 +64,8 @@ class App(Client):
         answered.set()
 
 Client.initialize(30, libraryfile=lib, logging_option=(False, 0, 0))
-app = App(1, 4, host, port, extInfo="python original")
+app = App(1, 4, host, port, authorUsr="app", authorPwd=password,
+          extInfo="python original")
 app.connect()
 if connected.wait(10):
     # Sent first: one link keeps the order, so once the flow has answered,
@@ -76,44 +76,6 @@ if connected.wait(10):
 print("RESULT " + json.dumps(out), flush=True)
 os._exit(0)
 """
-
-
-class MockBus:
-    """A `smartbus mock --control` process and a tiny client of its API."""
-
-    def __init__(self):
-        self.proc = subprocess.Popen(
-            CLI + ["mock", "--node", "0=127.0.0.1:0", "--control", "127.0.0.1:0"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.node = self.url = None
-        for line in self.proc.stdout:  # ends if the process dies
-            words = line.split()
-            if words[:1] == ["listening"]:
-                self.node = words[2]
-            elif words[:1] == ["control"]:
-                self.url = words[1]
-                break
-        if not (self.node and self.url):
-            self.close()
-            raise RuntimeError("smartbus mock did not start")
-
-    def api(self, method, path, body=None, query=None):
-        url = self.url + "/api/v1" + path
-        if query:
-            url += "?" + urllib.parse.urlencode(
-                {k: v if isinstance(v, str) else json.dumps(v) for k, v in query.items()})
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(url, data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=40) as res:
-            text = res.read().decode()
-        return json.loads(text) if text else None
-
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
 
 
 BUS = None
@@ -132,7 +94,7 @@ class OriginalPackageTest(unittest.TestCase):
     def run_app(self, library):
         host, port = BUS.node.rsplit(":", 1)
         run = subprocess.run(
-            [sys.executable, "-c", APP, ORIGINAL, library, host, port],
+            [sys.executable, "-c", APP, ORIGINAL, library, host, port, PASSWORD],
             capture_output=True, text=True, timeout=60)
         lines = [l for l in run.stdout.splitlines() if l.startswith("RESULT ")]
         self.assertEqual(run.returncode, 0, run.stderr[-2000:])
