@@ -249,8 +249,7 @@ export class FlowRun implements FlowContext {
   fail(ret = -1): never {
     const failure = new FlowFailure(ret);
     if (this.#acked) throw failure;
-    this.ack(failure.ret, failure.message);
-    throw new Stop("refused");
+    return this.refuse(failure.ret, failure.message);
   }
 
   noAnswer(): never {
@@ -272,24 +271,27 @@ export class FlowRun implements FlowContext {
     );
   }
 
-  /** Send the answer (once, mode 0 only, unless silenced; late by fault). */
-  answer(ret: number, param: Uint8Array): void {
+  /**
+   * Send the result (once, mode 0 only, unless silenced; late by fault).
+   * Always ret 1: the protocol's result frame carries no other.
+   */
+  #answer(param: Uint8Array): void {
     if (this.#answered || this.#silent || this.mode !== 0) return;
     this.#answered = true;
     const wait = this.#answerAt === undefined
       ? 0
       : this.#answerAt - this.clock.now();
     if (wait > 0) {
-      this.clock.setTimeout(() => this.#send(ret, param), wait);
-    } else this.#send(ret, param);
+      this.clock.setTimeout(() => this.#send(param), wait);
+    } else this.#send(param);
   }
 
-  #send(ret: number, param: Uint8Array): void {
+  #send(param: Uint8Array): void {
     this.#port.flowResult(
       this.#caller,
       this.invokeId,
       this.#projectId,
-      ret,
+      FLOW_RET_OK,
       param,
     );
   }
@@ -303,7 +305,7 @@ export class FlowRun implements FlowContext {
     } catch (e) {
       return this.#unanswered(`returned an unsendable value: ${e}`);
     }
-    this.answer(FLOW_RET_OK, bytes);
+    this.#answer(bytes);
   }
 
   /**

@@ -65,10 +65,6 @@ export class StructReader {
       );
     }
   }
-  /** Body length. */
-  get length(): number {
-    return this.#b.length;
-  }
   /** Signed byte at `at`. */
   i8(at: number): number {
     this.need(at + 1);
