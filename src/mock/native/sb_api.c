@@ -209,16 +209,6 @@ static int ready_client(unsigned char id, sb_client **out) {
   return 0;
 }
 
-static void own_head(sb_addr_head *h, const sb_client *c, int unit, int dunit, int dclient, int dtype) {
-  memset(h, 0, sizeof *h);
-  h->src_type = (signed char)c->type;
-  h->src_unit = (signed char)unit;
-  h->src_client = (signed char)c->id;
-  h->dst_type = (signed char)dtype;
-  h->dst_unit = (signed char)dunit;
-  h->dst_client = (signed char)dclient;
-}
-
 /* Queues a frame on the client's active link (the vendor's net_senddata); g_mu held. */
 static int send_frame_locked(unsigned char id, unsigned char cmd, unsigned char cmdtype, int dunit, int dclient,
                              int dtype, const void *body, size_t len) {
@@ -226,9 +216,7 @@ static int send_frame_locked(unsigned char id, unsigned char cmd, unsigned char 
   int rc = ready_client(id, &c);
   if (rc) return rc;
   sb_addr_head h;
-  own_head(&h, c, g_lib->unit_id, dunit, dclient, dtype);
-  h.cmd = cmd;
-  h.cmdtype = cmdtype;
+  sb_own_head(&h, g_lib, c, cmd, cmdtype, dunit, dclient, dtype);
   return sb_link_send(g_lib, c, c->active, &h, body, len);
 }
 
@@ -321,6 +309,22 @@ fail:
   return SMARTBUS_ERR_MEM_ALLOC;
 }
 
+/* Takes the next id of the flow (`notify` 0) or notification (1) counter:
+   1, 2, ... wrapping to 1; -14 when not initialised. `lib` gets the library
+   it came from. */
+static int take_id(int notify, sb_lib **lib) {
+  pthread_mutex_lock(&g_mu);
+  int id = SMARTBUS_ERR_NON_INIT;
+  if (g_lib) {
+    int *next = notify ? &g_lib->next_notify : &g_lib->next_invoke;
+    id = *next;
+    *next = id == 0x7fffffff ? 1 : id + 1;
+  }
+  if (lib) *lib = g_lib;
+  pthread_mutex_unlock(&g_mu);
+  return id;
+}
+
 /* The vendor's order: unit, text size, then the id is taken (even when the
    send then fails), then the send's own checks. */
 SMARTBUS_API int SmartBusNetCli_RemoteInvokeFlow(unsigned char local_clientid, int server_unitid, int ipscindex,
@@ -330,15 +334,9 @@ SMARTBUS_API int SmartBusNetCli_RemoteInvokeFlow(unsigned char local_clientid, i
   if (!projectid || !flowid || !in_valuelist) return SMARTBUS_ERR_ARGUMENT; /* the vendor crashes */
   size_t la = strlen(in_valuelist);
   if (la > SB_MAX_FLOW_TEXT) return SMARTBUS_ERR_MAX_DATASIZE;
-  pthread_mutex_lock(&g_mu);
-  sb_lib *lib = g_lib;
-  if (!lib) {
-    pthread_mutex_unlock(&g_mu);
-    return SMARTBUS_ERR_NON_INIT;
-  }
-  int invoke_id = lib->next_invoke;
-  lib->next_invoke = invoke_id == 0x7fffffff ? 1 : invoke_id + 1;
-  pthread_mutex_unlock(&g_mu);
+  sb_lib *lib;
+  int invoke_id = take_id(0, &lib);
+  if (invoke_id < 0) return invoke_id;
   size_t len = SB_CALL_FLOW_BODY + la; /* text at 112, its NUL, one more zero */
   unsigned char *b = calloc(1, len);
   if (!b) return SMARTBUS_ERR_MEM_ALLOC;
@@ -372,15 +370,8 @@ SMARTBUS_API int SmartBusNetCli_SendNotify(unsigned char local_clientid, int ser
   if (!title || !*title || !param || !*param) return SMARTBUS_ERR_ARGUMENT;
   size_t la = strlen(param);
   if (la > SB_MAX_NOTIFY_TEXT) return SMARTBUS_ERR_MAX_DATASIZE;
-  pthread_mutex_lock(&g_mu);
-  sb_lib *lib = g_lib;
-  if (!lib) {
-    pthread_mutex_unlock(&g_mu);
-    return SMARTBUS_ERR_NON_INIT;
-  }
-  int notify_id = lib->next_notify; /* a counter of its own, as in the vendor */
-  lib->next_notify = notify_id == 0x7fffffff ? 1 : notify_id + 1;
-  pthread_mutex_unlock(&g_mu);
+  int notify_id = take_id(1, NULL); /* a counter of its own, as in the vendor */
+  if (notify_id < 0) return notify_id;
   size_t len = SB_NOTIFY_BODY + la; /* text at 148, its NUL, one more zero */
   unsigned char *b = calloc(1, len);
   if (!b) return SMARTBUS_ERR_MEM_ALLOC;

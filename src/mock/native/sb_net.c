@@ -156,11 +156,7 @@ static void send_register(sb_lib *lib, sb_client *c, int k, int64_t now) {
   c->link[k].failing = 0; /* the TCP connect worked */
   unsigned char *b = malloc(SB_REGISTER_BODY);
   sb_addr_head h;
-  memset(&h, 0, sizeof h);
-  h.cmd = CMD_REGISTER;
-  h.src_type = (signed char)c->type;
-  h.src_unit = (signed char)lib->unit_id;
-  h.src_client = (signed char)c->id;
+  sb_own_head(&h, lib, c, CMD_REGISTER, SMARTBUS_CMDTYPE_INTERNAL, 0, 0, 0);
   if (!b) {
     attempt_failed(lib, c, k, SMARTBUS_ERR_MEM_ALLOC, "no memory", now);
     return;
@@ -191,14 +187,7 @@ static void send_heartbeat(sb_lib *lib, sb_client *c, int k) {
   sb_put_i64(b, l->hb_count++);
   sb_put_i64(b + 16, (int64_t)time(NULL));
   sb_addr_head h;
-  memset(&h, 0, sizeof h);
-  h.cmd = CMD_HEARTBEAT;
-  h.src_type = (signed char)c->type;
-  h.src_unit = (signed char)lib->unit_id;
-  h.src_client = (signed char)c->id;
-  h.dst_type = SMARTBUS_CLIENT_TYPE_NODE;
-  h.dst_unit = (signed char)c->access_unit;
-  h.dst_client = -1;
+  sb_own_head(&h, lib, c, CMD_HEARTBEAT, SMARTBUS_CMDTYPE_INTERNAL, c->access_unit, -1, SMARTBUS_CLIENT_TYPE_NODE);
   sb_link_send(lib, c, k, &h, b, sizeof b);
 }
 

@@ -25,13 +25,6 @@ static sb_pending *take_pending(sb_lib *lib, unsigned char client, int is_ack, i
   return NULL;
 }
 
-/* Our own address as the head's source. */
-static void own_src(const sb_lib *lib, const sb_client *c, sb_addr_head *h) {
-  h->src_type = (signed char)c->type;
-  h->src_unit = (signed char)lib->unit_id;
-  h->src_client = (signed char)c->id;
-}
-
 static void raise_recv(sb_lib *lib, sb_client *c, const sb_addr_head *h, const unsigned char *p, int32_t len) {
   sb_event *e = sb_event_new(lib, EV_RECV, c->id);
   if (!e) return;
@@ -84,13 +77,8 @@ static void on_global(sb_lib *lib, sb_client *c, int k, const sb_addr_head *h, c
   /* A client joined: tell it we are here (status 2), as the vendor does. */
   unsigned char b[SB_GLOBAL_BODY] = {0};
   sb_addr_head r;
-  memset(&r, 0, sizeof r);
-  r.cmd = CMD_GLOBAL_CONNECT_REPLY;
-  r.cmdtype = SMARTBUS_CMDTYPE_SYSTEM;
-  own_src(lib, c, &r);
-  r.dst_unit = (signed char)p[20];
-  r.dst_client = (signed char)p[21];
-  r.dst_type = (signed char)p[22];
+  sb_own_head(&r, lib, c, CMD_GLOBAL_CONNECT_REPLY, SMARTBUS_CMDTYPE_SYSTEM, (signed char)p[20], (signed char)p[21],
+              (signed char)p[22]);
   sb_head_write(b, &r, SB_GLOBAL_BODY, SB_GLOBAL_BODY - SB_WIRE_HEAD);
   b[20] = (unsigned char)lib->unit_id;
   b[21] = c->id;
@@ -132,13 +120,7 @@ static void on_flow_answer(sb_lib *lib, sb_client *c, const sb_addr_head *h, con
 
 static void on_ping(sb_lib *lib, sb_client *c, int k, const sb_addr_head *h, const unsigned char *p, int32_t len) {
   sb_addr_head r;
-  memset(&r, 0, sizeof r);
-  r.cmd = CMD_PING_ANSWER;
-  r.cmdtype = SMARTBUS_CMDTYPE_SYSTEM;
-  own_src(lib, c, &r);
-  r.dst_type = h->src_type;
-  r.dst_unit = h->src_unit;
-  r.dst_client = h->src_client;
+  sb_own_head(&r, lib, c, CMD_PING_ANSWER, SMARTBUS_CMDTYPE_SYSTEM, h->src_unit, h->src_client, h->src_type);
   sb_link_send(lib, c, k, &r, p, (size_t)len);
   raise_recv(lib, c, h, p, len);
 }

@@ -153,3 +153,16 @@ void sb_head_to_packet(const sb_addr_head *h, int32_t datalen, SMARTBUS_PACKET_H
   out->datalen = datalen;
   out->packet_size = (int)sizeof(SMARTBUS_PACKET_HEAD) + datalen;
 }
+
+void sb_own_head(sb_addr_head *h, const sb_lib *lib, const sb_client *c, unsigned char cmd, unsigned char cmdtype,
+                 int dunit, int dclient, int dtype) {
+  memset(h, 0, sizeof *h);
+  h->cmd = cmd;
+  h->cmdtype = cmdtype;
+  h->src_type = (signed char)c->type;
+  h->src_unit = (signed char)lib->unit_id;
+  h->src_client = (signed char)c->id;
+  h->dst_type = (signed char)dtype;
+  h->dst_unit = (signed char)dunit;
+  h->dst_client = (signed char)dclient;
+}

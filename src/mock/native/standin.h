@@ -168,6 +168,10 @@ char *sb_get_str(const unsigned char *p, size_t max);
 
 /* Frames. */
 void sb_head_write(unsigned char *p, const sb_addr_head *h, int32_t packet_size, int32_t datalen);
+/* A head from client `c` of `lib` (its own address as the source) to
+   <dunit.dclient:dtype>. */
+void sb_own_head(sb_addr_head *h, const sb_lib *lib, const sb_client *c, unsigned char cmd, unsigned char cmdtype,
+                 int dunit, int dclient, int dtype);
 /* Appends head + body + (len % 4) zero bytes, the vendor's packet_size. */
 int sb_frame_append(sb_buf *out, const sb_addr_head *h, const void *body, size_t len);
 /* Checks a head; returns 0 and the whole frame's size, or -1 with *why. */
