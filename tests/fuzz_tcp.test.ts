@@ -25,7 +25,7 @@ import {
   zeroHead,
 } from "../src/mock/internal.ts";
 import { checkProperty } from "./shared/fc.ts";
-import { bounded, RawClient } from "./shared/raw_client.ts";
+import { bounded, RawClient, registerFrame } from "./shared/raw_client.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -59,19 +59,7 @@ const dataTo = (clientId: number, text: string) =>
     data: te.encode(text),
   });
 
-const register = (clientId: number) =>
-  encodeFrame({
-    kind: FrameKind.REGISTER,
-    head: { ...zeroHead(), src: { unitId: 20, clientId, clientType: 4 } },
-    connectIndex: 0,
-    user: new Uint8Array(),
-    password: new Uint8Array(),
-    addInfo: new Uint8Array(),
-    unitId: 20,
-    accessUnitId: -1,
-    clientId,
-    clientType: 4,
-  });
+const register = (clientId: number) => encodeFrame(registerFrame(clientId));
 
 /** A valid frame a client could send, as bytes, with or without the vendor's tail. */
 const validFrame = fc.tuple(

@@ -24,6 +24,7 @@ import {
   type WireHead,
   zeroHead,
 } from "../src/mock/internal.ts";
+import { registerFrame } from "./shared/raw_client.ts";
 
 const i8 = fc.integer({ min: -128, max: 127 });
 const u8 = fc.integer({ min: 0, max: 255 });
@@ -243,19 +244,7 @@ function reasonOf(fn: () => unknown): string {
 const te = new TextEncoder();
 const td = new TextDecoder();
 const empty = new Uint8Array();
-const register = (): Uint8Array =>
-  encodeFrame({
-    kind: FrameKind.REGISTER,
-    head: { ...zeroHead(), src: { unitId: 20, clientId: 1, clientType: 4 } },
-    connectIndex: 0,
-    clientId: 1,
-    clientType: 4,
-    unitId: 20,
-    accessUnitId: -1,
-    user: empty,
-    password: empty,
-    addInfo: empty,
-  });
+const register = (): Uint8Array => encodeFrame(registerFrame(1));
 const heartbeat = (kind: 12 | 13 = FrameKind.HEARTBEAT): Uint8Array =>
   encodeFrame({ kind, count: 0, resendCount: 0, timeLaunch: 0, timeReturn: 0 });
 const any = (): FrameDecoder => new FrameDecoder({ role: "any" });

@@ -16,6 +16,30 @@ import {
 
 const te = new TextEncoder();
 
+/**
+ * The REGISTER of unit 20, `clientId`, as the vendor's library builds it
+ * (`add_info` "client N"; "" for a user or password that is null).
+ */
+export function registerFrame(
+  clientId: number,
+  user: string | null = null,
+  password: string | null = null,
+  clientType = 4,
+): Frame {
+  return {
+    kind: FrameKind.REGISTER,
+    head: { ...zeroHead(), src: { unitId: 20, clientId, clientType } },
+    connectIndex: 0,
+    clientId,
+    clientType,
+    unitId: 20,
+    accessUnitId: -1,
+    user: te.encode(user ?? ""),
+    password: te.encode(password ?? ""),
+    addInfo: te.encode(`client ${clientId}`),
+  };
+}
+
 /** A raw wire client: writes frames, collects what the bus sends. */
 export class RawClient {
   readonly socket: Socket;
@@ -74,21 +98,7 @@ export class RawClient {
     password: string | null = null,
     clientType = 4,
   ): void {
-    this.send({
-      kind: FrameKind.REGISTER,
-      head: {
-        ...zeroHead(),
-        src: { unitId: 20, clientId, clientType },
-      },
-      connectIndex: 0,
-      clientId,
-      clientType,
-      unitId: 20,
-      accessUnitId: -1,
-      user: te.encode(user ?? ""),
-      password: te.encode(password ?? ""),
-      addInfo: te.encode(`client ${clientId}`),
-    });
+    this.send(registerFrame(clientId, user, password, clientType));
   }
 
   /** Writes `frame` as the vendor's library would, with its tail bytes. */
