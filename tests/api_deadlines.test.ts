@@ -133,4 +133,19 @@ describe("deadlines", () => {
       "an already aborted signal leaves nothing behind",
     );
   });
+
+  test("flows - the library's own ack timer (-25, no head) times out a call without result; one wanting a result waits on", async () => {
+    // The vendor's library raises ack -25 with no head when no acknowledge
+    // came in clamp(timeout, 1 s, 5 s), even after the result came.
+    const clock = new VirtualClock();
+    const flows = quietFlows(clock);
+    const noResult = flows.track(1, "p", false, 5000);
+    const withResult = flows.track(2, "p", true, 5000);
+    flows.acknowledged(null, P, 1, -25, bytes(""));
+    flows.acknowledged(null, P, 2, -25, bytes(""));
+    await assert.rejects(noResult, FlowTimeoutError);
+    assert.equal(flows.size, 1, "the call wanting a result still waits");
+    flows.returned(null, P, 2, 1, bytes("[7]"));
+    assert.deepEqual(await withResult, [7]);
+  });
 });

@@ -20,7 +20,7 @@ import {
 } from "../src/mock/internal.ts";
 import { CmdType, ErrorCode, SystemCmd } from "../src/abi/constants.ts";
 import { addr, RecordingSink, req } from "./shared/mock_recorders.ts";
-import { bounded, RawClient } from "./shared/raw_client.ts";
+import { bounded, RawClient, registerFrame } from "./shared/raw_client.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -42,6 +42,7 @@ async function setup(
     heartbeatMs?: number;
     maxQueuedBytes?: number;
     users?: Record<string, string>;
+    flowAnswerMinMs?: number;
   } = {},
 ): Promise<Setup> {
   const bus = new MockBus({ strict: true, logger: () => {} });
@@ -70,6 +71,7 @@ async function setup(
     },
     heartbeatMs: options.heartbeatMs,
     maxQueuedBytes: options.maxQueuedBytes,
+    flowAnswerMinMs: options.flowAnswerMinMs,
   });
   const logged = (re: RegExp, ms = 3000): Promise<string> => {
     let check = (): void => {};
@@ -142,18 +144,7 @@ async function roundTrip(a: RawClient, port: number): Promise<void> {
 
 /** A REGISTER frame's bytes with a body of `bodyLength` bytes (cut or padded). */
 function registerBytes(clientId: number, bodyLength: number): Uint8Array {
-  const full = encodeFrame({
-    kind: FrameKind.REGISTER,
-    head: { ...zeroHead(), src: { unitId: 20, clientId, clientType: 4 } },
-    connectIndex: 0,
-    user: new Uint8Array(),
-    password: new Uint8Array(),
-    addInfo: new Uint8Array(),
-    unitId: 20,
-    accessUnitId: -1,
-    clientId,
-    clientType: 4,
-  });
+  const full = encodeFrame(registerFrame(clientId));
   const out = new Uint8Array(20 + bodyLength);
   out.set(full.subarray(0, Math.min(full.length, out.length)));
   const v = new DataView(out.buffer);
@@ -552,6 +543,56 @@ describe("mock tcp", () => {
     // No result follows the refusal (checked after a ping round trip).
     await roundTrip(a, s.port);
     assert.ok(a.frames.every((f) => f.kind !== FrameKind.FLOW_RESULT));
+  });
+
+  test("mock tcp - a flow's answer waits flowAnswerMinMs after its call, and later frames wait behind it", async () => {
+    // The vendor's library records a call only after sending it and drops
+    // an answer that comes back sooner: the front holds a fast answer.
+    const HOLD_MS = 150;
+    await using s = await setup({ flowAnswerMinMs: HOLD_MS });
+    s.bus.addIpsc({ unitId: 3, processIndex: 0 }).flow(
+      "proj",
+      "echo",
+      (params: unknown) => params,
+    );
+    const a = await RawClient.open(s.port);
+    const b = await RawClient.open(s.port);
+    await a.login(1);
+    await b.login(2);
+    const sentAt = performance.now();
+    a.invokeFlow({
+      invokeId: 9,
+      serverUnit: 3,
+      project: "proj",
+      flow: "echo",
+      params: "[1]",
+    });
+    // Data from b, sent once the IPSC has answered (the answers are then
+    // held at the front), comes after them.
+    const until = performance.now() + 3000;
+    while (!s.bus.flowCalls().some((c) => c.state === "responded")) {
+      assert.ok(performance.now() < until, "the IPSC did not answer");
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const toA = { ...zeroHead(), dst: addr(20, 1) };
+    b.send({
+      kind: FrameKind.DATA,
+      head: { ...toA, cmd: 1, cmdType: CmdType.USER },
+      data: te.encode("after"),
+    });
+    const ack = await a.next((f) => f.kind === FrameKind.FLOW_ACK);
+    const waited = performance.now() - sentAt;
+    assert.ok(waited >= HOLD_MS - 5, `the ack came after ${waited} ms`);
+    assert.ok(ack.kind === FrameKind.FLOW_ACK && ack.invokeId === 9);
+    // `next` takes the earliest frame that matches: the result, held
+    // behind the ack, must come before the data sent meanwhile.
+    const first = await a.next((f) =>
+      f.kind === FrameKind.FLOW_RESULT || f.kind === FrameKind.DATA
+    );
+    assert.equal(first.kind, FrameKind.FLOW_RESULT);
+    const data = await a.next((f) => f.kind === FrameKind.DATA);
+    assert.ok(data.kind === FrameKind.DATA);
+    assert.equal(td.decode(data.data), "after");
   });
 
   test("mock tcp - a flow result with a ret other than 1 has no frame: the front drops it, logged", async () => {
