@@ -140,7 +140,7 @@ interface TwoLinkClient {
  * The failover of the native library (the vendor's, and the stand-in as it
  * implements it), for a client with a master (node 0) and a slave (node 1)
  * on the mock bus. The rules, from the vendor's observed behaviour
- * (`/tmp/vendor_failover.md`, "Links" and "Callbacks") and the mock's:
+ * (`docs/wire-protocol.md`, "Two links: master and slave") and the mock's:
  *
  * - The library runs a link to each node at once, each registering on its
  *   own. The mock registers a client address on one node at a time and
