@@ -133,7 +133,12 @@ export function seedCases(label: string, factory: EnvFactory): void {
         const reached = c.unitid as unknown as number;
         assert.ok(reached === 2 || reached === 1, `reached ${reached}`);
         assert.equal(c.addr_expr, `${reached} 3 ${ClientType.AGENT}`);
-        assert.deepEqual(c.log, [`connectSuccess ${reached}`]);
+        // The other link's -10 (this address is registered already) may be
+        // read first, while no link is registered yet: a connectFail then.
+        assert.deepEqual(
+          c.log.filter((l) => !/^connectFail -?\d+ -10$/.test(l)),
+          [`connectSuccess ${reached}`],
+        );
         await until(
           env,
           () =>
