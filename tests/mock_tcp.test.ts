@@ -595,6 +595,44 @@ describe("mock tcp", () => {
     assert.equal(td.decode(data.data), "after");
   });
 
+  test("mock tcp - after the bus closes an address on one node, its registration on another waits rejoinGraceMs", async () => {
+    // The library's other link must not register before the closed link
+    // has seen its close: it would then report neither (the vendor's rule).
+    const GRACE_MS = 400;
+    const bus = new MockBus({ logger: () => {} });
+    bus.addNode({ unitId: 0, port: 8000 });
+    bus.addNode({ unitId: 1, port: 8001 });
+    const front = await serveTcp(
+      bus,
+      [0, 1].map((unitId) => ({
+        unitId,
+        host: "127.0.0.1",
+        port: 8000 + unitId,
+        listenPort: 0,
+      })),
+      { logger: { warn() {}, info() {} }, rejoinGraceMs: GRACE_MS },
+    );
+    try {
+      const [p0, p1] = front.addresses.map((a) => a.port);
+      const master = await RawClient.open(p0);
+      assert.equal(await master.login(1), 0);
+      const slave = await RawClient.open(p1);
+      assert.equal(await slave.login(1), -10, "registered on node 0 already");
+      bus.stopNode(0);
+      const soon = await RawClient.open(p1);
+      const closedAt = performance.now();
+      assert.equal(await soon.login(1), -10, "closed on node 0 just now");
+      while (performance.now() - closedAt < GRACE_MS + 10) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const later = await RawClient.open(p1);
+      assert.equal(await later.login(1), 0, "after the grace");
+      for (const c of [master, slave, soon, later]) c.socket.destroy();
+    } finally {
+      await front.close();
+    }
+  });
+
   test("mock tcp - a flow result with a ret other than 1 has no frame: the front drops it, logged", async () => {
     await using s = await setup();
     // An IPSC in process that starts the flow, then fails it with ret -3.
