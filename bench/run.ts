@@ -22,20 +22,28 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { Proc } from "./runner/proc.ts";
-import { resultOf, runTcp } from "./runner/tcp.ts";
+import { isResultLine, resultOf, runTcp } from "./runner/tcp.ts";
 import {
   type Counts,
   countsFor,
+  type Driver,
   type DriverName,
+  DRIVERS,
   drivers,
+  type Library,
   machine,
+  onLibrary,
   paths,
+  vendorLibrary,
 } from "./runner/plan.ts";
 import { type Outcome, type Results, table } from "./runner/report.ts";
 import { updateReadme } from "./runner/readme.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 const P = paths(ROOT);
+// bench/server.ts gives the vendor's runs the mock's default guard.
+const VENDOR_FLOW_GUARD =
+  "for the mock's default flowAnswerMinMs after its call arrived (the library drops an answer that comes back before it has recorded the call), and the flow latencies include that hold";
 function log(msg: string): void {
   console.error(`[bench] ${msg}`);
 }
@@ -58,7 +66,7 @@ async function runMembus(
     String(c.membus.pending),
   ], { name: `${runtime} membus` });
   try {
-    const line = await p.line((l) => l.startsWith("RESULT "), timeoutMs);
+    const line = await p.line(isResultLine, timeoutMs);
     await p.wait(10_000);
     return { ok: true, value: resultOf(line) };
   } catch (e) {
@@ -82,25 +90,14 @@ function median(list: Outcome[], key: string): Outcome {
   };
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      quick: { type: "boolean", default: false },
-      "update-readme": { type: "boolean", default: false },
-      only: { type: "string" },
-      bench: { type: "string", default: "send,recv,flow,membus" },
-    },
-  });
-  const quick = values.quick!;
-  const counts = countsFor(quick);
-  const timeoutMs = quick ? 30_000 : 600_000;
-  const only = values.only?.split(",");
-  const benches = values.bench!.split(",");
-  const all = await drivers(ROOT);
-  const na: Partial<Record<DriverName, string>> = {};
-  for (const d of all) if (!d.cmd) na[d.name] = d.why;
-  const chosen = all.filter((d) => d.cmd && (!only || only.includes(d.name)));
+/** Every TCP benchmark of `benches` for each driver, all on `library`. */
+async function runTcpAll(
+  chosen: Driver[],
+  library: Library,
+  counts: Counts,
+  benches: string[],
+  timeoutMs: number,
+): Promise<Results> {
   const results: Results = { send: {}, recv: {}, flow: {}, membus: {} };
   for (const mode of ["send", "recv", "flow"] as const) {
     if (!benches.includes(mode)) continue;
@@ -110,11 +107,12 @@ async function main(): Promise<number> {
     const got = new Map<DriverName, Outcome[]>();
     for (let r = 0; r < runs; r++) {
       for (const d of chosen) {
-        log(
-          `${mode}: ${d.name}${runs > 1 ? ` (run ${r + 1} of ${runs})` : ""}`,
-        );
-        const o = await runTcp(mode, d, counts, timeoutMs);
-        if (!o.ok) log(`${mode}: ${d.name} FAILED: ${o.error}`);
+        const run = runs > 1 ? ` (run ${r + 1} of ${runs})` : "";
+        log(`${mode} on the ${library}: ${d.name}${run}`);
+        const o = await runTcp(mode, d, counts, timeoutMs, library);
+        if (!o.ok) {
+          log(`${mode} on the ${library}: ${d.name} FAILED: ${o.error}`);
+        }
         got.set(d.name, [...(got.get(d.name) ?? []), o]);
       }
     }
@@ -122,6 +120,57 @@ async function main(): Promise<number> {
       results[mode][name] = median(list, "calls_per_s");
     }
   }
+  return results;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      quick: { type: "boolean", default: false },
+      "update-readme": { type: "boolean", default: false },
+      only: { type: "string" },
+      bench: { type: "string", default: "send,recv,flow,membus" },
+      lib: { type: "string", default: "standin,vendor" },
+    },
+  });
+  const quick = values.quick!;
+  const counts = countsFor(quick);
+  const timeoutMs = quick ? 30_000 : 600_000;
+  const only = values.only?.split(",");
+  const benches = values.bench!.split(",");
+  const libs = values.lib!.split(",");
+  const all = await drivers(ROOT);
+  const na: Partial<Record<DriverName, string>> = {};
+  for (const d of all) if (!d.cmd) na[d.name] = d.why;
+  const chosen = all.filter((d) => d.cmd && (!only || only.includes(d.name)));
+  const results = await runTcpAll(
+    chosen.map((d) => onLibrary(d, P.lib)),
+    "standin",
+    counts,
+    benches,
+    timeoutMs,
+  );
+  // The same drivers on the vendor's library, when it is here: its own
+  // table, every ratio against Python and C on the vendor's library too.
+  const vendorLib = libs.includes("vendor") ? vendorLibrary(ROOT) : null;
+  const vendorNa: Partial<Record<DriverName, string>> = { ...na };
+  if (!vendorLib) {
+    for (const d of DRIVERS) {
+      vendorNa[d] ??= libs.includes("vendor")
+        ? "n/a (no vendor library: set SMARTBUS_VENDOR_LIB)"
+        : "not run (--lib)";
+    }
+  }
+  const vendorResults = vendorLib
+    ? await runTcpAll(
+      chosen.map((d) => onLibrary(d, vendorLib)),
+      "vendor",
+      counts,
+      benches,
+      timeoutMs,
+    )
+    : { send: {}, recv: {}, flow: {}, membus: {} };
   if (benches.includes("membus")) {
     for (const rt of ["deno", "bun"] as const) {
       if (!chosen.some((d) => d.name === rt)) continue;
@@ -138,7 +187,15 @@ async function main(): Promise<number> {
       quick ? "Quick run (tiny counts, not figures to quote)" : "Full run"
     }: ${m.date}, ` +
     `${m.nproc} × ${m.cpu}, ${m.os}; ${m.deno}, bun ${m.bun}, node ${m.node}, ${m.python}, ${m.cc}`;
-  console.log(`\n${header}\n\n${markdown}\n`);
+  const vendor = table(vendorResults, vendorNa, { targets: false });
+  const vendorHeader = vendorLib
+    ? `The same drivers on the vendor's library (${
+      vendorLib.replace(/^.*\/shared\//, "../shared/")
+    }); the mock holds each flow answer ${VENDOR_FLOW_GUARD}`
+    : "The vendor's library was not run";
+  console.log(
+    `\n${header}\n\n${markdown}\n\n${vendorHeader}\n\n${vendor.markdown}\n`,
+  );
   const missed = verdicts.filter((v) => !v.met);
   console.log(
     `targets: ${verdicts.length - missed.length} met, ${missed.length} missed`,
@@ -149,23 +206,52 @@ async function main(): Promise<number> {
   await Deno.mkdir(`${ROOT}/bench/results`, { recursive: true });
   // Only a complete full run replaces latest.json and the README's table.
   const complete = !quick && !only &&
-    ["send", "recv", "flow", "membus"].every((b) => benches.includes(b));
+    ["send", "recv", "flow", "membus"].every((b) => benches.includes(b)) &&
+    ["standin", "vendor"].every((l) => libs.includes(l));
   const name = quick ? "quick" : complete ? "latest" : "partial";
   const file = `${ROOT}/bench/results/${name}.json`;
   await Deno.writeTextFile(
     file,
     JSON.stringify(
-      { machine: m, quick, counts, notAvailable: na, results, verdicts },
+      {
+        machine: m,
+        quick,
+        counts,
+        notAvailable: na,
+        results,
+        verdicts,
+        vendor: {
+          library: vendorLib,
+          notAvailable: vendorNa,
+          results: vendorResults,
+        },
+      },
       null,
       2,
     ) + "\n",
   );
   log(`wrote ${file}`);
   if (complete || values["update-readme"]) {
-    await updateReadme(`${ROOT}/bench/README.md`, header, markdown, counts);
+    await updateReadme(
+      `${ROOT}/bench/README.md`,
+      "table",
+      header,
+      markdown,
+      counts,
+    );
+    await updateReadme(
+      `${ROOT}/bench/README.md`,
+      "vendor",
+      vendorHeader,
+      vendor.markdown,
+      counts,
+    );
     log("updated bench/README.md");
   }
-  const crashed = Object.values(results).some((r) =>
+  const crashed = [
+    ...Object.values(results),
+    ...Object.values(vendorResults),
+  ].some((r) =>
     Object.values(r as Record<string, Outcome>).some((o) => !o.ok && o.crashed)
   );
   return crashed ? 1 : 0;

@@ -61,6 +61,11 @@ static void on_connection(void *arg, unsigned char id, int unit, int ack) {
   pthread_mutex_unlock(&g_mu);
 }
 
+/* The vendor's library prints every call and event on stdout unless the app
+ * takes its trace lines (apps route them to their own log); the driver drops
+ * them, so that its stdout carries only READY and RESULT. */
+static void trace_quiet(const char *msg) { (void)msg; }
+
 static void on_disconnect(void *arg, unsigned char id) {
   (void)arg;
   fprintf(stderr, "bench C: client %u disconnected\n", id);
@@ -71,6 +76,7 @@ static void connect_client(int unit, const char *host, int port, smartbus_cli_re
                            smartbus_cli_invokeflow_ret_cb ret, smartbus_cli_invokeflow_ack_cb ack) {
   int rc = SmartBusNetCli_Init((unsigned char)unit);
   if (rc < 0) die("Init", rc);
+  SmartBusNetCli_SetTraceStr(trace_quiet, trace_quiet);
   SmartBusNetCli_SetCallBackFn(on_connection, recv, on_disconnect, ret, NULL, NULL);
   if (ack) SmartBusNetCli_SetCallBackFnEx(SMARTBUS_INVOKEFLOW_ACK_CB_NAME, (void *)ack);
   rc = SmartBusNetCli_CreateConnect(1, 4, host, (unsigned short)port, NULL, 0xFFFF, NULL, NULL, "");

@@ -36,6 +36,39 @@ export interface Driver {
   cmd: string[] | null;
   /** Why it cannot run (shown in its column). */
   why?: string;
+  /** Variables added to its environment (the library it loads). */
+  env?: Record<string, string>;
+}
+
+/** Which `libbusnetcli.so` the drivers load. */
+export type Library = "standin" | "vendor";
+
+/**
+ * The vendor's `libbusnetcli.so` (x86-64 only): `SMARTBUS_VENDOR_LIB`, else
+ * the shared reference copy beside the checkout (or beside its worktree
+ * folder); null when there is none. Read in place, never copied.
+ */
+export function vendorLibrary(root: string): string | null {
+  if (Deno.build.arch !== "x86_64") return null;
+  const rel =
+    "shared/reference/smartbus-client-sdk/lib/linux-x64/libbusnetcli.so";
+  return [
+    Deno.env.get("SMARTBUS_VENDOR_LIB"),
+    `${root}/../${rel}`,
+    `${root}/../../${rel}`,
+  ].find((f) => f && existsSync(f)) ?? null;
+}
+
+/**
+ * `d` loading the library file `lib`: the C driver through the loader's
+ * search path (it links `-lbusnetcli`), the others through
+ * `SMARTBUS_NETCLI_LIB`, as users pick a library.
+ */
+export function onLibrary(d: Driver, lib: string): Driver {
+  const env: Record<string, string> = d.name === "c"
+    ? { LD_LIBRARY_PATH: lib.slice(0, lib.lastIndexOf("/")) }
+    : { SMARTBUS_NETCLI_LIB: lib };
+  return { ...d, env: { ...d.env, ...env } };
 }
 
 /** How much each benchmark does. */

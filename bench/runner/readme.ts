@@ -1,27 +1,28 @@
 /**
- * Puts the latest table into `bench/README.md`, between the markers
- * `<!-- bench:table:start -->` and `<!-- bench:table:end -->`; the rest of
- * the page (method, findings) is written by hand and left as it is.
+ * Puts the latest tables into `bench/README.md`, each between its markers
+ * (`<!-- bench:table:start -->` and `<!-- bench:table:end -->` for the
+ * stand-in's, `bench:vendor:…` for the vendor library's); the rest of the
+ * page (method, findings) is written by hand and left as it is.
  *
  * ```ts
  * import { updateReadme } from "./readme.ts";
  * declare const counts: import("./plan.ts").Counts;
- * await updateReadme("bench/README.md", "Full run: ...", "| a |", counts);
+ * await updateReadme("bench/README.md", "table", "Full run: ...", "| a |", counts);
  * ```
  * @module
  */
 import type { Counts } from "./plan.ts";
 
-const START = "<!-- bench:table:start -->";
-const END = "<!-- bench:table:end -->";
-
-/** Replace (or create) the table section of the README at `path`. */
+/** Replace (or create) the section `name` of the README at `path`. */
 export async function updateReadme(
   path: string,
+  name: "table" | "vendor",
   header: string,
   markdown: string,
   counts: Counts,
 ): Promise<void> {
+  const START = `<!-- bench:${name}:start -->`;
+  const END = `<!-- bench:${name}:end -->`;
   const section = [
     START,
     "",

@@ -304,21 +304,30 @@ function fmt(v: number, unit: Row["unit"]): string {
 const times = (r: number): string =>
   r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r.toFixed(2);
 
-/** The markdown table, and the verdict of every target. */
+/**
+ * The markdown table, and the verdict of every target. With `targets:
+ * false` (the vendor library's table: the targets are the stand-in's) the
+ * table has neither the target column nor the in-memory bus rows.
+ */
 export function table(
   results: Results,
   na: Partial<Record<DriverName, string>> = {},
+  options: { targets?: boolean } = {},
 ): {
   markdown: string;
   verdicts: Verdict[];
 } {
+  const targets = options.targets ?? true;
   const verdicts: Verdict[] = [];
-  const head = `| measure | ${DRIVERS.join(" | ")} | target |`;
+  const last = targets ? " target |" : "";
   const lines = [
-    head,
-    `| --- | ${DRIVERS.map(() => "---:").join(" | ")} | --- |`,
+    `| measure | ${DRIVERS.join(" | ")} |${last}`,
+    `| --- | ${DRIVERS.map(() => "---:").join(" | ")} |${
+      targets ? " --- |" : ""
+    }`,
   ];
   for (const row of rows()) {
+    if (!targets && row.bench === "membus") continue;
     const res = results[row.bench] as Partial<Record<string, Outcome>>;
     const value = (d: string): number | undefined => {
       const o = res[d];
@@ -349,7 +358,7 @@ export function table(
       ) {
         cell += ` (×${times(row.higher ? v / c : c / v)} C)`;
       }
-      if (row.target?.drivers.includes(d)) {
+      if (targets && row.target?.drivers.includes(d)) {
         const met = row.target.check(v, py, c, d);
         verdicts.push({
           row: row.label,
@@ -361,9 +370,8 @@ export function table(
       }
       return cell;
     });
-    lines.push(
-      `| ${row.label} | ${cells.join(" | ")} | ${row.target?.text ?? ""} |`,
-    );
+    const target = targets ? ` ${row.target?.text ?? ""} |` : "";
+    lines.push(`| ${row.label} | ${cells.join(" | ")} |${target}`);
   }
   return { markdown: lines.join("\n"), verdicts };
 }

@@ -10,7 +10,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { Proc } from "./proc.ts";
-import { type Counts, type Driver, paths } from "./plan.ts";
+import { type Counts, type Driver, type Library, paths } from "./plan.ts";
 import type { Outcome } from "./report.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(
@@ -21,8 +21,10 @@ const P = paths(ROOT);
 const DRIVER_UNIT = 17;
 const FLOOD_UNIT = 40;
 
-async function startServer(): Promise<{ proc: Proc; port: number }> {
-  const proc = Proc.start([P.deno, "run", "-A", P.server], {
+async function startServer(
+  library: Library,
+): Promise<{ proc: Proc; port: number }> {
+  const proc = Proc.start([P.deno, "run", "-A", P.server, library], {
     keepStdin: true,
     name: "server",
   });
@@ -35,9 +37,16 @@ async function stopServer(s: { proc: Proc }): Promise<void> {
   await s.proc.wait(10_000).catch(() => s.proc.kill());
 }
 
+// The vendor's library writes its trace on stdout through its own buffer
+// (unless the app takes it), so a driver's line may follow a part of one.
+const RESULT = "RESULT {";
+
+/** Whether `line` carries a driver's `RESULT {json}`. */
+export const isResultLine = (line: string): boolean => line.includes(RESULT);
+
 /** The JSON of a driver's `RESULT {json}` line. */
 export const resultOf = (line: string): Record<string, unknown> =>
-  JSON.parse(line.slice("RESULT ".length));
+  JSON.parse(line.slice(line.indexOf(RESULT) + RESULT.length - 1));
 
 function modeArgs(
   mode: "send" | "recv" | "flow",
@@ -91,14 +100,15 @@ function modeArgs(
   ];
 }
 
-/** One driver, one TCP benchmark, on a fresh server. */
+/** One driver, one TCP benchmark, on a fresh server set up for `library`. */
 export async function runTcp(
   mode: "send" | "recv" | "flow",
-  d: Pick<Driver, "name" | "cmd">,
+  d: Pick<Driver, "name" | "cmd" | "env">,
   c: Counts,
   timeoutMs: number,
+  library: Library = "standin",
 ): Promise<Outcome> {
-  const server = await startServer();
+  const server = await startServer(library);
   const procs: Proc[] = [];
   // Created once the flood's burst is all in the bus: the receiver then drains it.
   const resumeFile = `${
@@ -108,10 +118,11 @@ export async function runTcp(
     const args = modeArgs(mode, c, server.port, resumeFile);
     const drv = Proc.start([...d.cmd!, ...args], {
       name: `${d.name} ${mode}`,
+      env: d.env,
     });
     procs.push(drv);
     if (mode === "recv") {
-      await drv.line((l) => l === "READY", 30_000);
+      await drv.line((l) => l.endsWith("READY"), 30_000);
       const flood = Proc.start([
         P.flood,
         "--port",
@@ -132,7 +143,7 @@ export async function runTcp(
       }
       await Deno.writeTextFile(resumeFile, "go\n");
     }
-    const line = await drv.line((l) => l.startsWith("RESULT "), timeoutMs);
+    const line = await drv.line(isResultLine, timeoutMs);
     for (const p of procs) {
       const code = await p.wait(30_000);
       if (code !== 0) {
