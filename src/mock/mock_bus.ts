@@ -84,6 +84,7 @@ export class MockBus {
    */
   readonly faults: BusFaults;
   #ctx: BusContext;
+  #nodeWatchers = new Set<(unitId: number, running: boolean) => void>();
 
   /** A bus with no nodes. */
   constructor(options: MockBusOptions = {}) {
@@ -175,6 +176,7 @@ export class MockBus {
     node.running = false;
     this.#ctx.conns.announceNode(node, 0);
     this.log(`node ${unitId} stopped`);
+    this.#nodeState(unitId, false);
   }
 
   /** Start a stopped node: others hear status 1; its mock IPSCs log in again. */
@@ -185,6 +187,7 @@ export class MockBus {
     node.running = true;
     this.#ctx.conns.announceNode(node, 1);
     this.log(`node ${unitId} started`);
+    this.#nodeState(unitId, true);
     for (const ipsc of this.#ctx.ipscs) {
       if (ipsc.nodeUnitId === unitId) ipsc.reconnect();
     }
@@ -301,9 +304,42 @@ export class MockBus {
     ctx.messages.clear();
     ctx.notifications.clear();
     ctx.flows.clear();
-    for (const node of ctx.nodes.values()) node.running = true;
+    for (const node of ctx.nodes.values()) {
+      if (node.running) continue;
+      node.running = true;
+      this.#nodeState(node.unitId, true);
+    }
     for (const ipsc of ctx.ipscs) ipsc.resetState();
     this.log("bus reset");
+  }
+
+  /**
+   * Call `fn` whenever a node stops or starts (`stopNode`, `startNode`,
+   * `reset`); returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * import { MockBus } from "@smartbus/netclient/mock";
+   * const bus = new MockBus();
+   * bus.addNode({ unitId: 0, port: 8000 });
+   * const off = bus.onNodeState((unit, running) => console.log(unit, running));
+   * bus.stopNode(0); // 0 false
+   * off();
+   * ```
+   */
+  onNodeState(fn: (unitId: number, running: boolean) => void): () => void {
+    this.#nodeWatchers.add(fn);
+    return () => this.#nodeWatchers.delete(fn);
+  }
+
+  #nodeState(unitId: number, running: boolean): void {
+    for (const fn of [...this.#nodeWatchers]) {
+      try {
+        fn(unitId, running);
+      } catch (e) {
+        this.log(`a node state watcher threw: ${String(e)}`);
+      }
+    }
   }
 
   // ---- attach ------------------------------------------------------------

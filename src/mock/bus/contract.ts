@@ -210,4 +210,9 @@ export interface BusAttach {
     request: AttachRequest,
     sink: PortSink,
   ): AttachResult;
+  /**
+   * Call `fn` whenever a node stops or starts; returns the unsubscribe
+   * function. The TCP front closes a stopped node's listener with it.
+   */
+  onNodeState?(fn: (unitId: number, running: boolean) => void): () => void;
 }

@@ -154,6 +154,34 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
+/**
+ * A stopped node refuses connections, as a node whose process is down
+ * does: its listener closes, and opens again on the same port when the node
+ * starts. (Accepting and closing at once instead made the vendor's library
+ * reconnect about 1,000 times a second, and with its other link
+ * registered it died of SIGSEGV in a libuv timer of its own within seconds;
+ * refused connects it retries every 2 s, and survives.)
+ */
+function listening(
+  server: Server,
+  host: string,
+  port: number,
+  on: boolean,
+  logger: TcpLogger,
+  unitId: number,
+): void {
+  if (!on) {
+    if (server.listening) server.close();
+    return;
+  }
+  if (server.listening) return;
+  listen(server, host, port).catch((e: Error) =>
+    logger.warn(
+      `tcp front: node ${unitId} cannot listen again on ${host}:${port}: ${e.message}`,
+    )
+  );
+}
+
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
@@ -176,7 +204,7 @@ function closeServer(server: Server): Promise<void> {
  * ```
  */
 export async function serveTcp(
-  bus: Pick<MockBus, "attach">,
+  bus: Pick<MockBus, "attach"> & Partial<Pick<MockBus, "onNodeState">>,
   nodes: readonly TcpNode[],
   options: TcpFrontOptions = {},
 ): Promise<TcpFront> {
@@ -209,9 +237,11 @@ export async function serveTcp(
   const addresses: TcpAddress[] = [];
   let closing: Promise<void> | null = null;
 
+  const unwatch: Array<() => void> = [];
   const close = (): Promise<void> => {
     closing ??= (async () => {
       clearInterval(timer);
+      for (const off of unwatch) off();
       for (const c of [...conns]) c.destroy();
       conns.clear();
       for (const socket of sockets) socket.destroy();
@@ -270,6 +300,12 @@ export async function serveTcp(
         socket.on("close", () => sockets.delete(socket));
         conns.add(new TcpConnection(settings, socket, (c) => conns.delete(c)));
       });
+      if (bus.onNodeState) {
+        unwatch.push(bus.onNodeState((unitId, running) => {
+          if (unitId !== node.unitId || closing) return;
+          listening(server, listenHost, port, running, logger, node.unitId);
+        }));
+      }
     }
   } catch (e) {
     await close();
