@@ -31,6 +31,7 @@ import {
   startControlServer,
 } from "./control/control_server.ts";
 import { BusWatch, tapAttach } from "./control/presence.ts";
+import { masker } from "./control/masking.ts";
 
 /**
  * A node to serve.
@@ -288,10 +289,20 @@ function askedNodes(options: MockServerOptions): Required<MockServerNode>[] {
   }));
 }
 
-/** The server's log: lines name what peers sent, so control characters are escaped. */
-function serverLog(options: MockServerOptions): (line: string) => void {
+/**
+ * The server's log: lines name what peers sent, so control characters are
+ * escaped, and the passwords of the bus (once `bus()` has one) masked.
+ */
+function serverLog(
+  options: MockServerOptions,
+  bus: () => MockBus | undefined,
+): (line: string) => void {
   const log = options.log;
-  return log ? (line) => log(escapeControl(line)) : () => {};
+  if (!log) return () => {};
+  return (line) => {
+    const b = bus();
+    log(escapeControl(b ? masker(b)(line) : line));
+  };
 }
 
 /** The bus of a server: real time, strict, records as asked. */
@@ -322,9 +333,10 @@ function newBus(
 export async function createMockBus(
   options: MockServerOptions = {},
 ): Promise<{ bus: MockBus; ipsc: MockIpsc | null }> {
-  const log = serverLog(options);
+  let logged: MockBus | undefined;
+  const log = serverLog(options, () => logged);
   const setup = await resolveFlows(options);
-  const bus = newBus(options, log);
+  const bus = logged = newBus(options, log);
   const ipsc = await populate(bus, askedNodes(options), options, setup, log);
   return { bus, ipsc };
 }
@@ -350,15 +362,20 @@ export async function createMockBus(
 export async function startMockServer(
   options: MockServerOptions = {},
 ): Promise<MockServer> {
-  const log = serverLog(options);
+  let logged: MockBus | undefined;
+  const log = serverLog(options, () => logged);
   const setup = await resolveFlows(options);
-  const bus = newBus(options, log);
+  const bus = logged = newBus(options, log);
   const asked = askedNodes(options);
   // Listen before the nodes exist: only then are picked ports known. The
   // front attaches at login time; a login in the moment before the nodes are
   // added is refused and retried, as with a node not up yet.
   if (options.control) checkControlOptions(options.control);
-  const watch = options.control ? new BusWatch(bus.clock) : undefined;
+  // Masks with the passwords the bus has when the text comes (nodes and
+  // their users can be added later).
+  const watch = options.control
+    ? new BusWatch(bus.clock, undefined, (t) => masker(bus)(t))
+    : undefined;
   const front = await serveTcp(watch ? tapAttach(bus, watch) : bus, asked, {
     heartbeatMs: options.heartbeatMs,
     loginTimeoutMs: options.loginTimeoutMs,

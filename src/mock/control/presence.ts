@@ -79,13 +79,16 @@ export interface MessageSample {
   dst: BusAddress;
   /** Bytes of data or parameters. */
   size: number;
-  /** The start of the data, decoded (passwords masked by the reader). */
+  /** The start of the data, decoded, passwords masked. */
   text: string;
 }
 
 /** Messages kept as samples per tick; the rest are only counted. */
 const SAMPLES_PER_TICK = 5;
+/** Characters of a sample's text kept. */
 const SAMPLE_TEXT = 120;
+const cutText = (t: string): string =>
+  t.length <= SAMPLE_TEXT ? t : t.slice(0, SAMPLE_TEXT) + "…";
 
 /**
  * Counts, samples and presence of a served bus (fed by {@link tapAttach}).
@@ -110,16 +113,30 @@ export class BusWatch {
   #samples: MessageSample[] = [];
   #fresh: PresenceEvent[] = [];
   #listeners = new Set<() => void>();
+  #mask: (text: string) => string;
 
-  /** A watch stamping events with `clock`. */
-  constructor(clock: { now(): number }, presence = new PresenceLog()) {
+  /**
+   * A watch stamping events with `clock`; `mask` hides passwords in the
+   * text it keeps (a login's `addInfo`, a sample's text) before anything
+   * is cut or handed out, so no part of one can show.
+   */
+  constructor(
+    clock: { now(): number },
+    presence = new PresenceLog(),
+    mask: (text: string) => string = (t) => t,
+  ) {
     this.#clock = clock;
     this.presence = presence;
+    this.#mask = mask;
   }
 
   /** A client logged in, was refused or left. */
   presenceEvent(e: Omit<PresenceEvent, "time">): void {
-    const full: PresenceEvent = { time: this.#clock.now(), ...e };
+    const full: PresenceEvent = {
+      time: this.#clock.now(),
+      ...e,
+      ...(e.addInfo === undefined ? {} : { addInfo: this.#mask(e.addInfo) }),
+    };
     this.presence.push(full);
     if (this.#fresh.length < 200) this.#fresh.push(full);
     for (const fn of this.#listeners) fn();
@@ -140,7 +157,8 @@ export class BusWatch {
       src: copyAddress(src),
       dst: copyAddress(dst),
       size: data.length,
-      text: recordText(data.subarray(0, SAMPLE_TEXT)).replace(/\0+$/, ""),
+      // Masked whole, then cut: a password across the cut must not show.
+      text: cutText(this.#mask(recordText(data).replace(/\0+$/, ""))),
     });
   }
 
@@ -238,6 +256,9 @@ export function tapAttach(inner: BusAttach, watch: BusWatch): BusAttach {
       watch.presenceEvent({ event: "connect", ...who, node: nodeId });
       return { ok: true, port: tapPort(res.port, address, watch, gone) };
     },
+    ...(inner.onNodeState
+      ? { onNodeState: inner.onNodeState.bind(inner) }
+      : {}),
   };
 }
 
