@@ -158,4 +158,23 @@ describe("cli args - exit codes", () => {
       /tried: \/a\.so, \/b\.so\)$/,
     );
   });
+
+  test("cli args - a refusal's text from the bus stays one inert line", () => {
+    // Any peer writes the message of a refused flow: a line break or an ESC
+    // sequence in it must neither split the line nor reach the terminal.
+    const info = { invokeId: 1, project: "ivr" };
+    const hostile = "busy\r\nFAKE: ok\x1b[2J\x1b]0;owned\x07\x9b1m\x00";
+    for (
+      const e of [
+        new FlowNotStartedError(info, -1, hostile),
+        new FlowError(hostile, -3, info),
+        new ConnectError(hostile, -6),
+        new Error(hostile),
+      ]
+    ) {
+      const { message } = describeFailure(e);
+      assert.doesNotMatch(message, /[\x00-\x08\x0a-\x1f\x7f-\x9f]/, message);
+      assert.match(message, /busy; FAKE: ok\\x1b\[2J\\x1b\]0;owned\\x07/);
+    }
+  });
 });

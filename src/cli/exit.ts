@@ -86,6 +86,20 @@ const LINK_CODES = new Set([-2, -3, -8, -9, -20, -23]);
 
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, "; ").trim();
 
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/**
+ * `s` as one line a terminal shows as it is: line breaks joined with "; ",
+ * other control characters (ESC sequences included) escaped as `\xNN`. The
+ * message of a refused flow comes from the bus (any peer can write it), so
+ * it must neither split the one stderr line nor drive the terminal.
+ */
+const terminalSafe = (s: string): string =>
+  oneLine(s.replace(/\r\n?/g, "\n")).replace(
+    CONTROL,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+
 /**
  * The exit code and the single stderr line for a failure.
  *
@@ -99,6 +113,11 @@ const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, "; ").trim();
 export function describeFailure(
   e: unknown,
 ): { code: ExitCodeValue; message: string } {
+  const { code, message } = describe(e);
+  return { code, message: terminalSafe(message) };
+}
+
+function describe(e: unknown): { code: ExitCodeValue; message: string } {
   if (e instanceof CliFailure) return { code: e.exitCode, message: e.message };
   if (e instanceof UsageError) {
     return { code: ExitCode.USAGE, message: e.message };
