@@ -1,9 +1,10 @@
 /**
  * The inspector page in a real browser (Debian's Chromium, headless,
  * driven by playwright-core): it shows a client connecting over TCP (the
- * native stand-in library) and a flow call arriving, a fault toggled on
- * the page reaches that client, and the page keeps answering while the
- * client floods the bus. Run by `scripts/test.sh` as its own step:
+ * native stand-in library, or the vendor's with `SMARTBUS_TEST_LIBRARY`)
+ * and a flow call arriving, a fault toggled on the page reaches that
+ * client, and the page keeps answering while the client floods the bus.
+ * Run by `scripts/test.sh` as its own step, on both libraries:
  *
  *   deno test -A tests/browser/inspector.browser.ts
  *
@@ -20,10 +21,29 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { Client, silentLogger, SmartBus } from "../../mod.ts";
 import { MockBackend, MockControl } from "../../src/mock/mod.ts";
 import { type MockServer, startMockServer } from "../../src/mock/server.ts";
-import { exportStandinEnv, STANDIN_PATH } from "../shared/native_env.ts";
+import { exportStandinEnv, TEST_LIBRARY } from "../shared/native_env.ts";
 import { bounded } from "../shared/raw_client.ts";
 
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const LONG_USER = `operator-${"x".repeat(160)}`;
+const LONG_STUB = `stub-${"y".repeat(59)}`;
+
+/** `button` can be clicked where it is drawn: inside its card, on top. */
+async function clickable(page: Page, button: string): Promise<void> {
+  const b = page.locator(button).first();
+  // trial: every actionability check of a click, the hit test included
+  // (a button drawn under the next card fails it), without clicking.
+  await b.click({ trial: true, timeout: 3000 });
+  const box = await b.boundingBox();
+  const card = await b.locator("xpath=ancestor::section[1]").boundingBox();
+  assert.ok(box && card, button);
+  assert.ok(
+    box.x >= card.x && box.x + box.width <= card.x + card.width + 0.5,
+    `${button} at x ${box.x}..${box.x + box.width}, its card ${card.x}..${
+      card.x + card.width
+    }`,
+  );
+}
 const FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -50,7 +70,8 @@ describe("inspector - in headless Chromium", () => {
     await exportStandinEnv();
     server = await startMockServer({
       nodes: [{ unitId: 0, port: 0 }, { unitId: 1, port: 0 }],
-      users: { app: "app-secret-9" },
+      // A long account name: the nodes' Stop buttons must stay clickable.
+      users: { app: "app-secret-9", [LONG_USER]: "other-secret-7" },
       flows: { "ivr/base": ["base"] },
       control: { port: 0 },
     });
@@ -100,7 +121,7 @@ describe("inspector - in headless Chromium", () => {
     native = new SmartBus({
       unitId: 30,
       backend: "Deno" in globalThis ? "deno" : "bun",
-      libraryPath: STANDIN_PATH,
+      libraryPath: TEST_LIBRARY,
       logger: silentLogger,
     });
     app = new Client({
@@ -124,6 +145,16 @@ describe("inspector - in headless Chromium", () => {
       reply: { result: ["hi from a stub"] },
     });
     await page.locator("#stubs td", { hasText: "ivr/hello" }).waitFor();
+    await server.control!.stubs.add({
+      id: LONG_STUB,
+      project: "ivr",
+      flow: `unused-${"f".repeat(20)}`,
+      reply: { result: ["z".repeat(300)] },
+    });
+    await page.locator("#stubs td", { hasText: "ivr/unused-" }).waitFor();
+    await clickable(page, `button[data-act="rmstub"][data-id="${LONG_STUB}"]`);
+    await clickable(page, 'button[data-act="stop"][data-unit="0"]');
+    await clickable(page, 'button[data-act="kick"][data-u="30"]');
     assert.deepEqual(
       await app.invoke({
         server: 0,

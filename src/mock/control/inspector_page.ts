@@ -24,7 +24,8 @@ header{display:flex;gap:16px;align-items:center;padding:8px 14px;background:#1d2
 header h1{font-size:15px;margin:0}#conn{padding:2px 8px;border-radius:9px;background:#a33}#conn.live{background:#2a7a3b}
 .rate{font-variant-numeric:tabular-nums}main{display:grid;grid-template-columns:minmax(420px,1fr) minmax(420px,1.2fr);gap:12px;padding:12px}
 section{background:#fff;border:1px solid #d7dde3;border-radius:6px;padding:8px 10px}h2{font-size:13px;margin:0 0 6px;text-transform:uppercase;letter-spacing:.04em;color:#4a5868}
-table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:3px 6px;border-bottom:1px solid #eef1f4;white-space:nowrap}
+table{border-collapse:collapse;width:100%;table-layout:fixed}td,th{text-align:left;padding:3px 6px;border-bottom:1px solid #eef1f4;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+main>*{min-width:0}td:last-child,th:last-child{width:8.5em;overflow:visible}
 button{font:inherit;padding:1px 8px;border:1px solid #9aa7b4;border-radius:4px;background:#fff;cursor:pointer}button:hover{background:#e8eef5}
 button.danger{border-color:#c55;color:#a22}.down{color:#a22;font-weight:600}.up{color:#2a7a3b}
 input,select{font:inherit;width:70px}#stream{list-style:none;margin:0;padding:0;max-height:520px;overflow:auto;font:12px/1.35 ui-monospace,monospace}
@@ -39,6 +40,8 @@ const $ = (s) => document.querySelector(s);
 const token = new URLSearchParams(location.search).get("access_token");
 const A = "/api/v1";
 const esc = (t) => String(t ?? "").replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c]));
+// A text cell: cut with an ellipsis by the CSS, whole in its tooltip.
+const cell = (t) => '<td title="' + esc(t) + '">' + esc(t) + "</td>";
 const addr = (a) => a.unitId + ":" + a.clientId + (a.clientType === undefined ? "" : "/" + a.clientType);
 async function api(method, path, body) {
   const headers = {};
@@ -58,11 +61,11 @@ function render(s) {
   $("#nodes tbody").innerHTML = s.nodes.map((n) =>
     '<tr data-unit="' + n.unitId + '"><td>' + n.unitId + "</td><td>" + esc(n.host) + ":" + n.port +
     '</td><td class="' + (n.running ? "up" : "down") + '">' + (n.running ? "running" : "stopped") +
-    "</td><td>" + esc(n.users.join(", ")) + '</td><td><button data-act="' + (n.running ? "stop" : "start") +
+    "</td>" + cell(n.users.join(", ")) + '<td><button data-act="' + (n.running ? "stop" : "start") +
     '" data-unit="' + n.unitId + '">' + (n.running ? "Stop" : "Start") + "</button></td></tr>").join("");
   $("#clients tbody").innerHTML = s.clients.map((c) =>
     '<tr data-addr="' + c.address.unitId + ":" + c.address.clientId + '"><td>' + addr(c.address) + "</td><td>" +
-    c.nodeUnitId + "</td><td>" + esc(c.addInfo) + '</td><td><button data-act="kick" data-u="' + c.address.unitId +
+    c.nodeUnitId + "</td>" + cell(c.addInfo) + '<td><button data-act="kick" data-u="' + c.address.unitId +
     '" data-c="' + c.address.clientId + '">Kick</button> <button class="danger" data-act="cutc" data-u="' +
     c.address.unitId + '" data-c="' + c.address.clientId + '">Cut</button></td></tr>').join("") ||
     '<tr><td colspan="4">no client connected</td></tr>';
@@ -81,8 +84,8 @@ function render(s) {
     ...f.rules.map((r) => "<li>" + r.type + " " + (r.type === "latency" ? r.baseMs + "±" + (r.jitterMs || 0) + " ms" : r.share * 100 + " %") +
       ' <button data-act="rmrule" data-id="' + esc(r.id) + '">Remove</button></li>'),
   ].join("") || "<li>none</li>";
-  $("#stubs tbody").innerHTML = s.stubs.map((st) => "<tr><td>" + esc(st.id) + "</td><td>" + esc(st.project + "/" + st.flow) +
-    "</td><td>" + esc(JSON.stringify(st.replies || st.reply)).slice(0, 80) + "</td><td>" + st.calls +
+  $("#stubs tbody").innerHTML = s.stubs.map((st) => "<tr>" + cell(st.id) + cell(st.project + "/" + st.flow) +
+    cell(JSON.stringify(st.replies || st.reply).slice(0, 200)) + "<td>" + st.calls +
     '</td><td><button data-act="rmstub" data-id="' + esc(st.id) + '">Delete</button></td></tr>').join("") ||
     '<tr><td colspan="5">no stubs</td></tr>';
   const opts = s.nodes.map((n) => "<option>" + n.unitId + "</option>").join("");
