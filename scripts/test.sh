@@ -53,18 +53,25 @@ needs() {
   echo "SKIPPED: $1 is missing ($2)" >&2
   return 1
 }
+# The vendor's library, read in place from ../shared/reference/ when it is there.
+vendor_lib="${SMARTBUS_VENDOR_LIB:-$(cd "$(dirname "$0")/../.." && pwd)/shared/reference/smartbus-client-sdk/lib/linux-x64/libbusnetcli.so}"
+has_vendor() {
+  [ -f "$vendor_lib" ] && [ "$(uname -m)" = x86_64 ] && return 0
+  echo "SKIPPED: $1 on the vendor's library (not at $vendor_lib)" >&2
+  return 1
+}
 if needs "${CHROMIUM:-chromium}" "apt-get install chromium"; then
   deno test -A --quiet tests/browser/inspector.browser.ts
+  if has_vendor "the inspector page"; then
+    SMARTBUS_TEST_LIBRARY="$vendor_lib" deno test -A --quiet tests/browser/inspector.browser.ts
+  fi
 fi
 if needs python3 "the Python example needs python3"; then
   python3 examples/python/test_app.py
   # The same app on the vendor's library, and the original Python package
-  # (unmodified) on both libraries, when ../shared/reference/ is there.
-  vendor_lib="${SMARTBUS_VENDOR_LIB:-$(cd "$(dirname "$0")/../.." && pwd)/shared/reference/smartbus-client-sdk/lib/linux-x64/libbusnetcli.so}"
-  if [ -f "$vendor_lib" ] && [ "$(uname -m)" = x86_64 ]; then
+  # (unmodified) on both libraries.
+  if has_vendor "the Python example"; then
     SMARTBUS_NETCLI_LIB="$vendor_lib" python3 examples/python/test_app.py
-  else
-    echo "SKIPPED: the Python example on the vendor's library (not at $vendor_lib)" >&2
   fi
   python3 tests/interop/test_original_python.py
 fi

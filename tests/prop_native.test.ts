@@ -27,11 +27,12 @@ import {
   sendsSettled,
 } from "./shared/prop_checks.ts";
 import { addTestFlows, FLOWS, type World } from "./shared/prop_world.ts";
-import { nativeEnv } from "./shared/native_env.ts";
+import { nativeEnv, STANDIN_PATH, TEST_LIBRARY } from "./shared/native_env.ts";
 import type { TestEnv } from "./shared/env.ts";
 import {
   nativeSkip,
   nativeWorld,
+  propertyPassed,
   runtime,
   until as untilAt,
   withinDeadline,
@@ -39,7 +40,6 @@ import {
 import { bounded } from "./shared/raw_client.ts";
 import { openRawQueue, type RawQueue } from "./fixtures/queue_raw.ts";
 import { eventQueueFile } from "../src/ffi/queue/load.ts";
-import { STANDIN_PATH } from "./shared/native_env.ts";
 
 /** Real-time slack past a deadline (timer granularity, thread hops, loaded CI). */
 const SLACK_MS = 250;
@@ -353,6 +353,7 @@ describe(`properties - native stand-in on TCP (${runtime ?? "unsupported runtime
         await bounded(env.close(), 5000, "env close");
       }
       console.log(`native property (${runtime}): ${Date.now() - started} ms`);
+      propertyPassed(`${runtime} ${TEST_LIBRARY}`);
     },
   );
 });

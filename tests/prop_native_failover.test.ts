@@ -20,12 +20,13 @@ import {
   compareTwoLink,
   TwoLinkFailoverModel,
 } from "./shared/failover_model.ts";
-import { nativeEnv } from "./shared/native_env.ts";
+import { nativeEnv, TEST_LIBRARY } from "./shared/native_env.ts";
 import { type Op, opsArb } from "./shared/prop_ops.ts";
 import {
   NATIVE_UNIT,
   nativeSkip,
   nativeWorld,
+  propertyPassed,
   runtime,
   withinDeadline,
 } from "./shared/prop_native_world.ts";
@@ -132,6 +133,7 @@ describe(`properties - native failover (${runtime ?? "unsupported runtime"})`, (
       console.log(
         `native failover property (${runtime}): ${Date.now() - started} ms`,
       );
+      propertyPassed(`${runtime} ${TEST_LIBRARY}`);
     },
   );
 });

@@ -1,7 +1,9 @@
 /**
  * The native env: the stand-in `libbusnetcli.so` (built by
- * `scripts/build_native.sh`) driven by a real backend, attached over TCP to
- * a mock bus served in this process. Real time; reconnects every 100 ms.
+ * `scripts/build_native.sh`), or the library `SMARTBUS_TEST_LIBRARY` names,
+ * driven by a real backend, attached over TCP to a mock bus served in this
+ * process. Real time; the stand-in reconnects every 100 ms, the vendor's
+ * library every 2 s (its own interval: nothing sets it).
  */
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -14,7 +16,10 @@ import {
 import { MockBackend, MockBus, serveTcp } from "../../src/mock/mod.ts";
 import type { EnvFactory, TestEnv } from "./env.ts";
 
-const RECONNECT_MS = 100;
+/** The stand-in's reconnect interval in these envs (`SMARTBUS_STANDIN_RECONNECT_MS`). */
+const STANDIN_RECONNECT_MS = 100;
+/** The vendor's library retries a refused connect or login every 2 s (docs/wire-protocol.md). */
+const VENDOR_RECONNECT_MS = 2000;
 /** Where the build script puts the stand-in. */
 export const STANDIN_PATH: string = fileURLToPath(
   new URL("../../build/libbusnetcli.so", import.meta.url),
@@ -50,12 +55,20 @@ export async function exportStandinEnv(): Promise<void> {
 export const TEST_LIBRARY: string = process.env.SMARTBUS_TEST_LIBRARY ||
   STANDIN_PATH;
 
+/** How long the reconnect attempts of the library at `libraryPath` are apart, ms. */
+export function reconnectMsOf(libraryPath: string): number {
+  const standins = [STANDIN_PATH, process.env.SMARTBUS_NODE_STANDIN];
+  return standins.includes(libraryPath)
+    ? STANDIN_RECONNECT_MS
+    : VENDOR_RECONNECT_MS;
+}
+
 export function nativeEnv(
   backend: Exclude<BackendChoice, object>,
   libraryPath = TEST_LIBRARY,
 ): EnvFactory {
   return async () => {
-    process.env.SMARTBUS_STANDIN_RECONNECT_MS = String(RECONNECT_MS);
+    process.env.SMARTBUS_STANDIN_RECONNECT_MS = String(STANDIN_RECONNECT_MS);
     await exportStandinEnv();
     const bus = new MockBus({ strict: true, logger: () => {} });
     const known = [8000, 8001, 8002];
@@ -92,7 +105,7 @@ export function nativeEnv(
       master,
       slave,
       secured,
-      reconnectMs: RECONNECT_MS,
+      reconnectMs: reconnectMsOf(libraryPath),
       unitOptions,
       unit(unitId, options) {
         const u = new SmartBus({ unitId, ...unitOptions(), ...options });
@@ -102,7 +115,9 @@ export function nativeEnv(
       peer(unitId, options) {
         const u = new SmartBus({
           unitId,
-          backend: new MockBackend(bus, { reconnectIntervalMs: RECONNECT_MS }),
+          backend: new MockBackend(bus, {
+            reconnectIntervalMs: STANDIN_RECONNECT_MS,
+          }),
           logger: silentLogger,
           ...options,
         });

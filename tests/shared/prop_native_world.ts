@@ -1,13 +1,14 @@
 /**
  * The native side of the property suites: which runtime backend to use,
- * whether the stand-in is built, and a {@link World} of one unit on the
- * stand-in library attached over TCP to a native env's bus.
+ * whether the library is there, and a {@link World} of one unit on the
+ * stand-in library (or the one `SMARTBUS_TEST_LIBRARY` names: see
+ * `tests/vendor_props.test.ts`) attached over TCP to a native env's bus.
  */
 import { existsSync } from "node:fs";
 import { silentLogger, SmartBus } from "../../mod.ts";
 import { resolveBackend } from "../../src/ffi/select.ts";
 import type { TestEnv } from "./env.ts";
-import { exportStandinEnv, STANDIN_PATH } from "./native_env.ts";
+import { exportStandinEnv, TEST_LIBRARY } from "./native_env.ts";
 
 export { exportStandinEnv };
 import {
@@ -31,9 +32,17 @@ export const runtime: "deno" | "bun" | undefined = "Deno" in globalThis
 /** `skip` for native suites: why they cannot run here, or false. */
 export const nativeSkip: string | false = runtime === undefined
   ? "needs Deno or Bun"
-  : !existsSync(STANDIN_PATH)
-  ? `no stand-in at ${STANDIN_PATH} (run scripts/build_native.sh)`
+  : !existsSync(TEST_LIBRARY)
+  ? `no library at ${TEST_LIBRARY} (run scripts/build_native.sh)`
   : false;
+
+/**
+ * Printed by a native property that passed: `tests/vendor_props.test.ts`
+ * checks for it, so that a child whose property was skipped cannot pass.
+ */
+export function propertyPassed(name: string): void {
+  console.log(`PROPERTY PASSED: ${name}`);
+}
 
 /**
  * Poll `cond` every 10 ms until it holds, at most `ms` of real time; stops
@@ -86,7 +95,7 @@ export async function withinDeadline(
 }
 
 /**
- * A fresh bus state (`env.bus.reset()`) and unit 17 on the stand-in with
+ * A fresh bus state (`env.bus.reset()`) and unit 17 on the library with
  * `clients` clients (world clients 0 .. clients-1), then `peers` clients of
  * a peer unit 18 on the mock backend, attached in this process to the same
  * bus nodes (world clients `clients` ..): the vendor's library, and the
@@ -108,7 +117,7 @@ export async function nativeWorld(
   await exportStandinEnv();
   signal?.throwIfAborted();
   const backend = traceInvokeIds(
-    resolveBackend(runtime, { libraryPath: STANDIN_PATH }),
+    resolveBackend(runtime, { libraryPath: TEST_LIBRARY }),
   );
   const unit = new SmartBus({
     unitId: NATIVE_UNIT,
