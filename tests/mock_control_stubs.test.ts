@@ -21,8 +21,15 @@ import {
   VirtualClock,
   WaitTimeoutError,
 } from "../src/mock/mod.ts";
+import { FrameKind } from "../src/mock/internal.ts";
 import { MAX_WAIT_MS, waitBudget } from "../src/mock/control/journal.ts";
-import { connectedClient, controlEnv, invoke } from "./shared/control_env.ts";
+import {
+  call,
+  connectedClient,
+  controlEnv,
+  invoke,
+} from "./shared/control_env.ts";
+import { bounded, RawClient } from "./shared/raw_client.ts";
 
 async function world(): Promise<{
   clock: VirtualClock;
@@ -270,5 +277,76 @@ describe("mock control - one table for both", () => {
       env.server.control!.journal.count("flowCalls", { flow: "base" }),
       await env.control.journal.count("flowCalls", { flow: "base" }),
     );
+  });
+});
+
+describe("mock control - stubs over HTTP: patterns", () => {
+  test("mock control - a $regex that is not a string, has other fields or cannot run in linear time: 400 invalid_stub", async () => {
+    await using env = await controlEnv();
+    const post = (want: unknown) =>
+      call(env.url, "POST", "/api/v1/stubs", {
+        project: "ivr",
+        flow: "x",
+        match: { paramsAt: { 0: want } },
+        reply: { result: [] },
+      });
+    const cases: [unknown, RegExp][] = [
+      [{ $regex: 5 }, /\$regex must be a string \(a pattern\), got 5/],
+      [{ $regex: "^1", $options: "i" }, /"\$options" is not an operator/],
+      [{ $regex: "^1", extra: true }, /"extra" next to \$regex/],
+      [{ $regex: "(a)\\1" }, /backreference \\1 at 3 cannot be matched/],
+      [{ $regex: "x(?=y)" }, /lookahead \(\?= at 1/],
+      [{ $regex: "a{5000}" }, /compiles to more than 1000 states/],
+    ];
+    for (const [want, message] of cases) {
+      const r = await post(want);
+      assert.equal(r.status, 400, JSON.stringify(want));
+      assert.equal(r.body.error.code, "invalid_stub");
+      assert.match(r.body.error.message, message);
+    }
+    assert.deepEqual(await env.control.stubs.list(), []);
+  });
+
+  test("mock control - a flow call against (a+)+$ over TCP is answered at once and the control API keeps answering", async () => {
+    await using env = await controlEnv();
+    await env.control.stubs.add({
+      project: "ivr",
+      flow: "base",
+      match: { paramsAt: { 0: { $regex: "(a+)+$" } } },
+      reply: { result: ["only a"] },
+    });
+    const c = await RawClient.open(env.server.addresses[0].port);
+    try {
+      assert.equal(await c.login(1), 0);
+      const started = performance.now();
+      c.invokeFlow({
+        invokeId: 1,
+        project: "ivr",
+        flow: "base",
+        params: JSON.stringify(["a".repeat(40_000) + "!"]),
+      });
+      const answer = await c.next((f) => f.kind === FrameKind.FLOW_RESULT);
+      const state = await bounded(env.control.state(), 5000, "GET /state");
+      const ms = performance.now() - started;
+      assert.ok(ms < 1000, `the call and /state took ${ms.toFixed(0)} ms`);
+      assert.equal(state.stubs[0].calls, 0);
+      // Not matched: the flow the server was started with answers.
+      assert.ok(answer.kind === FrameKind.FLOW_RESULT);
+      assert.match(
+        new TextDecoder().decode(answer.param),
+        /from the flow file/,
+      );
+      c.invokeFlow({
+        invokeId: 2,
+        project: "ivr",
+        flow: "base",
+        params: JSON.stringify(["a".repeat(40_000)]),
+      });
+      const matched = await c.next((f) => f.kind === FrameKind.FLOW_RESULT);
+      assert.ok(matched.kind === FrameKind.FLOW_RESULT);
+      assert.match(new TextDecoder().decode(matched.param), /only a/);
+    } finally {
+      c.socket.destroy();
+    }
   });
 });

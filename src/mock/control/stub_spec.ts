@@ -16,6 +16,7 @@
  * @module
  */
 import type { BusAddress } from "../bus/contract.ts";
+import { compileStubRegex, type StubRegex } from "./stub_regex.ts";
 
 /**
  * One answer of a stub: a result list, a flow failure, not started (`ack`
@@ -49,7 +50,9 @@ export type StubReply =
  * Which calls a stub takes: every field given must hold. `params` compares
  * the whole parameter list (deep equality); `paramsAt` compares single
  * positions, a value `{ "$regex": "..." }` matching a string parameter
- * against a regular expression; `from` matches the caller's address.
+ * against a regular expression (as `RegExp.prototype.test` without flags,
+ * in linear time: no backreferences or lookaround, at most 1,000
+ * characters); `from` matches the caller's address.
  *
  * @example
  * ```ts
@@ -210,16 +213,10 @@ function checkMatch(v: unknown): StubMatch {
   }
   if (v.paramsAt !== undefined) {
     if (!isObject(v.paramsAt)) bad("match.paramsAt must be an object");
-    for (const [k, want] of Object.entries(v.paramsAt as object)) {
+    for (const k of Object.keys(v.paramsAt as object)) {
       if (!/^\d+$/.test(k)) bad(`match.paramsAt: ${k} is not a position`);
-      if (isObject(want) && "$regex" in want) {
-        try {
-          new RegExp(String(want.$regex));
-        } catch (e) {
-          bad(`match.paramsAt.${k}.$regex: ${(e as Error).message}`);
-        }
-      }
     }
+    paramRegexes(v.paramsAt as Record<string, unknown>);
   }
   if (v.from !== undefined) {
     if (!isObject(v.from)) bad("match.from must be an object");
@@ -231,6 +228,63 @@ function checkMatch(v: unknown): StubMatch {
     }
   }
   return structuredClone(v) as StubMatch;
+}
+
+/**
+ * The compiled `{ "$regex": "..." }` of each position of `paramsAt` (other
+ * positions compare by value); throws {@link InvalidStubError} on a pattern
+ * that is not a string, an operator object with other fields, or a pattern
+ * the linear matcher refuses (see `stub_regex.ts`).
+ *
+ * @example
+ * ```ts
+ * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * bus.addNode({ unitId: 0, port: 8000 });
+ * bus.addIpsc({ unitId: 0, processIndex: 0 });
+ * new FlowStubs(bus).add({
+ *   project: "p",
+ *   flow: "f",
+ *   match: { paramsAt: { 0: { $regex: "^100" }, 1: { exact: "value" } } },
+ *   reply: { result: [] },
+ * });
+ * ```
+ */
+export function paramRegexes(
+  paramsAt: Record<string, unknown> | undefined,
+): Map<number, StubRegex> {
+  const out = new Map<number, StubRegex>();
+  for (const [k, want] of Object.entries(paramsAt ?? {})) {
+    if (!isObject(want)) continue;
+    const where = `match.paramsAt.${k}`;
+    // `$` keys are operators: a typo must not become a value never equal.
+    if (!Object.keys(want).some((f) => f.startsWith("$"))) continue;
+    for (const f of Object.keys(want)) {
+      if (f !== "$regex") {
+        bad(
+          `${where}: ${JSON.stringify(f)} ${
+            f.startsWith("$")
+              ? "is not an operator (only $regex)"
+              : "next to $regex"
+          }; { "$regex": "pattern" } takes no other field`,
+        );
+      }
+    }
+    const pattern = want.$regex;
+    if (typeof pattern !== "string") {
+      bad(
+        `${where}.$regex must be a string (a pattern), got ${
+          JSON.stringify(pattern)
+        }`,
+      );
+    }
+    try {
+      out.set(Number(k), compileStubRegex(pattern as string));
+    } catch (e) {
+      bad(`${where}.$regex: ${(e as Error).message}`);
+    }
+  }
+  return out;
 }
 
 const SPEC_FIELDS = new Set([

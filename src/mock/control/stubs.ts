@@ -28,12 +28,14 @@ import { addressMatches } from "../bus/address.ts";
 import {
   checkStubSpec,
   InvalidStubError,
+  paramRegexes,
   type StubInfo,
   type StubMatch,
   type StubReply,
   type StubSpec,
 } from "./stub_spec.ts";
 import { jsonEqual } from "./json_equal.ts";
+import type { StubRegex } from "./stub_regex.ts";
 
 /**
  * What {@link FlowStubs} needs of a bus: its IPSCs (a `MockBus` has them).
@@ -55,7 +57,7 @@ export interface StubHost {
 interface Stub {
   info: StubInfo;
   order: number;
-  regexes: Map<number, RegExp>;
+  regexes: Map<number, StubRegex>;
 }
 
 /** One stubbed flow of one IPSC: its dispatcher and the handler it covers. */
@@ -181,13 +183,7 @@ export class FlowStubs {
       ipsc: { unitId: ipsc.unitId, processIndex: ipsc.processIndex },
       calls: 0,
     };
-    const regexes = new Map<number, RegExp>();
-    for (const [k, v] of Object.entries(spec.match?.paramsAt ?? {})) {
-      const rx = (v as { $regex?: unknown })?.$regex;
-      if (typeof v === "object" && v !== null && rx !== undefined) {
-        regexes.set(Number(k), new RegExp(String(rx)));
-      }
-    }
+    const regexes = paramRegexes(spec.match?.paramsAt);
     this.#stubs.set(id, { info, order: ++this.#order, regexes });
     this.#claim(ipsc, spec.project, spec.flow);
     return structuredClone(info);
