@@ -18,11 +18,17 @@ import {
   Journal,
   MockBackend,
   MockBus,
+  StubLimitError,
   VirtualClock,
   WaitTimeoutError,
 } from "../src/mock/mod.ts";
 import { FrameKind } from "../src/mock/internal.ts";
 import { MAX_WAIT_MS, waitBudget } from "../src/mock/control/journal.ts";
+import {
+  MAX_STUB_BYTES,
+  MAX_STUB_REGEX_STATES,
+  MAX_STUBS,
+} from "../src/mock/control/stub_limits.ts";
 import {
   call,
   connectedClient,
@@ -280,7 +286,116 @@ describe("mock control - one table for both", () => {
   });
 });
 
-describe("mock control - stubs over HTTP: patterns", () => {
+/** A table over a bus with one IPSC, for the caps. */
+function bareStubs(): FlowStubs {
+  const bus = new MockBus();
+  bus.addNode({ unitId: 0, port: 8000 });
+  bus.addIpsc({ unitId: 0, processIndex: 0 });
+  return new FlowStubs(bus);
+}
+
+const isLimit =
+  (code: string, limit: number, message: RegExp) => (e: unknown): boolean =>
+    e instanceof StubLimitError && e.code === code && e.limit === limit &&
+    message.test(e.message);
+
+describe("mock control - caps on stubs", () => {
+  test("mock control - past MAX_STUBS a stub is refused and the table stays at the cap; replacing needs no room", () => {
+    const stubs = bareStubs();
+    for (let i = 0; i < MAX_STUBS; i++) {
+      stubs.add({ project: "p", flow: `f${i % 7}`, reply: { result: [i] } });
+    }
+    for (let i = 0; i < 100; i++) {
+      assert.throws(
+        () => stubs.add({ project: "p", flow: "g", reply: { result: [] } }),
+        isLimit("too_many_stubs", 1000, /holds at most 1000 stubs/),
+      );
+    }
+    assert.equal(stubs.list().length, MAX_STUBS);
+    assert.equal(stubs.list().some((s) => s.flow === "g"), false);
+    const again = stubs.replace("stub-1", {
+      project: "p",
+      flow: "g",
+      reply: { result: ["replaced"] },
+    });
+    assert.equal(again.flow, "g");
+    assert.ok(stubs.remove("stub-2"));
+    stubs.add({ project: "p", flow: "g", reply: { result: [] } });
+    assert.equal(stubs.list().length, MAX_STUBS);
+  });
+
+  test("mock control - a flood of large stubs stops at MAX_STUB_BYTES; a refused replacement leaves the stub it would replace", () => {
+    const stubs = bareStubs();
+    const big = "x".repeat(60 * 1024);
+    let added = 0;
+    for (; added < 1000; added++) {
+      try {
+        stubs.add({
+          id: `big-${added}`,
+          project: "p",
+          flow: "f",
+          reply: { result: [big] },
+        });
+      } catch (e) {
+        assert.ok(
+          isLimit("stubs_too_large", MAX_STUB_BYTES, /at most 8388608 bytes/)(
+            e,
+          ),
+          String(e),
+        );
+        break;
+      }
+    }
+    // Filled to within one stub of the cap, never past it.
+    const held = JSON.stringify(stubs.list()).length;
+    assert.ok(held <= MAX_STUB_BYTES, `${held} bytes held`);
+    assert.ok(held > MAX_STUB_BYTES - 2 * big.length, `${held} bytes held`);
+    const before = stubs.get("big-0");
+    assert.throws(
+      () =>
+        stubs.replace("big-0", {
+          project: "p",
+          flow: "other",
+          reply: { result: [big, big] },
+        }),
+      StubLimitError,
+    );
+    assert.deepEqual(stubs.get("big-0"), before);
+    assert.throws(
+      () =>
+        stubs.replace("big-0", {
+          project: "p",
+          flow: "f",
+          ipsc: { unitId: 9, processIndex: 0 },
+          reply: { result: [] },
+        }),
+      /no mock IPSC 9:0/,
+    );
+    assert.deepEqual(stubs.get("big-0"), before);
+    assert.equal(stubs.list().length, added);
+    stubs.clear();
+    stubs.add({ project: "p", flow: "f", reply: { result: [big] } });
+  });
+
+  test("mock control - the patterns of all stubs compile to at most MAX_STUB_REGEX_STATES states", () => {
+    const stubs = bareStubs();
+    const add = () =>
+      stubs.add({
+        project: "p",
+        flow: "f",
+        match: { paramsAt: { 0: { $regex: "\\d{1000}" } } }, // 1,000 states
+        reply: { result: [] },
+      });
+    for (let i = 0; i < MAX_STUB_REGEX_STATES / 1000; i++) add();
+    assert.throws(
+      add,
+      isLimit("stubs_too_large", MAX_STUB_REGEX_STATES, /20000 states/),
+    );
+    assert.equal(stubs.list().length, MAX_STUB_REGEX_STATES / 1000);
+  });
+});
+
+describe("mock control - stubs over HTTP: patterns and caps", () => {
   test("mock control - a $regex that is not a string, has other fields or cannot run in linear time: 400 invalid_stub", async () => {
     await using env = await controlEnv();
     const post = (want: unknown) =>
@@ -305,6 +420,51 @@ describe("mock control - stubs over HTTP: patterns", () => {
       assert.match(r.body.error.message, message);
     }
     assert.deepEqual(await env.control.stubs.list(), []);
+  });
+
+  test("mock control - past a cap POST and PUT answer 413 with the cap's code and value; /state stays within the byte cap", async () => {
+    await using env = await controlEnv();
+    const big = "x".repeat(60 * 1024);
+    let last: { status: number; body: { error: Record<string, unknown> } };
+    let posted = 0;
+    do {
+      last = await call(env.url, "POST", "/api/v1/stubs", {
+        project: "ivr",
+        flow: "x",
+        reply: { result: [big] },
+      });
+    } while (last.status === 201 && ++posted < 1000);
+    assert.equal(last.status, 413);
+    assert.equal(last.body.error.code, "stubs_too_large");
+    assert.equal(last.body.error.limit, MAX_STUB_BYTES);
+    assert.match(String(last.body.error.message), /MAX_STUB_BYTES, 8 MiB/);
+    const state = await fetch(`${env.url}/api/v1/state`);
+    assert.equal(state.status, 200);
+    assert.ok((await state.text()).length < MAX_STUB_BYTES + 64 * 1024);
+    await env.control.stubs.clear();
+    for (let i = 0; i < MAX_STUBS; i++) {
+      env.server.control!.stubs.add({
+        project: "ivr",
+        flow: "x",
+        reply: { result: [] },
+      });
+    }
+    for (const method of ["POST", "PUT"]) {
+      const r = await call(
+        env.url,
+        method,
+        `/api/v1/stubs${method === "PUT" ? "/new-one" : ""}`,
+        { project: "ivr", flow: "x", reply: { result: [] } },
+      );
+      assert.equal(r.status, 413, method);
+      assert.deepEqual(r.body.error, {
+        code: "too_many_stubs",
+        message:
+          "stub: the table holds at most 1000 stubs (MAX_STUBS); remove some first",
+        limit: 1000,
+      });
+    }
+    assert.equal((await env.control.stubs.list()).length, MAX_STUBS);
   });
 
   test("mock control - a flow call against (a+)+$ over TCP is answered at once and the control API keeps answering", async () => {

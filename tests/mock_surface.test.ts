@@ -25,6 +25,7 @@ const VALUES = [
   "MockControlError",
   "MockIpsc",
   "RealClock",
+  "StubLimitError",
   "VirtualClock",
   "WaitTimeoutError",
   "createMockBus",

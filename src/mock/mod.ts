@@ -91,6 +91,7 @@ export {
   type StubSpec,
 } from "./control/stub_spec.ts";
 export { FlowStubs, type StubHost } from "./control/stubs.ts";
+export { StubLimitError } from "./control/stub_limits.ts";
 export {
   Journal,
   type JournalRecords,

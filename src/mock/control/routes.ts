@@ -27,6 +27,7 @@ import {
 import type { BusWatch } from "./presence.ts";
 import type { FlowStubs } from "./stubs.ts";
 import { InvalidStubError, type StubSpec } from "./stub_spec.ts";
+import { StubLimitError } from "./stub_limits.ts";
 
 /** The versioned prefix of every API path. */
 export const API_PREFIX = "/api/v1";
@@ -116,6 +117,9 @@ export async function httpErrors<T>(fn: () => T | Promise<T>): Promise<T> {
     if (e instanceof ControlHttpError) throw e;
     if (e instanceof InvalidStubError) {
       throw new ControlHttpError(400, "invalid_stub", e.message);
+    }
+    if (e instanceof StubLimitError) {
+      throw new ControlHttpError(413, e.code, e.message, { limit: e.limit });
     }
     if (e instanceof InvalidQueryError) {
       throw new ControlHttpError(400, "invalid_query", e.message);

@@ -36,6 +36,8 @@ import {
 } from "./stub_spec.ts";
 import { jsonEqual } from "./json_equal.ts";
 import type { StubRegex } from "./stub_regex.ts";
+import { checkRoom, type StubCost } from "./stub_limits.ts";
+import { utf8Length } from "../../api/c_string.ts";
 
 /**
  * What {@link FlowStubs} needs of a bus: its IPSCs (a `MockBus` has them).
@@ -58,6 +60,7 @@ interface Stub {
   info: StubInfo;
   order: number;
   regexes: Map<number, StubRegex>;
+  cost: StubCost;
 }
 
 /** One stubbed flow of one IPSC: its dispatcher and the handler it covers. */
@@ -100,6 +103,7 @@ export class FlowStubs {
   #slots = new Map<string, Slot>();
   #next = 1;
   #order = 0;
+  #used: StubCost = { bytes: 0, states: 0 };
 
   /** Stubs over `host`'s IPSCs (usually a `MockBus`). */
   constructor(host: StubHost) {
@@ -108,13 +112,13 @@ export class FlowStubs {
 
   /**
    * Add a stub (see {@link StubSpec}); an existing `id` is replaced.
-   * Throws {@link InvalidStubError} on a bad spec or an unknown IPSC.
+   * Throws {@link InvalidStubError} on a bad spec or an unknown IPSC, and
+   * `StubLimitError` past a cap of the table (`stub_limits.ts`); either
+   * way the table is left as it was.
    */
   add(spec: StubSpec): StubInfo {
     const checked = checkStubSpec(spec);
-    const id = checked.id ?? this.#newId();
-    if (this.#stubs.has(id)) this.remove(id);
-    return this.#put(id, checked);
+    return this.#put(checked.id ?? this.#newId(), checked);
   }
 
   /** Replace the stub `id` (or add it under that id); its call count restarts. */
@@ -138,6 +142,10 @@ export class FlowStubs {
     const s = this.#stubs.get(id);
     if (!s) return false;
     this.#stubs.delete(id);
+    this.#used = {
+      bytes: this.#used.bytes - s.cost.bytes,
+      states: this.#used.states - s.cost.states,
+    };
     const key = slotKey(s.info.ipsc, s.info.project, s.info.flow);
     if (![...this.#stubs.values()].some((o) => this.#keyOf(o) === key)) {
       this.#release(key);
@@ -150,6 +158,7 @@ export class FlowStubs {
     this.#stubs.clear();
     for (const key of [...this.#slots.keys()]) this.#release(key);
     this.#next = 1;
+    this.#used = { bytes: 0, states: 0 };
   }
 
   #newId(): string {
@@ -184,7 +193,18 @@ export class FlowStubs {
       calls: 0,
     };
     const regexes = paramRegexes(spec.match?.paramsAt);
-    this.#stubs.set(id, { info, order: ++this.#order, regexes });
+    const cost: StubCost = {
+      bytes: utf8Length(JSON.stringify(info)),
+      states: [...regexes.values()].reduce((n, r) => n + r.states, 0),
+    };
+    const old = this.#stubs.get(id);
+    checkRoom(this.#stubs.size, this.#used, cost, old?.cost);
+    if (old) this.remove(id);
+    this.#stubs.set(id, { info, order: ++this.#order, regexes, cost });
+    this.#used = {
+      bytes: this.#used.bytes + cost.bytes,
+      states: this.#used.states + cost.states,
+    };
     this.#claim(ipsc, spec.project, spec.flow);
     return structuredClone(info);
   }
