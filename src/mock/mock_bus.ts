@@ -276,6 +276,28 @@ export class MockBus {
     return this.#ctx.notifications.snapshots();
   }
 
+  /**
+   * Forget the records kept (of `kind`, or of every kind), freeing their
+   * memory; connections, faults and flows stay. Messages and calls under
+   * way finish unrecorded.
+   *
+   * @example
+   * ```ts
+   * import { MockBus } from "@smartbus/netclient/mock";
+   * const bus = new MockBus();
+   * bus.clearRecords();
+   * console.log(bus.sent().length, bus.recordBytes); // 0 0
+   * ```
+   */
+  clearRecords(kind?: "messages" | "flowCalls" | "notifications"): void {
+    const ctx = this.#ctx;
+    if (kind === undefined || kind === "messages") ctx.messages.clear();
+    if (kind === undefined || kind === "flowCalls") ctx.flows.clear();
+    if (kind === undefined || kind === "notifications") {
+      ctx.notifications.clear();
+    }
+  }
+
   /** Flow calls that no flow handled. */
   unhandled(): FlowCallRecord[] {
     return this.#ctx.flows.calls().filter((c) => c.unhandled !== undefined);
@@ -301,9 +323,7 @@ export class MockBus {
     ctx.linkDelay = undefined;
     this.faults.clear();
     for (const c of conns) ctx.conns.closedBy(c, "bus reset");
-    ctx.messages.clear();
-    ctx.notifications.clear();
-    ctx.flows.clear();
+    this.clearRecords();
     for (const node of ctx.nodes.values()) {
       if (node.running) continue;
       node.running = true;

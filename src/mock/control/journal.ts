@@ -52,6 +52,8 @@ export interface JournalSource {
   flowCalls(): FlowCallRecord[];
   /** Kept notifications. */
   notifications(): NotificationRecord[];
+  /** Forget the records of `kind` (every kind without), freeing them. */
+  clearRecords(kind?: "messages" | "flowCalls" | "notifications"): void;
   /** Nodes, for the passwords to mask. */
   nodes(): readonly { users?: Readonly<Record<string, string>> }[];
 }
@@ -180,12 +182,13 @@ const timeOf = (kind: JournalKind, r: unknown): number =>
  */
 export class Journal {
   #source: JournalSource;
-  #presence: { events(): PresenceEvent[] } | undefined;
-  /** Per kind: hide records before this bus time, and this many at it. */
-  #marks = new Map<JournalKind, { time: number; skip: number }>();
+  #presence: { events(): PresenceEvent[]; clear(): void } | undefined;
 
   /** A journal over `source`; presence events come from `presence`. */
-  constructor(source: JournalSource, presence?: { events(): PresenceEvent[] }) {
+  constructor(
+    source: JournalSource,
+    presence?: { events(): PresenceEvent[]; clear(): void },
+  ) {
     this.#source = source;
     this.#presence = presence;
   }
@@ -238,35 +241,26 @@ export class Journal {
   }
 
   /**
-   * Hide every record kept so far (of `kind`, or of every kind): later
-   * queries see only what comes after. The bus's own records stay.
+   * Forget every record kept so far (of `kind`, or of every kind), freeing
+   * them: the bus's own records of that kind go too (`bus.sent()`,
+   * `bus.flowCalls()`, ...). Later queries see only what comes after.
    */
   clear(kind?: JournalKind): void {
     for (const k of kind ? [kind] : JOURNAL_KINDS) {
-      const all = this.#raw(k, false);
-      const time = all.length ? timeOf(k, all[all.length - 1]) : -Infinity;
-      const skip = all.filter((r) => timeOf(k, r) === time).length;
-      this.#marks.set(k, { time, skip });
+      if (k === "presence") this.#presence?.clear();
+      else this.#source.clearRecords(k);
     }
   }
 
-  #raw(kind: JournalKind, marked = true): unknown[] {
+  #raw(kind: JournalKind): unknown[] {
     const s = this.#source;
-    const all: unknown[] = kind === "messages"
+    return kind === "messages"
       ? s.sent()
       : kind === "flowCalls"
       ? s.flowCalls()
       : kind === "notifications"
       ? s.notifications()
       : this.#presence?.events() ?? [];
-    const mark = marked ? this.#marks.get(kind) : undefined;
-    if (!mark) return all;
-    let skip = mark.skip;
-    return all.filter((r) => {
-      const t = timeOf(kind, r);
-      if (t < mark.time) return false;
-      return t > mark.time || skip-- <= 0;
-    });
   }
 
   #matches(kind: JournalKind, r: unknown, q: JournalQuery): boolean {
