@@ -1,16 +1,40 @@
 /**
- * The served mock's limits: the journal's clear freeing the records.
+ * The served mock's limits under load: long polls woken by the records
+ * they wait for (no polling, a cap on how many at once, gone with their
+ * client or the server), and the journal's clear freeing the records.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Client, silentLogger, SmartBus } from "../mod.ts";
+import { connect, type Socket } from "node:net";
+import { Client, type FlowError, silentLogger, SmartBus } from "../mod.ts";
 import {
+  FlowStubs,
   Journal,
   MockBackend,
   MockBus,
-  type VirtualClock,
+  VirtualClock,
+  WaitTimeoutError,
 } from "../src/mock/mod.ts";
+import { MAX_WAITS } from "../src/mock/control/journal.ts";
 import { bounded } from "./shared/raw_client.ts";
+import { call, connectedClient, controlEnv } from "./shared/control_env.ts";
+
+const A = "/api/v1";
+
+/** Poll `cond` until it holds, at most `ms`. */
+async function eventually(
+  cond: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const end = performance.now() + ms;
+  while (!(await cond())) {
+    if (performance.now() > end) {
+      throw new Error(`${what}: not within ${ms} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 /** A bus in memory (real time) with clients 30 and 31 on node 0. */
 async function memoryBus(clock?: VirtualClock): Promise<{
@@ -53,7 +77,102 @@ async function memoryBus(clock?: VirtualClock): Promise<{
   };
 }
 
+/** `bus` with every full scan of its records counted. */
+function counted(bus: MockBus): { source: MockBus; scans(): number } {
+  let scans = 0;
+  const source = new Proxy(bus, {
+    get(target, key) {
+      const v = Reflect.get(target, key, target);
+      if (typeof v !== "function") return v;
+      return (...args: unknown[]) => {
+        const out = v.apply(target, args);
+        if (["sent", "flowCalls", "notifications"].includes(String(key))) {
+          scans++;
+        }
+        if (key !== "recordLog") return out;
+        return {
+          toArray: () => (scans++, out.toArray()),
+          watch: (fn: never) => out.watch(fn),
+        };
+      };
+    },
+  });
+  return { source, scans: () => scans };
+}
+
+/** A raw HTTP GET of `path` whose answer is read (or not) as it comes. */
+function rawGet(port: number, path: string, read = true): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, "127.0.0.1", () => {
+      s.off("error", reject);
+      s.on("error", () => {});
+      s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      if (read) s.resume();
+      resolve(s);
+    });
+    s.on("error", reject);
+  });
+}
+
 describe("mock control - journal waits", () => {
+  test("mock control - an idle wait scans nothing; the record it waits for answers it at once", async () => {
+    using m = await memoryBus();
+    for (let i = 0; i < 10_000; i++) m.say(`filler ${i}`);
+    const { source, scans } = counted(m.bus);
+    const journal = new Journal(source);
+    let before = scans();
+    await assert.rejects(
+      journal.waitFor("messages", { text: "never" }, { timeoutMs: 300 }),
+      WaitTimeoutError,
+    );
+    const idle = scans() - before;
+    // One look when the wait starts; a poll every 10 ms would be 30.
+    assert.ok(idle <= 1, `${idle} scans of 10,000 records in 300 ms`);
+    const waiting = journal.waitFor("messages", { text: "the one" }, {
+      timeoutMs: 5000,
+    });
+    before = scans();
+    const t0 = performance.now();
+    m.say("the one");
+    const [hit] = await bounded(waiting, 2000, "the wait");
+    const ms = performance.now() - t0;
+    assert.equal(hit.text, "the one");
+    assert.ok(ms < 50, `answered ${ms.toFixed(1)} ms after the record`);
+    assert.ok(scans() - before <= 1, `${scans() - before} scans to answer`);
+    assert.equal(journal.waiting, 0);
+  });
+
+  test("mock control - waits are capped; one already answered is not refused; aborting frees a slot", async () => {
+    using m = await memoryBus();
+    const journal = new Journal(m.bus);
+    assert.equal(journal.maxWaits, MAX_WAITS);
+    journal.maxWaits = 2;
+    const ac = new AbortController();
+    const first = journal.waitFor("messages", { text: "x1" }, {
+      timeoutMs: 5000,
+      signal: ac.signal,
+    }).catch((e: Error) => e.name);
+    const second = journal.waitFor("messages", { text: "x2" }, {
+      timeoutMs: 5000,
+    });
+    assert.equal(journal.waiting, 2);
+    await assert.rejects(
+      journal.waitFor("messages", { text: "x3" }, { timeoutMs: 5000 }),
+      (e: Error & { status: number; code: string }) =>
+        e.name === "TooManyWaitsError" && e.status === 503 &&
+        e.code === "too_many_waits" &&
+        /at most 2 journal waits at once/.test(e.message),
+    );
+    m.say("x0");
+    assert.equal((await journal.waitFor("messages", { text: "x0" })).length, 1);
+    ac.abort();
+    assert.equal(await first, "AbortError");
+    assert.equal(journal.waiting, 1);
+    m.say("x2");
+    assert.equal((await bounded(second, 2000, "second wait"))[0].text, "x2");
+    assert.equal(journal.waiting, 0);
+  });
+
   test("mock control - clearing the journal frees the records; waits then count only what comes after", async () => {
     using m = await memoryBus();
     for (let i = 0; i < 100; i++) m.say(`old ${i}`);
@@ -72,5 +191,105 @@ describe("mock control - journal waits", () => {
     m.say("new 3");
     const got = await bounded(two, 2000, "the wait for two");
     assert.deepEqual(got.map((r) => r.text), ["new 2", "new 3"]);
+  });
+
+  test("mock control - a wait on a flow call's state wakes on its answer, or at its deadline on bus time", async () => {
+    const clock = new VirtualClock();
+    using m = await memoryBus(clock);
+    const stubs = new FlowStubs(m.bus);
+    stubs.add({ project: "ivr", flow: "ok", reply: { result: [1] } });
+    stubs.add({ project: "ivr", flow: "silent", reply: { noAnswer: true } });
+    const journal = new Journal(m.bus);
+    const unanswered = journal.waitFor("flowCalls", {
+      flow: "silent",
+      state: "unanswered",
+    }, { timeoutMs: 5000 });
+    const responded = journal.waitFor("flowCalls", {
+      flow: "ok",
+      state: "responded",
+    }, { timeoutMs: 5000 });
+    const flow = (name: string) =>
+      m.client.invoke(
+        { server: 0, process: 0, project: "ivr", flow: name, params: [] },
+        { timeout: 1000 },
+      ).catch((e: FlowError) => e.name);
+    const calls = [flow("silent"), flow("ok")];
+    await clock.advance(10);
+    const [ok] = await bounded(responded, 2000, "the answered call");
+    assert.deepEqual(ok.resultList, [1]);
+    assert.equal(journal.waiting, 1);
+    await clock.advance(2000);
+    const [late] = await bounded(unanswered, 2000, "the unanswered call");
+    assert.equal(late.state, "unanswered");
+    assert.deepEqual(await Promise.all(calls), ["FlowTimeoutError", [1]]);
+  });
+
+  test("mock control - 500 waits over HTTP do not slow the API, nor a 5,000-message flood; they end with their clients", async () => {
+    await using env = await controlEnv();
+    using c30 = await connectedClient(env.server, 30);
+    using _c31 = await connectedClient(env.server, 31);
+    for (let i = 0; i < 10_000; i++) c30.client.send(1, 3, 31, 1, 4, `f ${i}`);
+    const journal = env.server.control!.journal;
+    const port = Number(new URL(env.url).port);
+    // 500 different queries: none shares what it looks at with another.
+    const waits = await Promise.all(
+      Array.from(
+        { length: 500 },
+        (_, i) =>
+          rawGet(port, `${A}/journal/messages/wait?text=n${i}&timeoutMs=30000`),
+      ),
+    );
+    try {
+      await eventually(() => journal.waiting === 500, 10_000, "500 waits");
+      const t0 = performance.now();
+      const state = await call(env.url, "GET", `${A}/state`);
+      const stateMs = performance.now() - t0;
+      assert.equal(state.status, 200);
+      assert.ok(stateMs < 100, `GET /state took ${stateMs.toFixed(1)} ms`);
+      const info = await call(env.url, "GET", A);
+      assert.deepEqual(info.body.waits, { active: 500, max: MAX_WAITS });
+      const t1 = performance.now();
+      for (let i = 0; i < 5000; i++) {
+        c30.client.send(1, 3, 31, 1, 4, `flood ${i}`);
+      }
+      await journal.waitFor("messages", {
+        text: "flood",
+        status: "delivered",
+      }, { count: 5000, timeoutMs: 10_000 });
+      const floodMs = performance.now() - t1;
+      assert.ok(floodMs < 1000, `the flood took ${floodMs.toFixed(0)} ms`);
+    } finally {
+      for (const s of waits) s.destroy();
+    }
+    await eventually(() => journal.waiting === 0, 5000, "the waits end");
+  });
+
+  test("mock control - past the cap a wait gets 503 too_many_waits; the server's close ends the waits", async () => {
+    const env = await controlEnv();
+    try {
+      const journal = env.server.control!.journal;
+      journal.maxWaits = 3;
+      const port = Number(new URL(env.url).port);
+      const path = `${A}/journal/flow-calls/wait?flow=never&timeoutMs=30000`;
+      const waits = await Promise.all([1, 2, 3].map(() => rawGet(port, path)));
+      await eventually(() => journal.waiting === 3, 5000, "3 waits");
+      const refused = await call(env.url, "GET", path);
+      assert.equal(refused.status, 503);
+      assert.equal(refused.body.error.code, "too_many_waits");
+      assert.equal(refused.body.error.max, 3);
+      assert.match(refused.body.error.message, /at most 3 journal waits/);
+      assert.deepEqual((await call(env.url, "GET", A)).body.waits, {
+        active: 3,
+        max: 3,
+      });
+      const gone = waits.map((s) =>
+        new Promise<void>((resolve) => s.once("close", () => resolve()))
+      );
+      await bounded(env.server.close(), 3000, "the server's close");
+      await bounded(Promise.all(gone), 3000, "the waits' connections close");
+      assert.equal(journal.waiting, 0);
+    } finally {
+      await env.server.close();
+    }
   });
 });

@@ -26,6 +26,7 @@ import type {
 } from "./bus/contract.ts";
 import type { Clock } from "./bus/clock.ts";
 import type { LogCapture } from "./bus/log_capture.ts";
+import type { RecordLog } from "./bus/record_log.ts";
 import type {
   ClientRecord,
   FlowCallRecord,
@@ -296,6 +297,25 @@ export class MockBus {
     if (kind === undefined || kind === "notifications") {
       ctx.notifications.clear();
     }
+  }
+
+  /**
+   * The live log of the records of `kind`, for the journal to watch: its
+   * entries are the bus's own (read them, never write them).
+   *
+   * @internal
+   */
+  recordLog(
+    kind: "messages" | "flowCalls" | "notifications",
+  ): RecordLog<MessageRecord | FlowCallRecord | NotificationRecord> {
+    const ctx = this.#ctx;
+    return (kind === "messages"
+      ? ctx.messages.records
+      : kind === "flowCalls"
+      ? ctx.flows.records
+      : ctx.notifications.records) as RecordLog<
+        MessageRecord | FlowCallRecord | NotificationRecord
+      >;
   }
 
   /** Flow calls that no flow handled. */

@@ -24,14 +24,62 @@ import type { Conn } from "./connections.ts";
 import { TaskDelivery } from "./delivery.ts";
 import type { BusAddress, FlowInvocation, HeadFields } from "./contract.ts";
 import { copyAddress, formatAddress } from "./address.ts";
-import { flowCallBytes, type FlowCallRecord, recordText } from "./records.ts";
+import {
+  flowCallBytes,
+  type FlowCallRecord,
+  type FlowCallState,
+  recordText,
+} from "./records.ts";
 import { RecordLog } from "./record_log.ts";
 import { TextMemo } from "./text_memo.ts";
 import { copyBytes } from "./slab.ts";
 
-/** When the caller's library gives up on call `c`. */
-const deadline = (c: FlowCallRecord): number =>
+/**
+ * When the caller's library gives up on call `c` (bus time): a call that
+ * wants a result and has none by then is `unanswered`.
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // each call's state as of now: "unanswered" once its deadline passed
+ * for (const c of bus.flowCalls()) console.log(c.state);
+ * ```
+ */
+export const flowCallDeadline = (c: FlowCallRecord): number =>
   c.startedAt + libraryFlowTimeoutMs(c.timeoutMs);
+
+/**
+ * Whether `c` may still change: no acknowledge or no result yet.
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // each call's state as of now: "unanswered" once its deadline passed
+ * for (const c of bus.flowCalls()) console.log(c.state);
+ * ```
+ */
+export const flowCallOpen = (c: FlowCallRecord): boolean =>
+  c.state === "pending" || c.state === "acknowledged";
+
+/**
+ * The state of call `c` at bus time `now`: as recorded, or `unanswered`
+ * once its deadline passed without the result it wants.
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // each call's state as of now: "unanswered" once its deadline passed
+ * for (const c of bus.flowCalls()) console.log(c.state);
+ * ```
+ */
+export function flowCallState(c: FlowCallRecord, now: number): FlowCallState {
+  return c.mode === 0 && flowCallOpen(c) && now >= flowCallDeadline(c)
+    ? "unanswered"
+    : c.state;
+}
 
 /**
  * One number per (caller, invoke id), no string per call: unit ids (0–255)
@@ -77,18 +125,17 @@ export class FlowRouting {
   /** Every call kept, with its state as of now (snapshots). */
   calls(): FlowCallRecord[] {
     const now = this.#ctx.clock.now();
-    return this.#calls.toArray().map((c) => {
-      const waiting = c.state === "pending" || c.state === "acknowledged";
-      const state = c.mode === 0 && waiting && now >= deadline(c)
-        ? "unanswered"
-        : c.state;
-      return {
-        ...c,
-        from: copyAddress(c.from),
-        server: { ...c.server },
-        state,
-      };
-    });
+    return this.#calls.toArray().map((c) => ({
+      ...c,
+      from: copyAddress(c.from),
+      server: { ...c.server },
+      state: flowCallState(c, now),
+    }));
+  }
+
+  /** The kept calls (live: the bus hands out copies). */
+  get records(): RecordLog<FlowCallRecord> {
+    return this.#calls;
   }
 
   /** Forget every call. */
@@ -179,6 +226,7 @@ export class FlowRouting {
     const before = flowCallBytes(record);
     change();
     this.#calls.grew(flowCallBytes(record) - before);
+    this.#calls.touched(record);
   }
 
   /** Mark a call as handled by no flow (strict mode: loudly). */
@@ -244,7 +292,7 @@ export class FlowRouting {
         record.ret = ret;
         record.result = recordText(param);
         record.answeredAt = now;
-        record.late = record.mode === 0 && now >= deadline(record);
+        record.late = record.mode === 0 && now >= flowCallDeadline(record);
         record.state = ret === FLOW_RET_OK ? "responded" : "errored";
       });
     }

@@ -151,6 +151,7 @@ export class MessageRouting {
     if (record !== undefined) {
       record.status = "delivered";
       record.deliveredAt = this.#ctx.clock.now();
+      this.records.touched(record);
     }
     if (d.pinger !== undefined) return this.#pingBack(d.to, d.pinger, d.bytes);
     const head = this.#ctx.head(d.cmd, d.cmdType, d.src, d.dst, d.bytes.length);
@@ -168,6 +169,7 @@ export class MessageRouting {
     if (record !== undefined) {
       record.status = "dropped";
       record.reason = reason;
+      this.records.touched(record);
     }
     this.#ctx.log(
       `${kind} ${formatAddress(src)} -> ${

@@ -127,6 +127,22 @@ export class RecordBudget {
   }
 }
 
+/**
+ * What happened to a log's entries, as its watchers hear it: one `added`,
+ * `changed` in place (see {@link RecordLog.touched}) or `evicted`, or the
+ * whole log `cleared`.
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * const bus = new MockBus();
+ * // what the journal hears of the bus's messages: "added", then "changed"
+ * const stop = bus.recordLog("messages").watch((change) => console.log(change));
+ * stop();
+ * ```
+ */
+export type RecordChange = "added" | "changed" | "evicted" | "cleared";
+
 /** How a log counts its entries' bytes and hears of evictions. */
 export interface RecordLogOptions<T> {
   /** The budget shared with the other kinds (default: none). */
@@ -162,6 +178,9 @@ export class RecordLog<T> {
   #budget: RecordBudget | undefined;
   #size: ((item: T) => number) | undefined;
   #onEvict: ((item: T) => void) | undefined;
+  /** Replaced, never changed in place: a watcher may stop while told. */
+  #watchers: readonly ((change: RecordChange, item: T | undefined) => void)[] =
+    [];
 
   /** A log keeping at most `cap` entries. */
   constructor(cap: number, options: RecordLogOptions<T> = {}) {
@@ -204,9 +223,30 @@ export class RecordLog<T> {
     this.#items[slot] = item;
     this.#seqs[slot] = budget ? budget.nextSeq() : 0;
     this.#count++;
-    if (old !== undefined) this.#onEvict?.(old);
+    if (old !== undefined) this.#evicted(old);
+    if (this.#watchers.length !== 0) this.#tell("added", item);
     if (budget && bytes !== 0) budget.charge(bytes);
     return old;
+  }
+
+  /**
+   * Call `fn` on every entry added, changed in place ({@link touched}) or
+   * let go, and when the log is cleared (entry `undefined`); returns the
+   * function that stops it. `fn` runs inside the bus's routing: it must
+   * not throw nor send anything on the bus.
+   */
+  watch(
+    fn: (change: RecordChange, item: T | undefined) => void,
+  ): () => void {
+    this.#watchers = [...this.#watchers, fn];
+    return () => {
+      this.#watchers = this.#watchers.filter((w) => w !== fn);
+    };
+  }
+
+  /** `item`, kept here, changed in place: its watchers hear of it. */
+  touched(item: T): void {
+    if (this.#watchers.length !== 0) this.#tell("changed", item);
   }
 
   /** An entry kept here now holds `bytes` more than when it was counted. */
@@ -219,8 +259,17 @@ export class RecordLog<T> {
     if (this.#count === 0) return undefined;
     const item = this.#dropOldest();
     if (this.#budget && this.#size) this.#budget.charge(-this.#size(item));
-    this.#onEvict?.(item);
+    this.#evicted(item);
     return item;
+  }
+
+  #evicted(item: T): void {
+    this.#onEvict?.(item);
+    if (this.#watchers.length !== 0) this.#tell("evicted", item);
+  }
+
+  #tell(change: RecordChange, item: T | undefined): void {
+    for (const fn of this.#watchers) fn(change, item);
   }
 
   /** Take the oldest entry out of the ring (there is one). */
@@ -253,6 +302,7 @@ export class RecordLog<T> {
     this.#seqs = new Array(16).fill(0);
     this.#head = 0;
     this.#count = 0;
+    if (this.#watchers.length !== 0) this.#tell("cleared", undefined);
   }
 
   /** Twice the room, the entries moved to the front in order. */

@@ -12,6 +12,7 @@
  */
 import type { BusAddress } from "../bus/contract.ts";
 import type { FlowCallRecord, MessageKind } from "../bus/records.ts";
+import { ControlHttpError } from "./http.ts";
 
 /**
  * The kinds of records in the journal: messages (data, pings, ping
@@ -214,5 +215,34 @@ export class WaitTimeoutError extends Error {
       `waited ${timeoutMs} ms for ${count} matching ${kind} record(s), ${matched} came`,
     );
     this.matched = matched;
+  }
+}
+
+/**
+ * A wait refused because the journal already has its cap of waits under
+ * way (`Journal.maxWaits`, 1000 by default): each one holds a connection
+ * and is told of every record of its kind. HTTP 503 `too_many_waits`,
+ * with the cap in `max`.
+ *
+ * @example
+ * ```ts
+ * import { Journal, MockBus } from "@smartbus/netclient/mock";
+ * const journal = new Journal(new MockBus());
+ * journal.maxWaits = 0;
+ * await journal.waitFor("flowCalls", {}, { timeoutMs: 10 })
+ *   .catch((e: Error) => console.log(e.name)); // "TooManyWaitsError"
+ * ```
+ */
+export class TooManyWaitsError extends ControlHttpError {
+  /** `"TooManyWaitsError"`. */
+  override name = "TooManyWaitsError";
+  /** A refusal past a cap of `max` waits at once. */
+  constructor(max: number) {
+    super(
+      503,
+      "too_many_waits",
+      `at most ${max} journal waits at once (the cap on concurrent waits); let one end first`,
+      { max },
+    );
   }
 }

@@ -27,7 +27,7 @@ import type {
 } from "../bus/contract.ts";
 import { copyAddress } from "../bus/address.ts";
 import { recordText } from "../bus/records.ts";
-import { RecordLog } from "../bus/record_log.ts";
+import { type RecordChange, RecordLog } from "../bus/record_log.ts";
 import type { PresenceEvent } from "./journal_types.ts";
 
 /**
@@ -53,6 +53,16 @@ export class PresenceLog {
   /** Keep `e`. */
   push(e: PresenceEvent): void {
     this.#log.push(e);
+  }
+  /** The kept events themselves, oldest first (read them, never write them). */
+  toArray(): PresenceEvent[] {
+    return this.#log.toArray();
+  }
+  /** Call `fn` on each event kept or let go, and on clear; returns the stop function. */
+  watch(
+    fn: (change: RecordChange, event: PresenceEvent | undefined) => void,
+  ): () => void {
+    return this.#log.watch(fn);
   }
   /** Copies of the kept events. */
   events(): PresenceEvent[] {

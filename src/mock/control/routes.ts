@@ -185,6 +185,7 @@ export function apiRoutes(p: ControlParts): Route[] {
           version: 1,
           journal: JOURNAL_KINDS,
           maxWaitMs: waitBudget(Infinity),
+          waits: { active: p.journal.waiting, max: p.journal.maxWaits },
         },
       }),
     },
