@@ -1,7 +1,8 @@
 /**
  * The served mock's limits under load: long polls woken by the records
  * they wait for (no polling, a cap on how many at once, gone with their
- * client or the server), and the journal's clear freeing the records.
+ * client or the server), the journal's clear freeing the records, and
+ * event streams whose readers fall behind being dropped and counted.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import {
   WaitTimeoutError,
 } from "../src/mock/mod.ts";
 import { MAX_WAITS } from "../src/mock/control/journal.ts";
+import { MAX_SUBSCRIBERS } from "../src/mock/control/events.ts";
 import { bounded } from "./shared/raw_client.ts";
 import { call, connectedClient, controlEnv } from "./shared/control_env.ts";
 
@@ -290,6 +292,101 @@ describe("mock control - journal waits", () => {
       assert.equal(journal.waiting, 0);
     } finally {
       await env.server.close();
+    }
+  });
+});
+
+describe("mock control - event streams", () => {
+  test("mock control - readers that never read are dropped and counted; the page gets in and its stream keeps working", async () => {
+    await using env = await controlEnv({ control: { port: 0, tickMs: 20 } });
+    const port = Number(new URL(env.url).port);
+    // A state of about 1 MB, so that unread streams fill up fast.
+    for (let i = 0; i < 20; i++) {
+      await env.control.stubs.add({
+        project: "ivr",
+        flow: `big${i}`,
+        reply: { result: ["x".repeat(50_000)] },
+      });
+    }
+    let version = 0;
+    const bump = () =>
+      env.control.stubs.add({
+        id: "marker",
+        project: "ivr",
+        flow: "marker",
+        reply: { result: [`version-${++version}`] },
+      });
+    const stalled = await Promise.all(
+      Array.from(
+        { length: MAX_SUBSCRIBERS },
+        () => rawGet(port, `${A}/events`, false),
+      ),
+    );
+    const ac = new AbortController();
+    try {
+      // All slots are held by readers that never read: the page gets in
+      // once they have fallen behind.
+      let page: Response | undefined;
+      await eventually(
+        async () => {
+          await bump();
+          const res = await fetch(`${env.url}${A}/events`, {
+            signal: ac.signal,
+          });
+          if (res.status === 200) page = res;
+          else await res.body?.cancel();
+          return page !== undefined;
+        },
+        15_000,
+        "the page's stream",
+      );
+      const reader = page!.body!.getReader();
+      const decoder = new TextDecoder();
+      let ticks = 0;
+      let seen = 0;
+      const reading = (async () => {
+        // What came last is kept so that a word split across chunks is
+        // found; a tick already counted there is not counted again.
+        let carry = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          const text = carry + decoder.decode(value, { stream: true });
+          for (const m of text.matchAll(/event: tick|version-(\d+)"/g)) {
+            if (m[1] !== undefined) seen = Math.max(seen, Number(m[1]));
+            else if (m.index! + m[0].length > carry.length) ticks++;
+          }
+          carry = text.slice(-32);
+        }
+      })().catch(() => {});
+      const sees = (v: number) =>
+        eventually(() => seen >= v, 5000, `the page sees version ${v}`);
+      // The page keeps up with every change while the others are dropped.
+      await eventually(
+        async () => {
+          await bump();
+          await sees(version);
+          const info = await call(env.url, "GET", A);
+          return info.body.events.dropped === MAX_SUBSCRIBERS;
+        },
+        20_000,
+        "every unread stream dropped",
+      );
+      const info = await call(env.url, "GET", A);
+      assert.deepEqual(info.body.events, {
+        subscribers: 1,
+        maxSubscribers: MAX_SUBSCRIBERS,
+        dropped: MAX_SUBSCRIBERS,
+      });
+      const ticked = ticks;
+      await bump();
+      await sees(version);
+      await eventually(() => ticks > ticked + 2, 2000, "ticks go on");
+      ac.abort();
+      await reading;
+    } finally {
+      ac.abort();
+      for (const s of stalled) s.destroy();
     }
   });
 });

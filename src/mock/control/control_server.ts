@@ -194,6 +194,7 @@ export async function startControlServer(
     { bus, watch, state: () => stateOf(parts), mask },
     options.tickMs,
   );
+  parts.streams = () => events.stats();
   const routes: Route[] = [
     ...apiRoutes(parts),
     {

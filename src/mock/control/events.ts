@@ -4,8 +4,16 @@
  * `tick` event per interval (4 a second by default) with counts, a few
  * sampled messages, presence events and the flow calls that started or
  * changed (the newest 50), plus a `state` event when the state changed.
- * A subscriber that reads too slowly misses ticks instead of growing a
- * buffer; the number of subscribers is capped.
+ *
+ * Every stream's unsent output is bounded. A subscriber more than 64 KiB
+ * behind misses ticks (counted in its `missed`) and gets the latest state
+ * once it catches up; one more than 1 MiB behind (beyond one copy of the
+ * state), or behind for 40 ticks in a row (10 s), is dropped: its
+ * connection is destroyed, its buffers freed, its slot given back, and
+ * {@link EventHub.stats} counts it.
+ * The state is encoded once and the same bytes go to every stream. At
+ * most 16 streams are open at once; when all are taken, a new one takes
+ * the slot of a subscriber that is behind, or is refused with 503.
  *
  * @example
  * ```ts
@@ -23,17 +31,28 @@ import type { BusWatch } from "./presence.ts";
 
 /** Interval of `tick` events, ms. */
 export const DEFAULT_TICK_MS = 250;
-/** Subscribers at most (more get 503). */
+/** Subscribers at most (more get 503, unless one of them is behind). */
 export const MAX_SUBSCRIBERS = 16;
+/** Unsent bytes past which a subscriber misses ticks. */
+export const SLOW_BYTES = 64 * 1024;
+/** Unsent bytes (beyond one copy of the state) past which a subscriber is dropped. */
+export const MAX_BACKLOG_BYTES = 1024 * 1024;
+/** Ticks in a row a subscriber may miss before it is dropped (10 s by default). */
+export const MAX_MISSED_IN_A_ROW = 40;
 /** Flow calls per tick at most (the newest). */
 const FLOWS_PER_TICK = 50;
-/** Bytes a subscriber may have unread before it misses ticks. */
-const BACKLOG_LIMIT = 1 << 20;
 const TEXT_LIMIT = 200;
 
 interface Subscriber {
   res: ServerResponse;
+  /** Ticks it missed while behind. */
   missed: number;
+  /** Bytes written whose write has not completed (where the runtime says). */
+  pending: number;
+  /** The state chunk it was last sent. */
+  state: Uint8Array | undefined;
+  /** Ticks missed since it last kept up. */
+  behind: number;
 }
 
 const cut = (t: string | undefined): string | undefined =>
@@ -41,6 +60,11 @@ const cut = (t: string | undefined): string | undefined =>
 
 const callKey = (c: FlowCallRecord): string =>
   `${c.from.unitId}/${c.from.clientId}/${c.invokeId}/${c.startedAt}`;
+
+/** The state compared without its clock reading, which always differs. */
+const stateKey = (json: string): string => json.replace(/^\{"time":[^,]*,/, "");
+
+const encoder = new TextEncoder();
 
 /** What the hub reads. */
 export interface EventSources {
@@ -54,6 +78,16 @@ export interface EventSources {
   mask(text: string): string;
 }
 
+/** The streams open now, their cap, and how many fell behind and were dropped. */
+interface EventStats {
+  /** Streams open. */
+  subscribers: number;
+  /** Streams at most. */
+  maxSubscribers: number;
+  /** Streams dropped for falling behind since the server started. */
+  dropped: number;
+}
+
 /** The stream's subscribers and its ticker (see the module doc). */
 export class EventHub {
   #src: EventSources;
@@ -61,9 +95,11 @@ export class EventHub {
   #subs = new Set<Subscriber>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #calls = new Map<string, string>();
-  #lastState = "";
+  /** The latest state, encoded once for every stream. */
+  #state: { key: string; chunk: Uint8Array } | undefined;
   #stateDue = true;
   #ticks = 0;
+  #dropped = 0;
 
   /** A hub over `src`, ticking every `tickMs`. */
   constructor(src: EventSources, tickMs = DEFAULT_TICK_MS) {
@@ -71,30 +107,52 @@ export class EventHub {
     this.#tickMs = tickMs;
   }
 
-  /** Subscribe `res` (the response of an SSE request); 503 past the cap. */
+  /**
+   * Subscribe `res` (the response of an SSE request). Past the cap, the
+   * subscriber furthest behind is dropped to make room; if none is, 503.
+   */
   add(res: ServerResponse): void {
     if (this.#subs.size >= MAX_SUBSCRIBERS) {
-      throw new ControlHttpError(
-        503,
-        "too_many_subscribers",
-        `at most ${MAX_SUBSCRIBERS} event streams at once`,
-      );
+      let behind: Subscriber | undefined;
+      for (const s of this.#subs) {
+        const backlog = this.#backlog(s);
+        if (
+          backlog > Math.max(SLOW_BYTES, behind ? this.#backlog(behind) : 0)
+        ) {
+          behind = s;
+        }
+      }
+      if (!behind) {
+        throw new ControlHttpError(
+          503,
+          "too_many_subscribers",
+          `at most ${MAX_SUBSCRIBERS} event streams at once, none of them behind`,
+          { max: MAX_SUBSCRIBERS },
+        );
+      }
+      this.#drop(behind);
     }
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-store",
       "connection": "keep-alive",
     });
-    const sub: Subscriber = { res, missed: 0 };
+    const sub: Subscriber = {
+      res,
+      missed: 0,
+      pending: 0,
+      state: undefined,
+      behind: 0,
+    };
+    const first = this.#subs.size === 0;
     this.#subs.add(sub);
     res.on("close", () => {
       this.#subs.delete(sub);
       if (this.#subs.size === 0) this.#stop();
     });
-    const state = JSON.stringify(this.#src.state());
-    res.write(`retry: 1000\nevent: state\ndata: ${state}\n\n`);
-    if (this.#subs.size === 1) {
-      this.#lastState = state;
+    this.#write(sub, encoder.encode("retry: 1000\n"));
+    this.#sendState(sub, this.#currentState());
+    if (first) {
       this.#snapshotCalls();
       this.#src.watch.drain();
       this.#timer = setInterval(() => this.#tick(), this.#tickMs);
@@ -104,6 +162,15 @@ export class EventHub {
   /** The state changed: send it with the next tick. */
   changed(): void {
     this.#stateDue = true;
+  }
+
+  /** Streams open, their cap, and how many were dropped for falling behind. */
+  stats(): EventStats {
+    return {
+      subscribers: this.#subs.size,
+      maxSubscribers: MAX_SUBSCRIBERS,
+      dropped: this.#dropped,
+    };
   }
 
   /** End every stream. */
@@ -116,6 +183,44 @@ export class EventHub {
   #stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** The state now, as an SSE event; the same bytes while it is the same. */
+  #currentState(): Uint8Array {
+    const json = JSON.stringify(this.#src.state());
+    const key = stateKey(json);
+    if (this.#state?.key !== key) {
+      this.#state = {
+        key,
+        chunk: encoder.encode(`event: state\ndata: ${json}\n\n`),
+      };
+    }
+    return this.#state.chunk;
+  }
+
+  #sendState(sub: Subscriber, chunk: Uint8Array): void {
+    if (sub.state === chunk) return;
+    sub.state = chunk;
+    this.#write(sub, chunk);
+  }
+
+  #write(sub: Subscriber, chunk: Uint8Array): void {
+    const n = chunk.byteLength;
+    sub.pending += n;
+    sub.res.write(chunk, () => sub.pending -= n);
+  }
+
+  /** Bytes written to `sub` and not yet handed to its socket. */
+  #backlog(sub: Subscriber): number {
+    return Math.max(sub.res.writableLength, sub.pending);
+  }
+
+  /** Drop a subscriber that fell behind: its buffers go with it. */
+  #drop(sub: Subscriber): void {
+    this.#dropped++;
+    this.#subs.delete(sub);
+    sub.res.destroy();
+    if (this.#subs.size === 0) this.#stop();
   }
 
   #snapshotCalls(): FlowCallRecord[] {
@@ -161,25 +266,32 @@ export class EventHub {
       })),
       flowCallsNotShown: changed.length - shown.length,
     };
-    let state: string | undefined;
-    // The state is compared once a second, or at once after a change.
+    // The state is looked at once a second, or at once after a change.
     if (this.#stateDue || ++this.#ticks % 4 === 0 || presence.length > 0) {
       this.#stateDue = false;
-      const s = JSON.stringify(this.#src.state());
-      // Compared without its clock reading, which always differs.
-      const same = s.replace(/^\{"time":[^,]*,/, "") ===
-        this.#lastState.replace(/^\{"time":[^,]*,/, "");
-      if (!same) state = this.#lastState = s;
+      this.#currentState();
     }
-    for (const sub of this.#subs) {
-      if (sub.res.writableLength > BACKLOG_LIMIT) {
-        sub.missed++;
+    const state = this.#state!.chunk;
+    const json = JSON.stringify(tick);
+    const shared = encoder.encode(
+      `event: tick\ndata: ${json.slice(0, -1)},"missed":0}\n\n`,
+    );
+    for (const sub of [...this.#subs]) {
+      const backlog = this.#backlog(sub);
+      if (backlog > SLOW_BYTES) {
+        const over = backlog > MAX_BACKLOG_BYTES + state.byteLength ||
+          ++sub.behind >= MAX_MISSED_IN_A_ROW;
+        if (over) this.#drop(sub);
+        else sub.missed++;
         continue;
       }
-      const body = JSON.stringify({ ...tick, missed: sub.missed });
-      sub.res.write(
-        (state ? `event: state\ndata: ${state}\n\n` : "") +
-          `event: tick\ndata: ${body}\n\n`,
+      sub.behind = 0;
+      this.#sendState(sub, state);
+      this.#write(
+        sub,
+        sub.missed === 0 ? shared : encoder.encode(
+          `event: tick\ndata: ${json.slice(0, -1)},"missed":${sub.missed}}\n\n`,
+        ),
       );
     }
   }

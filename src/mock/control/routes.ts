@@ -48,6 +48,8 @@ export interface ControlParts {
   reset(): void;
   /** Something changed that the page shows: push a fresh state. */
   changed(): void;
+  /** The event streams: open, their cap, dropped for falling behind. */
+  streams?(): { subscribers: number; maxSubscribers: number; dropped: number };
 }
 
 const KIND_PATHS: Record<string, JournalKind> = {
@@ -186,6 +188,7 @@ export function apiRoutes(p: ControlParts): Route[] {
           journal: JOURNAL_KINDS,
           maxWaitMs: waitBudget(Infinity),
           waits: { active: p.journal.waiting, max: p.journal.maxWaits },
+          events: p.streams?.(),
         },
       }),
     },
