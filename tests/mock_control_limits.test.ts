@@ -1,8 +1,9 @@
 /**
  * The served mock's limits under load: long polls woken by the records
  * they wait for (no polling, a cap on how many at once, gone with their
- * client or the server), the journal's clear freeing the records, and
- * event streams whose readers fall behind being dropped and counted.
+ * client or the server), the journal's clear freeing the records, event
+ * streams whose readers fall behind being dropped and counted, and faults
+ * kept once each under a cap.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,6 +18,7 @@ import {
   WaitTimeoutError,
 } from "../src/mock/mod.ts";
 import { MAX_WAITS } from "../src/mock/control/journal.ts";
+import { MAX_FAULTS } from "../src/mock/control/fault_book.ts";
 import { MAX_SUBSCRIBERS } from "../src/mock/control/events.ts";
 import { bounded } from "./shared/raw_client.ts";
 import { call, connectedClient, controlEnv } from "./shared/control_env.ts";
@@ -388,5 +390,52 @@ describe("mock control - event streams", () => {
       ac.abort();
       for (const s of stalled) s.destroy();
     }
+  });
+});
+
+describe("mock control - fault limits", () => {
+  test("mock control - the same cut again is kept once; rules and cuts past the cap get 409 too_many_faults", async () => {
+    await using env = await controlEnv();
+    const f = env.control.faults;
+    for (let i = 0; i < 50; i++) await f.cutClient({ unitId: 30, clientId: 1 });
+    assert.deepEqual((await f.state()).cutClients, [
+      { unitId: 30, clientId: 1 },
+    ]);
+    await f.cutClient({ unitId: 31, clientId: 1 }, { node: 0 });
+    await f.cutClient({ unitId: 31, clientId: 1 }, { node: 0 });
+    await f.cutClient({ unitId: 31, clientId: 1 }, { node: 1 });
+    assert.deepEqual((await f.state()).cutClients, [
+      { unitId: 30, clientId: 1 },
+      { unitId: 31, clientId: 1, node: 0 },
+      { unitId: 31, clientId: 1, node: 1 },
+    ]);
+    await f.cutClient({ unitId: 31, clientId: 1 });
+    assert.deepEqual((await f.state()).cutClients, [
+      { unitId: 30, clientId: 1 },
+      { unitId: 31, clientId: 1 },
+    ]);
+    const ids: string[] = [];
+    for (let i = 2; i < MAX_FAULTS; i++) {
+      ids.push(await f.latency({ baseMs: 1 }));
+    }
+    const more = await call(env.url, "POST", `${A}/faults/drops`, {
+      share: 0.1,
+    });
+    assert.equal(more.status, 409);
+    assert.equal(more.body.error.code, "too_many_faults");
+    assert.equal(more.body.error.max, MAX_FAULTS);
+    assert.match(more.body.error.message, /at most 256 faults at once/);
+    const cut = await call(env.url, "POST", `${A}/faults/clients/cut`, {
+      unitId: 32,
+      clientId: 1,
+    });
+    assert.equal(cut.status, 409);
+    await f.cutClient({ unitId: 30, clientId: 1 }); // no more than before
+    const state = await f.state();
+    assert.equal(state.rules.length + state.cutClients.length, MAX_FAULTS);
+    await f.removeRule(ids[0]);
+    await f.cutClient({ unitId: 32, clientId: 1 });
+    await f.healAll();
+    assert.equal((await f.state()).active, false);
   });
 });

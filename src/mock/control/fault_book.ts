@@ -15,6 +15,25 @@
  */
 import type { MockBus } from "../mock_bus.ts";
 import type { FlowFault, TrafficFilter } from "../bus/fault_policy.ts";
+import { ControlHttpError } from "./http.ts";
+
+/**
+ * Latency and drop rules and client cuts in force at once, at most: each
+ * rule is looked at for every delivery. Links, stopped nodes and IPSC
+ * modes need no cap: the bus's nodes and IPSCs bound them.
+ */
+export const MAX_FAULTS = 256;
+
+/** A client's cuts: off every node (`null`), or off these nodes. */
+interface ClientCut {
+  unitId: number;
+  clientId: number;
+  nodes: Set<number> | null;
+}
+
+/** The entries a client's cuts are listed as. */
+const entries = (c: ClientCut | undefined): number =>
+  c === undefined ? 0 : c.nodes === null ? 1 : c.nodes.size;
 
 /**
  * How an IPSC misbehaves: a flow fault, crashed, or `normal`.
@@ -92,7 +111,8 @@ export interface FaultState {
 export class FaultBook {
   #bus: MockBus;
   #rules = new Map<string, { rule: FaultRule; stop: () => void }>();
-  #clients: { unitId: number; clientId: number; node?: number }[] = [];
+  /** By `unitId:clientId`, as the bus keeps them. */
+  #clients = new Map<string, ClientCut>();
   #ipsc = new Map<
     string,
     { unitId: number; processIndex: number; mode: IpscMode; lateByMs?: number }
@@ -124,31 +144,41 @@ export class FaultBook {
     this.#bus.faults.healLink(a, b);
   }
 
-  /** Cut a client off its node (or off `node` only). */
+  /**
+   * Cut a client off its node (or off `node` only). The same cut again
+   * changes nothing; a cut off every node takes in those off one node.
+   */
   cutClient(a: { unitId: number; clientId: number; node?: number }): void {
+    const key = `${a.unitId}:${a.clientId}`;
+    const had = this.#clients.get(key);
+    const nodes = a.node === undefined || had?.nodes === null
+      ? null
+      : new Set([...had?.nodes ?? [], a.node]);
+    const next = { unitId: a.unitId, clientId: a.clientId, nodes };
+    this.#room(entries(next) - entries(had));
     this.#bus.faults.cutClient(
       a,
       a.node === undefined ? {} : { node: a.node },
     );
-    this.#clients.push({ ...a });
+    this.#clients.set(key, next);
   }
 
   /** Let a client reach every node again. */
   healClient(a: { unitId: number; clientId: number }): void {
     this.#bus.faults.healClient(a);
-    this.#clients = this.#clients.filter((c) =>
-      c.unitId !== a.unitId || c.clientId !== a.clientId
-    );
+    this.#clients.delete(`${a.unitId}:${a.clientId}`);
   }
 
   /** Add latency; returns the rule's id. */
   latency(rule: Omit<FaultRule, "id" | "type"> & { baseMs: number }): string {
+    this.#room(1);
     const stop = this.#bus.faults.latency(rule);
     return this.#keep({ ...rule, type: "latency" }, stop);
   }
 
   /** Drop a share of matching deliveries; returns the rule's id. */
   drops(rule: Omit<FaultRule, "id" | "type"> & { share: number }): string {
+    this.#room(1);
     const { share, ...filter } = rule;
     const stop = this.#bus.faults.dropShare(share, filter);
     return this.#keep({ ...rule, type: "drops" }, stop);
@@ -217,7 +247,7 @@ export class FaultBook {
   /** Forget what was recorded (the bus was reset, which healed everything). */
   forget(): void {
     this.#rules.clear();
-    this.#clients = [];
+    this.#clients.clear();
     this.#ipsc.clear();
   }
 
@@ -238,10 +268,32 @@ export class FaultBook {
         ipscs.length > 0,
       stoppedNodes,
       cutLinks,
-      cutClients: this.#clients.map((c) => ({ ...c })),
+      cutClients: [...this.#clients.values()].flatMap((c) =>
+        c.nodes === null
+          ? [{ unitId: c.unitId, clientId: c.clientId }]
+          : [...c.nodes].map((node) => ({
+            unitId: c.unitId,
+            clientId: c.clientId,
+            node,
+          }))
+      ),
       rules: [...this.#rules.values()].map((r) => structuredClone(r.rule)),
       ipscs,
     };
+  }
+
+  /** Refuse `more` faults past {@link MAX_FAULTS} (409 `too_many_faults`). */
+  #room(more: number): void {
+    let active = this.#rules.size;
+    for (const c of this.#clients.values()) active += entries(c);
+    if (more > 0 && active + more > MAX_FAULTS) {
+      throw new ControlHttpError(
+        409,
+        "too_many_faults",
+        `at most ${MAX_FAULTS} faults at once (latency and drop rules and client cuts together), ${active} in force; heal some first`,
+        { max: MAX_FAULTS },
+      );
+    }
   }
 
   #keep(rule: Omit<FaultRule, "id">, stop: () => void): string {
