@@ -354,7 +354,7 @@ describe("mock control - event streams", () => {
           const { value, done } = await reader.read();
           if (done) return;
           const text = carry + decoder.decode(value, { stream: true });
-          for (const m of text.matchAll(/event: tick|version-(\d+)"/g)) {
+          for (const m of text.matchAll(/event: tick|version-(\d+)\b/g)) {
             if (m[1] !== undefined) seen = Math.max(seen, Number(m[1]));
             else if (m.index! + m[0].length > carry.length) ticks++;
           }

@@ -90,7 +90,7 @@ export {
   type StubReply,
   type StubSpec,
 } from "./control/stub_spec.ts";
-export { FlowStubs, type StubHost } from "./control/stubs.ts";
+export { FlowStubs, type StubHost, type StubSummary } from "./control/stubs.ts";
 export { StubLimitError } from "./control/stub_limits.ts";
 export {
   Journal,

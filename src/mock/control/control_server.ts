@@ -191,7 +191,8 @@ export async function startControlServer(
     changed: () => hub.current?.changed(),
   };
   const events = hub.current = new EventHub(
-    { bus, watch, state: () => stateOf(parts), mask },
+    // The page's stream: stubs as summaries (the replies can be 8 MiB).
+    { bus, watch, state: () => stateOf(parts, true), mask },
     options.tickMs,
   );
   parts.streams = () => events.stats();

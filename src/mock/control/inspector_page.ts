@@ -85,7 +85,7 @@ function render(s) {
       ' <button data-act="rmrule" data-id="' + esc(r.id) + '">Remove</button></li>'),
   ].join("") || "<li>none</li>";
   $("#stubs tbody").innerHTML = s.stubs.map((st) => "<tr>" + cell(st.id) + cell(st.project + "/" + st.flow) +
-    cell(JSON.stringify(st.replies || st.reply).slice(0, 200)) + "<td>" + st.calls +
+    cell(st.preview) + "<td>" + st.calls +
     '</td><td><button data-act="rmstub" data-id="' + esc(st.id) + '">Delete</button></td></tr>').join("") ||
     '<tr><td colspan="5">no stubs</td></tr>';
   const opts = s.nodes.map((n) => "<option>" + n.unitId + "</option>").join("");

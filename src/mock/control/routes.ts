@@ -140,8 +140,14 @@ export async function httpErrors<T>(fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
-/** The current state: nodes (account names only), clients, IPSCs, faults, stubs. */
-export function stateOf(p: ControlParts): Record<string, unknown> {
+/**
+ * The current state: nodes (account names only), clients, IPSCs, faults,
+ * stubs (whole, or as the inspector's summaries with `summaries`).
+ */
+export function stateOf(
+  p: ControlParts,
+  summaries = false,
+): Record<string, unknown> {
   const mask = masker(p.bus);
   return {
     time: p.bus.clock.now(),
@@ -160,7 +166,7 @@ export function stateOf(p: ControlParts): Record<string, unknown> {
       connected: i.connected,
     })),
     faults: p.faults.state(),
-    stubs: p.stubs.list(),
+    stubs: summaries ? p.stubs.summaries() : p.stubs.list(),
   };
 }
 

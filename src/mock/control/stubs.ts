@@ -61,6 +61,31 @@ interface Stub {
   order: number;
   regexes: Map<number, StubRegex>;
   cost: StubCost;
+  /** The start of its replies' JSON, for the inspector. */
+  preview: string;
+}
+
+/** Characters of a stub's replies the inspector shows. */
+const PREVIEW_CHARS = 200;
+
+/**
+ * A stub as the inspector lists it: what identifies it and the start of
+ * its replies, never the replies whole (a stub may hold 64 KiB, the table
+ * 8 MiB, and the page's state goes out several times a second).
+ */
+export interface StubSummary {
+  /** Given or assigned. */
+  id: string;
+  /** Its project id. */
+  project: string;
+  /** Its flow id. */
+  flow: string;
+  /** The IPSC it answers for. */
+  ipsc: { unitId: number; processIndex: number };
+  /** Calls taken since added (or since the last reset). */
+  calls: number;
+  /** The first 200 characters of `reply` or `replies` as JSON. */
+  preview: string;
 }
 
 /** One stubbed flow of one IPSC: its dispatcher and the handler it covers. */
@@ -129,6 +154,31 @@ export class FlowStubs {
   /** Every stub, in the order they were added. */
   list(): StubInfo[] {
     return [...this.#stubs.values()].map((s) => structuredClone(s.info));
+  }
+
+  /**
+   * Every stub in a few hundred bytes each (see {@link StubSummary}).
+   *
+   * @example
+   * ```ts
+   * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
+   * const bus = new MockBus();
+   * bus.addNode({ unitId: 0, port: 8000 });
+   * bus.addIpsc({ unitId: 0, processIndex: 0 });
+   * const stubs = new FlowStubs(bus);
+   * stubs.add({ project: "ivr", flow: "hi", reply: { result: ["x".repeat(9000)] } });
+   * console.log(stubs.summaries()[0].preview.length); // 200
+   * ```
+   */
+  summaries(): StubSummary[] {
+    return [...this.#stubs.values()].map((s) => ({
+      id: s.info.id,
+      project: s.info.project,
+      flow: s.info.flow,
+      ipsc: { ...s.info.ipsc },
+      calls: s.info.calls,
+      preview: s.preview,
+    }));
   }
 
   /** The stub `id`, or undefined. */
@@ -200,7 +250,15 @@ export class FlowStubs {
     const old = this.#stubs.get(id);
     checkRoom(this.#stubs.size, this.#used, cost, old?.cost);
     if (old) this.remove(id);
-    this.#stubs.set(id, { info, order: ++this.#order, regexes, cost });
+    const preview = JSON.stringify(spec.replies ?? spec.reply ?? null)
+      .slice(0, PREVIEW_CHARS);
+    this.#stubs.set(id, {
+      info,
+      order: ++this.#order,
+      regexes,
+      cost,
+      preview,
+    });
     this.#used = {
       bytes: this.#used.bytes + cost.bytes,
       states: this.#used.states + cost.states,
