@@ -173,6 +173,7 @@ describe("cli args - exit codes", () => {
       ]
     ) {
       const { message } = describeFailure(e);
+      // deno-lint-ignore no-control-regex
       assert.doesNotMatch(message, /[\x00-\x08\x0a-\x1f\x7f-\x9f]/, message);
       assert.match(message, /busy; FAKE: ok\\x1b\[2J\\x1b\]0;owned\\x07/);
     }
