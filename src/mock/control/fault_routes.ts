@@ -91,6 +91,18 @@ function filterOf(b: Record<string, unknown>): {
   return out;
 }
 
+// Decimal digits only: Number() would take " ", "1e0", "0x1" and "-0".
+function nodeOf(bus: MockBus, text: string): number {
+  if (!/^(?:[0-9]|1[0-5])$/.test(text)) {
+    bad(`the node must be a decimal number 0–15, got ${JSON.stringify(text)}`);
+  }
+  const unit = Number(text);
+  if (!bus.nodes().some((n) => n.unitId === unit)) {
+    throw new ControlHttpError(404, "not_found", `no node ${unit} on the bus`);
+  }
+  return unit;
+}
+
 /** The fault routes under `prefix`; `done` answers 200 and tells the page. */
 export function faultRoutes(
   p: FaultParts,
@@ -111,18 +123,12 @@ export function faultRoutes(
     {
       method: "POST",
       path: `${A}/nodes/:unit/stop`,
-      run: (
-        c,
-      ) => (p.faults.stopNode(int({ u: Number(c.params.unit) }, "u", 0, 15)),
-        done()),
+      run: (c) => (p.faults.stopNode(nodeOf(p.bus, c.params.unit)), done()),
     },
     {
       method: "POST",
       path: `${A}/nodes/:unit/start`,
-      run: (
-        c,
-      ) => (p.faults.startNode(int({ u: Number(c.params.unit) }, "u", 0, 15)),
-        done()),
+      run: (c) => (p.faults.startNode(nodeOf(p.bus, c.params.unit)), done()),
     },
     ...(["cut", "heal"] as const).map((verb) => ({
       method: "POST",

@@ -211,31 +211,58 @@ export interface Route {
   run(ctx: RouteContext): RouteResult | Promise<RouteResult>;
 }
 
-/** Find the route for `method` and `path`: 404 for no path, 405 for no method. */
+/**
+ * Find the route for `method` and `path`: 404 for no path, 405 for no
+ * method, 400 for a parameter that is not valid percent-encoding.
+ *
+ * @example
+ * ```ts
+ * import { matchRoute } from "./http.ts";
+ * const routes = [{ method: "GET", path: "/stubs/:id", run: () => {} }];
+ * console.log(matchRoute(routes, "GET", "/stubs/a%20b").params.id); // "a b"
+ * ```
+ */
 export function matchRoute(
   routes: readonly Route[],
   method: string,
   path: string,
 ): { route: Route; params: Record<string, string> } {
   const parts = path.split("/");
+  let found: Route | undefined;
   let pathFound = false;
   for (const route of routes) {
     const want = route.path.split("/");
-    if (want.length !== parts.length) continue;
-    const params: Record<string, string> = {};
-    const ok = want.every((w, i) => {
-      if (w.startsWith(":")) {
-        if (parts[i] === "") return false;
-        params[w.slice(1)] = decodeURIComponent(parts[i]);
-        return true;
-      }
-      return w === parts[i];
-    });
+    const ok = want.length === parts.length &&
+      want.every((w, i) =>
+        w.startsWith(":") ? parts[i] !== "" : w === parts[i]
+      );
     if (!ok) continue;
     pathFound = true;
-    if (route.method === method) return { route, params };
+    if (route.method === method) {
+      found = route;
+      break;
+    }
   }
-  throw pathFound
-    ? new ControlHttpError(405, "method_not_allowed", `${method} ${path}`)
-    : new ControlHttpError(404, "not_found", `no route ${path}`);
+  if (!found) {
+    throw pathFound
+      ? new ControlHttpError(405, "method_not_allowed", `${method} ${path}`)
+      : new ControlHttpError(404, "not_found", `no route ${path}`);
+  }
+  const params: Record<string, string> = {};
+  found.path.split("/").forEach((w, i) => {
+    if (w.startsWith(":")) params[w.slice(1)] = decodeSegment(parts[i]);
+  });
+  return { route: found, params };
+}
+
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ControlHttpError(
+      400,
+      "invalid_path",
+      `the path segment ${JSON.stringify(raw)} is not valid percent-encoding`,
+    );
+  }
 }

@@ -52,13 +52,14 @@ export interface ControlParts {
   streams?(): { subscribers: number; maxSubscribers: number; dropped: number };
 }
 
-const KIND_PATHS: Record<string, JournalKind> = {
-  "messages": "messages",
-  "flow-calls": "flowCalls",
-  "flowCalls": "flowCalls",
-  "notifications": "notifications",
-  "presence": "presence",
-};
+// A Map, not an object: `constructor` or `__proto__` must not name a kind.
+const KIND_PATHS = new Map<string, JournalKind>([
+  ["messages", "messages"],
+  ["flow-calls", "flowCalls"],
+  ["flowCalls", "flowCalls"],
+  ["notifications", "notifications"],
+  ["presence", "presence"],
+]);
 
 const NUMERIC = new Set([
   "unit",
@@ -75,7 +76,7 @@ const NUMERIC = new Set([
 ]);
 
 function kindOf(p: string): JournalKind {
-  const k = KIND_PATHS[p];
+  const k = KIND_PATHS.get(p);
   if (!k) {
     throw new ControlHttpError(
       404,
