@@ -1,13 +1,15 @@
 /**
  * The control API's HTTP surface against web pages, careless clients and
- * attackers: bad paths.
+ * attackers: the same-origin rule for requests that change state (CSRF)
+ * and bad paths.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { controlEnv } from "./shared/control_env.ts";
-import { raw } from "./shared/raw_http.ts";
+import { raw, type RawRequest } from "./shared/raw_http.ts";
 
 const A = "/api/v1";
+const EVIL = "http://evil.example";
 
 describe("mock control - HTTP surface", () => {
   test("mock control - bad paths: malformed percent-encoding is 400, node numbers are decimal 0-15, journal kinds are own names", async () => {
@@ -83,5 +85,150 @@ describe("mock control - HTTP surface", () => {
         assert.equal(r.body.error.code, "not_found");
       }
     }
+  });
+
+  test("mock control - another origin cannot change state: Origin, Sec-Fetch, forms, text/plain; reads and the page's own origin still work", async () => {
+    await using env = await controlEnv();
+    const { control, url } = env;
+    await control.stubs.add({
+      id: "kept",
+      project: "ivr",
+      flow: "x",
+      reply: { result: [] },
+    });
+    const port = new URL(url).port;
+    const refused: [string, RawRequest, number][] = [
+      // The reported curl: no body, so no JSON check ran.
+      ["curl with Origin and text/plain", {
+        method: "POST",
+        path: `${A}/reset`,
+        headers: { origin: EVIL, "content-type": "text/plain" },
+      }, 403],
+      // fetch(..., { mode: "no-cors", method: "POST" }) from a page on
+      // another loopback port.
+      ["no-cors fetch from another port", {
+        method: "POST",
+        path: `${A}/nodes/0/stop`,
+        headers: {
+          origin: "http://127.0.0.1:1",
+          "sec-fetch-site": "same-site",
+          "sec-fetch-mode": "no-cors",
+        },
+      }, 403],
+      ["a field-less form", {
+        method: "POST",
+        path: `${A}/reset`,
+        headers: {
+          origin: EVIL,
+          "content-type": "application/x-www-form-urlencoded",
+          "sec-fetch-site": "cross-site",
+          "sec-fetch-mode": "navigate",
+        },
+        body: "",
+      }, 403],
+      ["Origin: null (a sandboxed frame)", {
+        method: "DELETE",
+        path: `${A}/stubs`,
+        headers: { origin: "null" },
+      }, 403],
+      ["Sec-Fetch-Site cross-site without Origin", {
+        method: "POST",
+        path: `${A}/faults/heal-all`,
+        headers: { "sec-fetch-site": "cross-site" },
+      }, 403],
+      ["a form without Origin (Sec-Fetch-Mode navigate)", {
+        method: "POST",
+        path: `${A}/reset`,
+        headers: { "sec-fetch-mode": "navigate" },
+      }, 403],
+      ["an empty form without any browser header", {
+        method: "POST",
+        path: `${A}/reset`,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "",
+      }, 415],
+      ["a text/plain body with JSON in it, from another origin", {
+        method: "POST",
+        path: `${A}/stubs`,
+        headers: { origin: EVIL, "content-type": "text/plain" },
+        body: JSON.stringify({
+          project: "ivr",
+          flow: "evil",
+          reply: { result: [] },
+        }),
+      }, 403],
+      ["a multipart body", {
+        method: "DELETE",
+        path: `${A}/stubs/kept`,
+        headers: { "content-type": "multipart/form-data; boundary=x" },
+        body: "--x--\r\n",
+      }, 415],
+    ];
+    for (const [what, r, status] of refused) {
+      const answer = await raw(url, r);
+      assert.equal(answer.status, status, what);
+      assert.equal(
+        answer.body?.error?.code,
+        status === 403 ? "forbidden_origin" : "unsupported_media_type",
+        what,
+      );
+    }
+    const state = await control.state();
+    assert.deepEqual(
+      state.stubs.map((s) => s.id),
+      ["kept"],
+      "nothing was reset or added",
+    );
+    assert.deepEqual(state.nodes.map((n) => n.running), [true, true]);
+
+    // Reading from another origin answers (without CORS the page cannot read it).
+    assert.equal(
+      (await raw(url, { path: `${A}/state`, headers: { origin: EVIL } }))
+        .status,
+      200,
+    );
+    // The page itself: same origin, as 127.0.0.1 or as localhost.
+    const own = await raw(url, {
+      method: "POST",
+      path: `${A}/nodes/0/stop`,
+      headers: {
+        origin: url,
+        "sec-fetch-site": "same-origin",
+        "sec-fetch-mode": "cors",
+      },
+    });
+    assert.equal(own.status, 200);
+    assert.equal((await control.state()).nodes[0].running, false);
+    const viaLocalhost = await raw(url, {
+      method: "POST",
+      path: `${A}/nodes/0/start`,
+      headers: {
+        host: `localhost:${port}`,
+        origin: `http://localhost:${port}`,
+        "content-type": "application/json",
+      },
+      body: "{}",
+    });
+    assert.equal(viaLocalhost.status, 200);
+    // curl and scripts send no Origin.
+    assert.equal(
+      (await raw(url, { method: "POST", path: `${A}/reset` })).status,
+      200,
+    );
+    assert.deepEqual((await control.state()).stubs, []);
+  });
+
+  test("mock control - with a token, another origin may change state only with it in Authorization", async () => {
+    await using env = await controlEnv({
+      control: { port: 0, token: "t0k3n" },
+    });
+    const r = (headers: Record<string, string>) =>
+      raw(env.url, {
+        method: "POST",
+        path: `${A}/faults/heal-all`,
+        headers: { origin: EVIL, "sec-fetch-site": "cross-site", ...headers },
+      });
+    assert.equal((await r({})).status, 401);
+    assert.equal((await r({ authorization: "Bearer t0k3n" })).status, 200);
   });
 });

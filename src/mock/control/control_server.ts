@@ -25,8 +25,8 @@ import type { AddressInfo } from "node:net";
 import type { MockBus } from "../mock_bus.ts";
 import { EventHub } from "./events.ts";
 import { FaultBook } from "./fault_book.ts";
+import { changesState, checkAccess, checkOrigin } from "./control_access.ts";
 import {
-  checkAccess,
   isLoopbackHost,
   matchRoute,
   readJson,
@@ -259,14 +259,15 @@ async function handle(
   const url = new URL(req.url ?? "/", "http://control.invalid");
   const ac = new AbortController();
   res.on("close", () => ac.abort());
+  const method = req.method ?? "GET";
   const result = await httpErrors(async () => {
-    checkAccess(req, url, token);
     const path = url.pathname.length > 1
       ? url.pathname.replace(/\/$/, "")
       : "/";
-    const { route, params } = matchRoute(routes, req.method ?? "GET", path);
+    const { route, params } = matchRoute(routes, method, path);
+    checkOrigin(req, checkAccess(req, url, token));
     // Every body is read and limited before anything runs.
-    const body = await readJson(req, limit);
+    const body = await readJson(req, limit, changesState(method));
     return route.run({
       req,
       res,

@@ -1,7 +1,7 @@
 /**
  * The HTTP plumbing of the control API on `node:http` (Deno, Bun and
- * Node): JSON errors, a body-size limit on every request, the token rule,
- * and a small router.
+ * Node): JSON errors, a body-size limit on every request, JSON bodies, and
+ * a small router (who may call it: `control_access.ts`).
  *
  * @example
  * ```ts
@@ -16,7 +16,6 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { timingSafeEqual } from "node:crypto";
 
 /**
  * A request the control API refuses, with its HTTP status and a stable
@@ -102,14 +101,32 @@ export function sendError(res: ServerResponse, e: unknown): void {
 
 /**
  * The request body as parsed JSON (`undefined` when empty); 413 past
- * `limit` bytes, 415 when it is not `application/json`, 400 when not JSON.
+ * `limit` bytes. When `changes` (a state-changing method), 415 for a
+ * `Content-Type` other than `application/json` (even without a body: an
+ * empty form) or for a body without one, and 400 when not JSON; otherwise
+ * the body is read within the limit and ignored.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { readJson } from "./http.ts";
+ * createServer(async (req, res) => {
+ *   const body = await readJson(req, 64 * 1024, req.method !== "GET");
+ *   res.end(JSON.stringify(body ?? null));
+ * });
+ * ```
  */
 export async function readJson(
   req: IncomingMessage,
   limit: number,
+  changes = true,
 ): Promise<unknown> {
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (declared > limit) throw tooLarge(limit);
+  const type = req.headers["content-type"];
+  // Forms and no-cors fetches can only send text/plain, form or multipart
+  // types: refusing those before reading keeps other web pages out.
+  if (changes && type !== undefined && !JSON_TYPE.test(type)) throw notJson();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -117,17 +134,8 @@ export async function readJson(
     if (size > limit) throw tooLarge(limit);
     chunks.push(chunk as Buffer);
   }
-  if (size === 0) return undefined;
-  const type = String(req.headers["content-type"] ?? "");
-  if (!/^application\/json\b/i.test(type)) {
-    // Also keeps other web pages out: they cannot send JSON cross-origin
-    // without a preflight this server never grants.
-    throw new ControlHttpError(
-      415,
-      "unsupported_media_type",
-      "send the body as Content-Type: application/json",
-    );
-  }
+  if (size === 0 || !changes) return undefined;
+  if (type === undefined) throw notJson();
   try {
     return JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch (e) {
@@ -139,48 +147,21 @@ export async function readJson(
   }
 }
 
+const JSON_TYPE = /^application\/json[ \t]*(;|$)/i;
+
+const notJson = (): ControlHttpError =>
+  new ControlHttpError(
+    415,
+    "unsupported_media_type",
+    "send the body as Content-Type: application/json",
+  );
+
 const tooLarge = (limit: number): ControlHttpError =>
   new ControlHttpError(
     413,
     "body_too_large",
     `request bodies are limited to ${limit} bytes`,
   );
-
-/**
- * Check a request's credentials: with a token, `Authorization: Bearer
- * TOKEN` (or `?access_token=TOKEN`, for the page's event stream); without
- * one, a Host header naming a loopback host (no DNS rebinding).
- */
-export function checkAccess(
-  req: IncomingMessage,
-  url: URL,
-  token: string | undefined,
-): void {
-  if (token === undefined) {
-    const host = String(req.headers.host ?? "").replace(/:\d+$/, "");
-    if (host !== "" && !isLoopbackHost(host)) {
-      throw new ControlHttpError(
-        403,
-        "forbidden_host",
-        `Host ${JSON.stringify(host)} is not a loopback name`,
-      );
-    }
-    return;
-  }
-  const auth = String(req.headers.authorization ?? "");
-  const given = auth.startsWith("Bearer ")
-    ? auth.slice(7).trim()
-    : url.searchParams.get("access_token") ?? "";
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new ControlHttpError(
-      401,
-      "unauthorized",
-      "this control API needs Authorization: Bearer <token>",
-    );
-  }
-}
 
 /** One request as a route handler sees it. */
 export interface RouteContext {
