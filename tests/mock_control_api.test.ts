@@ -376,8 +376,9 @@ describe("mock control - API", () => {
     });
     assert.equal(wrong.status, 401);
     assert.equal((await env.control.state()).nodes.length, 2);
+    // Only the event stream takes it in the URL (mock_control_http.test.ts).
     const viaQuery = await call(env.url, "GET", `${A}?access_token=t0k3n`);
-    assert.equal(viaQuery.status, 200);
+    assert.equal(viaQuery.status, 401);
     const bus = new MockBus();
     await assert.rejects(
       startControlServer(bus, { host: "0.0.0.0", port: 0 }),

@@ -1,10 +1,16 @@
 /**
  * The control API's HTTP surface against web pages, careless clients and
- * attackers: the same-origin rule for requests that change state (CSRF)
- * and bad paths.
+ * attackers: the same-origin rule for requests that change state (CSRF),
+ * the token only in `Authorization` (the event stream alone also takes it
+ * in the query), the page's token handling, and bad paths.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { ControlConfigError, MockBus } from "../src/mock/mod.ts";
+import { startControlServer } from "../src/mock/control/control_server.ts";
+import { runCli } from "../src/cli/run.ts";
+import type { Io } from "../src/cli/io.ts";
+import { bounded } from "./shared/raw_client.ts";
 import { controlEnv } from "./shared/control_env.ts";
 import { raw, type RawRequest } from "./shared/raw_http.ts";
 
@@ -230,5 +236,149 @@ describe("mock control - HTTP surface", () => {
       });
     assert.equal((await r({})).status, 401);
     assert.equal((await r({ authorization: "Bearer t0k3n" })).status, 200);
+  });
+
+  test("mock control - the token: only in Authorization (any case of Bearer); ?access_token= on the event stream alone", async () => {
+    await using env = await controlEnv({
+      control: { port: 0, token: "t0k3n" },
+    });
+    const { url } = env;
+    for (
+      const path of [
+        `${A}/reset?access_token=t0k3n`,
+        `${A}/stubs?access_token=t0k3n`,
+      ]
+    ) {
+      const method = path.startsWith(`${A}/reset`) ? "POST" : "DELETE";
+      const viaQuery = await raw(url, { method, path });
+      assert.equal(viaQuery.status, 401, path);
+      assert.equal(viaQuery.body.error.code, "unauthorized");
+      assert.match(viaQuery.body.error.message, /Authorization: Bearer/);
+    }
+    assert.equal(
+      (await raw(url, { path: `${A}/state?access_token=t0k3n` })).status,
+      401,
+    );
+    for (const scheme of ["Bearer", "bearer", "BEARER", "bEaReR"]) {
+      const ok = await raw(url, {
+        path: `${A}/state`,
+        headers: { authorization: `${scheme} t0k3n` },
+      });
+      assert.equal(ok.status, 200, scheme);
+    }
+    assert.equal(
+      (await raw(url, {
+        path: `${A}/state`,
+        headers: { authorization: "Basic t0k3n" },
+      })).status,
+      401,
+    );
+    assert.equal(
+      (await raw(url, { path: `${A}/events?access_token=t0k3n` })).status,
+      200,
+    );
+    assert.equal(
+      (await raw(url, { path: `${A}/events?access_token=nope` })).status,
+      401,
+    );
+    assert.equal((await raw(url, { path: `${A}/events` })).status, 401);
+    assert.equal(
+      (await raw(url, {
+        path: `${A}/events`,
+        headers: { authorization: "Bearer t0k3n" },
+      })).status,
+      200,
+    );
+    // The page holds no data: it is served without the token, which it
+    // then takes from the fragment (never sent to the server).
+    assert.equal((await raw(url, { path: "/" })).status, 200);
+    assert.equal((await raw(url, { path: "/inspector" })).status, 200);
+  });
+
+  test("mock control - the page keeps the token out of URLs: read from #token= once, kept in sessionStorage, no Referer", async () => {
+    await using env = await controlEnv({
+      control: { port: 0, token: "t0k3n" },
+    });
+    for (const path of ["/", "/inspector"]) {
+      const page = await raw(env.url, { path });
+      assert.equal(page.headers["referrer-policy"], "no-referrer", path);
+      assert.doesNotMatch(page.text, /location\.search/);
+      assert.doesNotMatch(page.text, /URLSearchParams\(location/);
+      assert.match(page.text, /location\.hash/);
+      assert.match(page.text, /sessionStorage\.setItem/);
+      assert.match(
+        page.text,
+        /history\.replaceState\(null, "", location\.pathname\)/,
+      );
+      // Only the event stream's URL carries it (EventSource sends no header).
+      assert.equal(page.text.match(/access_token/g)?.length, 1);
+      assert.match(
+        page.text,
+        /new EventSource\(A \+ "\/events" \+ \(token \? "\?access_token="/,
+      );
+    }
+  });
+
+  test("mock control - a token no client could send back is refused at start", async () => {
+    const bus = new MockBus();
+    for (const token of ["", " ", "\t\t", " t0k3n", "t0k3n ", "t0\nk3n"]) {
+      await assert.rejects(
+        startControlServer(bus, { port: 0, token }),
+        (e: unknown) =>
+          e instanceof ControlConfigError && /control token/.test(e.message),
+        JSON.stringify(token),
+      );
+    }
+    const fine = await startControlServer(bus, { port: 0, token: "a b+c/=" });
+    await fine.close();
+  });
+
+  test("mock control - smartbus mock with a token shows how to open the page without echoing the token; an empty token is a usage error", async () => {
+    const run = async (argv: string[], env: Record<string, string>) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const ac = new AbortController();
+      const io: Io = {
+        out: (line) => {
+          out.push(line);
+          if (line.startsWith("control ")) ac.abort();
+        },
+        err: (line) => void err.push(line),
+        errStatus: () => {},
+        errIsTTY: false,
+        env,
+      };
+      const code = await bounded(
+        runCli(
+          ["mock", "--node", "0=127.0.0.1:0", "--ipsc", "none", ...argv],
+          io,
+          ac.signal,
+        ),
+        10_000,
+        "smartbus mock",
+      );
+      return { code, out, err };
+    };
+    const served = await run(["--control", "127.0.0.1:0"], {
+      SMARTBUS_CONTROL_TOKEN: "t0k3n-Secret",
+    });
+    assert.equal(served.code, 0, served.err.join("\n"));
+    const url = served.out.find((l) => l.startsWith("control "))!.slice(8);
+    assert.ok(
+      served.err.includes(
+        `mock bus: the inspector page: open ${url}/#token=<token>`,
+      ),
+      served.err.join("\n"),
+    );
+    assert.ok(
+      ![...served.out, ...served.err].some((l) => l.includes("t0k3n-Secret")),
+    );
+    for (const token of ["", "  "]) {
+      const refused = await run(["--control", "127.0.0.1:0"], {
+        SMARTBUS_CONTROL_TOKEN: token,
+      });
+      assert.equal(refused.code, 2, JSON.stringify(token));
+      assert.match(refused.err.join("\n"), /control token is empty or blank/);
+    }
   });
 });

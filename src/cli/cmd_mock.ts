@@ -57,7 +57,8 @@ Options:
                          (docs/control-api.md); prints "control URL"; a
                          non-loopback HOST needs a token
   --control-token T      the Bearer token it requires (better: env
-                         SMARTBUS_CONTROL_TOKEN)
+                         SMARTBUS_CONTROL_TOKEN); the page: open
+                         URL/#token=T
   --login-timeout T      a connection not logged in by then is closed
                          (default 5s)
   --records N            records kept per kind for inspection (messages, flow
@@ -222,6 +223,10 @@ export const mockCommand: Command = {
         io.out(
           json ? JSON.stringify({ event: "control", url }) : `control ${url}`,
         );
+        // The token itself is not echoed: logs outlive the session.
+        if (options.control?.token !== undefined && !quiet) {
+          io.err(`mock bus: the inspector page: open ${url}/#token=<token>`);
+        }
       }
       await new Promise<void>((resolve) => {
         if (signal.aborted) return resolve();

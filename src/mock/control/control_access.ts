@@ -1,7 +1,8 @@
 /**
- * Who may use the control API: the token, the loopback `Host` rule
- * without a token, and the same-origin rule for requests that change
- * state, which keeps other web pages from driving the bus (CSRF).
+ * Who may use the control API: the token (in `Authorization`, or in the
+ * query for the event stream only), the loopback `Host` rule without a
+ * token, and the same-origin rule for requests that change state, which
+ * keeps other web pages from driving the bus (CSRF).
  *
  * @example
  * ```ts
@@ -15,16 +16,38 @@ import { timingSafeEqual } from "node:crypto";
 import { ControlHttpError, isLoopbackHost } from "./http.ts";
 
 /**
+ * How a route takes the token: `"header"` (the default: `Authorization:
+ * Bearer` only), `"header-or-query"` (also `?access_token=`, for the
+ * page's `EventSource`, which cannot send a header) or `"none"` (the page
+ * itself, which holds no data).
+ *
+ * @example
+ * ```ts
+ * import type { TokenPlace } from "./control_access.ts";
+ * const stream: TokenPlace = "header-or-query";
+ * ```
+ */
+export type TokenPlace = "header" | "header-or-query" | "none";
+
+const BEARER = /^bearer[ \t]+(.*)$/i;
+
+const sameToken = (given: string, token: string): boolean => {
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+/**
  * Check a request's credentials; true when `Authorization` carried the
- * token. With a token: `Authorization: Bearer TOKEN` (or
- * `?access_token=TOKEN`, for the page's event stream), else 401; without
+ * token. With a token: `Authorization: Bearer TOKEN` (scheme in any case),
+ * or `?access_token=TOKEN` where `place` allows it, else 401. Without
  * one: a Host header naming a loopback host (no DNS rebinding), else 403.
  *
  * @example
  * ```ts
  * import type { IncomingMessage } from "node:http";
  * import { checkAccess } from "./control_access.ts";
- * const req = { headers: { authorization: "Bearer t0k3n" } } as IncomingMessage;
+ * const req = { headers: { authorization: "bearer t0k3n" } } as IncomingMessage;
  * console.log(checkAccess(req, new URL("http://x/api/v1"), "t0k3n")); // true
  * ```
  */
@@ -32,6 +55,7 @@ export function checkAccess(
   req: IncomingMessage,
   url: URL,
   token: string | undefined,
+  place: TokenPlace = "header",
 ): boolean {
   if (token === undefined) {
     const host = String(req.headers.host ?? "").replace(/:\d+$/, "");
@@ -44,21 +68,21 @@ export function checkAccess(
     }
     return false;
   }
-  const auth = String(req.headers.authorization ?? "");
-  const header = auth.startsWith("Bearer ");
-  const given = header
-    ? auth.slice(7).trim()
-    : url.searchParams.get("access_token") ?? "";
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new ControlHttpError(
-      401,
-      "unauthorized",
-      "this control API needs Authorization: Bearer <token>",
-    );
-  }
-  return header;
+  const bearer = BEARER.exec(String(req.headers.authorization ?? ""));
+  if (bearer && sameToken(bearer[1].trim(), token)) return true;
+  if (place === "none") return false;
+  const query = url.searchParams.get("access_token");
+  if (
+    place === "header-or-query" && !bearer && query !== null &&
+    sameToken(query, token)
+  ) return false;
+  throw new ControlHttpError(
+    401,
+    "unauthorized",
+    query !== null && place === "header"
+      ? "send the token as Authorization: Bearer <token>; only the event stream takes ?access_token="
+      : "this control API needs Authorization: Bearer <token> (the page: open /#token=<token>)",
+  );
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

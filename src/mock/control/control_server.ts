@@ -63,7 +63,10 @@ export interface ControlOptions {
   host?: string;
   /** Port (default 0: a free one). */
   port?: number;
-  /** Bearer token every request must carry. */
+  /**
+   * Bearer token every API request must carry in `Authorization` (the
+   * event stream also takes `?access_token=`); not empty, blank or padded.
+   */
   token?: string;
   /** Largest request body, bytes (default 64 KiB). */
   maxBodyBytes?: number;
@@ -101,7 +104,7 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * A control-server configuration error (e.g. a non-loopback address
- * without a token).
+ * without a token, or an empty token).
  *
  * @example
  * ```ts
@@ -117,7 +120,10 @@ export class ControlConfigError extends Error {
 
 /**
  * The address and token `options` ask for; throws
- * {@link ControlConfigError} for a non-loopback address without a token.
+ * {@link ControlConfigError} for a non-loopback address without a token,
+ * or for a token no client could send back intact: empty, blank, with
+ * white space at either end (HTTP trims header values) or with control
+ * characters.
  *
  * @example
  * ```ts
@@ -133,13 +139,30 @@ export function checkControlOptions(
   options: ControlOptions,
 ): { host: string; token: string | undefined } {
   const host = options.host ?? "127.0.0.1";
-  const token = options.token === "" ? undefined : options.token;
+  const token = options.token;
+  if (token !== undefined) checkToken(token);
   if (!isLoopbackHost(host) && token === undefined) {
     throw new ControlConfigError(
       `the control API on ${host} (not loopback) needs a token (--control-token or SMARTBUS_CONTROL_TOKEN)`,
     );
   }
   return { host, token };
+}
+
+function checkToken(token: string): void {
+  const why = token.trim() === ""
+    ? "is empty or blank"
+    : token.trim() !== token
+    ? "starts or ends with white space"
+    // deno-lint-ignore no-control-regex
+    : /[\x00-\x1f\x7f]/.test(token)
+    ? "holds a control character"
+    : undefined;
+  if (why !== undefined) {
+    throw new ControlConfigError(
+      `the control token ${why}; give one of visible characters (--control-token or SMARTBUS_CONTROL_TOKEN)`,
+    );
+  }
 }
 
 /**
@@ -201,10 +224,16 @@ export async function startControlServer(
     {
       method: "GET",
       path: `${API_PREFIX}/events`,
+      token: "header-or-query",
       run: (c) => events.add(c.res),
     },
-    { method: "GET", path: "/", run: (c) => page(c.res) },
-    { method: "GET", path: "/inspector", run: (c) => page(c.res) },
+    { method: "GET", path: "/", token: "none", run: (c) => page(c.res) },
+    {
+      method: "GET",
+      path: "/inspector",
+      token: "none",
+      run: (c) => page(c.res),
+    },
   ];
   const server = createServer((req, res) => {
     handle(req, res, routes, token, limit).catch((e) => sendError(res, e));
@@ -245,6 +274,9 @@ function page(res: ServerResponse): void {
     "content-security-policy":
       "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",
+    // The page's own requests never name the token in a URL it shows or
+    // sends on; this keeps even the stream's URL out of any Referer.
+    "referrer-policy": "no-referrer",
   });
   res.end(INSPECTOR_HTML);
 }
@@ -265,7 +297,7 @@ async function handle(
       ? url.pathname.replace(/\/$/, "")
       : "/";
     const { route, params } = matchRoute(routes, method, path);
-    checkOrigin(req, checkAccess(req, url, token));
+    checkOrigin(req, checkAccess(req, url, token, route.token));
     // Every body is read and limited before anything runs.
     const body = await readJson(req, limit, changesState(method));
     return route.run({

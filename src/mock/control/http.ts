@@ -16,6 +16,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TokenPlace } from "./control_access.ts";
 
 /**
  * A request the control API refuses, with its HTTP status and a stable
@@ -188,6 +189,8 @@ export interface Route {
   method: string;
   /** Path pattern; `:name` segments are parameters. */
   path: string;
+  /** Where the token may come from (default `"header"`). */
+  token?: TokenPlace;
   /** The handler. */
   run(ctx: RouteContext): RouteResult | Promise<RouteResult>;
 }

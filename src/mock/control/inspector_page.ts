@@ -4,7 +4,9 @@
  * of `/api/v1/events`: nodes, clients, IPSCs, stubs, faults, message
  * rates and a bounded live list, and drives faults through the API. It
  * redraws at most once per tick and keeps at most 300 list entries, so it
- * stays responsive at any message rate.
+ * stays responsive at any message rate. With a token, open it as
+ * `/#token=TOKEN`: the page keeps the token in `sessionStorage` and takes
+ * it out of the address bar.
  *
  * @example
  * ```ts
@@ -37,7 +39,19 @@ canvas{background:#243446;border-radius:3px}
 
 const SCRIPT = `
 const $ = (s) => document.querySelector(s);
-const token = new URLSearchParams(location.search).get("access_token");
+// The token comes once in the fragment (/#token=T: never sent to the
+// server), then lives in this tab's sessionStorage and leaves the address bar.
+const token = (() => {
+  // Not URLSearchParams: it would turn a "+" of the token into a space.
+  const given = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  if (given) {
+    let t = given[1];
+    try { t = decodeURIComponent(t); } catch { /* not encoded: as given */ }
+    sessionStorage.setItem("smartbus-control-token", t);
+    window.history.replaceState(null, "", location.pathname);
+  }
+  return sessionStorage.getItem("smartbus-control-token");
+})();
 const A = "/api/v1";
 const esc = (t) => String(t ?? "").replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c]));
 // A text cell: cut with an ellipsis by the CSS, whole in its tooltip.
@@ -146,6 +160,7 @@ document.addEventListener("change", (ev) => {
   const [u, p] = k.split(":").map(Number);
   api("POST", "/faults/ipsc", { unitId: u, processIndex: p, mode: ev.target.value }).catch(() => {});
 });
+// EventSource cannot send a header: the stream alone takes the token in its query.
 const es = new EventSource(A + "/events" + (token ? "?access_token=" + encodeURIComponent(token) : ""));
 es.addEventListener("open", () => { $("#conn").textContent = "live"; $("#conn").className = "live"; });
 es.addEventListener("error", () => { $("#conn").textContent = "reconnecting"; $("#conn").className = ""; });

@@ -94,7 +94,7 @@ export function queryFromUrl(
 ): JournalQuery {
   const q: Record<string, unknown> = {};
   for (const [k, v] of url.searchParams) {
-    if (skip.includes(k) || k === "access_token") continue;
+    if (skip.includes(k)) continue;
     if (NUMERIC.has(k)) {
       const n = Number(v);
       if (v.trim() === "" || !Number.isFinite(n)) {
