@@ -3,8 +3,10 @@
  * driven by playwright-core): it shows a client connecting over TCP (the
  * native stand-in library, or the vendor's with `SMARTBUS_TEST_LIBRARY`)
  * and a flow call arriving, a fault toggled on the page reaches that
- * client, and the page keeps answering while the client floods the bus.
- * Run by `scripts/test.sh` as its own step, on both libraries:
+ * client, and the page keeps answering while the client floods the bus;
+ * with a token the page takes it from `#token=` and keeps it out of the
+ * address bar, and a page of another origin cannot drive the bus. Run by
+ * `scripts/test.sh` as its own step, on both libraries:
  *
  *   deno test -A tests/browser/inspector.browser.ts
  *
@@ -14,6 +16,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -252,6 +256,106 @@ describe("inspector - in headless Chromium", () => {
     assert.ok(!html.includes("app-secret-9"), "no password on the page");
     if (process.env.INSPECTOR_SCREENSHOT) {
       await page.screenshot({ path: process.env.INSPECTOR_SCREENSHOT });
+    }
+  });
+
+  test("inspector - a token given as #token= leaves the address bar and works after a reload", async () => {
+    const token = "t0k3n+/=";
+    await using guarded = await startMockServer({
+      nodes: [{ unitId: 0, port: 0 }],
+      control: { port: 0, token },
+    });
+    const base = guarded.control!.url;
+    const tab = await context.newPage();
+    try {
+      const sent: string[] = [];
+      // The page's own requests (the address typed in is not one of them).
+      tab.on("request", (r) => {
+        if (r.isNavigationRequest()) return;
+        sent.push(`${r.url()} referer=${r.headers()["referer"] ?? ""}`);
+      });
+      await tab.goto(`${base}/#token=${encodeURIComponent(token)}`);
+      await tab.locator("#conn.live").waitFor({ timeout: 10_000 });
+      assert.equal(tab.url(), `${base}/`, "the token left the address bar");
+      assert.equal(
+        await tab.evaluate(() =>
+          sessionStorage.getItem("smartbus-control-token")
+        ),
+        token,
+      );
+      await tab.locator('button[data-act="stop"][data-unit="0"]').click();
+      await tab.locator('#nodes tr[data-unit="0"] td.down').waitFor();
+      await tab.reload();
+      await tab.locator("#conn.live").waitFor({ timeout: 10_000 });
+      await tab.locator('button[data-act="start"][data-unit="0"]').click();
+      await tab.locator('#nodes tr[data-unit="0"] td.up').waitFor();
+      assert.ok(guarded.bus.nodes()[0].running);
+      // Only the event stream's own URL names the token; no Referer does.
+      const leaks = sent.filter((line) =>
+        line.includes(encodeURIComponent(token)) &&
+        !line.startsWith(`${base}/api/v1/events?access_token=`)
+      );
+      assert.deepEqual(leaks, []);
+      assert.ok(
+        sent.every((line) => line.endsWith("referer=")),
+        sent.join("\n"),
+      );
+    } finally {
+      await tab.close();
+    }
+  });
+
+  test("inspector - a page of another loopback origin cannot stop a node or reset the bus", async () => {
+    const url = server.control!.url;
+    await server.control!.stubs.add({
+      id: "kept",
+      project: "ivr",
+      flow: "kept",
+      reply: { result: [] },
+    });
+    const stubs = (await server.control!.stubs.list()).map((s) => s.id);
+    const evil = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(
+        `<!doctype html><form id="f" method="POST" action="${url}/api/v1/reset"></form>
+<script>
+fetch("${url}/api/v1/nodes/1/stop", { method: "POST", mode: "no-cors" })
+  .then(() => { document.title = "sent"; }, () => { document.title = "failed"; });
+</script>`,
+      );
+    });
+    await new Promise<void>((r) => evil.listen(0, "127.0.0.1", r));
+    const tab = await context.newPage();
+    try {
+      const { port } = evil.address() as AddressInfo;
+      await tab.goto(`http://127.0.0.1:${port}/`);
+      await tab.waitForFunction(() => document.title !== "", undefined, {
+        timeout: 5000,
+      });
+      // Answered (opaquely): the server has handled it.
+      assert.equal(await tab.title(), "sent", "the no-cors fetch went out");
+      const answer = tab.waitForResponse(`${url}/api/v1/reset`, {
+        timeout: 5000,
+      });
+      await tab.evaluate(() =>
+        (document.getElementById("f") as HTMLFormElement).submit()
+      );
+      const response = await answer;
+      // Closing a tab in mid-navigation stalls Chromium for minutes.
+      await tab.waitForURL(`${url}/api/v1/reset`, { timeout: 5000 });
+      assert.equal(response.status(), 403);
+      assert.ok(server.bus.nodes()[1].running, "node 1 still runs");
+      assert.deepEqual(
+        (await server.control!.stubs.list()).map((s) => s.id),
+        stubs,
+        "the bus was not reset",
+      );
+    } finally {
+      await tab.close();
+      // The browser keeps its connection alive: close it, not wait for it.
+      const closed = new Promise<void>((r) => evil.close(() => r()));
+      evil.closeAllConnections();
+      await closed;
     }
   });
 });
