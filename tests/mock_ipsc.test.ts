@@ -323,7 +323,9 @@ describe("mock ipsc", () => {
     s.ipsc.crash();
     s.invoke("ok", "[]", 0, 1000);
     await s.clock.advance(1000);
-    assert.deepEqual(s.acks(), []);
+    // No acknowledge came: the library's own two timers, -25 each, no head.
+    assert.deepEqual(s.acks(), [["p", 1, -25, ""]]);
+    assert.equal(s.rec.named("invokeFlowAck")[0][1], null);
     assert.deepEqual(s.rets().map((r) => r[3]), [-25]);
     assert.deepEqual(s.bus.unhandled(), []);
     assert.equal(s.bus.flowCalls()[0].state, "unanswered");

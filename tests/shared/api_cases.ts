@@ -325,6 +325,40 @@ export function apiCases(label: string, factory: EnvFactory): void {
         assert.equal(a.pendingFlows, 0);
       }));
 
+    test("invoke - without a result wanted, no acknowledge is a FlowTimeoutError at clamp(timeout, 1 s, 5 s)", () =>
+      withEnv(factory, async (env) => {
+        // The library's acknowledge timer: a call not awaiting a result ends
+        // when no acknowledge came within its timeout held to 1–5 s.
+        env.ipsc.flow("proj", "mute", () => ["never sent"]);
+        env.ipsc.setFlowFault("mute");
+        const bus = env.unit(UNIT);
+        const [a] = await connected(bus, env, 1);
+        const acks = nextEvent<[PackInfo | null, string, number, number]>((
+          l,
+        ) => a.on("invokeFlowAcknowledge", l));
+        const p = a.invoke({
+          server: 0,
+          process: 0,
+          project: "proj",
+          flow: "mute",
+          wantResult: false,
+        }, { timeout: 300 });
+        const check = assert.rejects(
+          p,
+          (e: unknown) => e instanceof FlowTimeoutError && e.code === -25,
+        );
+        // At 300 ms (its own timeout) it still waits: the timer is 1 s.
+        await env.pass(env.virtualTime ? 999 : 700);
+        assert.equal(a.pendingFlows, 1);
+        await env.pass(env.virtualTime ? 2 : 800);
+        await check;
+        const [info, project, , ack] = await acks;
+        assert.equal(info, null);
+        assert.equal(project, "proj");
+        assert.equal(ack, -25);
+        assert.equal(a.pendingFlows, 0);
+      }));
+
     test("invoke - a failing flow is refused with its code, or times out once started", () =>
       withEnv(factory, async (env) => {
         // The result frame has no code: a failure reaches the caller only

@@ -5,6 +5,7 @@
  * its bus time. Ops apply faults and traffic; the suites check what the
  * records say.
  */
+import { ErrorCode } from "../../mod.ts";
 import {
   Client,
   ClientType,
@@ -40,7 +41,8 @@ export interface FlowTrace {
   threw?: unknown;
   /** How and when the promise settled. */
   promise?: { at: number; ok: boolean; value: unknown };
-  acks: { at: number; ack: number }[];
+  /** `timer`: the library's own acknowledge timer (-25, no head), not an answer. */
+  acks: { at: number; ack: number; timer: boolean }[];
   /** respond / timeout / error events, in order. */
   outcomes: {
     at: number;
@@ -240,7 +242,12 @@ export function instrument(
     ) => void find(id)?.outcomes.push({ at: clock.now(), kind, value });
     rec.client.on(
       "invokeFlowAcknowledge",
-      (_i, _p, id, ack) => void find(id)?.acks.push({ at: clock.now(), ack }),
+      (info, _p, id, ack) =>
+        void find(id)?.acks.push({
+          at: clock.now(),
+          ack,
+          timer: info === null && ack === ErrorCode.TIMEOUT,
+        }),
     );
     rec.client.on(
       "invokeFlowRespond",

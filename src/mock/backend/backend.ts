@@ -258,9 +258,7 @@ export class MockBackend implements Backend {
       params,
     });
     if (rc < 0) return rc;
-    if (mode === 0) {
-      this.#ctx.flows.add(invokeId, localClientId, project, timeoutMs);
-    }
+    this.#ctx.flows.add(invokeId, localClientId, project, timeoutMs, mode);
     return invokeId;
   }
 

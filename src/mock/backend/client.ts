@@ -155,17 +155,11 @@ export class MockClient {
     return {
       data: (head, data) =>
         raise((cb) => cb.recvData(id, h.head(head), data.slice())),
-      flowAck: (head, invokeId, projectId, ack, msg) =>
-        raise((cb) =>
-          cb.invokeFlowAck(
-            id,
-            h.head(head),
-            projectId.slice(),
-            invokeId,
-            ack,
-            msg.slice(),
-          )
-        ),
+      flowAck: (head, invokeId, projectId, ack, msg) => {
+        if (live()) {
+          h.flowAck(id, head, invokeId, projectId.slice(), ack, msg.slice());
+        }
+      },
       flowResult: (head, invokeId, projectId, ret, param) => {
         if (live()) {
           h.flowResult(

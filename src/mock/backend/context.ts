@@ -54,7 +54,11 @@ export class BackendContext {
     this.clock = bus.clock;
     this.longSize = longSize;
     this.reconnectMs = reconnectMs;
-    this.flows = new FlowTimers(bus.clock, (f) => this.#timedOut(f));
+    this.flows = new FlowTimers(
+      bus.clock,
+      (f) => this.#timedOut(f),
+      (f) => this.#ackTimedOut(f),
+    );
   }
 
   /** Log in at `host:port` for a client (see `MockBus.attach`). */
@@ -129,6 +133,47 @@ export class BackendContext {
     const t = this.clock.setTimeout(fn, ms);
     unrefTimer(t);
     return t;
+  }
+
+  /** An acknowledge arrived for a client: raised if in time, else dropped. */
+  flowAck(
+    localClientId: number,
+    head: HeadFields,
+    invokeId: number,
+    projectId: Uint8Array,
+    ack: number,
+    msg: Uint8Array,
+  ): void {
+    if (!this.flows.acknowledged(invokeId, localClientId)) {
+      this.trace(
+        `client ${localClientId}: dropped a late or unknown acknowledge of invoke id ${invokeId}`,
+      );
+      return;
+    }
+    this.raise((cb) =>
+      cb.invokeFlowAck(
+        localClientId,
+        this.head(head),
+        projectId,
+        invokeId,
+        ack,
+        msg,
+      )
+    );
+  }
+
+  /** No acknowledge in time: -25 with no head, as the vendor's library. */
+  #ackTimedOut(f: PendingFlow): void {
+    this.raise((cb) =>
+      cb.invokeFlowAck(
+        f.localClientId,
+        null,
+        f.projectId.slice(),
+        f.invokeId,
+        ErrorCode.TIMEOUT,
+        new Uint8Array(),
+      )
+    );
   }
 
   #timedOut(f: PendingFlow): void {

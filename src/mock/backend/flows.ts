@@ -1,10 +1,13 @@
 /**
- * The mock backend's awaited flow calls (mode 0), timed as the library
- * times them: `timeoutMs` (30 s when ≤ 0) on the bus clock, then
- * `invokeFlowRet` with -25 and no head; a result after that is dropped. All
- * deadlines of one backend share one timer (the API's `DeadlineQueue`): a
- * timer per call cost ~630 bytes of heap under Deno (`bench/README.md`).
- * Internal to `MockBackend`.
+ * The mock backend's flow calls, timed as the vendor's library times them
+ * (docs/wire-protocol.md, "The library's two flow timers"), on the bus
+ * clock: a call awaiting its result (mode 0) gets `invokeFlowRet` -25 with
+ * no head after `timeoutMs` (at once when ≤ 0); every call gets
+ * `invokeFlowAck` -25 with no head after clamp(`timeoutMs`, 1 s, 5 s)
+ * without an acknowledge, whether or not its result came. A late result or
+ * acknowledge is dropped. All deadlines of one backend share one timer per
+ * kind (the API's `DeadlineQueue`): a timer per call cost ~630 bytes of
+ * heap under Deno (`bench/README.md`). Internal to `MockBackend`.
  *
  * @example
  * ```ts
@@ -17,7 +20,6 @@
  * @module
  */
 import { type Deadline, DeadlineQueue } from "../../api/deadlines.ts";
-import { libraryFlowTimeoutMs } from "../../abi/timeouts.ts";
 import type { Clock } from "../bus/clock.ts";
 import { copyBytes, sameBytes } from "../bus/slab.ts";
 
@@ -45,15 +47,28 @@ export class FlowTimers {
   #clock: Clock;
   #calls = new Map<number, Deadline<PendingFlow>>();
   #deadlines: DeadlineQueue<PendingFlow>;
+  #acks = new Map<number, Deadline<PendingFlow>>();
+  #ackDeadlines: DeadlineQueue<PendingFlow>;
   /** The last project id seen: calls mostly name the same one, so they share it. */
   #project: Uint8Array = new Uint8Array();
 
-  /** Calls time out on `clock`; `onTimeout` runs for each that does. */
-  constructor(clock: Clock, onTimeout: (flow: PendingFlow) => void) {
+  /**
+   * Calls time out on `clock`: `onTimeout` runs for a result that did not
+   * come in time, `onAckTimeout` for an acknowledge that did not.
+   */
+  constructor(
+    clock: Clock,
+    onTimeout: (flow: PendingFlow) => void,
+    onAckTimeout: (flow: PendingFlow) => void = () => {},
+  ) {
     this.#clock = clock;
     this.#deadlines = new DeadlineQueue(clock, (flow) => {
       this.#calls.delete(flow.invokeId);
       onTimeout(flow);
+    });
+    this.#ackDeadlines = new DeadlineQueue(clock, (flow) => {
+      this.#acks.delete(flow.invokeId);
+      onAckTimeout(flow);
     });
   }
 
@@ -62,24 +77,55 @@ export class FlowTimers {
     return this.#calls.size;
   }
 
-  /** Await call `invokeId` for `timeoutMs` (30 s when ≤ 0); `projectId` is copied. */
+  /**
+   * Time call `invokeId` (`mode` 0 awaits a result, see the module); its
+   * `projectId` is copied.
+   */
   add(
     invokeId: number,
     localClientId: number,
     projectId: Uint8Array,
     timeoutMs: number,
+    mode = 0,
   ): void {
-    const ms = libraryFlowTimeoutMs(timeoutMs);
-    const old = this.#calls.get(invokeId);
-    if (old) this.#deadlines.remove(old);
+    for (const [calls, queue] of this.#both()) {
+      const old = calls.get(invokeId);
+      if (old) queue.remove(old);
+      calls.delete(invokeId);
+    }
     if (!sameBytes(projectId, this.#project)) {
       this.#project = copyBytes(projectId);
     }
-    const entry = this.#deadlines.add(
-      { invokeId, localClientId, projectId: this.#project },
-      ms,
-    );
-    this.#calls.set(invokeId, entry);
+    const flow = { invokeId, localClientId, projectId: this.#project };
+    if (mode === 0) {
+      const ms = Math.max(0, timeoutMs);
+      this.#calls.set(invokeId, this.#deadlines.add(flow, ms));
+    }
+    const ackMs = Math.min(Math.max(timeoutMs, 1000), 5000);
+    this.#acks.set(invokeId, this.#ackDeadlines.add(flow, ackMs));
+  }
+
+  /**
+   * An acknowledge for `invokeId` came through client `localClientId`:
+   * true when in time (its timer stops), false when unknown or late.
+   */
+  acknowledged(invokeId: number, localClientId: number): boolean {
+    const entry = this.#acks.get(invokeId);
+    if (
+      !entry || entry.item.localClientId !== localClientId ||
+      this.#clock.now() >= entry.at
+    ) {
+      return false;
+    }
+    this.#acks.delete(invokeId);
+    this.#ackDeadlines.remove(entry);
+    return true;
+  }
+
+  #both(): Array<
+    [Map<number, Deadline<PendingFlow>>, DeadlineQueue<PendingFlow>]
+  > {
+    return [[this.#calls, this.#deadlines], [this.#acks, this.#ackDeadlines]];
   }
 
   /**
@@ -101,9 +147,11 @@ export class FlowTimers {
     return true;
   }
 
-  /** Forget every call and stop the timer. */
+  /** Forget every call and stop the timers. */
   clear(): void {
-    this.#calls.clear();
-    this.#deadlines.clear();
+    for (const [calls, queue] of this.#both()) {
+      calls.clear();
+      queue.clear();
+    }
   }
 }
