@@ -34,6 +34,8 @@ export * from "./src/api/status.ts";
 export * from "./src/api/text.ts";
 export * from "./src/api/c_string.ts";
 export * from "./src/api/links.ts";
+export * from "./src/api/client_stats.ts";
+export * from "./src/api/latency_histogram.ts";
 export * from "./src/api/validate.ts";
 export { initializer } from "./src/api/facade.ts";
 export type { NativeBackend } from "./src/ffi/native.ts";

@@ -94,6 +94,18 @@ export type { TextEncodingName } from "./src/api/text.ts";
 export type { ConnectionStatus } from "./src/api/status.ts";
 export type { LinkInfo } from "./src/api/links.ts";
 export type { ClientEvents } from "./src/api/client_events.ts";
+export type {
+  ClientStats,
+  CodeCounts,
+  SmartBusStats,
+  TrafficCount,
+  TrafficStats,
+} from "./src/api/client_stats.ts";
+export {
+  type LatencySummary,
+  type LatencyWindows,
+  RECENT_WINDOW_MS,
+} from "./src/api/latency_histogram.ts";
 export {
   type Address,
   type CallOptions,

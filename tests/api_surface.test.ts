@@ -41,6 +41,7 @@ const RUNTIME_NAMES = [
   "NO_SLAVE_PORT",
   "NotInitializedError",
   "PackInfo",
+  "RECENT_WINDOW_MS",
   "STRING_FIELD_BYTES",
   "SmartBus",
   "SmartBusCore",
@@ -68,6 +69,8 @@ const TYPE_NAMES = [
   "CallOptions",
   "ClientEvents",
   "ClientOptions",
+  "ClientStats",
+  "CodeCounts",
   "ConnectionStatus",
   "ErrorCodeName",
   "FlowCall",
@@ -75,6 +78,8 @@ const TYPE_NAMES = [
   "GlobalConnectHandler",
   "GlobalConnectInfo",
   "Initialize",
+  "LatencySummary",
+  "LatencyWindows",
   "LinkInfo",
   "Logger",
   "LoggingOption",
@@ -83,8 +88,11 @@ const TYPE_NAMES = [
   "SmartBusErrorOptions",
   "SmartBusEvents",
   "SmartBusOptions",
+  "SmartBusStats",
   "TextEncodingName",
   "Timers",
+  "TrafficCount",
+  "TrafficStats",
 ];
 
 const byCodePoint = (a: string, b: string): number =>

@@ -108,6 +108,12 @@ export interface Backend {
    * mock bus's virtual clock): `SmartBus` then times its own deadlines on it.
    */
   readonly clock?: Timers;
+  /**
+   * Events the native event queue dropped (its ring stayed full) since
+   * this backend set its callbacks; absent where the backend has no such
+   * queue (the mock, a native backend on its per-callback path).
+   */
+  droppedEvents?(): number;
   /** `SmartBusNetCli_Init(u8 unitid)`. */
   init(unitId: number): number;
   /** `SmartBusNetCli_Release()`. */

@@ -50,6 +50,7 @@ import {
   type FlowCall,
 } from "./client_args.ts";
 import { destination, notifyArgs, payload } from "./library_args.ts";
+import type { ClientStats } from "./client_stats.ts";
 
 /**
  * A SmartBus network client. Create it with an options object (or the
@@ -175,6 +176,40 @@ export class Client {
   /** How many awaited flow calls are pending. */
   get pendingFlows(): number {
     return this.#link.flows.size;
+  }
+
+  /**
+   * This client's figures since it was created: data, pings, flows and
+   * their outcomes, notifications, connection events, latency summaries
+   * (ms on the unit's clock). A fresh plain object, cheap enough to read
+   * every second; still readable after `close()`. Field by field:
+   * `docs/stats.md`.
+   *
+   * @example
+   * ```ts
+   * import { Client, SmartBus } from "@smartbus/netclient";
+   * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+   * const mock = new MockBus();
+   * mock.addNode({ unitId: 0, port: 8000 });
+   * mock.addIpsc({ unitId: 0, processIndex: 0 }).flow("ivr", "hello", () => ["hi"]);
+   * await using bus = new SmartBus({ unitId: 17, backend: new MockBackend(mock) });
+   * const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: 8000 });
+   * await client.connect();
+   * await client.invoke({ server: 0, process: 0, project: "ivr", flow: "hello" });
+   * const { flows, latency } = client.stats();
+   * console.log(flows.answered, latency.flowResult.lifetime.p50); // 1, then the ms it took
+   * ```
+   */
+  stats(): ClientStats {
+    const link = this.#link;
+    return {
+      localClientId: this.localClientId,
+      state: link.status.current.state,
+      ...link.counters.totals(this.bus.timers.now(), {
+        flows: link.flowsInFlight,
+        pings: link.pingsInFlight,
+      }),
+    };
   }
 
   /** Add a typed listener; returns the function that removes it. */
@@ -322,14 +357,17 @@ export class Client {
     timeout = 30,
   ): number {
     this.#assertOpen("invokeFlow");
-    return this.#link.invokeFlow({
+    const timeoutMs = v.assertTimeoutSeconds("timeout", timeout);
+    const id = this.#link.invokeFlow({
       server,
       process,
       project,
       flow,
       params: parameters,
       wantResult: isNeedReturn,
-    }, v.assertTimeoutSeconds("timeout", timeout));
+    }, timeoutMs);
+    this.#link.flows.started(id, project, isNeedReturn !== false, timeoutMs);
+    return id;
   }
 
   /**

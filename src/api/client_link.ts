@@ -42,6 +42,7 @@ import {
   type NotifyArgs,
 } from "./library_args.ts";
 import { ConnectWaiters } from "./connect_waiters.ts";
+import { ClientCounters, countCode } from "./client_stats.ts";
 import { FlowCalls } from "./flow_calls.ts";
 import { RttTracker } from "./rtt.ts";
 import type { ClientSink, SmartBus } from "./smartbus.ts";
@@ -74,6 +75,8 @@ export class ClientLink implements ClientSink {
   readonly flows: FlowCalls;
   /** The client's events: its `on*` handlers, then the listeners. */
   readonly events: ClientEventHub;
+  /** What `client.stats()` reports. */
+  readonly counters: ClientCounters = new ClientCounters();
   #owner: LinkOwner;
   #closed = false;
   #connectStarted = false;
@@ -89,14 +92,25 @@ export class ClientLink implements ClientSink {
       bus.timers,
       bus.logger,
       (method, event, args) => events.raise(method, event, args),
+      this.counters,
     );
-    this.rtts = new RttTracker(bus.timers, `${localClientId}`);
+    this.rtts = new RttTracker(bus.timers, `${localClientId}`, this.counters);
     this.connecting = new ConnectWaiters(bus.timers, localClientId);
   }
 
   /** Whether `_close()` has run. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Flows in flight (awaited or not). */
+  get flowsInFlight(): number {
+    return this.flows.inFlight;
+  }
+
+  /** `rtt()` pings awaiting their answer. */
+  get pingsInFlight(): number {
+    return this.rtts.size;
   }
 
   /**
@@ -172,7 +186,13 @@ export class ClientLink implements ClientSink {
       dst.clientType,
       bytes,
     );
-    if (rc < 0) throw new LibraryError("SmartBusNetCli_SendData", rc);
+    const c = this.counters;
+    if (rc < 0) {
+      c.dataErrors++;
+      throw new LibraryError("SmartBusNetCli_SendData", rc);
+    }
+    c.dataSent++;
+    c.dataSentBytes += bytes.byteLength;
   }
 
   /** `SendPing` of checked arguments. */
@@ -185,7 +205,13 @@ export class ClientLink implements ClientSink {
       dst.clientType,
       bytes,
     );
-    if (rc < 0) throw new LibraryError("SmartBusNetCli_SendPing", rc);
+    const c = this.counters;
+    if (rc < 0) {
+      c.pingErrors++;
+      throw new LibraryError("SmartBusNetCli_SendPing", rc);
+    }
+    c.pingsSent++;
+    c.pingsSentBytes += bytes.byteLength;
   }
 
   /**
@@ -216,6 +242,7 @@ export class ClientLink implements ClientSink {
       a.params,
     );
     if (rc <= 0) {
+      this.counters.flowErrors++;
       throw new LibraryError("SmartBusNetCli_RemoteInvokeFlow", idOrCode(rc));
     }
     return rc;
@@ -234,8 +261,10 @@ export class ClientLink implements ClientSink {
       a.param,
     );
     if (rc <= 0) {
+      this.counters.notifyErrors++;
       throw new LibraryError("SmartBusNetCli_SendNotify", idOrCode(rc));
     }
+    this.counters.notifySent++;
     return rc;
   }
 
@@ -244,12 +273,14 @@ export class ClientLink implements ClientSink {
     if (this.#closed) return;
     const owner = this.#owner;
     if (ack === 0) {
+      this.counters.connects++;
       owner.unitid = accessUnitId;
       this.status.push({ state: "connected", unitId: accessUnitId });
       this.connecting.connected(accessUnitId);
       this.events.raise("onConnectSuccess", "connectSuccess", [accessUnitId]);
       return;
     }
+    countCode(this.counters.connectFailures, ack);
     this.status.push({
       state: "failed",
       code: ack,
@@ -267,6 +298,7 @@ export class ClientLink implements ClientSink {
   /** @internal */
   _disconnect(): void {
     if (this.#closed) return;
+    this.counters.disconnects++;
     this.status.push({ state: "disconnected" });
     this.events.raise("onDisconnect", "disconnect", []);
   }
@@ -278,7 +310,15 @@ export class ClientLink implements ClientSink {
     const body = stripNuls(data);
     const pingAnswer = info.cmd === SystemCmd.PING_ANSWER &&
       info.cmdType === CmdType.SYSTEM;
-    if (pingAnswer && this.rtts.answer(body)) return;
+    const c = this.counters;
+    if (pingAnswer) {
+      c.pingsReceived++;
+      c.pingsReceivedBytes += data.byteLength;
+      if (this.rtts.answer(body)) return;
+    } else {
+      c.dataReceived++;
+      c.dataReceivedBytes += data.byteLength;
+    }
     const owner = this.#owner;
     const txt = info.srcUnitClientType === ClientType.IPSC
       ? decodeGbkOrUtf8(body)

@@ -5,7 +5,10 @@
  * the awaited `invoke()` promise (if any) and raises the matching event
  * (`onInvokeFlowAcknowledge`, then one of `onInvokeFlowRespond`,
  * `onInvokeFlowTimeout`, `onInvokeFlowError`). Every pending entry is removed
- * when it settles, however it settles.
+ * when it settles, however it settles. It also keeps the flow figures of
+ * `client.stats()`: flows started with the seed's `invokeFlow()` are
+ * followed too (one entry each until their outcome), so that each flow
+ * counts once, with its latencies.
  *
  * @example
  * ```ts
@@ -28,6 +31,7 @@ import {
 import type { PackInfo } from "../abi/packinfo.ts";
 import type { Timers } from "../abi/timers.ts";
 import type { ClientEvents, HandlerName } from "./client_events.ts";
+import { ClientCounters, countCode } from "./client_stats.ts";
 import { type Deadline, DeadlineQueue } from "./deadlines.ts";
 import type { Logger } from "./log.ts";
 import { parseFlowResult } from "./params.ts";
@@ -66,36 +70,59 @@ interface Entry {
   timeoutMs: number;
   invokeId: number;
   project: string;
+  /** When it was started, on the timers: its latencies count from here. */
+  startedAt: number;
+  /** Its ack 1 is counted. */
+  acked: boolean;
+  /** An `invoke()` promise waits for it (else: the seed's `invokeFlow()`). */
+  awaited: boolean;
   deadline?: Deadline<Entry>;
   signal?: AbortSignal;
 }
 
+// The settle functions of a flow nobody awaits.
+const IGNORE = (): void => {};
+
 /** The flow calls of one client: awaited ones by invoke id, and what each callback means. */
 export class FlowCalls {
   #entries = new Map<number, Entry>();
+  #awaited = 0;
   // One listener object for every call's AbortSignal: `handleEvent` finds the call.
   #aborts = new Map<AbortSignal, Set<Entry>>();
   // One timer for all calls' safety deadlines, not one per call.
   #deadlines: DeadlineQueue<Entry>;
   #logger: Logger;
   #raise: RaiseEvent;
+  #timers: Timers;
+  #stats: ClientCounters;
 
-  /** Deadlines use `timers`; unparsable results are reported to `logger`; events go to `raise`. */
-  constructor(timers: Timers, logger: Logger, raise: RaiseEvent) {
+  /**
+   * Deadlines and latencies use `timers`; unparsable results are reported
+   * to `logger`; events go to `raise`; figures to `stats`.
+   */
+  constructor(
+    timers: Timers,
+    logger: Logger,
+    raise: RaiseEvent,
+    stats: ClientCounters = new ClientCounters(),
+  ) {
     this.#logger = logger;
     this.#raise = raise;
-    this.#deadlines = new DeadlineQueue(timers, (e) =>
-      this.#reject(
-        e,
-        new FlowTimeoutError(
-          { invokeId: e.invokeId, project: e.project },
-          e.timeoutMs,
-        ),
-      ));
+    this.#timers = timers;
+    this.#stats = stats;
+    this.#deadlines = new DeadlineQueue(
+      timers,
+      (e) => this.#timedOut(e, e.project),
+    );
   }
 
   /** How many awaited calls are pending. */
   get size(): number {
+    return this.#awaited;
+  }
+
+  /** How many flows are in flight, awaited or not. */
+  get inFlight(): number {
     return this.#entries.size;
   }
 
@@ -111,18 +138,27 @@ export class FlowCalls {
     signal?: AbortSignal,
   ): Promise<unknown[]> {
     let entry!: Entry;
+    const startedAt = this.#timers.now();
     const promise = new Promise<unknown[]>((resolve, reject) => {
-      entry = { resolve, reject, wantResult, timeoutMs, invokeId, project };
+      entry = {
+        resolve,
+        reject,
+        wantResult,
+        timeoutMs,
+        invokeId,
+        project,
+        startedAt,
+        acked: false,
+        awaited: true,
+      };
     });
+    this.#stats.flowsStarted++;
     if (signal?.aborted) {
+      this.#stats.flowsAborted++;
       entry.reject(this.#aborted(entry, signal));
       return promise;
     }
-    this.#entries.set(invokeId, entry);
-    entry.deadline = this.#deadlines.add(
-      entry,
-      timeoutMs + FLOW_TIMEOUT_GRACE_MS,
-    );
+    this.#follow(entry);
     if (signal) {
       entry.signal = signal;
       let set = this.#aborts.get(signal);
@@ -133,6 +169,40 @@ export class FlowCalls {
       set.add(entry);
     }
     return promise;
+  }
+
+  /**
+   * Follow a flow the seed's `invokeFlow()` started (nobody awaits it): its
+   * outcome is counted from the callbacks, or as timed out when the library
+   * has not reported one `FLOW_TIMEOUT_GRACE_MS` after its timeout.
+   */
+  started(
+    invokeId: number,
+    project: string,
+    wantResult: boolean,
+    timeoutMs: number,
+  ): void {
+    this.#stats.flowsStarted++;
+    this.#follow({
+      resolve: IGNORE,
+      reject: IGNORE,
+      wantResult,
+      timeoutMs,
+      invokeId,
+      project,
+      startedAt: this.#timers.now(),
+      acked: false,
+      awaited: false,
+    });
+  }
+
+  #follow(e: Entry): void {
+    // An invoke id the library hands out again replaces the stale entry.
+    const stale = this.#entries.get(e.invokeId);
+    if (stale) this.#timedOut(stale, stale.project);
+    this.#entries.set(e.invokeId, e);
+    if (e.awaited) this.#awaited++;
+    e.deadline = this.#deadlines.add(e, e.timeoutMs + FLOW_TIMEOUT_GRACE_MS);
   }
 
   /**
@@ -154,20 +224,25 @@ export class FlowCalls {
     const text = decodeGbkOrUtf8(stripNuls(msg));
     const e = this.#entries.get(invokeId);
     if (e && ack === ErrorCode.TIMEOUT && info === null) {
-      if (!e.wantResult) {
-        this.#reject(
-          e,
-          new FlowTimeoutError({ invokeId, project: proj }, e.timeoutMs),
-        );
-      }
+      if (!e.wantResult) this.#timedOut(e, proj);
     } else if (e) {
       if (ack !== FLOW_ACK_OK) {
-        this.#reject(
-          e,
-          new FlowNotStartedError({ invokeId, project: proj }, ack, text),
-        );
-      } else if (!e.wantResult) {
-        this.#resolve(e, []);
+        if (this.#forget(e)) {
+          countCode(this.#stats.flowsNotStarted, ack);
+          if (e.awaited) {
+            e.reject(
+              new FlowNotStartedError({ invokeId, project: proj }, ack, text),
+            );
+          }
+        }
+      } else {
+        if (!e.acked) {
+          e.acked = true;
+          const now = this.#timers.now();
+          this.#stats.flowsAcknowledged++;
+          this.#stats.flowAck.record(now - e.startedAt, now);
+        }
+        if (!e.wantResult) this.#resolve(e, []);
       }
     }
     this.#raise("onInvokeFlowAcknowledge", "invokeFlowAcknowledge", [
@@ -201,7 +276,7 @@ export class FlowCalls {
       try {
         result = parseFlowResult(param);
       } catch (err) {
-        if (e) this.#reject(e, err);
+        if (e) this.#fail(e, ErrorCode.OTHER, err);
         this.#logger.error(
           `flow ${proj} (invoke id ${invokeId}) returned a result that is not JSON`,
           err,
@@ -214,7 +289,11 @@ export class FlowCalls {
         ]);
         return;
       }
-      if (e) this.#resolve(e, result ?? []);
+      if (e) {
+        const now = this.#timers.now();
+        this.#stats.flowResult.record(now - e.startedAt, now);
+        this.#resolve(e, result ?? []);
+      }
       this.#raise("onInvokeFlowRespond", "invokeFlowRespond", [
         info,
         proj,
@@ -222,12 +301,7 @@ export class FlowCalls {
         result,
       ]);
     } else if (ret === ErrorCode.TIMEOUT) {
-      if (e) {
-        this.#reject(
-          e,
-          new FlowTimeoutError({ invokeId, project: proj }, e.timeoutMs),
-        );
-      }
+      if (e) this.#timedOut(e, proj);
       this.#raise("onInvokeFlowTimeout", "invokeFlowTimeout", [
         info,
         proj,
@@ -235,13 +309,16 @@ export class FlowCalls {
       ]);
     } else {
       if (e) {
-        this.#reject(
+        this.#fail(
           e,
-          new FlowError(
-            `flow ${proj} (invoke id ${invokeId}) failed with ${ret}`,
-            ret,
-            { invokeId, project: proj },
-          ),
+          ret,
+          e.awaited
+            ? new FlowError(
+              `flow ${proj} (invoke id ${invokeId}) failed with ${ret}`,
+              ret,
+              { invokeId, project: proj },
+            )
+            : undefined,
         );
       }
       this.#raise("onInvokeFlowError", "invokeFlowError", [
@@ -253,9 +330,14 @@ export class FlowCalls {
     }
   }
 
-  /** Reject every pending call with `error` (the client is closing). */
+  /** Reject every pending call with `error` (the client is closing): all count as aborted. */
   rejectAll(error: () => Error): void {
-    for (const e of [...this.#entries.values()]) this.#reject(e, error());
+    for (const e of [...this.#entries.values()]) {
+      if (this.#forget(e)) {
+        this.#stats.flowsAborted++;
+        if (e.awaited) e.reject(error());
+      }
+    }
   }
 
   /** `AbortSignal` listener: reject every call of the aborted signal. @internal */
@@ -263,7 +345,12 @@ export class FlowCalls {
     const signal = event.target as AbortSignal;
     const set = this.#aborts.get(signal);
     if (!set) return;
-    for (const e of [...set]) this.#reject(e, this.#aborted(e, signal));
+    for (const e of [...set]) {
+      if (this.#forget(e)) {
+        this.#stats.flowsAborted++;
+        e.reject(this.#aborted(e, signal));
+      }
+    }
   }
 
   #aborted(e: Entry, signal: AbortSignal): Error {
@@ -275,6 +362,7 @@ export class FlowCalls {
   #forget(e: Entry): boolean {
     if (this.#entries.get(e.invokeId) !== e) return false;
     this.#entries.delete(e.invokeId);
+    if (e.awaited) this.#awaited--;
     if (e.deadline) this.#deadlines.remove(e.deadline);
     const signal = e.signal;
     if (signal) {
@@ -289,10 +377,25 @@ export class FlowCalls {
   }
 
   #resolve(e: Entry, result: unknown[]): void {
-    if (this.#forget(e)) e.resolve(result);
+    if (!this.#forget(e)) return;
+    this.#stats.flowsAnswered++;
+    e.resolve(result);
   }
 
-  #reject(e: Entry, error: unknown): void {
-    if (this.#forget(e)) e.reject(error);
+  /** Ended with result code `code` (`error`: what the awaiting call gets). */
+  #fail(e: Entry, code: number, error: unknown): void {
+    if (!this.#forget(e)) return;
+    countCode(this.#stats.flowsFailed, code);
+    e.reject(error);
+  }
+
+  #timedOut(e: Entry, project: string): void {
+    if (!this.#forget(e)) return;
+    this.#stats.flowsTimedOut++;
+    if (e.awaited) {
+      e.reject(
+        new FlowTimeoutError({ invokeId: e.invokeId, project }, e.timeoutMs),
+      );
+    }
   }
 }

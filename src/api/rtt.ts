@@ -15,6 +15,7 @@ import { TimeoutError } from "../abi/errors.ts";
 import { Pending } from "./pending.ts";
 import { decodeText, encodeText } from "./text.ts";
 import type { Timers } from "../abi/timers.ts";
+import { ClientCounters } from "./client_stats.ts";
 
 const PREFIX = "\u0001smartbus-rtt:";
 
@@ -24,11 +25,20 @@ export class RttTracker {
   #owner: string;
   #seq = 0;
   #pending = new Map<string, { pending: Pending<number>; sent: number }>();
+  #stats: ClientCounters;
 
-  /** Deadlines on `timers`; `owner` makes tokens unique per client. */
-  constructor(timers: Timers, owner: string) {
+  /**
+   * Deadlines on `timers`; `owner` makes tokens unique per client; round
+   * trips go to `stats`.
+   */
+  constructor(
+    timers: Timers,
+    owner: string,
+    stats: ClientCounters = new ClientCounters(),
+  ) {
     this.#timers = timers;
     this.#owner = owner;
+    this.#stats = stats;
   }
 
   /** How many pings await their answer. */
@@ -69,7 +79,9 @@ export class RttTracker {
     if (this.#pending.size === 0) return false;
     const r = this.#pending.get(decodeText(body, "utf-8"));
     if (!r) return false;
-    r.pending.resolve(this.#timers.now() - r.sent);
+    const now = this.#timers.now();
+    const ms = now - r.sent;
+    if (r.pending.resolve(ms)) this.#stats.pingRtt.record(ms, now);
     return true;
   }
 

@@ -56,6 +56,7 @@ import {
   runGuarded,
 } from "./log.ts";
 import { decodeGbkOrUtf8 } from "./text.ts";
+import { ClientCounters, type SmartBusStats } from "./client_stats.ts";
 import { realTimers, type Timers } from "../abi/timers.ts";
 import { assertUnitId, showValue } from "./validate.ts";
 
@@ -114,6 +115,9 @@ export class SmartBus {
   #present = new Map<string, GlobalConnectInfo>();
   #linked = new Set<number>();
   #links = new LinkBook();
+  /** The figures of the clients closed so far. */
+  #retired = new ClientCounters();
+  #droppedAtClose: number | undefined;
   #closed = false;
   #logging: LoggingOption;
 
@@ -208,6 +212,7 @@ export class SmartBus {
     if (this.#clients.get(client.localClientId) === client) {
       this.#clients.delete(client.localClientId);
       this.#links.left(client.localClientId);
+      this.#retired.absorb(client.counters);
     }
   }
 
@@ -239,6 +244,44 @@ export class SmartBus {
   /** The clients currently registered, by local client id. */
   clientIds(): number[] {
     return [...this.#clients.keys()];
+  }
+
+  /**
+   * The figures of every client of this unit added up (those closed since
+   * included), and the native event queue's drops: a fresh plain object,
+   * cheap enough to read every second. Field by field: `docs/stats.md`.
+   * Still readable after `close()`.
+   *
+   * @example
+   * ```ts
+   * import { SmartBus } from "@smartbus/netclient";
+   * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+   * await using bus = new SmartBus({ unitId: 17, backend: new MockBackend(new MockBus()) });
+   * const { flows, latency } = bus.stats();
+   * console.log(flows.started, flows.timedOut, latency.flowResult.recent.p99);
+   * ```
+   */
+  stats(): SmartBusStats {
+    const live = [...this.#clients.values()];
+    let flows = 0;
+    let pings = 0;
+    for (const c of live) {
+      flows += c.flowsInFlight;
+      pings += c.pingsInFlight;
+    }
+    const dropped = this.#closed
+      ? this.#droppedAtClose
+      : this.backend.droppedEvents?.();
+    return {
+      unitId: this.unitId,
+      clients: live.length,
+      ...this.#retired.totals(
+        this.timers.now(),
+        { flows, pings },
+        live.map((c) => c.counters),
+      ),
+      eventQueue: dropped === undefined ? null : { dropped },
+    };
   }
 
   /**
@@ -281,6 +324,7 @@ export class SmartBus {
   }
 
   #endClose(): void {
+    this.#droppedAtClose = this.backend.droppedEvents?.();
     this.backend.close();
     this.#events.clear();
     this.#present.clear();

@@ -8,6 +8,7 @@
 import type { BackendChoice } from "../abi/backend.ts";
 import type { Logger, LoggingOption } from "./log.ts";
 import type { Timers } from "../abi/timers.ts";
+import type { ClientCounters } from "./client_stats.ts";
 /**
  * A global connect event, decoded (`bus.on("globalConnect", …)`, `bus.presence()`).
  *
@@ -112,6 +113,12 @@ export interface SmartBusOptions {
 /** What a client registers to receive its callbacks. @internal */
 export interface ClientSink {
   readonly localClientId: number;
+  /** Its figures, which the unit adds up (and keeps once it closes). */
+  readonly counters: ClientCounters;
+  /** Flows in flight now. */
+  readonly flowsInFlight: number;
+  /** `rtt()` pings awaiting their answer now. */
+  readonly pingsInFlight: number;
   _connection(accessUnitId: number, ack: number): void;
   _disconnect(): void;
   _recvData(head: Uint8Array, data: Uint8Array): void;

@@ -257,6 +257,8 @@ export function createNativeBackend<P, C = P>(
   let stopWatchingExit: (() => void) | undefined;
   let releasing: Promise<void> | undefined;
   const queue = runtime.queue;
+  // The queue is the process's: its drops before this backend are not ours.
+  let dropsBefore = 0;
   // Local client ids passed to CreateConnect since Init (even a failed call
   // may have taken a slot in the library).
   const clientIds = new Set<number>();
@@ -347,6 +349,7 @@ export function createNativeBackend<P, C = P>(
       assertNoNativeUnit(backend);
       callbacks = cbs;
       if (!installed && queue) {
+        dropsBefore = queue.stats().dropped;
         queue.attach(route, runtime.log ?? console);
         installQueue(s, queue);
         installed = true;
@@ -500,6 +503,9 @@ export function createNativeBackend<P, C = P>(
       return disposed;
     },
   };
+  if (queue) {
+    backend.droppedEvents = () => queue.stats().dropped - dropsBefore;
+  }
   return backend;
 }
 
