@@ -36,6 +36,7 @@ export * from "./src/api/c_string.ts";
 export * from "./src/api/links.ts";
 export * from "./src/api/client_stats.ts";
 export * from "./src/api/latency_histogram.ts";
+export * from "./src/api/tracing.ts";
 export * from "./src/api/validate.ts";
 export { initializer } from "./src/api/facade.ts";
 export type { NativeBackend } from "./src/ffi/native.ts";

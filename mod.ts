@@ -107,6 +107,18 @@ export {
   RECENT_WINDOW_MS,
 } from "./src/api/latency_histogram.ts";
 export {
+  CONNECTION_CHANNELS,
+  type ConnectionEventMessage,
+  type ConnectTraceContext,
+  type FlowOutcome,
+  type InvokeTraceContext,
+  type NotifyTraceContext,
+  type PingTraceContext,
+  type SendTraceContext,
+  type TraceContextBase,
+  TRACING_CHANNELS,
+} from "./src/api/tracing.ts";
+export {
   type Address,
   type CallOptions,
   type ClientOptions,

@@ -1,16 +1,20 @@
 /**
  * The parts behind `stats()` and the tracing channels, alone: the latency
  * histogram's precision and recent window, how flow callbacks count into
- * the figures (the outcomes the mock bus cannot produce included).
+ * the figures (the outcomes the mock bus cannot produce included), and
+ * the tracer's hand-published fallback against the runtime's own.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import diagnostics_channel from "node:diagnostics_channel";
 import { FlowError, FlowTimeoutError } from "../mod.ts";
 import {
   ClientCounters,
   FLOW_TIMEOUT_GRACE_MS,
   FlowCalls,
   LatencyStat,
+  OperationTracer,
+  runtimeHasTracingChannel,
 } from "../internal.ts";
 import { VirtualClock } from "../src/mock/mod.ts";
 
@@ -204,5 +208,90 @@ describe("flow figures", () => {
       [5, 0, 1, 4, 0],
     );
     assert.equal(ended(f), f.started);
+  });
+});
+
+describe("tracer", () => {
+  /** The events of `name`'s five channels, as plain channels see them. */
+  function record(name: string): { events: string[]; off: () => void } {
+    const events: string[] = [];
+    const offs: (() => void)[] = [];
+    for (const e of ["start", "end", "asyncStart", "asyncEnd", "error"]) {
+      const channel = `tracing:${name}:${e}`;
+      const fn = (m: unknown) => {
+        const c = m as { result?: unknown; error?: unknown };
+        events.push(
+          `${e}${"result" in c ? `=${c.result}` : ""}${
+            "error" in c ? `!${(c.error as Error).message}` : ""
+          }`,
+        );
+      };
+      diagnostics_channel.subscribe(channel, fn);
+      offs.push(() => diagnostics_channel.unsubscribe(channel, fn));
+    }
+    return { events, off: () => offs.forEach((f) => f()) };
+  }
+
+  async function drive(t: OperationTracer<object>): Promise<void> {
+    assert.equal(t.sync({}, () => 1), 1);
+    assert.throws(() =>
+      t.sync({}, () => {
+        throw new Error("s");
+      })
+    );
+    assert.equal(await t.promise({}, () => Promise.resolve(2)), 2);
+    await assert.rejects(
+      t.promise({}, () => Promise.reject(new Error("p"))),
+      /p/,
+    );
+    assert.throws(() =>
+      t.promise({}, () => {
+        throw new Error("t");
+      })
+    );
+    const outcome: unknown[] = [];
+    await t.promise(
+      {},
+      () => Promise.resolve(3),
+      (_c, e) => void outcome.push(e),
+    );
+    assert.deepEqual(outcome, [undefined]);
+  }
+
+  test("tracer - by hand it publishes what the runtime's tracingChannel does", async () => {
+    const byHand = record("smartbus-test:hand");
+    const hand = new OperationTracer("smartbus-test:hand", false);
+    assert.equal(hand.active, true);
+    await drive(hand);
+    byHand.off();
+    assert.equal(hand.active, false);
+    assert.deepEqual(byHand.events, [
+      "start",
+      "end=1",
+      "start",
+      "error!s",
+      "end!s",
+      "start",
+      "end",
+      "asyncStart=2",
+      "asyncEnd=2",
+      "start",
+      "end",
+      "error!p",
+      "asyncStart!p",
+      "asyncEnd!p",
+      "start",
+      "error!t",
+      "end!t",
+      "start",
+      "end",
+      "asyncStart=3",
+      "asyncEnd=3",
+    ]);
+    if (!runtimeHasTracingChannel) return;
+    const runtime = record("smartbus-test:runtime");
+    await drive(new OperationTracer("smartbus-test:runtime", true));
+    runtime.off();
+    assert.deepEqual(runtime.events, byHand.events);
   });
 });

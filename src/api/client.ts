@@ -51,6 +51,12 @@ import {
 } from "./client_args.ts";
 import { destination, notifyArgs, payload } from "./library_args.ts";
 import type { ClientStats } from "./client_stats.ts";
+import {
+  flowOutcomeOf,
+  type InvokeTraceContext,
+  type PingTraceContext,
+  tracers,
+} from "./tracing.ts";
 
 /**
  * A SmartBus network client. Create it with an options object (or the
@@ -280,7 +286,18 @@ export class Client {
       options,
       DEFAULT_CALL_TIMEOUT_MS,
     );
-    return this.#link.connect(timeoutMs, signal);
+    const t = tracers.connect;
+    if (!t.active) return this.#link.connect(timeoutMs, signal);
+    const traced = t.promise({
+      unitId: this.bus.unitId,
+      localClientId: this.localClientId,
+      master: `${this.masterHost}:${this.masterPort}`,
+      slave: this.slaverHost === null
+        ? null
+        : `${this.slaverHost}:${this.slaverPort}`,
+    }, () => this.#link.connect(timeoutMs, signal));
+    traced.catch(() => {}); // as the untraced promise: never unhandled
+    return traced;
   }
 
   /** The seed's `send`: text is encoded and sent with a trailing NUL; bytes as given. */
@@ -307,7 +324,16 @@ export class Client {
     }
     const dst = destination(dstUnitId, dstClientId, dstClientType);
     const bytes = payload(data, encoding, this.encoding);
-    this.#link.sendData(c, t, dst, bytes);
+    const tracer = tracers.send;
+    if (!tracer.active) return this.#link.sendData(c, t, dst, bytes);
+    tracer.sync({
+      unitId: this.bus.unitId,
+      localClientId: this.localClientId,
+      dst,
+      cmd: c,
+      cmdType: t,
+      bytes: bytes.byteLength,
+    }, () => this.#link.sendData(c, t, dst, bytes));
   }
 
   /** The seed's `ping`; the answer arrives as received data with cmd 8, cmdType 1. */
@@ -320,7 +346,16 @@ export class Client {
   ): void {
     this.#assertOpen("ping");
     const dst = destination(dstUnitId, dstClientId, dstClientType);
-    this.#link.sendPing(dst, payload(data, encoding, this.encoding));
+    const bytes = payload(data, encoding, this.encoding);
+    const tracer = tracers.ping;
+    if (!tracer.active) return this.#link.sendPing(dst, bytes);
+    tracer.sync({
+      unitId: this.bus.unitId,
+      localClientId: this.localClientId,
+      dst,
+      bytes: bytes.byteLength,
+      awaited: false,
+    }, () => this.#link.sendPing(dst, bytes));
   }
 
   /**
@@ -334,12 +369,32 @@ export class Client {
       options,
       DEFAULT_CALL_TIMEOUT_MS,
     );
-    return this.#link.rtts.start(
-      (payload) => this.#link.sendPing(d, payload),
-      `ping of ${d.unitId} ${d.clientId} ${d.clientType}`,
-      timeoutMs,
-      signal,
-    );
+    const tracer = tracers.ping;
+    if (!tracer.active) {
+      return this.#link.rtts.start(
+        (payload) => this.#link.sendPing(d, payload),
+        `ping of ${d.unitId} ${d.clientId} ${d.clientType}`,
+        timeoutMs,
+        signal,
+      );
+    }
+    const ctx: PingTraceContext = {
+      unitId: this.bus.unitId,
+      localClientId: this.localClientId,
+      dst: d,
+      bytes: 0,
+      awaited: true,
+    };
+    return tracer.promise(ctx, () =>
+      this.#link.rtts.start(
+        (payload) => {
+          ctx.bytes = payload.byteLength;
+          this.#link.sendPing(d, payload);
+        },
+        `ping of ${d.unitId} ${d.clientId} ${d.clientType}`,
+        timeoutMs,
+        signal,
+      ));
   }
 
   /**
@@ -358,16 +413,23 @@ export class Client {
   ): number {
     this.#assertOpen("invokeFlow");
     const timeoutMs = v.assertTimeoutSeconds("timeout", timeout);
-    const id = this.#link.invokeFlow({
+    const call: FlowCall = {
       server,
       process,
       project,
       flow,
       params: parameters,
       wantResult: isNeedReturn,
-    }, timeoutMs);
-    this.#link.flows.started(id, project, isNeedReturn !== false, timeoutMs);
-    return id;
+    };
+    const start = (): number => {
+      const id = this.#link.invokeFlow(call, timeoutMs);
+      this.#link.flows.started(id, project, isNeedReturn !== false, timeoutMs);
+      return id;
+    };
+    const tracer = tracers.invoke;
+    if (!tracer.active) return start();
+    const ctx = this.#invokeContext(call, timeoutMs, false);
+    return tracer.sync(ctx, () => ctx.invokeId = start());
   }
 
   /**
@@ -386,17 +448,58 @@ export class Client {
       if (signal?.aborted) {
         throw new AbortedError("invoke", { cause: signal.reason });
       }
-      const id = this.#link.invokeFlow(call, timeoutMs);
-      return this.#link.flows.track(
-        id,
-        call.project,
-        call.wantResult !== false,
-        timeoutMs,
-        signal,
-      );
+      const tracer = tracers.invoke;
+      if (!tracer.active) {
+        const id = this.#link.invokeFlow(call, timeoutMs);
+        return this.#link.flows.track(
+          id,
+          call.project,
+          call.wantResult !== false,
+          timeoutMs,
+          signal,
+        );
+      }
+      const ctx = this.#invokeContext(call, timeoutMs, true);
+      return tracer.promise(ctx, () => {
+        let id: number;
+        try {
+          id = this.#link.invokeFlow(call, timeoutMs);
+        } catch (e) {
+          ctx.outcome = "error";
+          throw e;
+        }
+        ctx.invokeId = id;
+        return this.#link.flows.track(
+          id,
+          call.project,
+          call.wantResult !== false,
+          timeoutMs,
+          signal,
+        );
+      }, (c, error) => {
+        c.outcome = error === undefined ? "answered" : flowOutcomeOf(error);
+      });
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  #invokeContext(
+    call: FlowCall,
+    timeoutMs: number,
+    awaited: boolean,
+  ): InvokeTraceContext {
+    return {
+      unitId: this.bus.unitId,
+      localClientId: this.localClientId,
+      server: call?.server,
+      process: call?.process,
+      project: call?.project,
+      flow: call?.flow,
+      wantResult: call?.wantResult !== false,
+      timeoutMs,
+      awaited,
+    };
   }
 
   /** The seed's `sendNotify`: `expires` in seconds; returns the invoke id. */
@@ -411,7 +514,18 @@ export class Client {
   ): number {
     this.#assertOpen("sendNotify");
     const a = notifyArgs(server, process, project, title, mode, expires, param);
-    return this.#link.sendNotify(a);
+    const tracer = tracers.notify;
+    if (!tracer.active) return this.#link.sendNotify(a);
+    return tracer.sync({
+      unitId: this.bus.unitId,
+      localClientId: this.localClientId,
+      server,
+      process,
+      project,
+      title,
+      mode,
+      expires,
+    }, () => this.#link.sendNotify(a));
   }
 
   /**

@@ -47,6 +47,7 @@ import { FlowCalls } from "./flow_calls.ts";
 import { RttTracker } from "./rtt.ts";
 import type { ClientSink, SmartBus } from "./smartbus.ts";
 import { StatusFeed } from "./status.ts";
+import { tracers } from "./tracing.ts";
 import { decodeGbkOrUtf8, decodeText, stripNuls } from "./text.ts";
 
 /** What a link needs of its client: its settings, unit and `on*` handlers. */
@@ -274,6 +275,13 @@ export class ClientLink implements ClientSink {
     const owner = this.#owner;
     if (ack === 0) {
       this.counters.connects++;
+      if (tracers.connected.hasSubscribers) {
+        tracers.connected.publish({
+          unitId: owner.bus.unitId,
+          localClientId: this.localClientId,
+          accessUnitId,
+        });
+      }
       owner.unitid = accessUnitId;
       this.status.push({ state: "connected", unitId: accessUnitId });
       this.connecting.connected(accessUnitId);
@@ -281,6 +289,14 @@ export class ClientLink implements ClientSink {
       return;
     }
     countCode(this.counters.connectFailures, ack);
+    if (tracers.connectFailed.hasSubscribers) {
+      tracers.connectFailed.publish({
+        unitId: owner.bus.unitId,
+        localClientId: this.localClientId,
+        accessUnitId,
+        code: ack,
+      });
+    }
     this.status.push({
       state: "failed",
       code: ack,
@@ -299,6 +315,12 @@ export class ClientLink implements ClientSink {
   _disconnect(): void {
     if (this.#closed) return;
     this.counters.disconnects++;
+    if (tracers.disconnected.hasSubscribers) {
+      tracers.disconnected.publish({
+        unitId: this.#owner.bus.unitId,
+        localClientId: this.localClientId,
+      });
+    }
     this.status.push({ state: "disconnected" });
     this.events.raise("onDisconnect", "disconnect", []);
   }
