@@ -9,6 +9,7 @@ import { describe } from "node:test";
 import { apiCases } from "./shared/api_cases.ts";
 import { hostileCases } from "./shared/hostile_cases.ts";
 import { inputCases } from "./shared/input_cases.ts";
+import { observeCases } from "./shared/observe_cases.ts";
 import { seedCases } from "./shared/seed_cases.ts";
 import { nativeEnv } from "./shared/native_env.ts";
 
@@ -24,6 +25,7 @@ if (isNode) {
   inputCases("node", env);
   hostileCases("node", env);
   seedCases("node", env);
+  observeCases("node", env);
 } else {
   describe.skip("api (node) - runs under node --test on the npm build only", () => {});
 }

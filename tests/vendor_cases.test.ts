@@ -15,6 +15,7 @@ import { caseNames, type EnvFactory } from "./shared/env.ts";
 import { apiCases } from "./shared/api_cases.ts";
 import { hostileCases } from "./shared/hostile_cases.ts";
 import { inputCases } from "./shared/input_cases.ts";
+import { observeCases } from "./shared/observe_cases.ts";
 import { seedCases } from "./shared/seed_cases.ts";
 import {
   runOnVendor,
@@ -58,6 +59,7 @@ if (!vendorUsable) {
     inputCases(runtime, none);
     hostileCases(runtime, none);
     seedCases(runtime, none);
+    observeCases(runtime, none);
   });
   describe(`shared cases on the vendor's library (${runtime})`, () => {
     for (const [name, why] of Object.entries(NOT_ON_VENDOR)) {

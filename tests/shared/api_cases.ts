@@ -31,9 +31,11 @@ import {
   withEnv,
 } from "./env.ts";
 
-const UNIT = 17;
+/** The unit of the clients under test. */
+export const UNIT = 17;
 
-function clientOn(
+/** Client `id` of `bus`, on the env's master (not connected). */
+export function clientOn(
   bus: SmartBus,
   env: TestEnv,
   id: number,
@@ -49,7 +51,8 @@ function clientOn(
   });
 }
 
-async function connected(
+/** Clients `ids` of `bus`, connected. */
+export async function connected(
   bus: SmartBus,
   env: TestEnv,
   ...ids: number[]
@@ -60,10 +63,10 @@ async function connected(
 }
 
 /** The unit of the peer process that data and pings go to. */
-const PEER = 18;
+export const PEER = 18;
 
 /** Clients `ids` of the peer unit ({@link TestEnv.peer}), connected. */
-async function peers(
+export async function peers(
   env: TestEnv,
   ids: number[],
   extra: Partial<ConstructorParameters<typeof Client>[0] & object> = {},
