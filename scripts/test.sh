@@ -23,6 +23,7 @@ deno task --quiet check
 deno task --quiet cli --version >/dev/null
 deno task --quiet demo >/dev/null
 deno run -A examples/prometheus_stats.ts >/dev/null
+deno run -A examples/otel_bridge.ts >/dev/null
 # The Bun backend against bun-types (bun:ffi's own declarations).
 tsc -p tsconfig.bun.json
 deno doc --lint mod.ts src/mock/mod.ts
