@@ -9,7 +9,16 @@ bash scripts/ensure_deps.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 export DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
 
-step() { printf '\n== %s\n' "$*"; }
+# Each stage's time is printed when the next begins (and at the end), so
+# a slow stage shows in the log.
+stage_start=$SECONDS
+stage_name=""
+step() {
+  [ -n "$stage_name" ] && printf '== %s: %ss\n' "$stage_name" "$((SECONDS - stage_start))"
+  stage_name="$*"
+  stage_start=$SECONDS
+  printf '\n== %s\n' "$*"
+}
 
 step "native stand-in (gcc)"
 bash scripts/build_native.sh
@@ -83,3 +92,5 @@ deno run -A scripts/build_npm.ts
 
 step "benchmarks, quick mode (so they never rot; targets are reported, not enforced)"
 bash bench/run.sh --quick
+printf '== %s: %ss\n' "$stage_name" "$((SECONDS - stage_start))"
+printf '\nAll stages passed in %ss.\n' "$SECONDS"
