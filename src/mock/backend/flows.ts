@@ -110,16 +110,7 @@ export class FlowTimers {
    * true when in time (its timer stops), false when unknown or late.
    */
   acknowledged(invokeId: number, localClientId: number): boolean {
-    const entry = this.#acks.get(invokeId);
-    if (
-      !entry || entry.item.localClientId !== localClientId ||
-      this.#clock.now() >= entry.at
-    ) {
-      return false;
-    }
-    this.#acks.delete(invokeId);
-    this.#ackDeadlines.remove(entry);
-    return true;
+    return this.#stop(this.#acks, this.#ackDeadlines, invokeId, localClientId);
   }
 
   #both(): Array<
@@ -133,17 +124,29 @@ export class FlowTimers {
    * it is in time (the call is then settled), false when unknown or late.
    */
   settle(invokeId: number, localClientId: number): boolean {
-    const entry = this.#calls.get(invokeId);
-    // A result at the deadline is late even if the timer has not run yet:
-    // the timer reports the timeout at that same instant.
+    return this.#stop(this.#calls, this.#deadlines, invokeId, localClientId);
+  }
+
+  /**
+   * Stop the timer of `invokeId` in `calls` if it is this client's and
+   * still running. An answer at the deadline is late even if the timer has
+   * not run yet: the timer reports the timeout at that same instant.
+   */
+  #stop(
+    calls: Map<number, Deadline<PendingFlow>>,
+    queue: DeadlineQueue<PendingFlow>,
+    invokeId: number,
+    localClientId: number,
+  ): boolean {
+    const entry = calls.get(invokeId);
     if (
       !entry || entry.item.localClientId !== localClientId ||
       this.#clock.now() >= entry.at
     ) {
       return false;
     }
-    this.#calls.delete(invokeId);
-    this.#deadlines.remove(entry);
+    calls.delete(invokeId);
+    queue.remove(entry);
     return true;
   }
 
