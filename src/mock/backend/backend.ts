@@ -15,7 +15,11 @@
  * ```
  * @module
  */
-import { ErrorCode, MAX_FLOW_PARAMS_BYTES } from "../../abi/constants.ts";
+import {
+  ErrorCode,
+  MAX_DATA_BYTES,
+  MAX_FLOW_PARAMS_BYTES,
+} from "../../abi/constants.ts";
 import type { Backend, BackendCallbacks } from "../../abi/backend.ts";
 import type { Clock } from "../bus/clock.ts";
 import type { Logger } from "../../abi/logger.ts";
@@ -46,9 +50,6 @@ export interface MockBackendOptions {
   /** Width of the size fields of the heads it hands out (default 4: the vendor binary's 20-byte head; 8 gives the SDK header's 28-byte LP64 head). */
   longSize?: 4 | 8;
 }
-
-/** The largest `SendData`/`SendPing` payload, as in the native stand-in. */
-const MAX_DATA_SIZE = 65536;
 
 /**
  * A {@link Backend} on a mock bus (`kind` `"mock"`). Codes follow the
@@ -200,7 +201,7 @@ export class MockBackend implements Backend {
     dstClientType: number,
     data: Uint8Array,
   ): number {
-    const c = this.#ready(localClientId, data.length > MAX_DATA_SIZE);
+    const c = this.#ready(localClientId, data.length > MAX_DATA_BYTES);
     if (typeof c === "number") return c;
     if (!isInt(cmd, 0, 255) || !isInt(cmdType, 0, 255)) {
       return ErrorCode.ARGUMENT;
@@ -222,7 +223,7 @@ export class MockBackend implements Backend {
     dstClientType: number,
     data: Uint8Array,
   ): number {
-    const c = this.#ready(localClientId, data.length > MAX_DATA_SIZE);
+    const c = this.#ready(localClientId, data.length > MAX_DATA_BYTES);
     if (typeof c === "number") return c;
     const dst = {
       unitId: dstUnitId,
