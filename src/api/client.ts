@@ -1,6 +1,6 @@
 /**
  * {@link Client}: one SmartBus network client (one local client id) of a
- * unit: the seed's class, with its methods, properties and overridable `on*`
+ * unit: the original Python package's class, with its methods, properties and overridable `on*`
  * events, plus awaitable calls and typed listeners.
  *
  * @example
@@ -82,19 +82,19 @@ import {
  * ```
  */
 export class Client {
-  /** The seed's classmethod `initialize`: see {@link initialize}. */
+  /** The original Python package's classmethod `initialize`: see {@link initialize}. */
   static initialize: typeof initialize = initialize;
-  /** The seed's classmethod `finalize`: see {@link finalize}. */
+  /** The original Python package's classmethod `finalize`: see {@link finalize}. */
   static finalize: typeof finalize = finalize;
-  /** The seed's classmethod `getUnitId`: see {@link getUnitId}. */
+  /** The original Python package's classmethod `getUnitId`: see {@link getUnitId}. */
   static getUnitId: typeof getUnitId = getUnitId;
-  /** The seed's classmethod `isInitialized`: see {@link isInitialized}. */
+  /** The original Python package's classmethod `isInitialized`: see {@link isInitialized}. */
   static isInitialized: typeof isInitialized = isInitialized;
   /** The unit this client belongs to. */
   readonly bus: SmartBus;
-  /** The seed's `localClientId`. */
+  /** The original Python package's `localClientId`. */
   readonly localClientId: number;
-  /** The seed's `localClientType`. */
+  /** The original Python package's `localClientType`. */
   readonly localClientType: number;
   /** Master bus server host. */
   readonly masterHost: string;
@@ -159,7 +159,7 @@ export class Client {
     }
   }
 
-  /** The seed's `addr_expr`: `"<unitid> <clientId> <clientType>"`. */
+  /** The original Python package's `addr_expr`: `"<unitid> <clientId> <clientType>"`. */
   get addr_expr(): string {
     return `${this.unitid} ${this.localClientId} ${this.localClientType}`;
   }
@@ -226,7 +226,7 @@ export class Client {
     return this.#link.events.on(event, listener);
   }
 
-  // The seed's overridable events: override in a subclass or assign; the
+  // The original Python package's overridable events: override in a subclass or assign; the
   // listeners of `on()` run after them.
   /** Connected: `unitId` is the bus server reached. */
   onConnectSuccess(_unitId: number): void {}
@@ -300,7 +300,7 @@ export class Client {
     return traced;
   }
 
-  /** The seed's `send`: text is encoded and sent with a trailing NUL; bytes as given. */
+  /** The original Python package's `send`: text is encoded and sent with a trailing NUL; bytes as given. */
   send(
     cmd: number,
     cmdType: number,
@@ -336,7 +336,7 @@ export class Client {
     }, () => this.#link.sendData(c, t, dst, bytes));
   }
 
-  /** The seed's `ping`; the answer arrives as received data with cmd 8, cmdType 1. */
+  /** The original Python package's `ping`; the answer arrives as received data with cmd 8, cmdType 1. */
   ping(
     dstUnitId: number,
     dstClientId: number,
@@ -398,7 +398,7 @@ export class Client {
   }
 
   /**
-   * The seed's `invokeFlow`: returns the invoke id at once; the outcome comes
+   * The original Python package's `invokeFlow`: returns the invoke id at once; the outcome comes
    * as `onInvokeFlowAcknowledge` then one of `onInvokeFlowRespond`,
    * `onInvokeFlowTimeout`, `onInvokeFlowError`. `timeout` is in seconds.
    */
@@ -502,7 +502,7 @@ export class Client {
     };
   }
 
-  /** The seed's `sendNotify`: `expires` in seconds; returns the invoke id. */
+  /** The original Python package's `sendNotify`: `expires` in seconds; returns the invoke id. */
   sendNotify(
     server: number,
     process: number,
@@ -529,7 +529,7 @@ export class Client {
   }
 
   /**
-   * The seed's `dispose()`: forget this client; its id can be used again.
+   * The original Python package's `dispose()`: forget this client; its id can be used again.
    * The library's link stays until the unit is released (the C ABI has no
    * per-client disconnect: it stays logged in and counts against the node's
    * 16 clients); a new `Client` with this id and the same settings takes it

@@ -75,7 +75,7 @@ export interface ClientOptions {
   bus?: SmartBus;
   /** 0–255, unique within the unit. */
   localClientId: number;
-  /** Default `ClientType.NULL`... the seed required it; 0–255. */
+  /** Default `ClientType.NULL`... the original Python package required it; 0–255. */
   localClientType?: number;
   /** Master bus server host (name or IP, < 64 bytes). */
   masterHost: string;
@@ -141,7 +141,7 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
  */
 export const DEFAULT_FLOW_TIMEOUT_MS = 30_000;
 
-/** The seed's positional constructor arguments, as options. @internal */
+/** The original Python package's positional constructor arguments, as options. @internal */
 export function clientOptionsFrom(args: unknown[]): ClientOptions {
   if (typeof args[0] === "object" && args[0] !== null) {
     return args[0] as ClientOptions;

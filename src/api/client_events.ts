@@ -1,6 +1,6 @@
 /**
  * The typed events of a `Client`, for `client.on(event, listener)`. Each
- * mirrors one of the seed's overridable `on*` methods (same arguments), plus
+ * mirrors one of the original Python package's overridable `on*` methods (same arguments), plus
  * `receiveData` with the raw bytes. The hub that raises them (handler
  * first, then listeners, failures to the logger) is internal.
  *
@@ -81,11 +81,11 @@ const CLIENT_EVENT_NAMES = Object.keys(
   } satisfies Record<keyof ClientEvents, true>,
 ) as (keyof ClientEvents)[];
 
-/** The seed's overridable `on*` handlers, by name. */
+/** The original Python package's overridable `on*` handlers, by name. */
 export type HandlerName = keyof ClientHandlers;
 
 /**
- * The seed's overridable `on*` methods, which `Client` implements as no-ops:
+ * The original Python package's overridable `on*` methods, which `Client` implements as no-ops:
  * override them in a subclass or assign them on an instance.
  *
  * @example
@@ -104,7 +104,7 @@ type HandlerOf<K> = K extends "receiveData" ? never
   : never;
 
 /**
- * Where a client's events go: first the seed's overridable `on*` method of
+ * Where a client's events go: first the original Python package's overridable `on*` method of
  * `handlers` (the client), then the typed listeners; neither a throw nor a
  * rejection of either reaches the library's callback path (they go to the
  * logger).

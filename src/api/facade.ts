@@ -1,5 +1,5 @@
 /**
- * The seed's process-wide facade: `initialize`, `finalize`, `getUnitId`,
+ * The original Python package's process-wide facade: `initialize`, `finalize`, `getUnitId`,
  * `isInitialized` (also reachable as static methods of `Client`). Under it
  * sits one {@link SmartBus} instance; code that needs several units in one
  * process uses `SmartBus` directly.
@@ -29,7 +29,7 @@ import {
 let current: SmartBus | undefined;
 
 /**
- * The seed's `initialize(unitid, onglobalconnect, libraryfile,
+ * The original Python package's `initialize(unitid, onglobalconnect, libraryfile,
  * logging_option)`, or one options object: initialise the process-wide unit.
  * Throws `AlreadyInitializedError` when called twice without `finalize()`.
  *
@@ -41,7 +41,7 @@ let current: SmartBus | undefined;
  * ```
  */
 export interface Initialize {
-  /** The seed's positional form. */
+  /** The original Python package's positional form. */
   (
     unitid: number,
     onglobalconnect?: GlobalConnectHandler | null,

@@ -6,7 +6,7 @@
  * (`onInvokeFlowAcknowledge`, then one of `onInvokeFlowRespond`,
  * `onInvokeFlowTimeout`, `onInvokeFlowError`). Every pending entry is removed
  * when it settles, however it settles. It also keeps the flow figures of
- * `client.stats()`: flows started with the seed's `invokeFlow()` are
+ * `client.stats()`: flows started with the original Python package's `invokeFlow()` are
  * followed too (one entry each until their outcome), so that each flow
  * counts once, with its latencies.
  *
@@ -45,7 +45,7 @@ import { decodeGbkOrUtf8, stripNuls } from "./text.ts";
 export const FLOW_TIMEOUT_GRACE_MS = 2000;
 
 /**
- * How {@link FlowCalls} raises a client event: the seed's `on*` method
+ * How {@link FlowCalls} raises a client event: the original Python package's `on*` method
  * (`method`), then the typed listeners of `event`.
  *
  * @example
@@ -74,7 +74,7 @@ interface Entry {
   startedAt: number;
   /** Its ack 1 is counted. */
   acked: boolean;
-  /** An `invoke()` promise waits for it (else: the seed's `invokeFlow()`). */
+  /** An `invoke()` promise waits for it (else: the original Python package's `invokeFlow()`). */
   awaited: boolean;
   deadline?: Deadline<Entry>;
   signal?: AbortSignal;
@@ -172,7 +172,7 @@ export class FlowCalls {
   }
 
   /**
-   * Follow a flow the seed's `invokeFlow()` started (nobody awaits it): its
+   * Follow a flow the original Python package's `invokeFlow()` started (nobody awaits it): its
    * outcome is counted from the callbacks, or as timed out when the library
    * has not reported one `FLOW_TIMEOUT_GRACE_MS` after its timeout.
    */

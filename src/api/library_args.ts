@@ -225,7 +225,7 @@ export interface NotifyArgs {
   param: Uint8Array;
 }
 
-/** Check and encode the seed's `sendNotify` arguments (`expires` in seconds). @internal */
+/** Check and encode the original Python package's `sendNotify` arguments (`expires` in seconds). @internal */
 export function notifyArgs(
   server: number,
   process: number,

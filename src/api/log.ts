@@ -19,7 +19,7 @@ import { showValue } from "./validate.ts";
 export type LogLevelNumber = 10 | 20 | 30 | 40 | 50;
 
 /**
- * The seed's `logging_option = (enabled, level, error_level)`: whether the
+ * The original Python package's `logging_option = (enabled, level, error_level)`: whether the
  * library's trace lines are logged, and at which levels (Python numbers:
  * 10 debug, 20 info, 30 warning, 40 error, 50 critical).
  *

@@ -108,7 +108,7 @@ export class SmartBus {
   readonly logger: Logger;
   /** The timers its awaited calls use. */
   readonly timers: Timers;
-  /** The seed's global connect callback; assign or override to handle. */
+  /** The original Python package's global connect callback; assign or override to handle. */
   onGlobalConnect: GlobalConnectHandler | undefined;
   #events: Emitter<SmartBusEvents>;
   #clients = new Map<number, ClientSink>();

@@ -99,9 +99,9 @@ export interface SmartBusOptions {
   libraryPath?: string;
   /** Where trace lines and handler failures go (default: {@link defaultLogger}: warnings and errors to `console`). */
   logger?: Logger;
-  /** The seed's `(enabled, level, error_level)` for the library's trace lines; default `[true, 10, 40]`. */
+  /** The original Python package's `(enabled, level, error_level)` for the library's trace lines; default `[true, 10, 40]`. */
   logging?: LoggingOption;
-  /** The seed's `onglobalconnect` callback. */
+  /** The original Python package's `onglobalconnect` callback. */
   onGlobalConnect?: GlobalConnectHandler;
   /**
    * Timers for the API's own deadlines. Default: a backend's `clock` when it

@@ -34,7 +34,7 @@ import type { Address } from "./client_args.ts";
  * `diagnostics_channel.tracingChannel(name)`. `invoke`, `ping` (for
  * `rtt()`) and `connect` are asynchronous (start, end, then asyncStart and
  * asyncEnd when the call settles; error before them when it rejects);
- * `send`, `ping` (for `ping()`), `notify` and the seed's `invokeFlow()` are
+ * `send`, `ping` (for `ping()`), `notify` and the original Python package's `invokeFlow()` are
  * synchronous (start, end; error before end when it throws).
  *
  * @example
@@ -181,7 +181,7 @@ export interface InvokeTraceContext extends TraceContextBase {
   wantResult: boolean;
   /** Timeout, ms. */
   timeoutMs: number;
-  /** True for `invoke()` (asynchronous), false for the seed's `invokeFlow()`. */
+  /** True for `invoke()` (asynchronous), false for the original Python package's `invokeFlow()`. */
   awaited: boolean;
   /** The invoke id, once the library returned it (before end). */
   invokeId?: number;

@@ -50,7 +50,7 @@ export class SmartBus extends SmartBusCore {
 }
 
 /**
- * Initialise the process-wide unit: the seed's
+ * Initialise the process-wide unit: the original Python package's
  * `initialize(unitid, onglobalconnect, libraryfile, logging_option)`, or one
  * options object; the backend is the runtime's unless `backend` says
  * otherwise. Throws `AlreadyInitializedError` when called twice without
@@ -81,6 +81,6 @@ export const initialize: Initialize = initializer((options) =>
  * ```
  */
 export class Client extends ClientCore {
-  /** The seed's classmethod `initialize`: see {@link initialize}. */
+  /** The original Python package's classmethod `initialize`: see {@link initialize}. */
   static override initialize: Initialize = initialize;
 }
