@@ -18,7 +18,8 @@ static struct {
   int port, unit, count, batch, warm, peer_unit, burst;
   char inflight[128], flows[128];
   const char *resume_file;
-} opt = {"127.0.0.1", 0, 17, 100000, 10000, 10000, 40, 0, "1,64,1024", "500,5000,20000", ""};
+  int flow_timeout; /* ms; a call with no answer by then counts as an error */
+} opt = {"127.0.0.1", 0, 17, 100000, 10000, 10000, 40, 0, "1,64,1024", "500,5000,20000", "", 5000};
 
 static void parse(int argc, char **argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -34,6 +35,7 @@ static void parse(int argc, char **argv) {
     else if (!strcmp(k, "--resume-file")) opt.resume_file = v;
     else if (!strcmp(k, "--inflight")) snprintf(opt.inflight, sizeof opt.inflight, "%s", v);
     else if (!strcmp(k, "--flows")) snprintf(opt.flows, sizeof opt.flows, "%s", v);
+    else if (!strcmp(k, "--flow-timeout")) opt.flow_timeout = atoi(v);
     else {
       fprintf(stderr, "driver: unknown option %s\n", k);
       exit(2);
@@ -176,7 +178,7 @@ static int cmp_double(const void *a, const void *b) {
 /* Issues one flow call; caller holds g_mu (the library releases its own lock in callbacks). */
 static void issue_locked(void) {
   double t0 = now_s();
-  int id = SmartBusNetCli_RemoteInvokeFlow(1, 0, 0, "bench", "echo", 0, 30000, FLOW_PARAMS);
+  int id = SmartBusNetCli_RemoteInvokeFlow(1, 0, 0, "bench", "echo", 0, opt.flow_timeout, FLOW_PARAMS);
   if (id <= 0) die("RemoteInvokeFlow", id);
   g_start[id % (MAX_INFLIGHT * 4)] = t0;
   g_issued++;

@@ -195,6 +195,10 @@ def run_recv(o):
     }
 
 
+# The flow call's timeout, in seconds as the original package takes it.
+FLOW_TIMEOUT_S = [5]
+
+
 def flow_round(c, k, total, lat):
     lock = threading.Lock()
     starts = {}
@@ -203,7 +207,8 @@ def flow_round(c, k, total, lat):
 
     def issue():  # with lock held
         t0 = time.perf_counter()
-        invoke_id = c.invokeFlow(0, 0, "bench", "echo", FLOW_PARAMS, True, 30)
+        invoke_id = c.invokeFlow(0, 0, "bench", "echo", FLOW_PARAMS, True,
+                                 FLOW_TIMEOUT_S[0])
         starts[invoke_id] = t0
         st["issued"] += 1
 
@@ -263,11 +268,14 @@ def main(argv):
     p.add_argument("--resume-file", default="")
     p.add_argument("--inflight", default="1,64,1024")
     p.add_argument("--flows", default="500,5000,20000")
+    p.add_argument("--flow-timeout", type=int, default=5000,
+                   help="a flow call's timeout, ms: one with no answer counts as an error")
     p.add_argument("--lib", default=os.environ.get(
         "SMARTBUS_NETCLI_LIB", os.path.join(ROOT, "build", "libbusnetcli.so")))
     p.add_argument("--original", default="",
                    help="folder holding the original package's smartbus/ (default: the rebuilt netclient.py)")
     o = p.parse_args(argv)
+    FLOW_TIMEOUT_S[0] = max(1, o.flow_timeout // 1000)
     use_package(o.original)
     result = {"send": run_send, "recv": run_recv, "flow": run_flow}[o.mode](o)
     print("RESULT " + json.dumps(result), flush=True)

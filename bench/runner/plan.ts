@@ -77,8 +77,16 @@ export interface Counts {
   send: { count: number; batch: number; runs: number };
   /** `burst`: messages held back then drained at once (≤ ~80,000: the bus drops a reader 8 MiB behind). */
   recv: { count: number; warm: number; burst: number };
-  /** Calls in flight, and the calls timed, per round; `warm` untimed calls first. */
-  flow: { inflight: number[]; flows: number[]; warm: number };
+  /**
+   * Calls in flight, and the calls timed, per round; `warm` untimed calls
+   * first; a call with no answer within `timeoutMs` counts as an error.
+   */
+  flow: {
+    inflight: number[];
+    flows: number[];
+    warm: number;
+    timeoutMs: number;
+  };
   /** The in-memory bus: messages routed, flow calls, pending flow calls. */
   membus: { messages: number; flows: number; pending: number };
 }
@@ -89,7 +97,12 @@ export function countsFor(quick: boolean): Counts {
     ? {
       send: { count: 20_000, batch: 5_000, runs: 1 },
       recv: { count: 20_480, warm: 2_048, burst: 8_192 },
-      flow: { inflight: [1, 64, 1024], flows: [50, 640, 2048], warm: 64 },
+      flow: {
+        inflight: [1, 64, 1024],
+        flows: [50, 640, 2048],
+        warm: 64,
+        timeoutMs: 2000,
+      },
       membus: { messages: 50_000, flows: 5_000, pending: 10_000 },
     }
     : {
@@ -100,6 +113,7 @@ export function countsFor(quick: boolean): Counts {
         inflight: [1, 64, 1024],
         flows: [2_000, 20_000, 40_960],
         warm: 1_024,
+        timeoutMs: 5_000,
       },
       membus: { messages: 1_000_000, flows: 100_000, pending: 100_000 },
     };

@@ -97,6 +97,8 @@ function modeArgs(
     c.flow.flows.join(","),
     "--warm",
     String(c.flow.warm),
+    "--flow-timeout",
+    String(c.flow.timeoutMs),
   ];
 }
 
