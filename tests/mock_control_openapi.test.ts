@@ -109,6 +109,7 @@ describe("mock control - OpenAPI document against real answers", () => {
     await check(u, { path: "/inspector" }, 200);
     await check(u, { path: A }, 200);
     await check(u, { path: `${A}/state` }, 200);
+    await check(u, { path: `${A}/clients/stats?unit=20` }, 200);
     await check(u, { path: `${A}/events` }, 200);
     const stub = { project: "ivr", flow: "x", reply: { result: [1] } };
     await check(u, post(`${A}/stubs`, { ...stub, id: "s1" }), 201);
@@ -150,6 +151,7 @@ describe("mock control - OpenAPI document against real answers", () => {
     await check(u, post(`${A}/reset`), 200);
 
     // Bad requests, route by route.
+    await check(u, { path: `${A}/clients/stats?unit=x` }, 400);
     await check(u, post(`${A}/stubs`, {}), 400);
     await check(u, { path: `${A}/stubs/nope` }, 404);
     await check(u, { path: `${A}/stubs/%E0%A4%A` }, 400);

@@ -117,3 +117,7 @@ export {
   MockControlError,
   type MockControlState,
 } from "./control/client.ts";
+export type {
+  ServedClientsReport,
+  ServedClientStats,
+} from "./control/served_clients.ts";

@@ -16,6 +16,7 @@ import type { FaultState, IpscMode } from "./fault_book.ts";
 import type { TrafficFilter } from "../bus/fault_policy.ts";
 import type { ClientRecord } from "../bus/records.ts";
 import type { JournalRecords } from "./journal.ts";
+import type { ServedClientsReport } from "./served_clients.ts";
 import type { JournalKind, JournalQuery } from "./journal_types.ts";
 import type { StubInfo, StubSpec } from "./stub_spec.ts";
 
@@ -153,6 +154,16 @@ export class MockControl {
   /** Nodes, clients, IPSCs, faults and stubs. */
   state(): Promise<MockControlState> {
     return this.request("GET", "/state");
+  }
+
+  /**
+   * What the bus saw of each TCP client (messages, bytes, pings, flows),
+   * those at `unit` and `client` alone when given.
+   */
+  clientStats(
+    filter: { unit?: number; client?: number } = {},
+  ): Promise<ServedClientsReport> {
+    return this.request("GET", `/clients/stats${search(filter)}`);
   }
 
   /** Back to the state the server started with (every connection closes). */

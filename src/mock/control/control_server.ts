@@ -208,6 +208,7 @@ export async function startControlServer(
       bus.reset();
       faults.forget();
       watch.presence.clear();
+      watch.clients.reset();
       journal.clear();
       hub.current?.changed();
     },

@@ -25,10 +25,12 @@ import type {
   BusPort,
   PortSink,
 } from "../bus/contract.ts";
+import { FLOW_RET_OK } from "../../abi/constants.ts";
 import { copyAddress } from "../bus/address.ts";
 import { recordText } from "../bus/records.ts";
 import { type RecordChange, RecordLog } from "../bus/record_log.ts";
 import type { PresenceEvent } from "./journal_types.ts";
+import { type ServedClient, ServedClients } from "./served_clients.ts";
 
 /**
  * The newest presence events (10,000 by default), oldest first.
@@ -118,6 +120,8 @@ const cutText = (t: string): string =>
 export class BusWatch {
   /** Presence events, for the journal. */
   readonly presence: PresenceLog;
+  /** What each TCP client sent and got, by address. */
+  readonly clients: ServedClients;
   #clock: { now(): number };
   #counts = { data: 0, ping: 0, flow: 0, notify: 0 };
   #samples: MessageSample[] = [];
@@ -137,6 +141,7 @@ export class BusWatch {
   ) {
     this.#clock = clock;
     this.presence = presence;
+    this.clients = new ServedClients(clock);
     this.#mask = mask;
   }
 
@@ -232,26 +237,48 @@ export function tapAttach(inner: BusAttach, watch: BusWatch): BusAttach {
         addInfo: recordText(request.addInfo),
       };
       let open = true;
+      // Set once the login is taken; nothing reaches the sink before.
+      let counts: ServedClient | undefined = undefined;
       const gone = (reason: string, node: number): void => {
         if (!open) return;
         open = false;
+        counts?.left();
         watch.presenceEvent({ event: "disconnect", ...who, node, reason });
       };
       let nodeId = -1;
       // Delegating members one by one: the sink may be a class with private fields.
       const watched: PortSink = {
-        data: (h, d) => sink.data(h, d),
-        flowAck: (h, id, p, ack, msg) => sink.flowAck(h, id, p, ack, msg),
-        flowResult: (h, id, p, ret, param) =>
-          sink.flowResult(h, id, p, ret, param),
+        data: (h, d) => {
+          counts?.received(h, d.length);
+          sink.data(h, d);
+        },
+        flowAck: (h, id, p, ack, msg) => {
+          counts?.acknowledged(id, ack);
+          sink.flowAck(h, id, p, ack, msg);
+        },
+        flowResult: (h, id, p, ret, param) => {
+          // Only ret 1 reaches a TCP client: the wire carries no other.
+          if (ret === FLOW_RET_OK) counts?.answered(id);
+          sink.flowResult(h, id, p, ret, param);
+        },
         globalConnect: (e) => sink.globalConnect(e),
         closed: (reason) => {
           gone(reason, nodeId);
           sink.closed(reason);
         },
       };
-      if (sink.invokeFlow) watched.invokeFlow = (i) => sink.invokeFlow!(i);
-      if (sink.notify) watched.notify = (m) => sink.notify!(m);
+      if (sink.invokeFlow) {
+        watched.invokeFlow = (i) => {
+          counts?.served("flow");
+          sink.invokeFlow!(i);
+        };
+      }
+      if (sink.notify) {
+        watched.notify = (m) => {
+          counts?.served("notify");
+          sink.notify!(m);
+        };
+      }
       const res = inner.attach(host, port, request, watched);
       if (!res.ok) {
         watch.presenceEvent({
@@ -264,7 +291,11 @@ export function tapAttach(inner: BusAttach, watch: BusWatch): BusAttach {
       }
       nodeId = res.port.accessUnitId;
       watch.presenceEvent({ event: "connect", ...who, node: nodeId });
-      return { ok: true, port: tapPort(res.port, address, watch, gone) };
+      counts = watch.clients.login(address, nodeId);
+      return {
+        ok: true,
+        port: tapPort(res.port, address, watch, counts, gone),
+      };
     },
     ...(inner.onNodeState
       ? { onNodeState: inner.onNodeState.bind(inner) }
@@ -276,29 +307,46 @@ function tapPort(
   port: BusPort,
   me: BusAddress,
   watch: BusWatch,
+  counts: ServedClient,
   gone: (reason: string, node: number) => void,
 ): BusPort {
   return {
     accessUnitId: port.accessUnitId,
     send(cmd, cmdType, dst, data) {
       watch.message("data", me, dst, data);
-      return port.send(cmd, cmdType, dst, data);
+      const rc = port.send(cmd, cmdType, dst, data);
+      counts.sentData(data.length, rc);
+      return rc;
     },
     ping(dst, data) {
       watch.message("ping", me, dst, data);
-      return port.ping(dst, data);
+      const rc = port.ping(dst, data);
+      counts.sentPing(data.length, rc);
+      return rc;
     },
     invokeFlow(unit, index, inv) {
       watch.message("flow", me, ipscAddress(unit, index), inv.params);
-      return port.invokeFlow(unit, index, inv);
+      // The bus acknowledges later, never inside the call.
+      const rc = port.invokeFlow(unit, index, inv);
+      counts.called(inv.invokeId, inv.mode, inv.timeoutMs, rc);
+      return rc;
     },
     notify(unit, index, msg) {
       watch.message("notify", me, ipscAddress(unit, index), msg.param);
-      return port.notify(unit, index, msg);
+      const rc = port.notify(unit, index, msg);
+      counts.notified(rc);
+      return rc;
     },
-    flowAck: (to, id, p, ack, msg) => port.flowAck(to, id, p, ack, msg),
-    flowResult: (to, id, p, ret, param) =>
-      port.flowResult(to, id, p, ret, param),
+    flowAck(to, id, p, ack, msg) {
+      const rc = port.flowAck(to, id, p, ack, msg);
+      counts.sentAnswer("ack", rc);
+      return rc;
+    },
+    flowResult(to, id, p, ret, param) {
+      const rc = port.flowResult(to, id, p, ret, param);
+      counts.sentAnswer("result", rc);
+      return rc;
+    },
     detach() {
       gone("left", port.accessUnitId);
       port.detach();

@@ -25,6 +25,7 @@ import {
   WaitTimeoutError,
 } from "./journal_types.ts";
 import type { BusWatch } from "./presence.ts";
+import type { ServedClientsReport } from "./served_clients.ts";
 import type { FlowStubs } from "./stubs.ts";
 import { InvalidStubError, type StubSpec } from "./stub_spec.ts";
 import { StubLimitError } from "./stub_limits.ts";
@@ -171,6 +172,34 @@ export function stateOf(
   };
 }
 
+const CLIENT_FILTERS = ["unit", "client"];
+
+/**
+ * `GET /clients/stats`: what the bus saw of each TCP client, those at
+ * `unit` and `client` alone when given.
+ */
+function clientStats(p: ControlParts, url: URL): ServedClientsReport {
+  const want: Record<string, number> = {};
+  for (const [k, v] of url.searchParams) {
+    if (!CLIENT_FILTERS.includes(k)) {
+      throw new InvalidQueryError(
+        `no filter ${k} on client stats; use ${CLIENT_FILTERS.join(" or ")}`,
+      );
+    }
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isInteger(n)) {
+      throw new InvalidQueryError(`${k} must be an integer, got ${v}`);
+    }
+    want[k] = n;
+  }
+  const report = p.watch.clients.report();
+  report.clients = report.clients.filter((c) =>
+    (want.unit === undefined || c.address.unitId === want.unit) &&
+    (want.client === undefined || c.address.clientId === want.client)
+  );
+  return report;
+}
+
 /** Every route of the API (the page and the event stream are added by the server). */
 export function apiRoutes(p: ControlParts): Route[] {
   const A = API_PREFIX;
@@ -203,6 +232,11 @@ export function apiRoutes(p: ControlParts): Route[] {
       method: "GET",
       path: `${A}/state`,
       run: () => ({ status: 200, body: stateOf(p) }),
+    },
+    {
+      method: "GET",
+      path: `${A}/clients/stats`,
+      run: (c) => ({ status: 200, body: clientStats(p, c.url) }),
     },
     {
       method: "GET",
