@@ -171,6 +171,11 @@ describe("inspector - in headless Chromium", () => {
     );
     await page.locator("#stream li.flow", { hasText: "ivr/hello" })
       .filter({ hasText: "responded" }).waitFor({ timeout: 5000 });
+    // The client's traffic as the bus saw it: one flow called, acknowledged
+    // and answered (the table is read every 2 s).
+    await page.locator('#traffic tr[data-addr="30:1/4"] td.flows', {
+      hasText: "1 / 1 / 1",
+    }).waitFor({ timeout: 5000 });
 
     // The flood: the native client sends as fast as it can for 1.5 s while
     // the page is asked to draw; it must keep answering.

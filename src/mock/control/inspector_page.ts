@@ -2,9 +2,11 @@
  * The inspector: one static HTML page (inline CSS and script, no build)
  * served at the control address. It draws the `state` and `tick` events
  * of `/api/v1/events`: nodes, clients, IPSCs, stubs, faults, message
- * rates and a bounded live list, and drives faults through the API. It
- * redraws at most once per tick and keeps at most 300 list entries, so it
- * stays responsive at any message rate. With a token, open it as
+ * rates and a bounded live list, and drives faults through the API; every
+ * 2 s (while shown) it draws `GET /api/v1/clients/stats`, the traffic of
+ * the newest 100 TCP client addresses. It redraws at most once per tick
+ * and keeps at most 300 list entries, so it stays responsive at any
+ * message rate. With a token, open it as
  * `/#token=TOKEN`: the page keeps the token in `sessionStorage` and takes
  * it out of the address bar.
  *
@@ -34,7 +36,7 @@ input,select{font:inherit;width:70px}#stream{list-style:none;margin:0;padding:0;
 #stream li{padding:1px 4px;border-bottom:1px solid #f0f2f4;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 li.presence{color:#25579a}li.flow{color:#6b3fa0}li.err{color:#a22}li.sample{color:#56616d}
 .row{display:flex;gap:6px;align-items:center;flex-wrap:wrap;margin:4px 0}#err{color:#a22;min-height:1em}
-canvas{background:#243446;border-radius:3px}
+canvas{background:#243446;border-radius:3px}.wide{grid-column:1/-1}#traffic-more{text-transform:none;font-weight:400}
 `;
 
 const SCRIPT = `
@@ -57,15 +59,19 @@ const esc = (t) => String(t ?? "").replace(/[&<>"]/g, (c) => ({"&":"&amp;","<":"
 // A text cell: cut with an ellipsis by the CSS, whole in its tooltip.
 const cell = (t) => '<td title="' + esc(t) + '">' + esc(t) + "</td>";
 const addr = (a) => a.unitId + ":" + a.clientId + (a.clientType === undefined ? "" : "/" + a.clientType);
-async function api(method, path, body) {
+// quiet: a background poll, which leaves the error line to user actions.
+async function api(method, path, body, quiet) {
   const headers = {};
   if (token) headers.authorization = "Bearer " + token;
   if (body !== undefined) headers["content-type"] = "application/json";
   const r = await fetch(A + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   const v = text ? JSON.parse(text) : {};
-  if (!r.ok) { $("#err").textContent = v.error ? v.error.code + ": " + v.error.message : r.status; throw new Error(r.status); }
-  $("#err").textContent = "";
+  if (!r.ok) {
+    if (!quiet) $("#err").textContent = v.error ? v.error.code + ": " + v.error.message : r.status;
+    throw new Error(r.status);
+  }
+  if (!quiet) $("#err").textContent = "";
   return v;
 }
 window.api = api;
@@ -105,6 +111,28 @@ function render(s) {
   const opts = s.nodes.map((n) => "<option>" + n.unitId + "</option>").join("");
   for (const sel of ["#la", "#lb"]) { const v = $(sel).value; $(sel).innerHTML = opts; if (v) $(sel).value = v; }
 }
+// What the bus saw of each TCP client: polled every 2 s while the tab shows.
+const MAX_TRAFFIC_ROWS = 100;
+const size = (n) => n < 1024 ? n + " B" : n < 1048576 ? (n / 1024).toFixed(1) + " KiB" : (n / 1048576).toFixed(1) + " MiB";
+const pair = (a, b) => "<td>" + a + " / " + b + "</td>";
+function traffic(r) {
+  const rows = r.clients.slice(-MAX_TRAFFIC_ROWS).reverse();
+  $("#traffic tbody").innerHTML = rows.map((c) => {
+    const f = c.flows;
+    return '<tr data-addr="' + addr(c.address) + '"><td>' + addr(c.address) + '</td><td class="' + (c.connected ? "up" : "down") + '">' +
+      (c.connected ? "node " + c.node : "left") + "</td>" + pair(c.data.sent.count, c.data.received.count) +
+      pair(size(c.data.sent.bytes), size(c.data.received.bytes)) + pair(c.pings.sent.count, c.pings.received.count) +
+      '<td class="flows">' + f.called + " / " + f.acknowledged + " / " + f.answered + "</td><td>" + f.refused +
+      '</td><td class="' + (f.unanswered ? "down" : "") + '">' + f.unanswered + "</td><td>" + f.open + "</td></tr>"; }).join("") ||
+    '<tr><td colspan="8">no TCP client yet</td></tr>';
+  const hidden = r.clients.length - rows.length;
+  $("#traffic-more").textContent = hidden > 0 ? hidden + " more not shown" : "";
+}
+function pollTraffic() {
+  if (!document.hidden) api("GET", "/clients/stats", undefined, true).then(traffic).catch(() => {});
+}
+pollTraffic();
+setInterval(pollTraffic, 2000);
 const MAX_ITEMS = 300;
 const history = [];
 function line(cls, text) { const li = document.createElement("li"); li.className = cls; li.textContent = text; return li; }
@@ -187,6 +215,10 @@ drop <input id="share" type="number" value="10" min="0" max="100"> %<button data
 <section><h2>Stubs</h2><table id="stubs"><thead><tr><th>id</th><th>flow</th><th>replies</th><th>calls</th><th></th></tr></thead><tbody></tbody></table></section>
 </div><section><h2>Live</h2><div class="row"><label><input type="checkbox" id="pause"> pause</label>
 <label><input type="checkbox" id="samples" checked> message samples</label><button data-act="clear">Clear</button></div>
-<ul id="stream"></ul></section></main>
+<ul id="stream"></ul></section>
+<section class="wide"><h2>Client traffic <span id="traffic-more"></span></h2><table id="traffic"><thead><tr><th>address</th><th>state</th>
+<th title="data messages sent / received">data ↑/↓</th><th title="payload bytes sent / received">bytes ↑/↓</th><th title="pings sent / answers received">pings ↑/↓</th>
+<th title="flows called / acknowledged / answered">flows ↑/ack/ans</th><th title="flows not started (ack other than 1)">refused</th>
+<th title="flows with no result by the library's deadline">unanswered</th><th title="flows awaiting their result">open</th></tr></thead><tbody></tbody></table></section></main>
 <script>${SCRIPT}</script></body></html>
 `;
