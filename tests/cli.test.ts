@@ -63,12 +63,57 @@ function buildNative(): Promise<void> {
   });
 }
 
-const FLOWS_TS = `export default {
+const FLOWS_TS = `let calls = 0;
+export default {
   "t/echo": (params) => params,
   "t/silent": (_params, ctx) => ctx.noAnswer(),
   "t/fail": (_params, ctx) => ctx.fail(-3),
+  // Every other call is refused: a known mix for the statistics.
+  "t/alt": (params, ctx) => ++calls % 2 === 0 ? ctx.refuse(-3, "even") : params,
 };
 `;
+
+/** The numbers of a latency line (`latency flow ack: 50, p50 1.20 ms, ...`). */
+function latencyFigures(line: string): number[] {
+  const m = line.match(
+    /^latency [a-z ]+: (\d+), p50 ([\d.]+) ms, p90 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms; /,
+  );
+  assert.ok(m, line);
+  return m.slice(1).map(Number);
+}
+
+/** A latency summary that holds `count` samples, each at most `wallMs`. */
+function assertConsistent(
+  s: {
+    count: number;
+    sum: number;
+    p50: number | null;
+    p90: number | null;
+    p99: number | null;
+    max: number | null;
+  },
+  count: number,
+  wallMs: number,
+): void {
+  assert.equal(s.count, count);
+  if (count === 0) {
+    assert.deepEqual([s.sum, s.p50, s.p90, s.p99, s.max], [
+      0,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    return;
+  }
+  const { p50, p90, p99, max } = s as Record<string, number>;
+  assert.ok(
+    0 <= p50 && p50 <= p90 && p90 <= p99 && p99 <= max,
+    JSON.stringify(s),
+  );
+  assert.ok(max <= s.sum && s.sum <= count * max + 1e-9, JSON.stringify(s));
+  assert.ok(max <= wallMs, `max ${max} ms within the run's ${wallMs} ms`);
+}
 
 let dir = "";
 let flowsTs = "";
@@ -261,7 +306,7 @@ describe("cli - in-process mock backend", () => {
     );
   });
 
-  test("cli - --repeat prints each result and ends with throughput and p50/p99 on stderr", async () => {
+  test("cli - --repeat prints each result and ends with throughput, p50/p99 and the client's statistics on stderr", async () => {
     const r = await cli([
       "invoke",
       ...MOCK(),
@@ -275,9 +320,137 @@ describe("cli - in-process mock backend", () => {
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trimEnd().split("\n"), Array(50).fill("[7]"));
+    const [summary, ...stats] = r.stderr.trimEnd().split("\n");
+    const m = summary.match(
+      /^50 calls in ([\d.]+) s: [\d.]+ calls\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, 0 failed$/,
+    );
+    assert.ok(m, summary);
+    assert.deepEqual(stats.map((l) => l.split(":")[0]), [
+      "flows",
+      "latency flow ack",
+      "latency flow result",
+      "latency ping rtt",
+      "data",
+      "pings",
+      "notifications",
+      "link",
+    ], "the mock backend has no event queue: no line for it");
+    assert.equal(
+      stats[0],
+      "flows: 50 started, 50 acknowledged, 50 answered, 0 failed, 0 not started, 0 timed out, 0 aborted, 0 in flight, 0 refused by the library",
+    );
+    // Wall time is printed to 10 ms, bus times to 1 ms: some slack.
+    const wallMs = Number(m[1]) * 1000 + 12;
+    for (const line of [stats[1], stats[2]]) {
+      const [count, p50, p90, p99, max] = latencyFigures(line);
+      assert.equal(count, 50, line);
+      assert.ok(p50 <= p90 && p90 <= p99 && p99 <= max && max <= wallMs, line);
+      assert.match(line, /; last minute 50, p99 [\d.]+ ms$/);
+    }
+    assert.equal(stats[3], "latency ping rtt: no samples");
+    assert.equal(stats[4], "data: 0 sent (0 B), 0 received (0 B), 0 refused");
+    assert.equal(
+      stats[5],
+      "pings: 0 sent (0 B), 0 answers (0 B), 0 refused, 0 awaiting an answer",
+    );
+    assert.equal(stats[6], "notifications: 0 sent, 0 refused");
+    assert.equal(
+      stats[7],
+      "link: connected, 1 connect, 0 disconnects, 0 failed attempts",
+    );
+  });
+
+  test("cli - --repeat --json ends with one object: the run's summary and the client's statistics, every outcome counted", async () => {
+    const [mixed, silent, human] = await Promise.all([
+      cli([
+        "invoke",
+        ...MOCK(),
+        "--json",
+        "-q",
+        "--repeat",
+        "10",
+        "t",
+        "alt",
+        "1",
+      ]),
+      cli([
+        "invoke",
+        ...MOCK(),
+        "--json",
+        "-q",
+        "--repeat",
+        "2",
+        "--timeout",
+        "300ms",
+        "t",
+        "silent",
+      ]),
+      cli(["invoke", ...MOCK(), "-q", "--repeat", "4", "t", "alt"]),
+    ]);
+    // The first failure decides the exit code; the figures come first.
+    assert.equal(mixed.code, 5, mixed.stderr);
     assert.match(
-      r.stderr,
-      /^50 calls in [\d.]+ s: [\d.]+ calls\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, 0 failed\n$/,
+      mixed.stderr,
+      /^first failure: flow t\/alt .* did not start \(ack -3/,
+    );
+    const lines = mixed.stdout.trimEnd().split("\n");
+    assert.equal(lines.length, 1, "-q: the summary object alone");
+    const { summary, stats } = JSON.parse(lines[0]);
+    assert.deepEqual([summary.calls, summary.failed], [10, 5]);
+    assert.equal(stats.localClientId, 1);
+    assert.equal(stats.state, "connected");
+    assert.equal(stats.eventQueue, null);
+    assert.deepEqual(stats.flows, {
+      started: 10,
+      acknowledged: 5,
+      answered: 5,
+      failed: 0,
+      failedByCode: {},
+      notStarted: 5,
+      notStartedByCode: { "-3": 5 },
+      timedOut: 0,
+      aborted: 0,
+      inFlight: 0,
+      errors: 0,
+    });
+    assert.deepEqual(stats.connection, {
+      connects: 1,
+      disconnects: 0,
+      failures: 0,
+      failuresByCode: {},
+    });
+    // Bus times are whole ms of the real clock: 2 ms of slack.
+    const wallMs = summary.seconds * 1000 + 2;
+    assertConsistent(stats.latency.flowAck.lifetime, 5, wallMs);
+    assertConsistent(stats.latency.flowResult.lifetime, 5, wallMs);
+    assertConsistent(stats.latency.flowResult.recent, 5, wallMs);
+    assertConsistent(stats.latency.pingRtt.lifetime, 0, wallMs);
+    assert.ok(
+      stats.latency.flowResult.lifetime.p50 >=
+        stats.latency.flowAck.lifetime.p50,
+      "a result comes after its acknowledge",
+    );
+    assert.equal(typeof stats.at, "number");
+
+    assert.equal(silent.code, 4, silent.stderr);
+    const s = JSON.parse(silent.stdout).stats;
+    assert.deepEqual(
+      [
+        s.flows.started,
+        s.flows.acknowledged,
+        s.flows.timedOut,
+        s.flows.inFlight,
+      ],
+      [2, 0, 2, 0],
+    );
+    assertConsistent(s.latency.flowResult.lifetime, 0, 0);
+
+    assert.equal(human.code, 5, human.stderr);
+    const text = human.stderr.split("\n");
+    assert.match(text[0], /^4 calls in .* 2 failed$/);
+    assert.equal(
+      text[1],
+      "flows: 4 started, 2 acknowledged, 2 answered, 0 failed, 2 not started (-3 ×2), 0 timed out, 0 aborted, 0 in flight, 0 refused by the library",
     );
   });
 

@@ -16,7 +16,14 @@ import {
   parsePair,
 } from "../src/cli/args.ts";
 import { describeFailure, ExitCode, UsageError } from "../src/cli/exit.ts";
-import { percentile, progressBar, summarize } from "../src/cli/stats.ts";
+import {
+  formatMs,
+  percentile,
+  progressBar,
+  summarize,
+} from "../src/cli/stats.ts";
+import { statsLines } from "../src/cli/stats_report.ts";
+import { ClientCounters, countCode } from "../internal.ts";
 import {
   ConnectError,
   FlowError,
@@ -129,6 +136,54 @@ describe("cli args - figures", () => {
     );
     assert.equal(progressBar(5, 10, 0, 10), "[#####-----] 5/10");
     assert.equal(progressBar(10, 10, 2, 4), "[####] 10/10 (2 failed)");
+  });
+});
+
+describe("cli args - statistics", () => {
+  test("cli args - the client's statistics read as documented: codes, sizes, plurals, both windows, the queue", () => {
+    const c = new ClientCounters();
+    c.flowsStarted = 7;
+    c.flowsAcknowledged = 4;
+    c.flowsAnswered = 3;
+    countCode(c.flowsFailed, -99);
+    countCode(c.flowsNotStarted, -3);
+    countCode(c.flowsNotStarted, -3);
+    countCode(c.flowsNotStarted, -1);
+    c.flowsTimedOut = 1;
+    c.dataSent = 2;
+    c.dataSentBytes = 2048;
+    c.dataReceived = 1;
+    c.dataReceivedBytes = 3 * 1024 * 1024;
+    c.connects = 1;
+    c.disconnects = 2;
+    countCode(c.connectFailures, -20);
+    for (const ms of [1, 2, 3, 40]) c.flowAck.record(ms, 0);
+    c.flowResult.record(5, 0);
+    // 70 s later: the result's sample left the recent window, the acks'
+    // did not (recorded again then).
+    for (const ms of [7, 8]) c.flowAck.record(ms, 70_000);
+    const stats = {
+      ...c.totals(70_000, { flows: 0, pings: 1 }),
+      localClientId: 1,
+      state: "connected" as const,
+      eventQueue: { dropped: 3 },
+    };
+    assert.deepEqual(statsLines(stats), [
+      "flows: 7 started, 4 acknowledged, 3 answered, 1 failed (-99 ×1), 3 not started (-3 ×2, -1 ×1), 1 timed out, 0 aborted, 0 in flight, 0 refused by the library",
+      "latency flow ack: 6, p50 3.00 ms, p90 40.0 ms, p99 40.0 ms, max 40.0 ms; last minute 2, p99 8.00 ms",
+      "latency flow result: 1, p50 5.00 ms, p90 5.00 ms, p99 5.00 ms, max 5.00 ms; none in the last minute",
+      "latency ping rtt: no samples",
+      "data: 2 sent (2.0 KiB), 1 received (3.0 MiB), 0 refused",
+      "pings: 0 sent (0 B), 0 answers (0 B), 0 refused, 1 awaiting an answer",
+      "notifications: 0 sent, 0 refused",
+      "link: connected, 1 connect, 2 disconnects, 1 failed attempt (-20 ×1)",
+      "event queue: 3 dropped",
+    ]);
+    assert.equal(statsLines({ ...stats, eventQueue: null }).length, 8);
+    assert.deepEqual(
+      [formatMs(null), formatMs(NaN), formatMs(0.5), formatMs(12.34)],
+      ["-", "-", "0.50 ms", "12.3 ms"],
+    );
   });
 });
 

@@ -36,6 +36,7 @@ import {
 } from "./exit.ts";
 import { openSession, type Session, sessionSettings } from "./session.ts";
 import { progressLine, summarize, summary } from "./stats.ts";
+import { sessionStats, statsLines } from "./stats_report.ts";
 
 const USAGE = "smartbus invoke [options] PROJECT FLOW [PARAM...]";
 
@@ -53,8 +54,10 @@ Options:
                          started (fire and forget)
   --repeat N             call N times (one JSON line per result); progress,
                          rate and time left on stderr when it is a terminal,
-                         then throughput and p50/p99 latency on stderr (with
-                         --json: a {"summary":{...}} line on stdout)
+                         then throughput and p50/p99 latency, and the
+                         client's statistics (flows by outcome, ack and
+                         result latency, link) on stderr (with --json: one
+                         {"summary":{...},"stats":{...}} line on stdout)
   --concurrency C        calls in flight at once with --repeat (default 1)
   -q, --quiet            with --repeat: print no results, only the summary
 
@@ -215,9 +218,16 @@ async function runRepeated(
   draw(true);
   if (showProgress) io.err("");
   const wall = performance.now() - t0;
+  // Read once every call settled: each started flow has its outcome.
+  const stats = sessionStats(session);
   if (json) {
-    io.out(JSON.stringify({ summary: summary(latencies, failed, wall) }));
-  } else io.err(summarize(latencies, failed, wall));
+    io.out(
+      JSON.stringify({ summary: summary(latencies, failed, wall), stats }),
+    );
+  } else {
+    io.err(summarize(latencies, failed, wall));
+    for (const line of statsLines(stats)) io.err(line);
+  }
   if (signal.aborted) {
     io.err("interrupted");
     return ExitCode.OTHER;

@@ -25,8 +25,21 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-const ms = (v: number): string =>
-  Number.isNaN(v) ? "-" : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`;
+/**
+ * Milliseconds as the CLI prints them: two decimals below 10 ms, one
+ * above; `-` for none.
+ *
+ * @example
+ * ```ts
+ * import { formatMs } from "./stats.ts";
+ * console.log(formatMs(3.14159), formatMs(42), formatMs(null)); // 3.14 ms 42.0 ms -
+ * ```
+ */
+export function formatMs(v: number | null): string {
+  return v === null || Number.isNaN(v)
+    ? "-"
+    : `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`;
+}
 
 /** The figures of a `--repeat` run (the JSON form of its summary). */
 export interface RunSummary {
@@ -94,8 +107,8 @@ export function summarize(
   const s = summary(latencies, failed, wallMs);
   return `${s.calls} calls in ${(wallMs / 1000).toFixed(2)} s: ${
     s.rate.toFixed(1)
-  } calls/s, p50 ${ms(s.p50Ms ?? NaN)}, p99 ${
-    ms(s.p99Ms ?? NaN)
+  } calls/s, p50 ${formatMs(s.p50Ms)}, p99 ${
+    formatMs(s.p99Ms)
   }, ${s.failed} failed`;
 }
 
