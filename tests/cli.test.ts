@@ -474,6 +474,77 @@ describe("cli - in-process mock backend", () => {
   });
 });
 
+describe("cli - watch --stats on the mock backend", () => {
+  test("cli - watch --stats --json prints the statistics every interval and once at exit", async () => {
+    const r = await cli([
+      "watch",
+      ...MOCK(),
+      "--json",
+      "--stats-interval",
+      "200ms",
+      "--duration",
+      "1100ms",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, "");
+    const events = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const stats = events.filter((e) => e.event === "stats");
+    assert.ok(stats.length >= 2, r.stdout);
+    const last = events.at(-1);
+    assert.equal(last.event, "stats");
+    assert.equal(last.final, true, "the last line is the report at exit");
+    assert.ok(stats.slice(0, -1).every((e) => e.final === false));
+    stats.forEach((e, i) => {
+      assert.ok(i === 0 || e.seconds > stats[i - 1].seconds, "in time order");
+      assert.ok(i === stats.length - 1 || e.seconds >= 0.2 * (i + 1) - 0.01);
+      const s = e.stats;
+      assert.equal(s.state, "connected");
+      assert.deepEqual(s.connection, {
+        connects: 1,
+        disconnects: 0,
+        failures: 0,
+        failuresByCode: {},
+      });
+      assert.deepEqual(s.data.received, { count: 0, bytes: 0 });
+      assert.equal(s.flows.started, 0);
+      assert.equal(s.latency.flowAck.lifetime.p99, null);
+      assert.equal(s.eventQueue, null);
+    });
+    const connects = events.filter((e) => e.event === "connect");
+    assert.ok(connects.length >= 1, "events still come between the reports");
+  });
+
+  test("cli - watch --stats prints readable stats lines at exit; a bad interval exits 2", async () => {
+    const [r, tooShort] = await Promise.all([
+      cli(["watch", ...MOCK(), "--stats", "--count", "1"]),
+      cli(["watch", ...MOCK(), "--stats-interval", "10ms"]),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.match(lines[0], /^connect /);
+    assert.match(lines[1], /^stats at exit after \d+\.\d s$/);
+    assert.deepEqual(lines.slice(2).map((l) => l.split(":")[0]), [
+      "stats flows",
+      "stats latency flow ack",
+      "stats latency flow result",
+      "stats latency ping rtt",
+      "stats data",
+      "stats pings",
+      "stats notifications",
+      "stats link",
+    ]);
+    assert.equal(
+      lines.at(-1),
+      "stats link: connected, 1 connect, 0 disconnects, 0 failed attempts",
+    );
+    assertFailure(
+      tooShort,
+      2,
+      /^--stats-interval must be from 100ms to 24h, got "10ms"/,
+    );
+  });
+});
+
 describe("cli - signals and timeouts on the mock backend", () => {
   test("cli - a ping nobody answers exits 4", async () => {
     const r = await cli([
@@ -667,9 +738,17 @@ for (const [libName, libPath, skip] of LIBRARIES) {
         );
       });
 
-      test("cli - watch shows data another CLI sends, and stops on SIGTERM with exit 0", async () => {
+      test("cli - watch shows data another CLI sends, counts it in its statistics, and stops on SIGTERM with exit 0", async () => {
         const watch = new Cli(
-          ["watch", ...common(), "--unit", "26", "--json"],
+          [
+            "watch",
+            ...common(),
+            "--unit",
+            "26",
+            "--json",
+            "--stats-interval",
+            "1h",
+          ],
           {
             SMARTBUS_PASSWORD: PASSWORD,
           },
@@ -694,6 +773,15 @@ for (const [libName, libPath, skip] of LIBRARIES) {
             clientType: 4,
           });
           assert.equal(data.text, "hello from stdin");
+          const last = JSON.parse(r.stdout.trimEnd().split("\n").at(-1)!);
+          assert.equal(last.event, "stats");
+          assert.equal(last.final, true);
+          assert.deepEqual(last.stats.data.received, {
+            count: 1,
+            bytes: "hello from stdin".length + 1,
+          });
+          assert.deepEqual(last.stats.eventQueue, { dropped: 0 });
+          assert.equal(last.stats.connection.connects, 1);
         } finally {
           watch.child.kill("SIGKILL");
         }
