@@ -38,8 +38,19 @@ import { TEXT } from "./driver.ts";
 
 const IPSC = { unitId: 0, clientId: 0, clientType: ClientType.IPSC };
 
-/** A backend that accepts everything at once: the API layer measured alone. */
-function stubBackend(): Backend & {
+/**
+ * A backend that accepts everything at once: the API layer measured alone.
+ *
+ * @example
+ * ```ts
+ * import { Client, SmartBus } from "../../mod.ts";
+ * import { stubBackend } from "./layers.ts";
+ * const bus = new SmartBus({ unitId: 18, backend: stubBackend() });
+ * const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: 1 });
+ * await client.connect(); // connected at once
+ * ```
+ */
+export function stubBackend(): Backend & {
   cbs(): BackendCallbacks;
   lastInvokeId(): number;
 } {
@@ -67,8 +78,17 @@ function stubBackend(): Backend & {
   };
 }
 
-/** ns per call of `fn` over `n` calls, best of `rounds`, with `between` awaited after each round. */
-async function nsPerCall(
+/**
+ * ns per call of `fn` over `n` calls, best of `rounds`, with `between`
+ * awaited after each round.
+ *
+ * @example
+ * ```ts
+ * import { nsPerCall } from "./layers.ts";
+ * console.log(await nsPerCall(() => Math.sqrt(2), 1e6, 5, () => Promise.resolve()));
+ * ```
+ */
+export async function nsPerCall(
   fn: () => void,
   n: number,
   rounds: number,
@@ -84,12 +104,27 @@ async function nsPerCall(
   return best;
 }
 
-/** ns per `invoke` round trip through the API alone, 64 in flight. */
-async function flowApi(
+/**
+ * ns per `invoke` round trip through the API alone, 64 in flight, best of
+ * `rounds`: `c` on a {@link stubBackend}, whose callbacks are `cbs`.
+ *
+ * @example
+ * ```ts
+ * import { Client, SmartBus } from "../../mod.ts";
+ * import { flowApi, stubBackend } from "./layers.ts";
+ * const backend = stubBackend();
+ * const bus = new SmartBus({ unitId: 18, backend });
+ * const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: 1 });
+ * await client.connect();
+ * console.log(await flowApi(client, backend, backend.cbs(), 1000, 3), "ns per flow");
+ * ```
+ */
+export async function flowApi(
   c: Client,
   backend: { lastInvokeId(): number },
   cbs: BackendCallbacks,
   n: number,
+  rounds = 10,
 ): Promise<number> {
   const project = encodeText("bench", "utf-8");
   const result = encodeText('[1,"bench"]', "utf-8");
@@ -101,7 +136,7 @@ async function flowApi(
     params: [1, 2],
   };
   let best = Infinity;
-  for (let r = 0; r < 10; r++) {
+  for (let r = 0; r < rounds; r++) {
     let issued = 0;
     const worker = async () => {
       while (issued < n) {
