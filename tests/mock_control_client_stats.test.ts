@@ -250,6 +250,17 @@ describe("mock control - client statistics, the registry alone", () => {
       [flows().called, flows().refused, flows().open, flows().errors],
       [5, 1, 0, 1],
     );
+    // An IPSC's side: what the bus handed it and what it sent back.
+    one.served("flow");
+    one.served("notify");
+    one.sentAnswer("ack", 0);
+    one.sentAnswer("result", -2); // refused by the bus: not counted
+    assert.deepEqual(clients.report().clients[0].served, {
+      flows: 1,
+      notifications: 1,
+      acks: 1,
+      results: 0,
+    });
   });
 
   test("mock control - open calls and addresses are bounded; the oldest that left makes room", () => {
