@@ -120,4 +120,5 @@ export {
 export type {
   ServedClientsReport,
   ServedClientStats,
+  ServedTraffic,
 } from "./control/served_clients.ts";

@@ -45,7 +45,7 @@ export const MAX_OPEN_FLOWS = 65_536;
 const SWEEP_EVERY_MS = 100;
 
 /** A count of messages and their payload bytes. */
-interface Traffic {
+export interface ServedTraffic {
   /** Messages. */
   count: number;
   /** Their payload bytes (data, a ping's token), as the client sent or got them. */
@@ -80,9 +80,9 @@ export interface ServedClientStats {
   /** Bus time its last connection ended (null while it never ended). */
   lastDisconnectAt: number | null;
   /** Data it sent the bus took, data the bus delivered to it, data the bus refused (a bad destination). */
-  data: { sent: Traffic; received: Traffic; errors: number };
+  data: { sent: ServedTraffic; received: ServedTraffic; errors: number };
   /** Pings it sent the bus took, answers delivered to it, pings the bus refused. */
-  pings: { sent: Traffic; received: Traffic; errors: number };
+  pings: { sent: ServedTraffic; received: ServedTraffic; errors: number };
   /**
    * Flows it called: `called` (the bus took the call), `acknowledged` (ack
    * 1), `refused` (an ack other than 1), `answered` (a result within the
@@ -140,7 +140,7 @@ export interface ServedClientsReport {
   clients: ServedClientStats[];
 }
 
-const traffic = (): Traffic => ({ count: 0, bytes: 0 });
+const traffic = (): ServedTraffic => ({ count: 0, bytes: 0 });
 
 /** The shared budget and clock of a registry's clients. */
 interface Budget {
