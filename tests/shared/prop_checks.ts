@@ -156,8 +156,8 @@ const REASONS = new Set([
 
 /**
  * Whether every send can be judged yet: each one that did not throw has a
- * bus record or its sender saw a disconnect since, and no record is still
- * queued. In real time a frame the library accepted may still be on its
+ * bus record or its sender saw a disconnect since, no record is still
+ * queued, and what the bus delivered has reached its receiver. In real time a frame the library accepted may still be on its
  * way (the library's thread, the socket, the bus's reader); "no record
  * queued" alone holds vacuously then, so wait for this before
  * {@link checkData}.
@@ -165,10 +165,17 @@ const REASONS = new Set([
 export function sendsSettled(w: World): boolean {
   const records = dataRecords(w);
   for (const m of records.values()) if (m.status === "queued") return false;
-  return w.sends.every((s) =>
-    s.threw !== undefined || records.has(s.text) ||
-    w.clients[s.from].disconnects.some((t) => t >= s.at)
-  );
+  return w.sends.every((s) => {
+    const rec = records.get(s.text);
+    if (rec?.status === "delivered") {
+      // Delivered is the bus's word: in real time the receiver's library
+      // still has to read it off its socket and call back (a loaded CI
+      // machine once checked too soon).
+      return w.clients[s.to].received.some((r) => r.text === s.text);
+    }
+    return s.threw !== undefined || rec !== undefined ||
+      w.clients[s.from].disconnects.some((t) => t >= s.at);
+  });
 }
 
 /** The bus's data records by their text (the world sends unique texts). */
