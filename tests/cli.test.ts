@@ -294,7 +294,7 @@ describe("cli - in-process mock backend", () => {
     assertFailure(
       unknown,
       5,
-      /flow t\/nope on IPSC 0:0 did not start \(ack -1: .*no such flow/,
+      /flow t\/nope on IPSC 0:0 did not start \(ack -1: .*no such flow.*\): check the project and flow names, --ipsc, and the match of any stub$/,
     );
     // The vendor's protocol has no failed result: a flow that fails before
     // its first await is refused in its acknowledge (with the code), which
@@ -304,6 +304,10 @@ describe("cli - in-process mock backend", () => {
       5,
       /flow t\/fail on IPSC 0:0 did not start \(ack -3: .*-3/,
     );
+    // A flow (or stub) refusing on purpose gets no hint at the names: its
+    // reason says why, and the names were right.
+    assert.doesNotMatch(failing.stderr, /check the project/);
+    assert.doesNotMatch(failing.stderr, /CONNECT_BREAK/);
   });
 
   test("cli - --repeat prints each result and ends with throughput, p50/p99 and the client's statistics on stderr", async () => {

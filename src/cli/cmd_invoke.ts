@@ -32,6 +32,7 @@ import {
   EXIT_CODES_HELP,
   ExitCode,
   type ExitCodeValue,
+  notStartedHint,
   UsageError,
 } from "./exit.ts";
 import { openSession, type Session, sessionSettings } from "./session.ts";
@@ -259,13 +260,16 @@ function flowFailure(e: unknown, call: FlowCall): unknown {
   if (e instanceof FlowNotStartedError) {
     return new CliFailure(
       ExitCode.FLOW,
-      `${name} did not start (ack ${e.ack}: ${e.reason}): check the project and flow names and --ipsc`,
+      `${name} did not start (ack ${e.ack}: ${e.reason})${
+        notStartedHint(e.ack)
+      }`,
     );
   }
   if (e instanceof FlowError) {
+    // The code is the flow's own, not a library error: no library name.
     return new CliFailure(
       ExitCode.FLOW,
-      `${name} failed with code ${e.code} (${e.codeName}): see the IPSC's log`,
+      `${name} failed with its code ${e.code}: see the IPSC's log`,
     );
   }
   return e;

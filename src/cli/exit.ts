@@ -101,6 +101,25 @@ const terminalSafe = (s: string): string =>
   );
 
 /**
+ * What to check after a refusal: only "no such flow" (-1) and "no such
+ * IPSC" (-23) point at the call's names; any other ack is the IPSC (or a
+ * stub) refusing on purpose, and its reason says why.
+ *
+ * @example
+ * ```ts
+ * import { notStartedHint } from "./exit.ts";
+ * console.log(notStartedHint(-3) === ""); // true: a refusal on purpose
+ * ```
+ */
+export function notStartedHint(ack: number): string {
+  if (ack === -1) {
+    return ": check the project and flow names, --ipsc, and the match of any stub";
+  }
+  if (ack === -23) return ": check --ipsc (no such IPSC on the bus)";
+  return "";
+}
+
+/**
  * The exit code and the single stderr line for a failure.
  *
  * @example
@@ -160,18 +179,13 @@ function describe(e: unknown): { code: ExitCodeValue; message: string } {
     };
   }
   if (e instanceof FlowNotStartedError) {
-    return {
-      code: ExitCode.FLOW,
-      message:
-        `${e.message}: check the project and flow names and the --ipsc address`,
-    };
+    return { code: ExitCode.FLOW, message: e.message + notStartedHint(e.ack) };
   }
   if (e instanceof FlowError) {
+    // The code is the flow's own, not a library error: no library name.
     return {
       code: ExitCode.FLOW,
-      message: `${
-        oneLine(e.message)
-      } (code ${e.code} ${e.codeName}): see the IPSC's log`,
+      message: `${oneLine(e.message)} (its code ${e.code}): see the IPSC's log`,
     };
   }
   if (e instanceof LibraryError && LINK_CODES.has(e.code)) {
