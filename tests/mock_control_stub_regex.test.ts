@@ -330,7 +330,7 @@ describe("stub regex - bounded whatever the pattern", () => {
     );
     assert.throws(
       () => add({ $regex: "^1", $options: "i" }),
-      /"\$options" is not an operator \(only \$regex\)/,
+      /"\$options" is not an operator \(only \$regex and \$text\)/,
     );
     assert.throws(
       () => add({ $regex: "^1", other: 1 }),

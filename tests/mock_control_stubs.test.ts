@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import {
   Client,
   type FlowError,
-  type FlowNotStartedError,
+  FlowNotStartedError,
   silentLogger,
   SmartBus,
 } from "../mod.ts";
@@ -87,6 +87,63 @@ async function world(): Promise<{
 }
 
 describe("mock control - stubs in memory", () => {
+  test("mock control - a call no stub takes is refused with why each stub of its flow missed", async () => {
+    using w = await world();
+    // The doc's old example: a stub for the text "10086", a caller that
+    // sends the number 10086 (as `smartbus invoke ivr callout 10086` does).
+    w.stubs.add({
+      id: "as-text",
+      project: "ivr",
+      flow: "callout",
+      match: { paramsAt: { 0: "10086" } },
+      reply: { result: ["text"] },
+    });
+    w.stubs.add({
+      id: "by-regex",
+      project: "ivr",
+      flow: "callout",
+      match: { paramsAt: { 0: { $regex: "^100" } } },
+      reply: { result: ["regex"] },
+    });
+    const missed = await w.client.invoke({
+      server: 0,
+      process: 0,
+      project: "ivr",
+      flow: "callout",
+      params: [10086],
+    }, { timeout: 1000 }).catch((e: FlowNotStartedError) => e);
+    assert.ok(missed instanceof FlowNotStartedError);
+    assert.equal(missed.ack, -1);
+    assert.equal(
+      missed.reason,
+      'no stub of ivr/callout matches [10086]; as-text: paramsAt.0 wants "10086", got 10086 (a string against a number: { "$text": "10086" } takes either); by-regex: paramsAt.0 10086 does not match $regex "^100" (a $regex tests strings only)',
+    );
+    // The journal keeps the same reason with the call.
+    const [rec] = await w.journal.find("flowCalls", { flow: "callout" });
+    assert.equal(rec.ackMessage, missed.reason);
+    // $text takes the number and its text alike.
+    w.stubs.add({
+      id: "either",
+      project: "ivr",
+      flow: "callout",
+      priority: 1,
+      match: { paramsAt: { 0: { $text: "10086" } } },
+      reply: { result: ["either"] },
+    });
+    assert.deepEqual(await w.call("callout", [10086]), ["either"]);
+    assert.deepEqual(await w.call("callout", ["10086"]), ["either"]);
+    assert.throws(
+      () =>
+        w.stubs.add({
+          project: "ivr",
+          flow: "callout",
+          match: { paramsAt: { 0: { $text: 10086 } } },
+          reply: { result: [] },
+        }),
+      /paramsAt\.0\.\$text must be a string/,
+    );
+  });
+
   test("mock control - each kind of reply reaches the caller", async () => {
     using w = await world();
     w.stubs.add({ project: "ivr", flow: "ok", reply: { result: ["hi", 1] } });

@@ -52,7 +52,8 @@ export type StubReply =
  * positions, a value `{ "$regex": "..." }` matching a string parameter
  * against a regular expression (as `RegExp.prototype.test` without flags,
  * in linear time: no backreferences or lookaround, at most 1,000
- * characters); `from` matches the caller's address.
+ * characters), and `{ "$text": "10086" }` either the string "10086" or the
+ * number 10086; `from` matches the caller's address.
  *
  * @example
  * ```ts
@@ -63,7 +64,10 @@ export type StubReply =
 export interface StubMatch {
   /** The whole parameter list, deep-equal. */
   params?: unknown[];
-  /** Position → value (deep-equal) or `{ $regex }` for a string parameter. */
+  /**
+   * Position → value (deep-equal), `{ $regex }` for a string parameter, or
+   * `{ $text }` for a string or number of that text.
+   */
   paramsAt?: Record<string, unknown>;
   /** Fields of the caller's address. */
   from?: Partial<BusAddress>;
@@ -231,6 +235,29 @@ function checkMatch(v: unknown): StubMatch {
 }
 
 /**
+ * The `{ "$text": "..." }` of each position of `paramsAt`: it matches a
+ * string parameter of that text or a number whose text it is (`"10086"`
+ * takes both `"10086"` and `10086`), for callers that send either.
+ *
+ * @example
+ * ```ts
+ * import { paramTexts } from "./stub_spec.ts";
+ * console.log(paramTexts({ 0: { $text: "10086" } }).get(0)); // "10086"
+ * ```
+ */
+export function paramTexts(
+  paramsAt: Record<string, unknown> | undefined,
+): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const [k, want] of Object.entries(paramsAt ?? {})) {
+    if (isObject(want) && typeof want.$text === "string") {
+      out.set(Number(k), want.$text);
+    }
+  }
+  return out;
+}
+
+/**
  * The compiled `{ "$regex": "..." }` of each position of `paramsAt` (other
  * positions compare by value); throws {@link InvalidStubError} on a pattern
  * that is not a string, an operator object with other fields, or a pattern
@@ -259,14 +286,25 @@ export function paramRegexes(
     const where = `match.paramsAt.${k}`;
     // `$` keys are operators: a typo must not become a value never equal.
     if (!Object.keys(want).some((f) => f.startsWith("$"))) continue;
-    for (const f of Object.keys(want)) {
+    const ops = Object.keys(want);
+    if (ops.length === 1 && ops[0] === "$text") {
+      if (typeof want.$text !== "string") {
+        bad(
+          `${where}.$text must be a string (a number's or a string's text), got ${
+            JSON.stringify(want.$text)
+          }`,
+        );
+      }
+      continue;
+    }
+    for (const f of ops) {
       if (f !== "$regex") {
         bad(
           `${where}: ${JSON.stringify(f)} ${
             f.startsWith("$")
-              ? "is not an operator (only $regex)"
+              ? "is not an operator (only $regex and $text)"
               : "next to $regex"
-          }; { "$regex": "pattern" } takes no other field`,
+          }; { "$regex": "pattern" } and { "$text": "10086" } take no other field`,
         );
       }
     }

@@ -29,6 +29,7 @@ import {
   checkStubSpec,
   InvalidStubError,
   paramRegexes,
+  paramTexts,
   type StubInfo,
   type StubMatch,
   type StubReply,
@@ -60,6 +61,8 @@ interface Stub {
   info: StubInfo;
   order: number;
   regexes: Map<number, StubRegex>;
+  /** `{ $text }` positions of `paramsAt`. */
+  texts: Map<number, string>;
   cost: StubCost;
   /** The start of its replies' JSON, for the inspector. */
   preview: string;
@@ -256,6 +259,7 @@ export class FlowStubs {
       info,
       order: ++this.#order,
       regexes,
+      texts: paramTexts(spec.match?.paramsAt),
       cost,
       preview,
     });
@@ -304,18 +308,26 @@ export class FlowStubs {
   ): unknown {
     const from = ctx.from;
     let best: Stub | undefined;
+    const misses: string[] = [];
     for (const s of this.#stubs.values()) {
-      if (this.#keyOf(s) !== key || !matches(s, params, from)) continue;
+      if (this.#keyOf(s) !== key) continue;
+      const miss = mismatch(s, params, from);
+      if (miss !== null) {
+        if (misses.length < MISSES_SHOWN) misses.push(`${s.info.id}: ${miss}`);
+        continue;
+      }
       const p = s.info.priority ?? 5;
       const bp = best?.info.priority ?? 5;
       if (!best || p < bp || (p === bp && s.order > best.order)) best = s;
     }
     if (!best) {
       if (slot.base) return slot.base(params, ctx);
+      // Why each stub of this flow missed, so that a copied stub whose
+      // parameter is "10086" where the caller sends 10086 says so.
       ctx.refuse(
         -1,
-        `no stub of ${slot.project}/${slot.flow} matches ${
-          JSON.stringify(params)
+        `no stub of ${slot.project}/${slot.flow} matches ${show(params)}${
+          misses.length > 0 ? `; ${misses.join("; ")}` : ""
         }`,
       );
     }
@@ -332,20 +344,69 @@ export class FlowStubs {
   }
 }
 
-function matches(s: Stub, params: unknown[], from: BusAddress): boolean {
+/** Stubs of a flow whose first difference a refusal names. */
+const MISSES_SHOWN = 3;
+
+/** A value in a refusal's message: its JSON, cut to 60 characters. */
+function show(v: unknown): string {
+  const t = v === undefined ? "nothing" : JSON.stringify(v);
+  return t.length <= 60 ? t : `${t.slice(0, 57)}...`;
+}
+
+const kind = (v: unknown): string =>
+  v === null ? "null" : Array.isArray(v) ? "a list" : `a ${typeof v}`;
+
+/** Said when a value differs only in type from what was wanted. */
+function typeHint(want: unknown, got: unknown): string {
+  const text = (v: unknown) =>
+    typeof v === "string" || typeof v === "number" ? String(v) : undefined;
+  if (typeof want === typeof got || text(want) !== text(got)) return "";
+  return ` (${kind(want)} against ${kind(got)}: { "$text": ${
+    JSON.stringify(text(want))
+  } } takes either)`;
+}
+
+/** The first field of its match that `s` finds different, or null on a match. */
+function mismatch(
+  s: Stub,
+  params: unknown[],
+  from: BusAddress,
+): string | null {
   const m: StubMatch | undefined = s.info.match;
-  if (!m) return true;
-  if (m.params !== undefined && !jsonEqual(m.params, params)) return false;
-  if (m.from !== undefined && !addressMatches(from, m.from)) return false;
+  if (!m) return null;
+  if (m.params !== undefined && !jsonEqual(m.params, params)) {
+    return `params wants ${show(m.params)}`;
+  }
+  if (m.from !== undefined && !addressMatches(from, m.from)) {
+    return `from wants ${show(m.from)}, the caller is ${
+      show({ unitId: from.unitId, clientId: from.clientId })
+    }`;
+  }
   for (const [k, want] of Object.entries(m.paramsAt ?? {})) {
     const i = Number(k);
     const got = params[i];
     const rx = s.regexes.get(i);
+    const text = s.texts.get(i);
     if (rx) {
-      if (typeof got !== "string" || !rx.test(got)) return false;
-    } else if (!jsonEqual(want, got)) return false;
+      if (typeof got !== "string" || !rx.test(got)) {
+        return `paramsAt.${k} ${show(got)} does not match $regex ${
+          show((want as { $regex: string }).$regex)
+        }${typeof got === "string" ? "" : " (a $regex tests strings only)"}`;
+      }
+    } else if (text !== undefined) {
+      if (
+        (typeof got !== "string" && typeof got !== "number") ||
+        String(got) !== text
+      ) {
+        return `paramsAt.${k} wants the text ${show(text)}, got ${show(got)}`;
+      }
+    } else if (!jsonEqual(want, got)) {
+      return `paramsAt.${k} wants ${show(want)}, got ${show(got)}${
+        typeHint(want, got)
+      }`;
+    }
   }
-  return true;
+  return null;
 }
 
 /** Play `reply` as a flow handler would. */
