@@ -1,3 +1,8 @@
+/**
+ * The API's deadline queue and flow-call bookkeeping (`DeadlineQueue`,
+ * `FlowCalls`) on their own, with a hand-driven clock: no backend, runs
+ * unchanged under Deno and Bun.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

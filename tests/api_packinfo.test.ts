@@ -1,3 +1,8 @@
+/**
+ * The packet head (`PackInfo`): decoding and encoding the 20-byte head of
+ * the vendor's binary and the SDK header's 28-byte one. Pure functions, no
+ * backend.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

@@ -1,3 +1,7 @@
+/**
+ * Flow parameters and results: the JSON arrays sent to and from the IPSC as
+ * GBK text, their limits and their errors. Pure functions, no backend.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

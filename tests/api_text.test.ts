@@ -1,3 +1,7 @@
+/**
+ * The text codecs (UTF-8 and GBK) and C strings the API sends. Pure
+ * functions, no backend.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

@@ -1,3 +1,7 @@
+/**
+ * The API's argument guards: every check that refuses bad input with a
+ * typed error before anything reaches a backend. Pure functions.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

@@ -1,3 +1,8 @@
+/**
+ * Where the native library is looked for (`src/ffi/loader.ts`): an
+ * explicit path, `SMARTBUS_NETCLI_LIB`, then the original package's search
+ * order. Loads nothing: the opener is faked.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {

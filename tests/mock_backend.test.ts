@@ -1,3 +1,7 @@
+/**
+ * The mock backend at the backend interface (the calls and callbacks the
+ * API sees from `libbusnetcli`), on a mock bus with a virtual clock.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "../src/abi/constants.ts";

@@ -1,3 +1,8 @@
+/**
+ * The in-memory mock bus at port level: nodes, logins and their codes,
+ * routing of data, pings and flow calls, records; virtual clock, no
+ * backend.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";

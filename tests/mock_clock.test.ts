@@ -1,3 +1,7 @@
+/**
+ * The mock bus's clocks: `VirtualClock` (moves only when told) and
+ * `RealClock`.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { RealClock, unrefTimer, VirtualClock } from "../src/mock/internal.ts";

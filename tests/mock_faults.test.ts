@@ -1,3 +1,8 @@
+/**
+ * Faults of the mock bus (node stops, cut links and clients, latency,
+ * drops, IPSC faults) as clients on the mock backend see them; virtual
+ * clock.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Client, FlowTimeoutError, silentLogger, SmartBus } from "../mod.ts";

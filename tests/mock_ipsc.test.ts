@@ -1,3 +1,8 @@
+/**
+ * Mock IPSC flow servers: flows as async functions, acknowledges, results,
+ * refusals, crashes and the library's timers, seen at the backend
+ * interface of the mock backend; virtual clock.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ErrorCode } from "../src/abi/constants.ts";

@@ -1,3 +1,7 @@
+/**
+ * The mock bus's bounded records (`records` per kind): what is kept,
+ * evicted and updated; port level, virtual clock.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -1,3 +1,7 @@
+/**
+ * The mock bus's record budget (bytes over all kinds of records): the
+ * oldest go first, reset gives it back; port level, virtual clock.
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {

@@ -1,3 +1,9 @@
+/**
+ * The native stand-in library from C (`build/test_standin`, normal and
+ * ASan+UBSan builds) against a mock bus served on loopback: every call,
+ * callback and return code, and its link behaviour. Runs under whichever
+ * runtime runs this file (the runtime only starts the processes).
+ */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
