@@ -451,13 +451,7 @@ export class Client {
       const tracer = tracers.invoke;
       if (!tracer.active) {
         const id = this.#link.invokeFlow(call, timeoutMs);
-        return this.#link.flows.track(
-          id,
-          call.project,
-          call.wantResult !== false,
-          timeoutMs,
-          signal,
-        );
+        return this.#track(id, call, timeoutMs, signal);
       }
       const ctx = this.#invokeContext(call, timeoutMs, true);
       return tracer.promise(ctx, () => {
@@ -469,19 +463,29 @@ export class Client {
           throw e;
         }
         ctx.invokeId = id;
-        return this.#link.flows.track(
-          id,
-          call.project,
-          call.wantResult !== false,
-          timeoutMs,
-          signal,
-        );
+        return this.#track(id, call, timeoutMs, signal);
       }, (c, error) => {
         c.outcome = error === undefined ? "answered" : flowOutcomeOf(error);
       });
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** Await call `id` as `invoke()` does, traced or not. */
+  #track(
+    id: number,
+    call: FlowCall,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown[]> {
+    return this.#link.flows.track(
+      id,
+      call.project,
+      call.wantResult !== false,
+      timeoutMs,
+      signal,
+    );
   }
 
   #invokeContext(
