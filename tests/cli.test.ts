@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import type { LatencySummary } from "../mod.ts";
 import { type MockServer, startMockServer } from "../src/mock/mod.ts";
 import { Cli, type Run } from "./shared/cli_child.ts";
 
@@ -84,14 +85,7 @@ function latencyFigures(line: string): number[] {
 
 /** A latency summary that holds `count` samples, each at most `wallMs`. */
 function assertConsistent(
-  s: {
-    count: number;
-    sum: number;
-    p50: number | null;
-    p90: number | null;
-    p99: number | null;
-    max: number | null;
-  },
+  s: LatencySummary,
   count: number,
   wallMs: number,
 ): void {
@@ -106,7 +100,8 @@ function assertConsistent(
     ]);
     return;
   }
-  const { p50, p90, p99, max } = s as Record<string, number>;
+  // With samples every figure is a number.
+  const [p50, p90, p99, max] = [s.p50, s.p90, s.p99, s.max] as number[];
   assert.ok(
     0 <= p50 && p50 <= p90 && p90 <= p99 && p99 <= max,
     JSON.stringify(s),
