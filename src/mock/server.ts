@@ -30,7 +30,7 @@ import {
   type ControlServer,
   startControlServer,
 } from "./control/control_server.ts";
-import { BusWatch, tapAttach } from "./control/presence.ts";
+import { tapAttach, watchOf } from "./control/presence.ts";
 import { masker } from "./control/masking.ts";
 
 /**
@@ -371,11 +371,7 @@ export async function startMockServer(
   // front attaches at login time; a login in the moment before the nodes are
   // added is refused and retried, as with a node not up yet.
   if (options.control) checkControlOptions(options.control);
-  // Masks with the passwords the bus has when the text comes (nodes and
-  // their users can be added later).
-  const watch = options.control
-    ? new BusWatch(bus.clock, undefined, (t) => masker(bus)(t))
-    : undefined;
+  const watch = options.control ? watchOf(bus) : undefined;
   const front = await serveTcp(watch ? tapAttach(bus, watch) : bus, asked, {
     heartbeatMs: options.heartbeatMs,
     loginTimeoutMs: options.loginTimeoutMs,

@@ -37,7 +37,7 @@ import {
 import { INSPECTOR_HTML } from "./inspector_page.ts";
 import { Journal } from "./journal.ts";
 import { masker } from "./masking.ts";
-import { BusWatch } from "./presence.ts";
+import { type BusWatch, watchOf } from "./presence.ts";
 import {
   API_PREFIX,
   apiRoutes,
@@ -185,7 +185,7 @@ function checkToken(token: string): void {
 export async function startControlServer(
   bus: MockBus,
   options: ControlOptions = {},
-  watch: BusWatch = new BusWatch(bus.clock),
+  watch: BusWatch = watchOf(bus),
 ): Promise<ControlServer> {
   const { host, token } = checkControlOptions(options);
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

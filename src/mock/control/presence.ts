@@ -30,6 +30,7 @@ import { copyAddress } from "../bus/address.ts";
 import { recordText } from "../bus/records.ts";
 import { type RecordChange, RecordLog } from "../bus/record_log.ts";
 import type { PresenceEvent } from "./journal_types.ts";
+import { masker } from "./masking.ts";
 import { type ServedClient, ServedClients } from "./served_clients.ts";
 
 /**
@@ -199,6 +200,25 @@ export class BusWatch {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
   }
+}
+
+/**
+ * The watch of a served `bus`: it masks with the passwords the bus has
+ * when the text comes (nodes and their users can be added later).
+ *
+ * @example
+ * ```ts
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * import { watchOf } from "./presence.ts";
+ * const watch = watchOf(new MockBus());
+ * console.log(watch.drain().samples.length); // 0
+ * ```
+ */
+export function watchOf(bus: {
+  clock: { now(): number };
+  nodes(): readonly { users?: Readonly<Record<string, string>> }[];
+}): BusWatch {
+  return new BusWatch(bus.clock, undefined, (t) => masker(bus)(t));
 }
 
 const ipscAddress = (unitId: number, processIndex: number): BusAddress => ({
