@@ -3,7 +3,7 @@
  * (16 clients of unit 17, through the runtime's FFI backend) and 7
  * in-memory units × 16 clients share one bus served on loopback, send each
  * other data in rounds and call flows, while node 0 — where everyone sits —
- * stops (everyone fails over to node 1) and starts again. Between rounds
+ * stops (everyone fails over, silently, to its slave link at node 1) and starts again. Between rounds
  * the test waits until every message sent is accounted for, so nothing is
  * in flight when the node stops. Asserted: every send that did not throw
  * arrives exactly once, every flow call resolves, no unhandled rejection,
@@ -87,6 +87,16 @@ describe("load - over TCP", () => {
             }),
           );
         }
+        // Which clients' libraries have read their master link's close: a
+        // failover to the registered slave is silent (no event), and what
+        // is sent before that read goes down the closed link.
+        const masterBroke = new Set<string>();
+        for (const unit of units) {
+          unit.on("trace", (line) => {
+            const m = /client (\d+): link 0# .*broke/.exec(line);
+            if (m) masterBroke.add(`${unit.unitId}/${m[1]}`);
+          });
+        }
         for (const unit of units) {
           // The stand-in dials the TCP front; in-memory units dial the bus's nodes.
           const [master, slave] = unit.unitId === 17
@@ -130,10 +140,16 @@ describe("load - over TCP", () => {
             await until(
               () =>
                 members.every((m) =>
-                  m.client.state.state === "connected" && m.client.unitid === 1
+                  m.client.state.state === "connected" &&
+                  masterBroke.has(`${m.unitId}/${m.id}`)
                 ),
               5000,
-              "everyone fails over to node 1",
+              "everyone fails over to node 1, silently",
+            );
+            assert.ok(
+              env.bus.clients().every((c) =>
+                c.address.unitId === 0 || c.nodeUnitId === 1
+              ),
             );
           }
           if (round === 6) env.bus.startNode(0);

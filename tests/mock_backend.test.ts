@@ -161,7 +161,7 @@ describe("mock backend", () => {
     ]]);
   });
 
-  test("connect - authentication failures are reported on every retry", async () => {
+  test("connect - an authentication failure is reported once and ends that link's tries", async () => {
     const { clock, rec, connect } = setup();
     connect(0, 8002, 0xffff, "alice", "wrong");
     connect(1, 8002, 0xffff, "bob", "s3cret");
@@ -174,33 +174,69 @@ describe("mock backend", () => {
       [2, -1, ErrorCode.AUTHOR],
       [3, 2, 0],
     ]);
-    await clock.advance(RECONNECT - 1);
+    // As the vendor's library: any refusal but -10 is final for the link.
+    await clock.advance(RECONNECT * 3);
     assert.equal(rec.named("connection").length, 4);
-    await clock.advance(1);
-    assert.equal(rec.named("connection").length, 7);
     assert.ok(rec.traces().some((t) => t.includes("wrong password")));
   });
 
-  test("failover - master down: slave at once; master back: used on the next reconnect", async () => {
+  test("connect - an unreachable node is reported once, then tried every interval", async () => {
     const { clock, bus, rec, connect } = setup();
     bus.stopNode(0);
-    connect(0, 8000, 8001);
+    connect(0, 8000);
     await clock.flush();
-    assert.deepEqual(rec.named("connection"), [[
-      0,
-      -1,
-      ErrorCode.ESTABLI_CONNECT,
-    ], [0, 1, 0]]);
+    assert.deepEqual(rec.named("connection"), [
+      [0, -1, ErrorCode.ESTABLI_CONNECT],
+    ]);
+    await clock.advance(RECONNECT * 3);
+    assert.equal(rec.named("connection").length, 1, "once until a login");
     bus.startNode(0);
-    bus.kick({ unitId: 17, clientId: 0 });
-    await clock.flush();
-    assert.deepEqual(rec.named("disconnect"), [[0]]);
-    await clock.advance(RECONNECT);
+    await clock.advance(RECONNECT - 1);
+    assert.equal(rec.named("connection").length, 1);
+    await clock.advance(1);
     assert.deepEqual(rec.named("connection").at(-1), [0, 0, 0]);
   });
 
-  test("failover - stopNode: disconnect, then reconnect to the slave after the interval", async () => {
+  test("failover - both links log in; a stopped master is silent, the slave carries on", async () => {
     const { clock, bus, rec, connect, backend } = setup();
+    const peer = new RecordingSink();
+    assert.ok(bus.attach("127.0.0.1", 8001, req(addr(18, 0)), peer).ok);
+    connect(0, 8000, 8001);
+    await clock.flush();
+    assert.deepEqual(
+      rec.named("connection"),
+      [[0, 0, 0]],
+      "the first login only",
+    );
+    assert.deepEqual(
+      bus.clients().filter((c) => c.address.unitId === 17).map((c) => [
+        c.nodeUnitId,
+        c.standbyNodeUnitId,
+      ]),
+      [[0, 1]],
+    );
+    bus.stopNode(0);
+    await clock.flush();
+    assert.deepEqual(rec.named("disconnect"), []);
+    assert.equal(backend.sendData(0, 1, 3, 18, 0, 4, te.encode("x")), 0);
+    await clock.flush();
+    assert.equal(peer.events.filter((e) => e.kind === "data").length, 1);
+    // The master link dials again at once, then every interval, silently.
+    bus.startNode(0);
+    await clock.advance(RECONNECT);
+    assert.deepEqual(rec.named("connection"), [[0, 0, 0]]);
+    assert.deepEqual(
+      bus.clients().filter((c) => c.address.unitId === 17).map((c) => [
+        c.nodeUnitId,
+        c.standbyNodeUnitId,
+      ]),
+      [[1, 0]],
+    );
+  });
+
+  test("failover - with no other link registered, a break is one disconnect, then the slave", async () => {
+    const { clock, bus, rec, connect, backend } = setup();
+    bus.stopNode(1);
     connect(0, 8000, 8001);
     await clock.flush();
     assert.deepEqual(rec.named("connection"), [[0, 0, 0]]);
@@ -209,21 +245,21 @@ describe("mock backend", () => {
       backend.sendData(0, 1, 3, 18, 0, 4, te.encode("x")),
       ErrorCode.CONN_NOT_ESTAB,
     );
-    await clock.flush();
+    await clock.advance(0); // the broken link dials again at once
     assert.deepEqual(rec.named("disconnect"), [[0]]);
-    await clock.advance(RECONNECT - 1);
-    assert.equal(rec.named("connection").length, 1);
-    await clock.advance(1);
-    assert.deepEqual(rec.named("connection").slice(1), [[
-      0,
-      -1,
-      ErrorCode.ESTABLI_CONNECT,
-    ], [0, 1, 0]]);
-    bus.startNode(0);
-    bus.stopNode(1);
+    assert.deepEqual(rec.named("connection").slice(1), [
+      [0, 0, ErrorCode.ESTABLI_CONNECT],
+    ]);
+    bus.startNode(1);
     await clock.advance(RECONNECT);
+    assert.deepEqual(rec.named("connection").at(-1), [0, 1, 0]);
+    // A kick closes both of its links: one disconnect, then both back.
+    bus.startNode(0);
+    await clock.advance(RECONNECT);
+    bus.kick({ unitId: 17, clientId: 0 });
+    await clock.advance(0);
     assert.deepEqual(rec.named("disconnect"), [[0], [0]]);
-    assert.deepEqual(rec.named("connection").at(-1), [0, 0, 0]);
+    assert.equal(rec.named("connection").at(-1)?.[2], 0);
   });
 
   test("data - sendData and sendPing reach the bus; heads are the vendor binary's 20-byte heads", async () => {
@@ -366,7 +402,11 @@ describe("mock backend", () => {
       null,
     );
     await seen(1);
+    // Both nodes stopped, then the slave started: one outage, then the
+    // slave link logs in again on the real interval timer.
     bus.stopNode(0);
+    bus.stopNode(1);
+    bus.startNode(1);
     await seen(2);
     assert.deepEqual(rec.named("connection").at(-1), [0, 1, 0]);
     assert.deepEqual(rec.named("disconnect"), [[0]]);

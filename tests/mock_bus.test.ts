@@ -69,9 +69,76 @@ describe("mock bus", () => {
     assert.equal(code(8002, "alice", "nope"), ErrorCode.PWD);
     assert.equal(code(9999, null, null), ErrorCode.ESTABLI_CONNECT);
     assert.equal(code(8002, "alice", "s3cret"), 0);
-    assert.equal(code(8000, null, null), ErrorCode.CONNECTED);
+    // Its second link, at another node, is its standby (see below); a
+    // third link, or a second one at the same node, is refused -10.
+    assert.equal(code(8000, null, null), 0);
+    assert.equal(code(8001, null, null), ErrorCode.CONNECTED);
+    assert.equal(code(8002, "alice", "s3cret"), ErrorCode.CONNECTED);
     bus.stopNode(1);
     assert.equal(code(8001, null, null, 18), ErrorCode.ESTABLI_CONNECT);
+  });
+
+  test("login - a second link at another node is a silent standby that takes over", async () => {
+    const { bus, clock, join } = setup();
+    const other = join(18, 0, 8001);
+    const active = join(17, 0, 8000);
+    const standby = join(17, 0, 8001);
+    await clock.flush();
+    other.sink.events.length = 0;
+    assert.deepEqual(
+      bus.clients().map((
+        c,
+      ) => [c.address.unitId, c.nodeUnitId, c.standbyNodeUnitId]),
+      [[18, 1, undefined], [17, 0, 1]],
+    );
+    // The standby hears nothing and nobody hears of it.
+    assert.equal(standby.sink.events.length, 0);
+    // Data goes to the active link only.
+    other.port.send(1, 3, addr(17, 0), new TextEncoder().encode("one"));
+    await clock.flush();
+    assert.deepEqual(
+      active.sink.events.filter((e) => e.kind === "data").length,
+      1,
+    );
+    assert.equal(standby.sink.events.length, 0);
+    // Node 0 stops: the active link is closed, the standby goes on, and
+    // nobody hears that 17/0 left.
+    bus.stopNode(0);
+    await clock.flush();
+    assert.ok(active.sink.events.some((e) => e.kind === "closed"));
+    assert.deepEqual(
+      bus.clients().map((
+        c,
+      ) => [c.address.unitId, c.nodeUnitId, c.standbyNodeUnitId]),
+      [[18, 1, undefined], [17, 1, undefined]],
+    );
+    assert.ok(
+      !other.sink.events.some((e) =>
+        e.kind === "global" && e.event.unitId === 17
+      ),
+      "no event about 17/0",
+    );
+    other.port.send(1, 3, addr(17, 0), new TextEncoder().encode("two"));
+    await clock.flush();
+    assert.deepEqual(
+      standby.sink.events.filter((e) => e.kind === "data").map((e) =>
+        e.kind === "data" && e.text
+      ),
+      ["two"],
+    );
+    // A kick closes every link of the address: everyone hears it left once.
+    bus.startNode(0);
+    join(17, 0, 8000);
+    other.sink.events.length = 0;
+    assert.equal(bus.kick({ unitId: 17, clientId: 0 }), true);
+    await clock.flush();
+    assert.deepEqual(bus.clients().map((c) => c.address.unitId), [18]);
+    assert.deepEqual(
+      other.sink.events.flatMap((e) =>
+        e.kind === "global" && e.event.unitId === 17 ? [e.event.status] : []
+      ),
+      [0],
+    );
   });
 
   test("login - a node takes at most 16 clients", () => {

@@ -1,13 +1,13 @@
 /**
- * Property: failover follows a model of the library. Each client is either
- * up on a node or down with its next connect attempt due at a known time;
- * an attempt tries the master (node 0), then the slave (node 1), and
- * succeeds on the first one that runs and is not cut off for that client;
- * a failed round retries one reconnect interval later. After every op the
- * real clients must match the model: the same number of disconnect events
- * (one per break, never more), the same connects with the unit id reached,
- * the same state; and `send` succeeds exactly when the model says up, else
- * throws `LibraryError` -2 (never vanishes silently).
+ * Property: failover on the mock backend follows the two-link model
+ * (`tests/shared/failover_model.ts`, the one the native libraries follow
+ * too): both links log in at once, a failover to a registered slave is
+ * silent, a client comes back on a reachable node. Each op is followed by
+ * a settle time of 2.5 reconnect intervals of virtual time, then every
+ * client must match the model: the same disconnect events (one per
+ * outage, never more), the same connects with the unit id reached, the
+ * same state; and `send` succeeds exactly when the model says up, else
+ * throws `LibraryError` -2 (never vanishes silently). Mock backend only.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,7 +16,7 @@ import { LibraryError } from "../mod.ts";
 import { checkProperty } from "./shared/fc.ts";
 import { applyOp, describeOps, type Op, opsArb } from "./shared/prop_ops.ts";
 import { makeWorld, RECONNECT_MS } from "./shared/prop_world.ts";
-import { compareFailover, FailoverModel } from "./shared/failover_model.ts";
+import { LinkFailoverModel, observeClients } from "./shared/failover_model.ts";
 
 describe("properties - failover", () => {
   test("failover - disconnects, reconnects and sends follow the master/slave model", async () => {
@@ -41,11 +41,11 @@ describe("properties - failover", () => {
           const w = makeWorld();
           try {
             await w.clock.flush();
-            const m = new FailoverModel(w.clients.length, RECONNECT_MS);
-            compareFailover(w, m, "start");
+            const n = w.clients.length;
+            const m = new LinkFailoverModel(n, { kickHeard: true });
+            m.compare(observeClients(w, n), "start");
             for (const [i, o] of ops.entries()) {
-              const now = w.clock.now();
-              m.apply(o, now);
+              m.apply(o);
               const sendsBefore = w.sends.length;
               await applyOp(w, o);
               // A send to one's own unit is skipped (an input error).
@@ -57,7 +57,7 @@ describe("properties - failover", () => {
                 const threw = o.op === "send"
                   ? w.sends[w.sends.length - 1].threw
                   : w.flows[w.flows.length - 1].threw;
-                if (m.clients[c].node === null) {
+                if (!m.up(c)) {
                   assert.ok(
                     threw instanceof LibraryError && threw.code === -2,
                     `${o.op} ${i} while down must fail with -2, got ${threw}`,
@@ -70,7 +70,8 @@ describe("properties - failover", () => {
                   );
                 }
               }
-              compareFailover(w, m, `op ${i} ${JSON.stringify(o)}`);
+              await w.clock.advance(RECONNECT_MS * 2.5);
+              m.compare(observeClients(w, n), `op ${i} ${JSON.stringify(o)}`);
             }
             w.close();
           } catch (e) {

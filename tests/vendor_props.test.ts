@@ -23,14 +23,7 @@ import {
 const SUITES: ReadonlyArray<{ file: string; runs: number; skip?: string }> = [
   { file: "prop_native.test.ts", runs: 3 },
   // Up to 5 ops a run, each settling 2.5 reconnect intervals (5 s here).
-  {
-    file: "prop_native_failover.test.ts",
-    runs: 2,
-    skip:
-      "the vendor's library dies of SIGSEGV (a libuv timer of its own with " +
-      "a null callback) within seconds of failing over from a registered " +
-      "link to one it was re-registering after -10; 3 of 5 runs",
-  },
+  { file: "prop_native_failover.test.ts", runs: 2 },
 ];
 
 if (!vendorUsable || runtime === undefined) {

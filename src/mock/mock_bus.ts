@@ -171,7 +171,7 @@ export class MockBus {
     const node = this.#ctx.nodes.get(unitId);
     if (!node) throw new Error(`no node ${unitId} on the bus`);
     if (!node.running) return;
-    for (const conn of [...this.#ctx.conns.values()]) {
+    for (const conn of [...this.#ctx.conns.links()]) {
       if (conn.node === node) this.#ctx.conns.close(conn, reason);
     }
     node.running = false;
@@ -194,13 +194,16 @@ export class MockBus {
     }
   }
 
-  /** Cut the connection at `address` (unit id + client id); false if none. */
+  /** Cut the connection at `address` (unit id + client id), both its links if it has two; false if none. */
   kick(
     address: { unitId: number; clientId: number },
     reason = "kicked",
   ): boolean {
     const conn = this.#ctx.conns.at(address);
     if (!conn) return false;
+    // Its standby link first, or it would take over the kicked address.
+    const standby = this.#ctx.conns.standbyAt(address);
+    if (standby) this.#ctx.conns.close(standby, reason);
     this.#ctx.conns.close(conn, reason);
     return true;
   }

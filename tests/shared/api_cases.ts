@@ -14,6 +14,7 @@ import {
   FlowTimeoutError,
   GlobalConnectStatus,
   InvalidArgumentError,
+  LibraryError,
   NotInitializedError,
   PackInfo,
   type SmartBus,
@@ -506,9 +507,69 @@ export function apiCases(label: string, factory: EnvFactory): void {
         assert.ok(bus.presence().some((p) => p.clientId === 5));
       }));
 
-    test("failover - a stopped master gives one disconnect, then a connect to the slave", () =>
+    test("failover - with both links registered, a stopped master is silent and traffic goes on over the slave", () =>
       withEnv(factory, async (env) => {
         const bus = env.unit(UNIT, { logger: recordingLogger() });
+        const c = new Client({
+          bus,
+          localClientId: 1,
+          localClientType: ClientType.AGENT,
+          masterHost: env.master.host,
+          masterPort: env.master.port,
+          slaverHost: env.slave.host,
+          slaverPort: env.slave.port,
+        });
+        assert.equal(await c.connect(), 0);
+        const mine = () =>
+          env.bus.clients().find((r) =>
+            r.address.unitId === UNIT && r.address.clientId === 1
+          );
+        // The library logs its slave link in at once; the bus keeps it.
+        await until(env, () => mine()?.standbyNodeUnitId === 1, 10_000);
+        let disconnects = 0;
+        c.onDisconnect = () => void disconnects++;
+        const slave = env.bus.node(1);
+        const [p] = await peers(env, [2], {
+          masterHost: slave.host,
+          masterPort: slave.port,
+        });
+        env.bus.stopNode(0);
+        assert.equal(mine()?.nodeUnitId, 1);
+        // What is sent before the library has read its master's close may
+        // be lost or refused (-2); what follows goes over the slave.
+        let got = "";
+        p.onReceiveText = (_i, t) => void (got ||= t);
+        await until(
+          env,
+          () => {
+            if (got) return true;
+            try {
+              c.send(1, 3, PEER, 2, ClientType.AGENT, "after failover");
+            } catch (e) {
+              assert.ok(e instanceof LibraryError && e.code === -2, String(e));
+            }
+            return false;
+          },
+          10_000,
+          250,
+        );
+        assert.equal(got, "after failover");
+        const back = nextEvent<[PackInfo, string]>(
+          (l) => c.on("receiveText", l),
+          10_000,
+        );
+        p.send(1, 3, UNIT, 1, ClientType.AGENT, "back over the slave");
+        assert.equal((await back)[1], "back over the slave");
+        assert.equal(disconnects, 0);
+        assert.equal(c.state.state, "connected");
+        env.bus.startNode(0);
+      }));
+
+    test("failover - a stopped master without a registered slave gives one disconnect, then a connect to the slave", () =>
+      withEnv(factory, async (env) => {
+        const bus = env.unit(UNIT, { logger: recordingLogger() });
+        // The slave node is down at first: only the master link logs in.
+        env.bus.stopNode(1);
         const c = new Client({
           bus,
           localClientId: 1,
@@ -525,7 +586,8 @@ export function apiCases(label: string, factory: EnvFactory): void {
           20_000,
         );
         env.bus.stopNode(0);
-        // The vendor's library retries a refused (-10) slave link every 2 s.
+        env.bus.startNode(1);
+        // The library dials a refused slave link again every 2 s.
         await until(env, () => c.unitid === 1, env.reconnectMs * 4 + 10_000);
         assert.equal((await back)[0], 1);
         assert.equal(disconnects, 1);

@@ -60,15 +60,19 @@ export interface MockBackendOptions {
  * or port → `ARGUMENT`; sending while not connected → `CONN_NOT_ESTAB`;
  * more than 64 KiB of data or 32 KiB of flow parameters → `MAX_DATASIZE`.
  *
- * Connecting: right after `createConnect` (in a microtask) it tries the
- * master, then the slave at once; each failed attempt raises `connection`
- * with accessUnitId -1 and the bus's code; after a failed round it waits
- * `reconnectIntervalMs` and starts again with the master, forever (the API
- * decides to give up, e.g. on authentication errors). On a strict bus, a
- * master or slave address no node listens on (a typo) makes `createConnect`
- * throw a `ConnectError` at once, naming the address and the nodes there
- * are (so `client.connect()` fails at once instead of waiting). A broken connection
- * raises `disconnect`, then reconnects likewise after `reconnectIntervalMs`.
+ * Connecting: right after `createConnect` (in a microtask) the master and
+ * the slave links log in at once, as the vendor's library does (both may
+ * be registered, at two nodes). `connection` reports the first login (0)
+ * and a failure (the bus's code, the last access unit or -1) only while no
+ * link is registered, once until the next login; a -10 or an unreachable
+ * node is tried again every `reconnectIntervalMs`, any other refusal ends
+ * that link's tries (the API decides to give up). On a strict bus, a
+ * master or slave address no node listens on (a typo) makes
+ * `createConnect` throw a `ConnectError` at once, naming the address and
+ * the nodes there are (so `client.connect()` fails at once instead of
+ * waiting). A registered link that breaks dials again at once; it raises
+ * `disconnect` only when the other link is not registered: a failover to
+ * a registered slave is silent.
  *
  * Flows: mode 0 calls are timed on the bus clock (`timeoutMs`, 30 s when
  * ≤ 0); without a result by then `invokeFlowRet` gets -25 and no head; a

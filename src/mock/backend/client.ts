@@ -1,7 +1,15 @@
 /**
- * One local client of the mock backend: its connect/reconnect loop over
- * master and slave, and the sink that turns bus deliveries into library
- * callbacks. Internal to {@link MockBackend}.
+ * One local client of the mock backend: its master and slave links, each
+ * with its own connect/reconnect loop, and the sinks that turn bus
+ * deliveries into library callbacks. Internal to {@link MockBackend}.
+ *
+ * As the vendor's library (and the stand-in): both links log in at once;
+ * the connection callback reports the first registration only, and a
+ * failure only while no link is registered (once until the next login);
+ * the disconnect callback fires only when a registered link breaks while
+ * the other is not registered, so a failover to a registered slave is
+ * silent; a broken link dials again at once, a -10 or an unreachable node
+ * every `reconnectMs`, and any other refusal ends that link's tries.
  *
  * @example
  * ```ts
@@ -13,6 +21,7 @@
  * @module
  */
 import { decodeText } from "../../api/text.ts";
+import { ErrorCode } from "../../abi/constants.ts";
 import type { BackendCallbacks } from "../../abi/backend.ts";
 import type {
   BusAddress,
@@ -37,118 +46,181 @@ export interface MockClientConfig {
 const text = (b: Uint8Array | null): string | null =>
   b === null ? null : decodeText(b, "utf-8");
 
+/** One link (master or slave) of a client. */
+interface Link {
+  readonly host: string;
+  readonly port: number;
+  /** Its registration, while it has one. */
+  bus: BusPort | null;
+  /** Its next connect attempt, while one is timed. */
+  timer: unknown;
+  /** Refused for good (credentials, too many clients): never dialled again. */
+  done: boolean;
+  /** Bumped per attempt: a sink of an older attempt is ignored. */
+  session: number;
+}
+
 /** One local client of a mock backend. */
 export class MockClient {
   #ctx: BackendContext;
   #config: MockClientConfig;
-  #port: BusPort | null = null;
-  #timer: unknown = undefined;
+  #links: Link[];
+  /** The registered link that carries what the client sends (-1: none). */
+  #active = -1;
   #disposed = false;
-  /** Bumped per attempt: a sink of an older attempt is ignored. */
-  #session = 0;
+  /** A connect failure was reported since the last login. */
+  #failReported = false;
+  /** The access unit of the last login (-1 before any). */
+  #accessUnit = -1;
 
   /** A client that does nothing until {@link MockClient.connect}. */
   constructor(ctx: BackendContext, config: MockClientConfig) {
     this.#ctx = ctx;
     this.#config = config;
+    this.#links = config.targets.map((t) => ({
+      host: t.host,
+      port: t.port,
+      bus: null,
+      timer: undefined,
+      done: false,
+      session: 0,
+    }));
   }
 
   /** Whether it holds an established connection. */
   get connected(): boolean {
-    return this.#port !== null;
+    return this.#active >= 0;
   }
 
-  /** One round: the master, then the slave; on failure the next round is timed. */
+  /** Dial every link that is neither registered nor done (at once, as the library). */
   connect(): void {
-    this.#timer = undefined;
-    if (this.#disposed || this.#port) return;
-    const h = this.#ctx;
-    const { id, type } = this.#config;
-    for (const t of this.#config.targets) {
-      const session = ++this.#session;
-      const r = h.attach(t.host, t.port, {
-        address: { unitId: h.unitId ?? 0, clientId: id, clientType: type },
-        user: text(this.#config.user),
-        password: text(this.#config.password),
-        addInfo: this.#config.addInfo.slice(),
-      }, this.#sink(session));
-      if (r.ok) {
-        this.#port = r.port;
-        const unit = r.port.accessUnitId;
-        h.trace(
-          `client ${id}: connected to unit ${unit} (${t.host}:${t.port})`,
-        );
-        h.raise((cb) => cb.connection(id, unit, 0));
-        return;
-      }
-      h.trace(
-        `client ${id}: connect to ${t.host}:${t.port} failed (${r.code}): ${r.reason}`,
-        true,
-      );
-      h.raise((cb) => cb.connection(id, -1, r.code));
-      if (this.#disposed) return;
-    }
-    this.#retryLater();
+    for (let k = 0; k < this.#links.length; k++) this.#dial(k);
   }
 
   /** Leave the bus and stop every timer; nothing is raised afterwards. */
   dispose(): void {
     this.#disposed = true;
-    this.#session++;
-    if (this.#timer !== undefined) this.#ctx.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#port?.detach();
-    this.#port = null;
+    this.#active = -1;
+    for (const l of this.#links) {
+      l.session++;
+      if (l.timer !== undefined) this.#ctx.clock.clearTimeout(l.timer);
+      l.timer = undefined;
+      l.bus?.detach();
+      l.bus = null;
+    }
   }
 
-  /** Data through the established connection. */
+  /** Data through the active link. */
   send(
     cmd: number,
     cmdType: number,
     dst: BusAddress,
     data: Uint8Array,
   ): number {
-    return this.#port!.send(cmd, cmdType, dst, data);
+    return this.#port().send(cmd, cmdType, dst, data);
   }
 
-  /** A ping through the established connection. */
+  /** A ping through the active link. */
   ping(dst: BusAddress, data: Uint8Array): number {
-    return this.#port!.ping(dst, data);
+    return this.#port().ping(dst, data);
   }
 
-  /** A flow invocation through the established connection. */
+  /** A flow invocation through the active link. */
   invokeFlow(
     serverUnitId: number,
     ipscIndex: number,
     inv: Omit<FlowInvocation, "from">,
   ): number {
-    return this.#port!.invokeFlow(serverUnitId, ipscIndex, inv);
+    return this.#port().invokeFlow(serverUnitId, ipscIndex, inv);
   }
 
-  /** A notification through the established connection. */
+  /** A notification through the active link. */
   notify(
     serverUnitId: number,
     processIndex: number,
     msg: Omit<NotifyMessage, "from">,
   ): number {
-    return this.#port!.notify(serverUnitId, processIndex, msg);
+    return this.#port().notify(serverUnitId, processIndex, msg);
   }
 
-  #retryLater(): void {
-    if (this.#disposed || this.#timer !== undefined) return;
-    this.#ctx.trace(
-      `client ${this.#config.id}: next connect attempt in ${this.#ctx.reconnectMs} ms`,
-    );
-    this.#timer = this.#ctx.setTimer(
-      () => this.connect(),
-      this.#ctx.reconnectMs,
-    );
+  #port(): BusPort {
+    return this.#links[this.#active].bus!;
   }
 
-  #sink(session: number): PortSink {
+  #otherReady(k: number): boolean {
+    return this.#links.some((l, i) => i !== k && l.bus !== null);
+  }
+
+  /** One connect attempt of link `k`. */
+  #dial(k: number): void {
+    const l = this.#links[k];
+    l.timer = undefined;
+    if (this.#disposed || l.bus || l.done) return;
+    const h = this.#ctx;
+    const { id, type } = this.#config;
+    const session = ++l.session;
+    const r = h.attach(l.host, l.port, {
+      address: { unitId: h.unitId ?? 0, clientId: id, clientType: type },
+      user: text(this.#config.user),
+      password: text(this.#config.password),
+      addInfo: this.#config.addInfo.slice(),
+    }, this.#sink(k, session));
+    if (r.ok) {
+      l.bus = r.port;
+      const unit = r.port.accessUnitId;
+      this.#failReported = false;
+      this.#accessUnit = unit;
+      h.trace(`client ${id}: link ${k}# registered at unit ${unit}`);
+      if (this.#active < 0) {
+        this.#active = k;
+        h.raise((cb) => cb.connection(id, unit, 0));
+      }
+      return;
+    }
+    h.trace(
+      `client ${id}: link ${k}# to ${l.host}:${l.port} failed (${r.code}): ${r.reason}`,
+      true,
+    );
+    if (!this.#failReported && !this.#otherReady(k)) {
+      this.#failReported = true;
+      h.raise((cb) => cb.connection(id, this.#accessUnit, r.code));
+    }
+    const retried = r.code === ErrorCode.CONNECTED ||
+      r.code === ErrorCode.ESTABLI_CONNECT;
+    if (retried) this.#retryLater(k, h.reconnectMs);
+    else l.done = true;
+  }
+
+  #retryLater(k: number, ms: number): void {
+    const l = this.#links[k];
+    if (this.#disposed || l.timer !== undefined) return;
+    if (ms > 0) {
+      this.#ctx.trace(
+        `client ${this.#config.id}: link ${k}# dials again in ${ms} ms`,
+      );
+    }
+    l.timer = this.#ctx.setTimer(() => this.#dial(k), ms);
+  }
+
+  /** Link `k`'s registration broke: fail over, or report the break. */
+  #broken(k: number, reason: string): void {
     const h = this.#ctx;
     const id = this.#config.id;
-    const live = (): boolean => session === this.#session && !this.#disposed;
+    this.#links[k].bus = null;
+    h.trace(`client ${id}: link ${k}# broke: ${reason}`, true);
+    if (this.#active === k) {
+      this.#active = this.#links.findIndex((l) => l.bus !== null);
+      if (this.#active < 0) h.raise((cb) => cb.disconnect(id));
+      else h.trace(`client ${id}: goes on over link ${this.#active}#`);
+    }
+    this.#retryLater(k, 0);
+  }
+
+  #sink(k: number, session: number): PortSink {
+    const h = this.#ctx;
+    const id = this.#config.id;
+    const live = (): boolean =>
+      session === this.#links[k].session && !this.#disposed;
     const raise = (fn: (cb: BackendCallbacks) => void): void => {
       if (live()) h.raise(fn);
     };
@@ -184,11 +256,7 @@ export class MockClient {
           )
         ),
       closed: (reason) => {
-        if (!live() || this.#port === null) return;
-        this.#port = null;
-        h.trace(`client ${id}: connection broke: ${reason}`, true);
-        h.raise((cb) => cb.disconnect(id));
-        this.#retryLater();
+        if (live() && this.#links[k].bus !== null) this.#broken(k, reason);
       },
     };
   }

@@ -64,7 +64,7 @@ export function attach(
   if (ctx.faults.clientCut(request.address, node.unitId)) {
     return fail(ErrorCode.ESTABLI_CONNECT, "its link to the node is cut");
   }
-  const refusal = loginRefusal(node, request, ctx.conns.values());
+  const refusal = loginRefusal(node, request, ctx.conns.links());
   if (refusal) return fail(refusal.code, refusal.reason);
   const conn = ctx.conns.join(node, request, sink, ctx.clock.now());
   ctx.log(`${who} logged in at node ${node.unitId}`);

@@ -4,6 +4,14 @@
  * and the global connect events of joining, leaving and closing. Internal
  * to the bus.
  *
+ * An address may hold two links, on two different nodes: the vendor's
+ * library registers its master and slave links at once and expects both
+ * to be accepted (a -10 on one arms a retry timer that its failover later
+ * re-initialises while armed, and it dies of SIGSEGV). The first link is
+ * the active one (routing, events); the second is a silent standby that
+ * takes over when the active one closes, with no event to anyone, as the
+ * library itself reports no break while its other link is registered.
+ *
  * @example
  * ```ts
  * import { MockBus } from "@smartbus/netclient/mock";
@@ -37,12 +45,23 @@ export interface Conn {
   readonly connectedAt: number;
   /** False once detached or closed; deliveries to it are then dropped. */
   open: boolean;
+  /** True while it is its address's second link, waiting to take over. */
+  standby: boolean;
+  /** The standby link that took over when this one closed. */
+  successor?: Conn;
+  /**
+   * The id of the first link of its line of successors: traffic to an
+   * address stays in order across a takeover (see `Delivery.link`).
+   */
+  line: number;
 }
 
 /** The open connections of one bus. */
 export class ConnTable {
   #ctx: BusContext;
   #conns = new Map<number, Conn>();
+  /** Second links, by address key: never routed to until promoted. */
+  #standby = new Map<number, Conn>();
   /** Connection ids are never reused: they tell a reconnection from the old one. */
   #nextId = 1;
 
@@ -56,14 +75,30 @@ export class ConnTable {
     return this.#conns.values();
   }
 
+  /** Every open link, active ones first, then standby ones. */
+  *links(): IterableIterator<Conn> {
+    yield* this.#conns.values();
+    yield* this.#standby.values();
+  }
+
+  /** The standby link of an address, if it has one. */
+  standbyAt(address: { unitId: number; clientId: number }): Conn | undefined {
+    return this.#standby.get(addressKey(address));
+  }
+
   /** Who is connected where (snapshots). */
   records(): ClientRecord[] {
-    return [...this.#conns.values()].map((c) => ({
-      address: copyAddress(c.address),
-      nodeUnitId: c.node.unitId,
-      addInfo: recordText(c.addInfo),
-      connectedAt: c.connectedAt,
-    }));
+    return [...this.#conns.values()].map((c) => {
+      const r: ClientRecord = {
+        address: copyAddress(c.address),
+        nodeUnitId: c.node.unitId,
+        addInfo: recordText(c.addInfo),
+        connectedAt: c.connectedAt,
+      };
+      const s = this.#standby.get(addressKey(c.address));
+      if (s) r.standbyNodeUnitId = s.node.unitId;
+      return r;
+    });
   }
 
   /** The connection at (unit id, client id), whatever its type. */
@@ -87,15 +122,18 @@ export class ConnTable {
 
   /** Forget every connection without telling anyone; returns them. */
   clear(): Conn[] {
-    const conns = [...this.#conns.values()];
+    const conns = [...this.links()];
     this.#conns.clear();
+    this.#standby.clear();
     return conns;
   }
 
   /**
    * Log `request` in at `node` (already allowed to): the new connection
    * hears of every running node and every connection already there
-   * (status 2), and they hear it joined (status 1).
+   * (status 2), and they hear it joined (status 1). An address already on
+   * the bus (at another node: `loginRefusal` saw to it) joins as its
+   * standby link, silently.
    */
   join(
     node: NodeState,
@@ -103,15 +141,23 @@ export class ConnTable {
     sink: PortSink,
     now: number,
   ): Conn {
+    const key = addressKey(request.address);
+    const id = this.#nextId++;
     const conn: Conn = {
-      id: this.#nextId++,
+      id,
+      line: id,
       address: copyAddress(request.address),
       node,
       sink,
       addInfo: request.addInfo.slice(),
       connectedAt: now,
       open: true,
+      standby: this.#conns.has(key),
     };
+    if (conn.standby) {
+      this.#standby.set(key, conn);
+      return conn;
+    }
     for (const n of this.#ctx.nodes.values()) {
       if (!n.running) continue;
       const { src, event } = nodeEvent(n, 2);
@@ -127,12 +173,61 @@ export class ConnTable {
     return conn;
   }
 
-  /** Take `conn` off the bus; everyone else hears status 0. */
+  /**
+   * `old`'s address goes on at `next`, on another node. Without a cut
+   * between nodes everyone sees both alike: nobody hears a thing (the
+   * library reports nothing either). Where a cut made one side unseen,
+   * those whose view changes are told, as the fault layer tells of cuts.
+   */
+  #moved(old: Conn, next: Conn): void {
+    const ctx = this.#ctx;
+    if (!ctx.faultsActive) return;
+    const f = ctx.faults;
+    for (const o of this.#conns.values()) {
+      if (o === next) continue;
+      const before = f.cutBetween(old.node.unitId, o) === undefined;
+      const after = f.cutBetween(next.node.unitId, o) === undefined;
+      if (before === after) continue;
+      this.tellConn(next, o, after ? 1 : 0);
+      this.tellConn(o, next, after ? 1 : 0);
+    }
+    for (const n of ctx.nodes.values()) {
+      if (!n.running) continue;
+      const before = f.cutBetween(n.unitId, old) === undefined;
+      const after = f.cutBetween(n.unitId, next) === undefined;
+      if (before !== after) this.tellNode(n, next, after ? 1 : 0);
+    }
+  }
+
+  /**
+   * Take `conn` off the bus; everyone else hears status 0, unless its
+   * address has a standby link, which takes over without a word.
+   */
   leave(conn: Conn): void {
     if (!conn.open) return;
     conn.open = false;
-    this.#conns.delete(addressKey(conn.address));
-    this.#ctx.log(`${formatAddress(conn.address)} left`);
+    const key = addressKey(conn.address);
+    const who = formatAddress(conn.address);
+    if (conn.standby) {
+      this.#standby.delete(key);
+      this.#ctx.log(`${who} left its standby link at node ${conn.node.unitId}`);
+      return;
+    }
+    this.#conns.delete(key);
+    const next = this.#standby.get(key);
+    if (next) {
+      this.#standby.delete(key);
+      next.standby = false;
+      conn.successor = next;
+      next.line = conn.line;
+      this.#conns.set(key, next);
+      this.#ctx.log(
+        `${who} left node ${conn.node.unitId}, goes on at node ${next.node.unitId}`,
+      );
+      this.#moved(conn, next);
+      return;
+    }
+    this.#ctx.log(`${who} left`);
     for (const c of this.#conns.values()) {
       this.#event(conn.address, c, connEvent(conn, 0), {
         srcNode: conn.node.unitId,
@@ -186,7 +281,7 @@ export class ConnTable {
     event: GlobalConnectEvent,
     options?: TaskOptions,
   ): void {
-    const run = (): void => to.sink.globalConnect(event);
+    const run = (at: Conn): void => at.sink.globalConnect(event);
     this.#ctx.post(new TaskDelivery(src, to, "event", run, options));
   }
 }

@@ -29,8 +29,8 @@ import { formatAddress } from "./address.ts";
 export abstract class Delivery implements QueueTask {
   /** The sender. */
   readonly src: BusAddress;
-  /** The receiver. */
-  readonly to: Conn;
+  /** The receiver (its standby link, once that took over). */
+  to: Conn;
   /** What it is, for fault rules. */
   readonly kind: TrafficKind;
   /** The bus it was posted on (set by `BusContext.post`). */
@@ -69,7 +69,11 @@ export abstract class Delivery implements QueueTask {
   /** The queue runs it. */
   run(): void {
     if (this.always) return this.deliver();
-    const to = this.to;
+    // Still on the bus when the receiver's link closed: it goes to the
+    // standby link that took over, as the rest of its traffic does.
+    let to = this.to;
+    while (!to.open && to.successor) to = to.successor;
+    this.to = to;
     if (!to.open) return this.dropped("receiver left", true);
     // Events are checked against cuts only when posted: a leave in flight
     // must still arrive, or the receiver would keep a ghost. No rule on: no
@@ -84,7 +88,7 @@ export abstract class Delivery implements QueueTask {
 
   /** FIFO order holds per sender → receiver connection. */
   link(): string {
-    return `${this.src.unitId}/${this.src.clientId}>${this.to.id}`;
+    return `${this.src.unitId}/${this.src.clientId}>${this.to.line}`;
   }
 }
 
@@ -100,14 +104,14 @@ export interface TaskOptions {
 
 /** A delivery of a function: events and flow traffic (not per message). */
 export class TaskDelivery extends Delivery {
-  #run: () => void;
+  #run: (to: Conn) => void;
 
   /** `run` from `src` to `to` when it arrives (see {@link TaskOptions}). */
   constructor(
     src: BusAddress,
     to: Conn,
     kind: TrafficKind,
-    run: () => void,
+    run: (to: Conn) => void,
     options?: TaskOptions,
   ) {
     super(src, to, kind, options?.srcNode);
@@ -116,7 +120,8 @@ export class TaskDelivery extends Delivery {
     if (options?.always) this.always = true;
   }
 
+  /** Runs `run` with the receiver it reached (a standby that took over). */
   deliver(): void {
-    this.#run();
+    this.#run(this.to);
   }
 }

@@ -191,7 +191,7 @@ export class FlowRouting {
       flowId: copyBytes(inv.flowId),
       params: copyBytes(inv.params),
     };
-    const run = (): void => ipsc.sink.invokeFlow!(delivered);
+    const run = (at: Conn): void => at.sink.invokeFlow!(delivered);
     r.post(new TaskDelivery(caller.address, ipsc, "flow", run));
   }
 
@@ -324,7 +324,7 @@ export class FlowRouting {
     }
     // cmd and cmdtype are 0 on every frame but data (docs/wire-protocol.md).
     const head = r.head(0, CmdType.INTERNAL, from, caller.address, len);
-    const run = (): void => deliver(caller, head);
+    const run = (at: Conn): void => deliver(at, head);
     r.post(new TaskDelivery(from, caller, "flow", run));
   }
 }

@@ -72,14 +72,22 @@ export function loginRefusal(
   }
   const a = request.address;
   let onNode = 0;
+  let links = 0;
   for (const c of conns) {
     if (c.address.unitId === a.unitId && c.address.clientId === a.clientId) {
       // -10, as the vendor's library expects of a node that still has the
       // client registered: it retries in 2 s (any other refusal is final).
-      return refuse(
-        ErrorCode.CONNECTED,
-        `${a.unitId}/${a.clientId} is already connected`,
-      );
+      // Its other link, on another node, is welcome (see ConnTable).
+      if (
+        c.node.unitId === node.unitId || ++links > 1 ||
+        c.address.clientType !== a.clientType
+      ) {
+        return refuse(
+          ErrorCode.CONNECTED,
+          `${a.unitId}/${a.clientId} is already connected` +
+            (c.node.unitId === node.unitId ? "" : ` at node ${c.node.unitId}`),
+        );
+      }
     }
     if (c.node.unitId === node.unitId && c.address.unitId === a.unitId) {
       onNode++;

@@ -14,6 +14,7 @@
 import { ClientType } from "../../abi/constants.ts";
 import type { BusContext } from "./context.ts";
 import { TaskDelivery } from "./delivery.ts";
+import type { Conn } from "./connections.ts";
 import type { BusAddress, NotifyMessage } from "./contract.ts";
 import { copyAddress } from "./address.ts";
 import {
@@ -91,9 +92,9 @@ export class NotificationRouting {
       title: msg.title.slice(),
       param: msg.param.slice(),
     };
-    const run = (): void => {
+    const run = (at: Conn): void => {
       record.delivered = true;
-      target.sink.notify!(copy);
+      at.sink.notify!(copy);
     };
     ctx.post(new TaskDelivery(me, target, "flow", run));
   }

@@ -174,6 +174,11 @@ export interface ClientRecord {
   addInfo: string;
   /** Bus time of the login. */
   connectedAt: number;
+  /**
+   * The node of its second (standby) link, when it has one: the vendor's
+   * library registers master and slave links at once.
+   */
+  standbyNodeUnitId?: number;
 }
 
 /**

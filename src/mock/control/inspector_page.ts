@@ -85,7 +85,8 @@ function render(s) {
     '" data-unit="' + n.unitId + '">' + (n.running ? "Stop" : "Start") + "</button></td></tr>").join("");
   $("#clients tbody").innerHTML = s.clients.map((c) =>
     '<tr data-addr="' + c.address.unitId + ":" + c.address.clientId + '"><td>' + addr(c.address) + "</td><td>" +
-    c.nodeUnitId + "</td>" + cell(c.addInfo) + '<td><button data-act="kick" data-u="' + c.address.unitId +
+    c.nodeUnitId + (c.standbyNodeUnitId === undefined ? "" : " (standby " + c.standbyNodeUnitId + ")") +
+    "</td>" + cell(c.addInfo) + '<td><button data-act="kick" data-u="' + c.address.unitId +
     '" data-c="' + c.address.clientId + '">Kick</button> <button class="danger" data-act="cutc" data-u="' +
     c.address.unitId + '" data-c="' + c.address.clientId + '">Cut</button></td></tr>').join("") ||
     '<tr><td colspan="4">no client connected</td></tr>';

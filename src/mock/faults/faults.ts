@@ -139,7 +139,7 @@ export class BusFaults {
       (cut ?? this.#cutClients.set(k, new Set()).get(k)!).add(options.node);
     }
     this.#refresh();
-    for (const c of [...this.#ctx.conns.values()]) {
+    for (const c of [...this.#ctx.conns.links()]) {
       if (
         clientKey(c.address) === k && this.clientCut(c.address, c.node.unitId)
       ) {

@@ -12,7 +12,7 @@
  */
 
 import type { Socket } from "node:net";
-import type { AttachResult, BusAddress, BusPort } from "../bus/contract.ts";
+import type { BusAddress, BusPort } from "../bus/contract.ts";
 import type { MockBus } from "../mock_bus.ts";
 import {
   type DecodedFrame,
@@ -60,13 +60,6 @@ export interface ConnSettings {
   loginTimeoutMs: number;
   /** No flow acknowledge or result goes out sooner after its call, ms. */
   flowAnswerMinMs: number;
-  /** See `TcpFrontOptions.rejoinGraceMs`. */
-  rejoinGraceMs: number;
-  /**
-   * When and on which node the bus last closed a connection of each address
-   * ("unit/client"), shared by every connection of the front (`#register`).
-   */
-  closedByBus: Map<string, { at: number; node: number }>;
 }
 
 const IPSC = 2;
@@ -74,8 +67,6 @@ const NODE = 1;
 /** The login refusal of a node that is down or cut off: it answers nothing. */
 const UNREACHABLE = -20;
 const FLOW_RET_OK = 1;
-/** The refusal the vendor's library retries (every 2 s): still registered. */
-const CONNECTED = -10;
 const text = new TextEncoder();
 const utf8 = new TextDecoder();
 /** An empty user or password field means none (the library sends "" for NULL). */
@@ -430,18 +421,7 @@ export class TcpConnection implements FrameTarget {
       ? new IpscFrameSink(this)
       : new FrameSink(this);
     this.#address = address;
-    const key = `${address.unitId}/${address.clientId}`;
-    const closed = this.#s.closedByBus.get(key);
-    const since = closed && closed.node !== node.unitId
-      ? Date.now() - closed.at
-      : Infinity;
-    const res: AttachResult = since < this.#s.rejoinGraceMs
-      ? {
-        ok: false,
-        code: CONNECTED,
-        reason: `${key} was closed on node ${closed?.node} ${since} ms ago`,
-      }
-      : this.#s.bus.attach(node.host, node.port, request, sink);
+    const res = this.#s.bus.attach(node.host, node.port, request, sink);
     if (!res.ok) {
       this.#s.logger.info(
         `tcp front: registration from ${this.#peer} refused (${res.code}): ${res.reason}`,
@@ -473,14 +453,6 @@ export class TcpConnection implements FrameTarget {
   /** The bus closed this connection (node stop, kick, reset). */
   busClosed(reason: string): void {
     this.#s.logger.info(`tcp front: bus closed ${this.#peer}: ${reason}`);
-    const a = this.#address;
-    if (a) {
-      const closed = this.#s.closedByBus;
-      const key = `${a.unitId}/${a.clientId}`;
-      closed.delete(key);
-      closed.set(key, { at: Date.now(), node: this.#s.node.unitId });
-      if (closed.size > 4096) closed.delete(closed.keys().next().value!);
-    }
     this.#port = null;
     this.#shutdown(false);
   }

@@ -89,16 +89,6 @@ export interface TcpFrontOptions {
    * answer that beats that. Default 5 ms; 0 answers at once.
    */
   flowAnswerMinMs?: number;
-  /**
-   * For this long after the bus closed an address's connection on one node
-   * (node stop, kick), a registration of that address on another node is
-   * refused with -10 (the library retries it): the client's other link
-   * must not register before the closed one has seen its close, or the
-   * vendor's library, seeing a link registered, reports neither the break
-   * nor the new node (a failover the app never heard of: 2 runs in 5 under
-   * load). The same node's link dials again at once. Default 50 ms.
-   */
-  rejoinGraceMs?: number;
 }
 
 /** Default of {@link TcpFrontOptions.loginTimeoutMs}. */
@@ -227,9 +217,7 @@ export async function serveTcp(
   const maxQueuedBytes = options.maxQueuedBytes ?? 8 * 1024 * 1024;
   const loginTimeoutMs = options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
   const flowAnswerMinMs = options.flowAnswerMinMs ?? 5;
-  const rejoinGraceMs = options.rejoinGraceMs ?? 50;
   const conns = new Set<TcpConnection>();
-  const closedByBus: ConnSettings["closedByBus"] = new Map();
   // Every socket until it closes: a closed connection lingers (it reads no
   // more, so it may not see the peer's FIN) and must not hold `close()` up.
   const sockets = new Set<Socket>();
@@ -288,8 +276,6 @@ export async function serveTcp(
         maxQueuedBytes,
         loginTimeoutMs,
         flowAnswerMinMs,
-        rejoinGraceMs,
-        closedByBus,
       };
       server.on("connection", (socket: Socket) => {
         if (closing) {
