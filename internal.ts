@@ -39,7 +39,7 @@ export * from "./src/api/latency_histogram.ts";
 export * from "./src/api/tracing.ts";
 export * from "./src/api/validate.ts";
 export { initializer } from "./src/api/facade.ts";
-export type { NativeBackend } from "./src/ffi/native.ts";
+export type { NativeBackend } from "./src/ffi/native_backend.ts";
 export {
   detectRuntime,
   resolveBackend,

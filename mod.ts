@@ -146,4 +146,4 @@ export {
   initialize,
   SmartBus,
   SmartBusCore,
-} from "./src/entry/native.ts";
+} from "./src/entry/native_wiring.ts";

@@ -14,7 +14,7 @@ import {
   parseHostPort,
   parseInteger,
   parsePair,
-} from "../src/cli/args.ts";
+} from "../src/cli/cli_args.ts";
 import { describeFailure, ExitCode, UsageError } from "../src/cli/exit.ts";
 import {
   formatMs,

@@ -19,7 +19,7 @@ import {
   text,
   trampolineLive,
 } from "./fixtures/ffi_harness.ts";
-import type { NativeBackend } from "../src/ffi/native.ts";
+import type { NativeBackend } from "../src/ffi/native_backend.ts";
 import { SmartBusError } from "../src/abi/errors.ts";
 
 const built = typeof nativeFactory === "string"

@@ -23,7 +23,7 @@ import {
   text,
 } from "./fixtures/ffi_harness.ts";
 import { openRawQueue, type RawQueue } from "./fixtures/queue_raw.ts";
-import type { NativeBackend } from "../src/ffi/native.ts";
+import type { NativeBackend } from "../src/ffi/native_backend.ts";
 import { eventQueueFile } from "../src/ffi/queue/load.ts";
 import { createQueueDrain, QueueWake } from "../src/ffi/queue/drain.ts";
 import { MockBus, serveTcp, type TcpFront } from "../src/mock/mod.ts";

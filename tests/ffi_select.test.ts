@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { nativeFactory, runtime } from "./fixtures/ffi_harness.ts";
-import type { NativeBackend } from "../src/ffi/native.ts";
+import type { NativeBackend } from "../src/ffi/native_backend.ts";
 import { detectRuntime, resolveBackend } from "../src/ffi/select.ts";
 import { LibraryLoadError } from "../src/abi/errors.ts";
 import type { BackendChoice } from "../src/abi/backend.ts";

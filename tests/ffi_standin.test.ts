@@ -21,7 +21,7 @@ import {
   runtime,
   text,
 } from "./fixtures/ffi_harness.ts";
-import type { NativeBackend } from "../src/ffi/native.ts";
+import type { NativeBackend } from "../src/ffi/native_backend.ts";
 import {
   MockBackend,
   MockBus,

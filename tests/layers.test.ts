@@ -6,7 +6,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -95,6 +95,20 @@ describe("layers", () => {
       }
     }
     assert.deepEqual(wrong, []);
+  });
+
+  test("layers - no two files of src/ share a name (mod.ts, internal.ts aside)", () => {
+    // A name says what a file holds only if it is the only file called so:
+    // `client.ts` in three folders sent readers to the wrong one.
+    const ENTRY_POINTS = new Set(["mod.ts", "internal.ts"]);
+    const seen = new Map<string, string[]>();
+    for (const f of files) {
+      const name = basename(f);
+      if (ENTRY_POINTS.has(name)) continue;
+      seen.set(name, [...(seen.get(name) ?? []), relative(ROOT, f)]);
+    }
+    const shared = [...seen.values()].filter((paths) => paths.length > 1);
+    assert.deepEqual(shared, []);
   });
 
   test("layers - no two folders import each other", () => {

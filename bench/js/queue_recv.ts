@@ -25,7 +25,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import type { BackendCallbacks } from "../../src/abi/backend.ts";
-import type { NativeBackend } from "../../src/ffi/native.ts";
+import type { NativeBackend } from "../../src/ffi/native_backend.ts";
 import { createDenoBackend } from "../../src/ffi/deno.ts";
 import { createBunBackend } from "../../src/ffi/bun.ts";
 import { createNodeBackend } from "../../src/ffi/node.ts";

@@ -24,7 +24,7 @@ import {
   parseInteger,
   parsePair,
   str,
-} from "./args.ts";
+} from "./cli_args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import {
   CliFailure,

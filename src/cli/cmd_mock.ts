@@ -25,7 +25,7 @@ import {
   parseInteger,
   parsePair,
   str,
-} from "./args.ts";
+} from "./cli_args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import { checkFlowsFile } from "./flows_file.ts";
 import { CliFailure, EXIT_CODES_HELP, ExitCode, UsageError } from "./exit.ts";

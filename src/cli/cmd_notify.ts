@@ -17,7 +17,7 @@ import {
   parseInteger,
   parsePair,
   str,
-} from "./args.ts";
+} from "./cli_args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import { EXIT_CODES_HELP, ExitCode } from "./exit.ts";
 import { notifyArgs } from "../api/library_args.ts";

@@ -17,7 +17,7 @@ import {
   parseDuration,
   parseInteger,
   str,
-} from "./args.ts";
+} from "./cli_args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import { TimeoutError } from "../abi/errors.ts";
 import { CliFailure, EXIT_CODES_HELP, ExitCode } from "./exit.ts";

@@ -18,7 +18,7 @@ import {
   parseCommand,
   parseInteger,
   str,
-} from "./args.ts";
+} from "./cli_args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import { EXIT_CODES_HELP, ExitCode, UsageError } from "./exit.ts";
 import { openSession, sessionSettings } from "./session.ts";

@@ -10,7 +10,7 @@
  * ```
  * @module
  */
-import { expectPositionals, parseCommand, str } from "./args.ts";
+import { expectPositionals, parseCommand, str } from "./cli_args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import { ExitCode, UsageError } from "./exit.ts";
 import { versionLines, versionReport } from "./version.ts";

@@ -22,7 +22,7 @@ import {
   parseDuration,
   parseInteger,
   str,
-} from "./args.ts";
+} from "./cli_args.ts";
 import { type Command, type CommandContext, wantsHelp } from "./command.ts";
 import { EXIT_CODES_HELP, ExitCode, UsageError } from "./exit.ts";
 import { openSession, type Session, sessionSettings } from "./session.ts";
@@ -118,7 +118,7 @@ function statsInterval(p: Parsed): number | undefined {
  *
  * @example
  * ```ts
- * import { parseCommand } from "./args.ts";
+ * import { parseCommand } from "./cli_args.ts";
  * import { processIo } from "./io.ts";
  * import { openSession, sessionSettings } from "./session.ts";
  * import { statsReport } from "./cmd_watch.ts";

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { parseCommand } from "./args.ts";
+ * import { parseCommand } from "./cli_args.ts";
  * import { processIo } from "./io.ts";
  * import { openSession, sessionSettings } from "./session.ts";
  * const io = processIo();
@@ -26,7 +26,7 @@ import {
 } from "../abi/errors.ts";
 import { silentLogger } from "../api/log.ts";
 import type { BackendChoice } from "../abi/backend.ts";
-import { SmartBus } from "../entry/native.ts";
+import { SmartBus } from "../entry/native_wiring.ts";
 import { createMockBus, MockBackend } from "../mock/mod.ts";
 import {
   type HostPort,
@@ -36,7 +36,7 @@ import {
   parseHostPort,
   parseInteger,
   str,
-} from "./args.ts";
+} from "./cli_args.ts";
 import { CliFailure, ExitCode, UsageError } from "./exit.ts";
 import { checkFlowsFile } from "./flows_file.ts";
 import { type Io, stderrLogger } from "./io.ts";
@@ -102,7 +102,7 @@ const BACKENDS = ["deno", "bun", "node", "mock"] as const;
  *
  * @example
  * ```ts
- * import { parseCommand } from "./args.ts";
+ * import { parseCommand } from "./cli_args.ts";
  * import { processIo } from "./io.ts";
  * import { sessionSettings } from "./session.ts";
  * const s = sessionSettings(parseCommand("ping", ["--unit", "20"], {}), processIo());
@@ -277,7 +277,7 @@ function openUnit(
  *
  * @example
  * ```ts
- * import { parseCommand } from "./args.ts";
+ * import { parseCommand } from "./cli_args.ts";
  * import { processIo } from "./io.ts";
  * import { openSession, sessionSettings } from "./session.ts";
  * const io = processIo();

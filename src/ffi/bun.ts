@@ -54,7 +54,7 @@ import {
   type NativeBackend,
   nativeLongSize,
   type NativeOptions,
-} from "./native.ts";
+} from "./native_backend.ts";
 import { QUEUE_SYMBOLS, QueueWake } from "./queue/drain.ts";
 import { processEventQueue, type QueueBinder } from "./queue/process.ts";
 import {

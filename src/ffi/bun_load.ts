@@ -6,7 +6,7 @@
  * @module
  */
 import { SmartBusError } from "../abi/errors.ts";
-import type { NativeFactory } from "./native.ts";
+import type { NativeFactory } from "./native_backend.ts";
 
 /** What `bun.ts` exports (checked there, against `bun-types`). */
 export interface BunBackendModule {

@@ -112,7 +112,7 @@ export function glibcOnce(bind: () => GlibcDl): () => GlibcDl | undefined {
 export interface DeepBoundLibrary {
   /**
    * The library runs its own libuv (the vendor's build): its `Release` is
-   * unsafe once a client exists (`VENDOR_RELEASE` in `native.ts`).
+   * unsafe once a client exists (`VENDOR_RELEASE` in `native_backend.ts`).
    */
   readonly ownLibuv: boolean;
   /** See {@link GlibcDl.exitBeforeEarlierHandlers}, where glibc was bound. */

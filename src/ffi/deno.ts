@@ -5,7 +5,7 @@
  * (`queue/process.ts`): the library's callbacks copy into it and return at
  * once, and one thread-safe wake callback (called from the queue's own
  * thread) drains a whole batch per wake. Its wake is unref'd; the keep-alive
- * policy of `native.ts` refs it while a connection exists.
+ * policy of `native_backend.ts` refs it while a connection exists.
  *
  * Without the queue (`SMARTBUS_EVENT_QUEUE=off`, or it cannot be loaded):
  * Deno's thread-safe callback blocks the library's thread until the JS
@@ -32,7 +32,7 @@ import {
   type NativeBackend,
   nativeLongSize,
   type NativeOptions,
-} from "./native.ts";
+} from "./native_backend.ts";
 import { QUEUE_SYMBOLS, QueueWake } from "./queue/drain.ts";
 import {
   type EventQueue,
@@ -138,7 +138,7 @@ export function createDenoBackend(
         fn: Deno.UnsafeCallbackFunction<T["parameters"], T["result"]>,
       ): Deno.UnsafeCallback<T> => {
         const cb = D.UnsafeCallback.threadSafe(def, fn);
-        cb.unref(); // keep-alive is decided by native.ts, not by existence
+        cb.unref(); // keep-alive is decided by native_backend.ts, not by existence
         closers.push(() => cb.close());
         return cb;
       };

@@ -1,6 +1,6 @@
 /**
  * Noticing that a program is about to exit because its event loop ran dry,
- * in Deno, Bun and Node alike (used by `native.ts` to release the library
+ * in Deno, Bun and Node alike (used by `native_backend.ts` to release the library
  * before the runtime tears down under the library's thread).
  *
  * @module

@@ -15,7 +15,7 @@
  * So, as under Deno, pointers are still valid inside the callback: each one
  * copies the packet head, strings and data (`koffi.decode` returns fresh
  * arrays) before it returns. Registered callbacks do not hold the event loop;
- * the keep-alive policy of `native.ts` holds it with a timer instead.
+ * the keep-alive policy of `native_backend.ts` holds it with a timer instead.
  *
  * `koffi` is typed through the local {@link KoffiLike} subset, so this module
  * type-checks without it (Deno) and loads it only when a backend is created.
@@ -49,7 +49,7 @@ import {
   type NativeBackend,
   nativeLongSize,
   type NativeOptions,
-} from "./native.ts";
+} from "./native_backend.ts";
 import { QUEUE_SYMBOLS, QueueWake } from "./queue/drain.ts";
 import {
   processEventQueue,

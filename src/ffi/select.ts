@@ -10,7 +10,7 @@ import type { Backend, BackendChoice } from "../abi/backend.ts";
 import { SmartBusError } from "../abi/errors.ts";
 import { loadBunBackend } from "./bun_load.ts";
 import { createDenoBackend } from "./deno.ts";
-import { assertNoNativeUnit } from "./native.ts";
+import { assertNoNativeUnit } from "./native_backend.ts";
 import { createNodeBackend } from "./node.ts";
 
 /**

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { BusContext } from "./bus/context.ts";
+import { BusContext } from "./bus/bus_context.ts";
 import { attach, nodeAt, normHost } from "./bus/attach.ts";
 import { unhandledError } from "./bus/flow_routing.ts";
 import type {

@@ -48,7 +48,10 @@ export {
   FlowFailure,
   type FlowHandler,
 } from "./ipsc/flow_run.ts";
-export { MockBackend, type MockBackendOptions } from "./backend/backend.ts";
+export {
+  MockBackend,
+  type MockBackendOptions,
+} from "./backend/mock_backend.ts";
 export type { BusAddress } from "./bus/contract.ts";
 export { LogCapture } from "./bus/log_capture.ts";
 export type {
@@ -116,7 +119,7 @@ export {
   MockControl,
   MockControlError,
   type MockControlState,
-} from "./control/client.ts";
+} from "./control/control_client.ts";
 export type {
   ServedClientsReport,
   ServedClientStats,

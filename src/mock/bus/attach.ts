@@ -18,7 +18,7 @@ import {
   ErrorCode,
   SystemCmd,
 } from "../../abi/constants.ts";
-import type { BusContext, NodeState } from "./context.ts";
+import type { BusContext, NodeState } from "./bus_context.ts";
 import type { Conn } from "./connections.ts";
 import type {
   AttachRequest,

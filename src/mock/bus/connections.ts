@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import type { BusContext, NodeState } from "./context.ts";
+import type { BusContext, NodeState } from "./bus_context.ts";
 import { connEvent, nodeEvent } from "./login.ts";
 import { TaskDelivery, type TaskOptions } from "./delivery.ts";
 import type {

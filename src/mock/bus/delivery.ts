@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import type { BusContext } from "./context.ts";
+import type { BusContext } from "./bus_context.ts";
 import type { Conn } from "./connections.ts";
 import type { QueueTask } from "./queue.ts";
 import type { TrafficKind } from "./fault_policy.ts";

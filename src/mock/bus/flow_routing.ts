@@ -19,7 +19,7 @@ import {
   InvokeMode,
 } from "../../abi/constants.ts";
 import { libraryFlowTimeoutMs } from "../../abi/timeouts.ts";
-import type { BusContext } from "./context.ts";
+import type { BusContext } from "./bus_context.ts";
 import type { Conn } from "./connections.ts";
 import { TaskDelivery } from "./delivery.ts";
 import type { BusAddress, FlowInvocation, HeadFields } from "./contract.ts";

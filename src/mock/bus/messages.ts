@@ -16,7 +16,7 @@
  */
 import { CmdType, SystemCmd } from "../../abi/constants.ts";
 import { Delivery } from "./delivery.ts";
-import type { BusContext } from "./context.ts";
+import type { BusContext } from "./bus_context.ts";
 import type { Conn } from "./connections.ts";
 import type { BusAddress } from "./contract.ts";
 import { addressMatches, copyAddress, formatAddress } from "./address.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 import { ClientType } from "../../abi/constants.ts";
-import type { BusContext } from "./context.ts";
+import type { BusContext } from "./bus_context.ts";
 import { TaskDelivery } from "./delivery.ts";
 import type { Conn } from "./connections.ts";
 import type { BusAddress, NotifyMessage } from "./contract.ts";

@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import type { BusContext } from "../bus/context.ts";
+import type { BusContext } from "../bus/bus_context.ts";
 import type { Conn } from "../bus/connections.ts";
 import type { BusAddress } from "../bus/contract.ts";
 import type {

@@ -22,7 +22,7 @@ import { ErrorCode, FLOW_ACK_OK, FLOW_RET_OK } from "../../abi/constants.ts";
 import { serializeFlowParams } from "../../api/params.ts";
 import { decodeGbkOrUtf8, encodeText, stripNuls } from "../../api/text.ts";
 import type { Clock } from "../bus/clock.ts";
-import type { BusContext } from "../bus/context.ts";
+import type { BusContext } from "../bus/bus_context.ts";
 import type { BusAddress, BusPort, FlowInvocation } from "../bus/contract.ts";
 import { copyAddress, formatAddress } from "../bus/address.ts";
 import type { MemoText } from "../bus/text_memo.ts";

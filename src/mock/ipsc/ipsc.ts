@@ -22,7 +22,7 @@
 import { ClientType, FLOW_ACK_OK } from "../../abi/constants.ts";
 import { libraryFlowTimeoutMs } from "../../abi/timeouts.ts";
 import { decodeText } from "../../api/text.ts";
-import type { BusContext } from "../bus/context.ts";
+import type { BusContext } from "../bus/bus_context.ts";
 import { attach } from "../bus/attach.ts";
 import type {
   BusAddress,

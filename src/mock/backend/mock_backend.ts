@@ -24,10 +24,10 @@ import type { Backend, BackendCallbacks } from "../../abi/backend.ts";
 import type { Clock } from "../bus/clock.ts";
 import type { Logger } from "../../abi/logger.ts";
 import type { MockBus } from "../mock_bus.ts";
-import { BackendContext } from "./context.ts";
-import { MockClient } from "./client.ts";
+import { BackendContext } from "./backend_context.ts";
+import { MockClient } from "./mock_client.ts";
 import { stripNuls } from "../../api/text.ts";
-import { connectConfig, isInt, strictTargetError } from "./args.ts";
+import { connectConfig, isInt, strictTargetError } from "./backend_args.ts";
 
 /**
  * C string argument → a view of its bytes without the NUL, for a bus port

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { parseCommand } from "./args.ts";
+ * import { parseCommand } from "./cli_args.ts";
  * const { values, positionals } = parseCommand("invoke", ["ivr", "hello", "--timeout", "5s"], {});
  * console.log(values.timeout, positionals); // "5s" ["ivr", "hello"]
  * ```
@@ -85,7 +85,7 @@ export interface Parsed {
  *
  * @example
  * ```ts
- * import { parseCommand } from "./args.ts";
+ * import { parseCommand } from "./cli_args.ts";
  * const p = parseCommand("ping", ["18", "1", "agent", "--count", "3"], { count: { type: "string" } });
  * ```
  */
@@ -125,7 +125,7 @@ export function str(p: Parsed, name: string): string | undefined {
  *
  * @example
  * ```ts
- * import { parseInteger } from "./args.ts";
+ * import { parseInteger } from "./cli_args.ts";
  * console.log(parseInteger("30", "--unit", 16, 47)); // 30
  * ```
  */
@@ -158,7 +158,7 @@ const UNITS: Record<string, number> = {
  *
  * @example
  * ```ts
- * import { parseDuration } from "./args.ts";
+ * import { parseDuration } from "./cli_args.ts";
  * console.log(parseDuration("5s", "--timeout")); // 5000
  * ```
  */
@@ -188,7 +188,7 @@ export interface HostPort {
  *
  * @example
  * ```ts
- * import { parseHostPort } from "./args.ts";
+ * import { parseHostPort } from "./cli_args.ts";
  * console.log(parseHostPort("10.0.0.1:8000", "--master")); // { host: "10.0.0.1", port: 8000 }
  * ```
  */
@@ -219,7 +219,7 @@ export function parseHostPort(
  *
  * @example
  * ```ts
- * import { parsePair } from "./args.ts";
+ * import { parsePair } from "./cli_args.ts";
  * console.log(parsePair("0:1", "--ipsc")); // [0, 1]
  * ```
  */
@@ -241,7 +241,7 @@ export function parsePair(text: string, name: string): [number, number] {
  *
  * @example
  * ```ts
- * import { parseClientType } from "./args.ts";
+ * import { parseClientType } from "./cli_args.ts";
  * console.log(parseClientType("ipsc", "--type")); // 2
  * ```
  */
@@ -263,7 +263,7 @@ export function parseClientType(text: string, name: string): number {
  *
  * @example
  * ```ts
- * import { jsonOrText } from "./args.ts";
+ * import { jsonOrText } from "./cli_args.ts";
  * console.log(jsonOrText("[1,2]"), jsonOrText("bob")); // [1, 2] "bob"
  * ```
  */

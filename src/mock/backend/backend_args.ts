@@ -24,7 +24,7 @@ import { ConnectError } from "../../abi/errors.ts";
 import { decodeText, stripNuls } from "../../api/text.ts";
 import { normHost } from "../bus/attach.ts";
 import type { MockBus } from "../mock_bus.ts";
-import type { MockClientConfig } from "./client.ts";
+import type { MockClientConfig } from "./mock_client.ts";
 
 /**
  * C string argument → its bytes without the NUL, copied (to keep).

@@ -30,7 +30,7 @@ import type {
   NotifyMessage,
   PortSink,
 } from "../bus/contract.ts";
-import type { BackendContext } from "./context.ts";
+import type { BackendContext } from "./backend_context.ts";
 
 /** How one client connects. */
 export interface MockClientConfig {
