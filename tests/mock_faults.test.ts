@@ -9,7 +9,7 @@ import { Client, FlowTimeoutError, silentLogger, SmartBus } from "../mod.ts";
 import { ErrorCode } from "../src/abi/constants.ts";
 import {
   type BusPort,
-  DeliveryQueue,
+  DeliveryScheduler,
   FrameKind,
   MockBackend,
   MockBus,
@@ -55,7 +55,7 @@ describe("mock faults", () => {
       setTimeout: (fn: () => void) => timers.push(fn),
       clearTimeout: () => {},
     };
-    const q = new DeliveryQueue(clock, (e) => {
+    const q = new DeliveryScheduler(clock, (e) => {
       throw e;
     });
     const ran: string[] = [];

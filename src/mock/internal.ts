@@ -43,7 +43,10 @@ export {
   recordsCap,
 } from "./bus/record_log.ts";
 export { copyBytes, sameBytes, Slab } from "./bus/slab.ts";
-export { DeliveryQueue, type QueueTask } from "./bus/queue.ts";
+export {
+  DeliveryScheduler,
+  type ScheduledTask,
+} from "./bus/delivery_scheduler.ts";
 export { unrefTimer } from "./bus/clock.ts";
 export { seededRandom } from "./faults/random.ts";
 export { parseFlowParams } from "./ipsc/flow_run.ts";

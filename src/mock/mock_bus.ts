@@ -342,7 +342,7 @@ export class MockBus {
     const ctx = this.#ctx;
     const conns = ctx.conns.clear();
     for (const c of conns) c.open = false;
-    ctx.queue.clear();
+    ctx.scheduler.clear();
     ctx.linkDelay = undefined;
     this.faults.clear();
     for (const c of conns) ctx.conns.closedBy(c, "bus reset");

@@ -1,6 +1,6 @@
 /**
  * The one internal context of a mock bus: its settings, state and parts
- * (nodes, connections, the delivery queue, the routing of messages,
+ * (nodes, connections, the delivery scheduler, the routing of messages,
  * notifications and flow calls, the fault policy, the mock IPSCs living on
  * it) and the one way to send anything over it, {@link BusContext.post}.
  * Every part of the bus, and every mock IPSC, gets this object; none gets
@@ -16,7 +16,7 @@
  */
 import { packetHeadSize } from "../../abi/packinfo.ts";
 import { type Clock, RealClock } from "./clock.ts";
-import { DeliveryQueue } from "./queue.ts";
+import { DeliveryScheduler } from "./delivery_scheduler.ts";
 import { ConnTable } from "./connections.ts";
 import { MessageRouting } from "./messages.ts";
 import { NotificationRouting } from "./notifications.ts";
@@ -68,7 +68,7 @@ export class BusContext {
   /** Every node, by unit id, in the order added. */
   readonly nodes: Map<number, NodeState> = new Map();
   /** Deliveries waiting to arrive. */
-  readonly queue: DeliveryQueue;
+  readonly scheduler: DeliveryScheduler;
   /** Who is attached where. */
   readonly conns: ConnTable;
   /** Data, pings and their records. */
@@ -107,7 +107,7 @@ export class BusContext {
       this.logCapture.push(line);
       console.error(line);
     });
-    this.queue = new DeliveryQueue(
+    this.scheduler = new DeliveryScheduler(
       this.clock,
       (e) => this.log(`a delivery threw: ${e instanceof Error ? e.stack : e}`),
     );
@@ -145,7 +145,7 @@ export class BusContext {
       if (v.drop !== undefined) return d.dropped(v.drop, false);
       delay += v.delayMs;
     }
-    this.queue.postTask(d, delay);
+    this.scheduler.postTask(d, delay);
   }
 
   /**

@@ -102,7 +102,7 @@ class VirtualTimer {
 
 /**
  * Let every queued microtask (promise continuations, the bus's delivery
- * queue) run. A macrotask turn drains them completely; `setImmediate` is
+ * scheduler) run. A macrotask turn drains them completely; `setImmediate` is
  * preferred because it is not clamped to 1 ms like `setTimeout(0)`.
  */
 function settleMicrotasks(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * What travels on the mock bus: one {@link Delivery} object per message,
  * event or flow packet, posted with `BusContext.post` and run by the
- * delivery queue when it arrives (the receiver still open, the link still
+ * delivery scheduler when it arrives (the receiver still open, the link still
  * uncut). Internal to the bus.
  *
  * A delivery is one object with its work in methods, not a chain of
@@ -17,7 +17,7 @@
  */
 import type { BusContext } from "./bus_context.ts";
 import type { Conn } from "./connections.ts";
-import type { QueueTask } from "./queue.ts";
+import type { ScheduledTask } from "./delivery_scheduler.ts";
 import type { TrafficKind } from "./fault_policy.ts";
 import type { BusAddress } from "./contract.ts";
 import { formatAddress } from "./address.ts";
@@ -26,7 +26,7 @@ import { formatAddress } from "./address.ts";
  * One delivery from `src` to `to`: `deliver()` runs when it arrives (the
  * receiver still open, the link still uncut), `dropped()` instead.
  */
-export abstract class Delivery implements QueueTask {
+export abstract class Delivery implements ScheduledTask {
   /** The sender. */
   readonly src: BusAddress;
   /** The receiver (its standby link, once that took over). */
@@ -66,7 +66,7 @@ export abstract class Delivery implements QueueTask {
     );
   }
 
-  /** The queue runs it. */
+  /** The scheduler runs it. */
   run(): void {
     if (this.always) return this.deliver();
     // Still on the bus when the receiver's link closed: it goes to the

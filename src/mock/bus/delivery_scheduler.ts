@@ -1,5 +1,5 @@
 /**
- * The mock bus's delivery queue: every delivery runs later than the call
+ * The mock bus's delivery scheduler: every delivery runs later than the call
  * that caused it, in FIFO order per link. With no delay a delivery runs in a
  * microtask (so awaiting code works on a virtual clock without advancing
  * time); a per-link delay schedules it on the bus clock, never overtaking an
@@ -17,12 +17,12 @@
 import type { Clock } from "./clock.ts";
 
 /**
- * One queued delivery as an object: the bus posts one per message, so a
+ * One scheduled delivery as an object: the bus posts one per message, so a
  * method call costs less than a closure per delivery. `link()` is asked
  * only when the link's order matters (something on it is held back).
  */
-export interface QueueTask {
-  /** Run it (exceptions go to the queue's `onError`). */
+export interface ScheduledTask {
+  /** Run it (exceptions go to the scheduler's `onError`). */
   run(): void;
   /** The link it travels on (FIFO per link). */
   link(): string;
@@ -30,12 +30,12 @@ export interface QueueTask {
 
 /** A held task: ripe once its delay has passed. */
 interface Slot {
-  task: QueueTask;
+  task: ScheduledTask;
   ripe: boolean;
 }
 
 /** A plain function as a task on a fixed link. */
-class FnTask implements QueueTask {
+class FnTask implements ScheduledTask {
   constructor(readonly fn: () => void, readonly linkKey: string) {}
   run(): void {
     this.fn();
@@ -56,10 +56,10 @@ class FnTask implements QueueTask {
  * bus.setLinkDelay(() => 5);
  * ```
  */
-export class DeliveryQueue {
+export class DeliveryScheduler {
   #clock: Clock;
   #onError: (error: unknown) => void;
-  #ready: QueueTask[] = [];
+  #ready: ScheduledTask[] = [];
   #draining = false;
   #scheduled = false;
   /**
@@ -83,14 +83,14 @@ export class DeliveryQueue {
   }
 
   /** Run `task` after `delayMs` (0: in a microtask), after earlier tasks of its link. */
-  postTask(task: QueueTask, delayMs: number): void {
+  postTask(task: ScheduledTask, delayMs: number): void {
     const delay = delayMs > 0 && Number.isFinite(delayMs) ? delayMs : 0;
     // The common case (no delay, nothing held anywhere) needs no link key.
-    if (delay === 0 && this.#held.size === 0) return this.#enqueue(task);
+    if (delay === 0 && this.#held.size === 0) return this.#makeReady(task);
     const now = this.#clock.now();
     const link = task.link();
     let held = this.#held.get(link);
-    if (delay === 0 && held === undefined) return this.#enqueue(task);
+    if (delay === 0 && held === undefined) return this.#makeReady(task);
     if (held === undefined) {
       held = { due: now, slots: [] };
       this.#held.set(link, held);
@@ -114,7 +114,7 @@ export class DeliveryQueue {
     this.#timers.add(handle);
   }
 
-  /** Forget every queued and delayed task. */
+  /** Forget every ready and delayed task. */
   clear(): void {
     this.#generation++;
     this.#ready = [];
@@ -123,19 +123,19 @@ export class DeliveryQueue {
     this.#timers.clear();
   }
 
-  /** Enqueue the ripe tasks at the head of `link`. */
+  /** Make ready the ripe tasks at the head of `link`. */
   #release(link: string): void {
     const held = this.#held.get(link);
     if (!held) return;
     let n = 0;
     while (n < held.slots.length && held.slots[n].ripe) {
-      this.#enqueue(held.slots[n++].task);
+      this.#makeReady(held.slots[n++].task);
     }
     held.slots.splice(0, n);
     if (held.slots.length === 0) this.#held.delete(link);
   }
 
-  #enqueue(task: QueueTask): void {
+  #makeReady(task: ScheduledTask): void {
     this.#ready.push(task);
     if (this.#scheduled || this.#draining) return;
     this.#scheduled = true;
