@@ -17,7 +17,7 @@
  */
 export * from "./src/abi/constants.ts";
 export * from "./src/abi/packinfo.ts";
-export * from "./src/abi/timers.ts";
+export * from "./src/core/timers.ts";
 export * from "./src/api/client_args.ts";
 export * from "./src/api/library_args.ts";
 export * from "./src/api/client_events.ts";

@@ -76,7 +76,7 @@ export {
   PackInfo,
   type PackInfoFields,
 } from "./src/abi/packinfo.ts";
-export type { Timers } from "./src/abi/timers.ts";
+export type { Timers } from "./src/core/timers.ts";
 export type {
   Backend,
   BackendCallbacks,

@@ -21,8 +21,8 @@
  * ```
  * @module
  */
-import type { Logger } from "./logger.ts";
-import type { Timers } from "./timers.ts";
+import type { Logger } from "../core/logger.ts";
+import type { Timers } from "../core/timers.ts";
 
 /**
  * Which implementation a backend is (`bus.backend.kind`).

@@ -17,7 +17,7 @@
 import { AUTH_ERROR_CODES, describeCode, ErrorCode } from "../abi/constants.ts";
 import { ConnectError } from "../abi/errors.ts";
 import { Pending } from "./pending.ts";
-import type { Timers } from "../abi/timers.ts";
+import type { Timers } from "../core/timers.ts";
 
 /** The pending `connect()` calls of one client. */
 export class ConnectWaiters {

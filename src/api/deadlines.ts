@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import type { Timers } from "../abi/timers.ts";
+import type { Timers } from "../core/timers.ts";
 
 /** One queued deadline; `remove()` it when the call settles first. */
 export interface Deadline<T> {

@@ -29,7 +29,7 @@ import {
   FlowTimeoutError,
 } from "../abi/errors.ts";
 import type { PackInfo } from "../abi/packinfo.ts";
-import type { Timers } from "../abi/timers.ts";
+import type { Timers } from "../core/timers.ts";
 import type { ClientEvents, HandlerName } from "./client_events.ts";
 import { ClientCounters, countCode } from "./client_stats.ts";
 import { type Deadline, DeadlineQueue } from "./deadlines.ts";

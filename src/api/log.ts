@@ -10,8 +10,8 @@
  * @module
  */
 
-export type { Logger } from "../abi/logger.ts";
-import type { Logger } from "../abi/logger.ts";
+export type { Logger } from "../core/logger.ts";
+import type { Logger } from "../core/logger.ts";
 import { InvalidArgumentError } from "../abi/errors.ts";
 import { showValue } from "./validate.ts";
 

@@ -18,7 +18,7 @@
  * @module
  */
 import { AbortedError } from "../abi/errors.ts";
-import type { Timers } from "../abi/timers.ts";
+import type { Timers } from "../core/timers.ts";
 
 /** How a {@link Pending} ends when nobody settles it. */
 export interface PendingOptions {

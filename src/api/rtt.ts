@@ -14,7 +14,7 @@
 import { TimeoutError } from "../abi/errors.ts";
 import { Pending } from "./pending.ts";
 import { decodeText, encodeText } from "./text.ts";
-import type { Timers } from "../abi/timers.ts";
+import type { Timers } from "../core/timers.ts";
 import { ClientCounters } from "./client_stats.ts";
 
 const PREFIX = "\u0001smartbus-rtt:";

@@ -57,7 +57,7 @@ import {
 } from "./log.ts";
 import { decodeGbkOrUtf8 } from "./text.ts";
 import { ClientCounters, type SmartBusStats } from "./client_stats.ts";
-import { realTimers, type Timers } from "../abi/timers.ts";
+import { realTimers, type Timers } from "../core/timers.ts";
 import { assertUnitId, showValue } from "./validate.ts";
 
 const keyOf = (u: number, c: number, t: number): string => `${u}:${c}:${t}`;

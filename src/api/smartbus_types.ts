@@ -7,7 +7,7 @@
  */
 import type { BackendChoice } from "../abi/backend.ts";
 import type { Logger, LoggingOption } from "./log.ts";
-import type { Timers } from "../abi/timers.ts";
+import type { Timers } from "../core/timers.ts";
 import type { ClientCounters } from "./client_stats.ts";
 /**
  * A global connect event, decoded (`bus.on("globalConnect", …)`, `bus.presence()`).

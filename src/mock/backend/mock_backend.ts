@@ -22,7 +22,7 @@ import {
 } from "../../abi/constants.ts";
 import type { Backend, BackendCallbacks } from "../../abi/backend.ts";
 import type { Clock } from "../bus/clock.ts";
-import type { Logger } from "../../abi/logger.ts";
+import type { Logger } from "../../core/logger.ts";
 import type { MockBus } from "../mock_bus.ts";
 import { BackendContext } from "./backend_context.ts";
 import { MockClient } from "./mock_client.ts";
