@@ -4,7 +4,7 @@
  * writes its package.json, then tests the result:
  *
  * 1. the shared API suites on the Node backend (koffi) against the stand-in,
- *    `node --test` on the built `npm/esm/tests/ffi_node.test.js` (Node cannot
+ *    `node --test` on the built `npm/esm/tests/api_on_node.test.js` (Node cannot
  *    run `.ts`, so the build compiles that test and the shared cases it
  *    imports next to the package; `files` keeps them out of the tarball);
  * 2. `npm pack`, `npm install <tarball>` into a temporary project (offline:
@@ -68,11 +68,11 @@ const ENTRIES = [
 const BUN_ENTRIES = ["src/ffi/bun.ts"];
 /** Compiled next to the package for `node --test`, never packed. */
 const TEST_ENTRIES = [
-  "tests/ffi_node.test.ts",
-  "tests/ffi_node_threads.test.ts",
-  "tests/ffi_units.test.ts",
-  "tests/ffi_vendor.test.ts",
-  "tests/vendor_cases.test.ts",
+  "tests/api_on_node.test.ts",
+  "tests/ffi_threads_on_node.test.ts",
+  "tests/ffi_units_on_native.test.ts",
+  "tests/ffi_exits_on_native.test.ts",
+  "tests/api_on_vendor.test.ts",
 ];
 
 // deno.ts needs Deno's FFI types, which clash with @types/node: the compile

@@ -107,8 +107,8 @@ stage_deno() { deno test -A --quiet tests/; }
 stage_bun() { bun test --timeout 60000 tests/; }
 
 stage_per_callback() {
-  SMARTBUS_EVENT_QUEUE=off deno test -A --quiet tests/ffi_standin.test.ts tests/ffi_backend.test.ts
-  SMARTBUS_EVENT_QUEUE=off bun test --timeout 60000 tests/ffi_standin.test.ts tests/ffi_backend.test.ts
+  SMARTBUS_EVENT_QUEUE=off deno test -A --quiet tests/ffi_standin_on_native.test.ts tests/ffi_callbacks_on_native.test.ts
+  SMARTBUS_EVENT_QUEUE=off bun test --timeout 60000 tests/ffi_standin_on_native.test.ts tests/ffi_callbacks_on_native.test.ts
 }
 
 stage_control() {

@@ -1,5 +1,5 @@
 /**
- * What the child-process suites (`ffi_units`, `ffi_vendor`) need to start a
+ * What the child-process suites (`ffi_units_on_native`, `ffi_exits_on_native`) need to start a
  * child of the running runtime: which runtime this is, the module extension
  * (`.ts` from source, `.js` in the npm build, where Node runs them) and the
  * stand-in library's path.

@@ -15,7 +15,7 @@ let collector: string[] | undefined;
 /**
  * The names of the cases `register` defines (run nothing). The vendor's
  * library holds one unit per process for good, so its runs take one case
- * per child process (`tests/vendor_cases.test.ts`), by name.
+ * per child process (`tests/api_on_vendor.test.ts`), by name.
  */
 export function caseNames(register: () => void): string[] {
   collector = [];

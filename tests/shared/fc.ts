@@ -7,8 +7,8 @@
  * - `FC_RUNS=<n>`: runs per property (each suite picks a modest default).
  *
  * ```sh
- * FC_RUNS=2000 deno test -A tests/prop_flows.test.ts
- * FC_SEED=-1234 FC_PATH="12:3:0" bun test tests/prop_flows.test.ts
+ * FC_RUNS=2000 deno test -A tests/prop_flows_on_mock.test.ts
+ * FC_SEED=-1234 FC_PATH="12:3:0" bun test tests/prop_flows_on_mock.test.ts
  * ```
  */
 import process from "node:process";

@@ -49,7 +49,7 @@ export async function exportStandinEnv(): Promise<void> {
 
 /**
  * The library the native envs load: the stand-in, or the one named by
- * `SMARTBUS_TEST_LIBRARY` (the vendor's, when `tests/vendor_cases.test.ts`
+ * `SMARTBUS_TEST_LIBRARY` (the vendor's, when `tests/api_on_vendor.test.ts`
  * runs a case in a child process).
  */
 export const TEST_LIBRARY: string = process.env.SMARTBUS_TEST_LIBRARY ||

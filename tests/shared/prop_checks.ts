@@ -60,7 +60,7 @@ export function checkCall(w: World, t: CallTrace, slackMs = 0): void {
 }
 
 /**
- * One flow call's trace is sound (see `tests/prop_flows.test.ts` for what
+ * One flow call's trace is sound (see `tests/prop_flows_on_mock.test.ts` for what
  * "one outcome" means). `slackMs` is the clock step allowed past the
  * deadline and between an event and its promise: 0 on the virtual clock,
  * some ms in real time.

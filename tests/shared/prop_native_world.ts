@@ -2,7 +2,7 @@
  * The native side of the property suites: which runtime backend to use,
  * whether the library is there, and a {@link World} of one unit on the
  * stand-in library (or the one `SMARTBUS_TEST_LIBRARY` names: see
- * `tests/vendor_props.test.ts`) attached over TCP to a native env's bus.
+ * `tests/prop_on_vendor.test.ts`) attached over TCP to a native env's bus.
  */
 import { existsSync } from "node:fs";
 import { silentLogger, SmartBus } from "../../mod.ts";
@@ -37,7 +37,7 @@ export const nativeSkip: string | false = runtime === undefined
   : false;
 
 /**
- * Printed by a native property that passed: `tests/vendor_props.test.ts`
+ * Printed by a native property that passed: `tests/prop_on_vendor.test.ts`
  * checks for it, so that a child whose property was skipped cannot pass.
  */
 export function propertyPassed(name: string): void {

@@ -1,6 +1,6 @@
 /*
  * End-to-end test of the stand-in libbusnetcli against a mock bus on TCP.
- * Run by tests/native_c.test.ts, which serves the bus and an IPSC:
+ * Run by tests/mock_standin_from_c.test.ts, which serves the bus and an IPSC:
  *
  *   test_standin <host> <port> <node_unit> <ipsc_unit> <ipsc_index> <dead_port> [mode]
  *

@@ -125,7 +125,7 @@ describe(`properties - native failover (${runtime ?? "unsupported runtime"})`, (
               ),
               3,
               0.005,
-              // Without shrinking: real-time runs are slow (see prop_native).
+              // Without shrinking: real-time runs are slow (see prop_on_native).
               { endOnFailure: true },
             ),
         );

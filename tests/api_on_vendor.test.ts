@@ -39,10 +39,10 @@ const NOT_ON_VENDOR: Record<string, string> = {
 const SUITE = fileURLToPath(
   new URL(
     runtime === "deno"
-      ? "./api_deno.test.ts"
+      ? "./api_on_deno.test.ts"
       : runtime === "bun"
-      ? "./api_bun.test.ts"
-      : `./ffi_node.test${EXT}`,
+      ? "./api_on_bun.test.ts"
+      : `./api_on_node.test${EXT}`,
     import.meta.url,
   ),
 );

@@ -1,6 +1,6 @@
 /**
- * The native property suites (`prop_native`: flows, timeouts, data and
- * faults; `prop_native_failover`: master/slave failover against the
+ * The native property suites (`prop_on_native`: flows, timeouts, data and
+ * faults; `prop_failover_on_native`: master/slave failover against the
  * two-link model) on the vendor's own `libbusnetcli.so`, under Deno and Bun
  * (the runtimes those suites run on). A property run opens a unit, and the
  * vendor's library holds one unit per process for good, so each run is a
@@ -21,9 +21,9 @@ import {
 
 /** The suites and how many runs (children) each gets per runtime. */
 const SUITES: ReadonlyArray<{ file: string; runs: number; skip?: string }> = [
-  { file: "prop_native.test.ts", runs: 3 },
+  { file: "prop_on_native.test.ts", runs: 3 },
   // Up to 5 ops a run, each settling 2.5 reconnect intervals (5 s here).
-  { file: "prop_native_failover.test.ts", runs: 2 },
+  { file: "prop_failover_on_native.test.ts", runs: 2 },
 ];
 
 if (!vendorUsable || runtime === undefined) {
