@@ -4,12 +4,6 @@
  * calls unanswered with them, and a mock IPSC's `late` fault answers after
  * them.
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * // a flow call made with timeout 0 waits 30 s on the bus clock
- * const bus = new MockBus();
- * ```
  * @module
  */
 
@@ -23,8 +17,8 @@ export const LIBRARY_FLOW_TIMEOUT_MS = 30_000;
  *
  * @example
  * ```ts
- * const waits = (ms: number): number => ms > 0 ? ms : 30_000; // the rule
- * console.log(waits(0), waits(500)); // 30000 500
+ * import { libraryFlowTimeoutMs } from "./timeouts.ts";
+ * console.log(libraryFlowTimeoutMs(0), libraryFlowTimeoutMs(500)); // 30000 500
  * ```
  */
 export function libraryFlowTimeoutMs(timeoutMs: number): number {

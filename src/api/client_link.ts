@@ -5,17 +5,6 @@
  * the waiting `connect()` calls, awaited pings and flow calls. `Client` keeps
  * the calls an application makes; closing runs here, once.
  *
- * @example
- * ```ts
- * import { Client, SmartBus } from "@smartbus/netclient";
- * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
- * const mock = new MockBus();
- * mock.addNode({ unitId: 0, port: 8000 });
- * await using bus = new SmartBus({ unitId: 17, backend: new MockBackend(mock) });
- * const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: 8000 });
- * client.on("connectSuccess", (unitId) => console.log("on node", unitId)); // raised from here
- * await client.connect();
- * ```
  * @module
  */
 import { linkTargets } from "./links.ts";

@@ -132,14 +132,14 @@ export interface TrafficStats {
  *
  * @example
  * ```ts
- * import { Client, SmartBus } from "@smartbus/netclient";
+ * import { Client, type ClientStats, SmartBus } from "@smartbus/netclient";
  * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
  * const mock = new MockBus();
  * mock.addNode({ unitId: 0, port: 8000 });
  * await using bus = new SmartBus({ unitId: 17, backend: new MockBackend(mock) });
  * const client = new Client({ bus, localClientId: 1, masterHost: "127.0.0.1", masterPort: 8000 });
  * await client.connect();
- * const s = client.stats();
+ * const s: ClientStats = client.stats();
  * console.log(s.state, s.connection.connects); // connected 1
  * ```
  */
@@ -156,10 +156,10 @@ export interface ClientStats extends TrafficStats {
  *
  * @example
  * ```ts
- * import { SmartBus } from "@smartbus/netclient";
+ * import { SmartBus, type SmartBusStats } from "@smartbus/netclient";
  * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
  * await using bus = new SmartBus({ unitId: 17, backend: new MockBackend(new MockBus()) });
- * const s = bus.stats();
+ * const s: SmartBusStats = bus.stats();
  * console.log(s.clients, s.eventQueue); // 0 null (the mock has no native event queue)
  * ```
  */

@@ -102,11 +102,14 @@ export function initializer(
 /**
  * {@link Initialize} without native backends (backend instances only); the
  * package's entry point exports the one bound to the runtime's backends.
+ * `ClientCore.initialize` is this one.
  *
  * @example
  * ```ts
- * import { initialize } from "@smartbus/netclient";
- * const bus = initialize(17, undefined, "/opt/smartbus/libbusnetcli.so");
+ * import { ClientCore, finalize } from "@smartbus/netclient";
+ * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * ClientCore.initialize({ unitId: 17, backend: new MockBackend(new MockBus()) });
+ * finalize();
  * ```
  */
 export const initialize: Initialize = initializer((options) =>

@@ -266,12 +266,6 @@ export interface AssertStringOptions {
 export function assertString(argument: string, value: unknown): string;
 /**
  * A string, or with `{ nullable: true }` also `null`/`undefined` (→ `null`).
- *
- * @example
- * ```ts
- * import { assertString } from "@smartbus/netclient/internal";
- * assertString("slaverHost", null, { nullable: true }); // null
- * ```
  */
 export function assertString(
   argument: string,

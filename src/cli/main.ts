@@ -7,10 +7,6 @@
  * returns; a second one ends the process at once. The process then ends by
  * itself (exit code set, nothing left running), so piped stdout is flushed.
  *
- * @example
- * ```ts
- * // deno run -A src/cli/main.ts invoke --backend mock --flows answers.json ivr hello
- * ```
  * @module
  */
 import process from "node:process";

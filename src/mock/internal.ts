@@ -6,12 +6,6 @@
  * `mod.ts` and `src/mock/mod.ts`): applications use
  * `@smartbus/netclient/mock`.
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * // what an application test needs is on the public entry point
- * const bus = new MockBus();
- * ```
  * @module
  */
 

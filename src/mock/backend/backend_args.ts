@@ -3,15 +3,6 @@
  * the checks of `CreateConnect` with the library's codes (in the order the
  * native stand-in applies them). Internal to `MockBackend`.
  *
- * @example
- * ```ts
- * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
- * const backend = new MockBackend(new MockBus());
- * backend.init(17);
- * const host = new TextEncoder().encode("127.0.0.1\0");
- * // client type 9 does not exist: CLIENTTYPE_INVALID
- * console.log(backend.createConnect(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13
- * ```
  * @module
  */
 import {
@@ -31,12 +22,8 @@ import type { MockClientConfig } from "./mock_client.ts";
  *
  * @example
  * ```ts
- * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
- * const backend = new MockBackend(new MockBus());
- * backend.init(17);
- * const host = new TextEncoder().encode("127.0.0.1\0");
- * // client type 9 does not exist: CLIENTTYPE_INVALID
- * console.log(backend.createConnect(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13
+ * import { arg } from "./args.ts";
+ * console.log(arg(new TextEncoder().encode("alice\0"))); // Uint8Array(5) [97, 108, 105, 99, 101]
  * ```
  */
 export const arg = (bytes: Uint8Array | null): Uint8Array | null =>
@@ -47,12 +34,8 @@ export const arg = (bytes: Uint8Array | null): Uint8Array | null =>
  *
  * @example
  * ```ts
- * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
- * const backend = new MockBackend(new MockBus());
- * backend.init(17);
- * const host = new TextEncoder().encode("127.0.0.1\0");
- * // client type 9 does not exist: CLIENTTYPE_INVALID
- * console.log(backend.createConnect(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13
+ * import { isInt } from "./args.ts";
+ * console.log(isInt(8000, 1, 65535), isInt(1.5, 1, 65535)); // true false
  * ```
  */
 export function isInt(x: number, lo: number, hi: number): boolean {
@@ -73,12 +56,10 @@ function validHost(h: string): boolean {
  *
  * @example
  * ```ts
- * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
- * const backend = new MockBackend(new MockBus());
- * backend.init(17);
+ * import { connectConfig } from "./args.ts";
  * const host = new TextEncoder().encode("127.0.0.1\0");
  * // client type 9 does not exist: CLIENTTYPE_INVALID
- * console.log(backend.createConnect(0, 9, host, 8000, null, 0xffff, null, null, null)); // -13
+ * console.log(connectConfig(0, 9, host, 8000, null, 0xffff, null, null, null)); // -17
  * ```
  */
 export function connectConfig(
@@ -130,17 +111,15 @@ export function connectConfig(
  *
  * @example
  * ```ts
- * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * import { strictTargetError } from "./args.ts";
  * const bus = new MockBus({ strict: true });
  * bus.addNode({ unitId: 0, port: 8000 });
- * const b = new MockBackend(bus);
- * b.init(17);
- * const host = new TextEncoder().encode("127.0.0.1\0");
- * try {
- *   b.createConnect(0, 4, host, 8009, null, 0xffff, null, null, null);
- * } catch (e) {
- *   console.log((e as Error).message); // ... no node listens on 127.0.0.1:8009 ...
- * }
+ * const config = {
+ *   id: 1, type: 4, targets: [{ host: "127.0.0.1", port: 8009 }],
+ *   user: null, password: null, addInfo: new Uint8Array(),
+ * };
+ * console.log(strictTargetError(bus, config)?.message); // strict mock bus: no node listens on 127.0.0.1:8009 …
  * ```
  */
 export function strictTargetError(

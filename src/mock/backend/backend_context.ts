@@ -4,11 +4,6 @@
  * it raises callbacks and trace lines. `MockBackend` and each of its
  * clients share it. Internal to the mock backend.
  *
- * @example
- * ```ts
- * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
- * const backend = new MockBackend(new MockBus()); // builds its context
- * ```
  * @module
  */
 import { ErrorCode } from "../../abi/constants.ts";

@@ -9,14 +9,6 @@
  * kind (the API's `DeadlineQueue`): a timer per call cost ~630 bytes of
  * heap under Deno (`bench/README.md`). Internal to `MockBackend`.
  *
- * @example
- * ```ts
- * import { MockBackend, MockBus, VirtualClock } from "@smartbus/netclient/mock";
- * const clock = new VirtualClock();
- * const backend = new MockBackend(new MockBus({ clock }));
- * // a flow call with timeout 0 gets ret -25 once 30 s pass on `clock`
- * console.log(backend.kind); // "mock"
- * ```
  * @module
  */
 import { type Deadline, DeadlineQueue } from "../../api/deadlines.ts";
@@ -36,11 +28,12 @@ export interface PendingFlow {
  *
  * @example
  * ```ts
- * import { MockBackend, MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * import { VirtualClock } from "@smartbus/netclient/mock";
+ * import { FlowTimers } from "./flows.ts";
  * const clock = new VirtualClock();
- * const backend = new MockBackend(new MockBus({ clock }));
- * // a flow call with timeout 0 gets ret -25 once 30 s pass on `clock`
- * console.log(backend.kind); // "mock"
+ * const timers = new FlowTimers(clock, (f) => console.log("no result for", f.invokeId));
+ * timers.add(7, 1, new TextEncoder().encode("ivr"), 500);
+ * await clock.advance(500); // no result for 7
  * ```
  */
 export class FlowTimers {

@@ -11,13 +11,6 @@
  * silent; a broken link dials again at once, a -10 or an unreachable node
  * every `reconnectMs`, and any other refusal ends that link's tries.
  *
- * @example
- * ```ts
- * import { MockBackend, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * const backend = new MockBackend(bus); // one client per createConnect
- * ```
  * @module
  */
 import { decodeText } from "../../api/text.ts";

@@ -3,13 +3,6 @@
  * client id) for lookups, filters, copies and the log form. Internal to the
  * mock (tests reach it through `src/mock/internal.ts`).
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // filters like { unitId: 17 } match addresses field by field
- * console.log(bus.sent({ unitId: 17 }).length); // 0
- * ```
  * @module
  */
 import type { BusAddress } from "./contract.ts";
@@ -20,10 +13,8 @@ import type { BusAddress } from "./contract.ts";
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // filters like { unitId: 17 } match addresses field by field
- * console.log(bus.sent({ unitId: 17 }).length); // 0
+ * import { addressKey } from "./address.ts";
+ * console.log(addressKey({ unitId: 17, clientId: -1 })); // 1114112: 17 × 65536 + 0
  * ```
  */
 export const addressKey = (a: { unitId: number; clientId: number }): number =>
@@ -34,10 +25,9 @@ export const addressKey = (a: { unitId: number; clientId: number }): number =>
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // filters like { unitId: 17 } match addresses field by field
- * console.log(bus.sent({ unitId: 17 }).length); // 0
+ * import { addressMatches } from "./address.ts";
+ * const a = { unitId: 17, clientId: 1, clientType: 4 };
+ * console.log(addressMatches(a, { unitId: 17 }), addressMatches(a, { clientId: 2 })); // true false
  * ```
  */
 export function addressMatches(
@@ -56,10 +46,8 @@ export function addressMatches(
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // filters like { unitId: 17 } match addresses field by field
- * console.log(bus.sent({ unitId: 17 }).length); // 0
+ * import { formatAddress } from "./address.ts";
+ * console.log(formatAddress({ unitId: 17, clientId: 1, clientType: 4 })); // "17 1 4"
  * ```
  */
 export function formatAddress(a: BusAddress): string {
@@ -71,10 +59,11 @@ export function formatAddress(a: BusAddress): string {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // filters like { unitId: 17 } match addresses field by field
- * console.log(bus.sent({ unitId: 17 }).length); // 0
+ * import { copyAddress } from "./address.ts";
+ * const live = { unitId: 17, clientId: 1, clientType: 4 };
+ * const kept = copyAddress(live);
+ * live.clientId = 2;
+ * console.log(kept.clientId); // 1
  * ```
  */
 export function copyAddress(a: BusAddress): BusAddress {

@@ -6,12 +6,6 @@
  * Every part of the bus, and every mock IPSC, gets this object; none gets
  * a bag of closures. Internal to the mock.
  *
- * @example
- * ```ts
- * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ clock: new VirtualClock() }); // builds its context
- * bus.addNode({ unitId: 0, port: 8000 });
- * ```
  * @module
  */
 import { packetHeadSize } from "../../abi/packinfo.ts";

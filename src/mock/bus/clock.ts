@@ -43,9 +43,9 @@ export interface Clock {
  * @example
  * ```ts
  * import { RealClock } from "@smartbus/netclient/mock";
+ * import { unrefTimer } from "./clock.ts";
  * const clock = new RealClock();
- * // the mock backend lets its reconnect timer not keep the program alive
- * clock.clearTimeout(clock.setTimeout(() => {}, 60_000));
+ * unrefTimer(clock.setTimeout(() => console.log("never, if nothing else runs"), 60_000));
  * ```
  */
 export function unrefTimer(handle: unknown): void {

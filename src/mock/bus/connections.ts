@@ -11,14 +11,6 @@
  * the active one (routing, events); the second is a silent standby that
  * takes over when the active one closes, with no event to anyone, as the
  * library itself reports no break while its other link is registered.
- *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * console.log(bus.clients()); // [] (the table's records)
- * ```
  * @module
  */
 import type { BusContext, NodeState } from "./bus_context.ts";

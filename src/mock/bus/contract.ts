@@ -7,12 +7,6 @@
  * Text fields travel as raw bytes (without NUL), exactly as the library would
  * hand them over; decoding belongs to the API.
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 }); // backends and TCP clients attach here
- * ```
  * @module
  */
 

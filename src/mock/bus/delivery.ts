@@ -7,12 +7,6 @@
  * A delivery is one object with its work in methods, not a chain of
  * closures: the bus posts one per routed message.
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 }); // every later event is a delivery
- * ```
  * @module
  */
 import type { BusContext } from "./bus_context.ts";

@@ -5,13 +5,6 @@
  * time); a per-link delay schedules it on the bus clock, never overtaking an
  * earlier delivery on the same link.
  *
- * @example
- * ```ts
- * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ clock: new VirtualClock() });
- * // each delivery now waits 5 ms of bus time, still in order per link
- * bus.setLinkDelay(() => 5);
- * ```
  * @module
  */
 import type { Clock } from "./clock.ts";
@@ -50,10 +43,13 @@ class FnTask implements ScheduledTask {
  *
  * @example
  * ```ts
- * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ clock: new VirtualClock() });
- * // each delivery now waits 5 ms of bus time, still in order per link
- * bus.setLinkDelay(() => 5);
+ * import { VirtualClock } from "@smartbus/netclient/mock";
+ * import { DeliveryQueue } from "./queue.ts";
+ * const clock = new VirtualClock();
+ * const q = new DeliveryQueue(clock, console.error);
+ * q.post("17>0", 5, () => console.log("first"));
+ * q.post("17>0", 0, () => console.log("second")); // waits behind the first: same link
+ * await clock.advance(5); // first, second
  * ```
  */
 export class DeliveryScheduler {

@@ -3,11 +3,6 @@
  * named by (unit id, process index), acknowledges and results go back to the
  * caller, and every call is recorded with its state.
  *
- * @example
- * ```ts
- * import type { FlowCallRecord } from "@smartbus/netclient/mock";
- * const open = (calls: FlowCallRecord[]) => calls.filter((c) => c.state === "pending");
- * ```
  * @module
  */
 import {
@@ -40,10 +35,10 @@ import { copyBytes } from "./slab.ts";
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // each call's state as of now: "unanswered" once its deadline passed
- * for (const c of bus.flowCalls()) console.log(c.state);
+ * import { flowCallDeadline } from "./flow_routing.ts";
+ * import type { FlowCallRecord } from "./records.ts";
+ * const call = { startedAt: 1000, timeoutMs: 0 } as FlowCallRecord;
+ * console.log(flowCallDeadline(call)); // 31000: a timeout of 0 waits 30 s
  * ```
  */
 export const flowCallDeadline = (c: FlowCallRecord): number =>
@@ -54,10 +49,9 @@ export const flowCallDeadline = (c: FlowCallRecord): number =>
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // each call's state as of now: "unanswered" once its deadline passed
- * for (const c of bus.flowCalls()) console.log(c.state);
+ * import { flowCallOpen } from "./flow_routing.ts";
+ * import type { FlowCallRecord } from "./records.ts";
+ * console.log(flowCallOpen({ state: "acknowledged" } as FlowCallRecord)); // true
  * ```
  */
 export const flowCallOpen = (c: FlowCallRecord): boolean =>
@@ -69,10 +63,10 @@ export const flowCallOpen = (c: FlowCallRecord): boolean =>
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // each call's state as of now: "unanswered" once its deadline passed
- * for (const c of bus.flowCalls()) console.log(c.state);
+ * import { flowCallState } from "./flow_routing.ts";
+ * import type { FlowCallRecord } from "./records.ts";
+ * const call = { mode: 0, state: "pending", startedAt: 0, timeoutMs: 500 } as FlowCallRecord;
+ * console.log(flowCallState(call, 499), flowCallState(call, 500)); // pending unanswered
  * ```
  */
 export function flowCallState(c: FlowCallRecord, now: number): FlowCallState {

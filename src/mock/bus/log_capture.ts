@@ -111,10 +111,8 @@ export function logStamp(clock: { now(): number }): string {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.log("project p\n[mockbus] forged");
- * console.log(bus.logs().at(-1)); // "[mockbus …] project p\n[mockbus] forged", one line
+ * import { escapeControl } from "./log_capture.ts";
+ * console.log(escapeControl("project p\n[mockbus] forged")); // project p\n[mockbus] forged (one line)
  * ```
  */
 export function escapeControl(text: string): string {

@@ -3,13 +3,6 @@
  * who is there: the login checks with the library's error codes, and the
  * global connect events of clients and nodes. Internal to the bus.
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // a login here without user "alice" and her password is refused (-4, -5, -6)
- * bus.addNode({ unitId: 0, port: 8000, users: { alice: "s3cret" } });
- * ```
  * @module
  */
 import {
@@ -44,9 +37,11 @@ export interface Refusal {
  * @example
  * ```ts
  * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // a login here without user "alice" and her password is refused (-4, -5, -6)
- * bus.addNode({ unitId: 0, port: 8000, users: { alice: "s3cret" } });
+ * import { loginRefusal } from "./login.ts";
+ * const node = new MockBus().addNode({ unitId: 0, port: 8000, users: { alice: "s3cret" } });
+ * const address = { unitId: 17, clientId: 1, clientType: 4 };
+ * const request = { address, user: "alice", password: "nope", addInfo: new Uint8Array() };
+ * console.log(loginRefusal(node, request, [])); // { code: -6, reason: "wrong password" }
  * ```
  */
 export function loginRefusal(
@@ -108,9 +103,12 @@ export function loginRefusal(
  * @example
  * ```ts
  * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // a login here without user "alice" and her password is refused (-4, -5, -6)
- * bus.addNode({ unitId: 0, port: 8000, users: { alice: "s3cret" } });
+ * import type { Conn } from "./connections.ts";
+ * import { connEvent } from "./login.ts";
+ * const node = new MockBus().addNode({ unitId: 0, port: 8000 });
+ * const address = { unitId: 17, clientId: 1, clientType: 4 };
+ * const conn = { address, node, addInfo: new Uint8Array() } as Conn;
+ * console.log(connEvent(conn, 1).accessUnitId); // 0: the node it came through
  * ```
  */
 export function connEvent(c: Conn, status: number): GlobalConnectEvent {
@@ -131,9 +129,9 @@ export function connEvent(c: Conn, status: number): GlobalConnectEvent {
  * @example
  * ```ts
  * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // a login here without user "alice" and her password is refused (-4, -5, -6)
- * bus.addNode({ unitId: 0, port: 8000, users: { alice: "s3cret" } });
+ * import { nodeEvent } from "./login.ts";
+ * const node = new MockBus().addNode({ unitId: 3, port: 8003 });
+ * console.log(nodeEvent(node, 0).src); // { unitId: 3, clientId: -1, clientType: 1 }
  * ```
  */
 export function nodeEvent(

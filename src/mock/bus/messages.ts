@@ -6,12 +6,6 @@
  * Each message is copied once, when sent (out of a slab, see `slab.ts`):
  * the receiver gets that copy, and the record, when kept, shares it.
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * console.log(bus.sent().length, bus.received().length); // 0 0
- * ```
  * @module
  */
 import { CmdType, SystemCmd } from "../../abi/constants.ts";

@@ -3,12 +3,6 @@
  * process index), and is recorded for inspection (the newest `records`, see
  * `MockBusOptions.records`). Internal to the bus.
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * console.log(bus.notifications().length); // 0
- * ```
  * @module
  */
 import { ClientType } from "../../abi/constants.ts";

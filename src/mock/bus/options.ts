@@ -1,11 +1,6 @@
 /**
  * The option and node shapes of `MockBus`.
  *
- * @example
- * ```ts
- * import type { MockNodeOptions } from "@smartbus/netclient/mock";
- * const secured: MockNodeOptions = { unitId: 2, port: 8002, users: { alice: "s3cret" } };
- * ```
  * @module
  */
 import type { Clock } from "./clock.ts";
@@ -76,8 +71,8 @@ export interface MockNodeOptions {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const node = new MockBus().addNode({ unitId: 0, port: 8000 });
+ * import { MockBus, type MockNode } from "@smartbus/netclient/mock";
+ * const node: MockNode = new MockBus().addNode({ unitId: 0, port: 8000 });
  * console.log(node.running); // true
  * ```
  */

@@ -26,9 +26,8 @@ export const DEFAULT_RECORDS_BUDGET: number = 64 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ records: 100 }); // keeps the newest 100 of each kind
- * console.log(bus.sent().length); // 0
+ * import { recordsCap } from "./record_log.ts";
+ * console.log(recordsCap(true), recordsCap(false), recordsCap(100)); // Infinity 0 100
  * ```
  */
 export function recordsCap(option: boolean | number | undefined): number {
@@ -43,9 +42,8 @@ export function recordsCap(option: boolean | number | undefined): number {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ recordsBudget: 1024 * 1024 }); // 1 MiB of records
- * console.log(bus.recordBytes); // 0
+ * import { recordsBudget } from "./record_log.ts";
+ * console.log(recordsBudget(undefined), recordsBudget(undefined, true)); // 67108864 Infinity
  * ```
  */
 export function recordsBudget(
@@ -75,9 +73,12 @@ function limitOf(name: string, option: unknown): number {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ recordsBudget: 1024 * 1024 });
- * console.log(bus.recordBytes <= 1024 * 1024); // true
+ * import { RecordBudget, RecordLog } from "./record_log.ts";
+ * const budget = new RecordBudget(10);
+ * const log = new RecordLog<string>(Infinity, { budget, size: (s) => s.length });
+ * log.push("123456");
+ * log.push("abcdef"); // 12 bytes > 10: "123456" goes
+ * console.log(log.toArray(), budget.used); // ["abcdef"] 6
  * ```
  */
 export class RecordBudget {
@@ -134,11 +135,11 @@ export class RecordBudget {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // what the journal hears of the bus's messages: "added", then "changed"
- * const stop = bus.recordLog("messages").watch((change) => console.log(change));
- * stop();
+ * import { type RecordChange, RecordLog } from "./record_log.ts";
+ * const log = new RecordLog<string>(1);
+ * log.watch((change: RecordChange, item) => console.log(change, item));
+ * log.push("a"); // added a
+ * log.push("b"); // evicted a, then added b
  * ```
  */
 export type RecordChange = "added" | "changed" | "evicted" | "cleared";
@@ -158,9 +159,10 @@ export interface RecordLogOptions<T> {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ records: 100 }); // keeps the newest 100 of each kind
- * console.log(bus.sent().length); // 0
+ * import { RecordLog } from "./record_log.ts";
+ * const log = new RecordLog<number>(2);
+ * for (const n of [1, 2, 3]) log.push(n);
+ * console.log(log.toArray()); // [2, 3]
  * ```
  */
 export class RecordLog<T> {

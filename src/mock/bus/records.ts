@@ -3,12 +3,6 @@
  * notifications, connected clients. Every record handed out is a snapshot
  * (a fresh object); text fields are decoded for reading in assertions.
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * for (const m of bus.sent()) console.log(m.kind, m.src, m.dst, m.status);
- * ```
  * @module
  */
 import { decodeGbkOrUtf8 } from "../../api/text.ts";
@@ -188,10 +182,8 @@ export interface ClientRecord {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // flow names, parameters and add_info in records are decoded text
- * for (const c of bus.flowCalls()) console.log(c.project, c.flow, c.params);
+ * import { recordText } from "./records.ts";
+ * console.log(recordText(new Uint8Array([0xc4, 0xe3, 0xba, 0xc3]))); // 你好 (GBK)
  * ```
  */
 export const recordText: (bytes: Uint8Array) => string = decodeGbkOrUtf8;
@@ -207,9 +199,9 @@ const RECORD_OVERHEAD = 256;
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ recordsBudget: 1024 * 1024 });
- * console.log(bus.recordBytes); // what the kept records hold, counted alike
+ * import { messageBytes, type MessageRecord } from "./records.ts";
+ * const m = { bytes: new Uint8Array(100) } as MessageRecord;
+ * console.log(messageBytes(m)); // 356: 256 of overhead and the 100 bytes
  * ```
  */
 export function messageBytes(m: MessageRecord): number {
@@ -226,9 +218,9 @@ const textBytes = (s: string | undefined): number =>
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ recordsBudget: 1024 * 1024 });
- * console.log(bus.recordBytes); // what the kept records hold, counted alike
+ * import { flowCallBytes, type FlowCallRecord } from "./records.ts";
+ * const c = { project: "ivr", flow: "hello", params: "" } as FlowCallRecord;
+ * console.log(flowCallBytes(c)); // 272: 256 of overhead and 2 per UTF-16 unit
  * ```
  */
 export function flowCallBytes(c: FlowCallRecord): number {
@@ -242,9 +234,9 @@ export function flowCallBytes(c: FlowCallRecord): number {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ recordsBudget: 1024 * 1024 });
- * console.log(bus.recordBytes); // what the kept records hold, counted alike
+ * import { notificationBytes, type NotificationRecord } from "./records.ts";
+ * const n = { project: "ivr", title: "t", param: "" } as NotificationRecord;
+ * console.log(notificationBytes(n)); // 264
  * ```
  */
 export function notificationBytes(n: NotificationRecord): number {

@@ -9,13 +9,6 @@
  * slab: use `byteOffset`/`byteLength` (or `slice()`) when reading the
  * buffer. Large arrays get their own buffer.
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // each record's bytes are the bus's one copy of the message
- * for (const m of bus.sent()) console.log(m.bytes.byteLength);
- * ```
  * @module
  */
 
@@ -31,10 +24,10 @@ const MAX_CARVED = 4096;
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // each record's bytes are the bus's one copy of the message
- * for (const m of bus.sent()) console.log(m.bytes.byteLength);
+ * import { Slab } from "./slab.ts";
+ * const messages = new Slab();
+ * const kept = messages.copy(new Uint8Array([1, 2, 3]));
+ * console.log(kept.byteLength, kept.buffer.byteLength); // 3 65536: a view of the slab
  * ```
  */
 export class Slab {
@@ -67,10 +60,11 @@ const shared = new Slab();
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // each record's bytes are the bus's one copy of the message
- * for (const m of bus.sent()) console.log(m.bytes.byteLength);
+ * import { copyBytes } from "./slab.ts";
+ * const incoming = new Uint8Array([1, 2, 3]);
+ * const copy = copyBytes(incoming);
+ * incoming[0] = 9;
+ * console.log(copy[0]); // 1
  * ```
  */
 export function copyBytes(bytes: Uint8Array): Uint8Array {
@@ -83,10 +77,8 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // each record's bytes are the bus's one copy of the message
- * for (const m of bus.sent()) console.log(m.bytes.byteLength);
+ * import { sameBytes } from "./slab.ts";
+ * console.log(sameBytes(new Uint8Array([1, 2]), new Uint8Array([1, 2]))); // true
  * ```
  */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -4,14 +4,6 @@
  * the kept bytes and string instead of a fresh pair per call (a pending
  * flow call holds both until it answers).
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // calls naming "demo"/"echo" again and again decode the names once
- * bus.addIpsc({ unitId: 0, processIndex: 0 }).flow("demo", "echo", (p) => p);
- * ```
  * @module
  */
 import { decodeText } from "../../api/text.ts";
@@ -30,11 +22,10 @@ const SLOTS = 8;
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // calls naming "demo"/"echo" again and again decode the names once
- * bus.addIpsc({ unitId: 0, processIndex: 0 }).flow("demo", "echo", (p) => p);
+ * import { TextMemo } from "./text_memo.ts";
+ * const memo = new TextMemo();
+ * const name = new TextEncoder().encode("demo");
+ * console.log(memo.get(name) === memo.get(name)); // true: decoded once
  * ```
  */
 export class TextMemo {

@@ -5,15 +5,6 @@
  * with a token every request must carry it; every body is limited; every
  * wait is capped (see `journal.ts`).
  *
- * @example
- * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { port: 0 },
- * });
- * console.log(server.control!.url); // http://127.0.0.1:PORT
- * ```
  * @module
  */
 import {
@@ -127,12 +118,13 @@ export class ControlConfigError extends Error {
  *
  * @example
  * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { port: 0 },
- * });
- * console.log(server.control!.url); // http://127.0.0.1:PORT
+ * import { checkControlOptions } from "./control_server.ts";
+ * console.log(checkControlOptions({ host: "0.0.0.0", token: "s3cret" })); // { host: "0.0.0.0", token: "s3cret" }
+ * try {
+ *   checkControlOptions({ host: "0.0.0.0" });
+ * } catch (e) {
+ *   console.log((e as Error).message); // the control API on 0.0.0.0 (not loopback) needs a token …
+ * }
  * ```
  */
 export function checkControlOptions(
@@ -173,13 +165,11 @@ function checkToken(token: string): void {
  *
  * @example
  * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { port: 0 },
- * });
- * console.log(server.control!.url); // http://127.0.0.1:PORT
- * server.control!.stubs.add({ project: "ivr", flow: "hello", reply: { result: ["hi"] } });
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * import { startControlServer } from "./control_server.ts";
+ * const control = await startControlServer(new MockBus(), { port: 0 });
+ * console.log(control.url); // http://127.0.0.1:PORT
+ * await control.close();
  * ```
  */
 export async function startControlServer(

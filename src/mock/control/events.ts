@@ -15,12 +15,6 @@
  * most 16 streams are open at once; when all are taken, a new one takes
  * the slot of a subscriber that is behind, or is refused with 503.
  *
- * @example
- * ```ts
- * // What the inspector page reads: `state` and `tick` events.
- * const res = await fetch("http://127.0.0.1:9000/api/v1/events");
- * console.log(res.headers.get("content-type")); // text/event-stream
- * ```
  * @module
  */
 import type { ServerResponse } from "node:http";

@@ -3,14 +3,6 @@
  * switches (`bus.faults`, `stopNode`, IPSC `crash`), remembered so that
  * they can be listed and healed by id.
  *
- * @example
- * ```ts
- * import { MockControl } from "@smartbus/netclient/mock";
- * const control = new MockControl("http://127.0.0.1:9000");
- * await control.faults.cutLink(0, 1);
- * console.log((await control.faults.state()).cutLinks); // [[0, 1]]
- * await control.faults.healAll();
- * ```
  * @module
  */
 import type { MockBus } from "../mock_bus.ts";
@@ -102,10 +94,11 @@ export interface FaultState {
  *
  * @example
  * ```ts
- * import { MockControl } from "@smartbus/netclient/mock";
- * const control = new MockControl("http://127.0.0.1:9000");
- * const id = await control.faults.latency({ baseMs: 50 });
- * await control.faults.removeRule(id);
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * import { FaultBook } from "./fault_book.ts";
+ * const faults = new FaultBook(new MockBus());
+ * const id = faults.latency({ baseMs: 50 });
+ * console.log(faults.removeRule(id)); // true
  * ```
  */
 export class FaultBook {

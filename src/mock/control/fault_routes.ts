@@ -3,14 +3,6 @@
  * `/api/v1/nodes/{unit}/stop|start`, `/api/v1/clients/kick`), over a
  * {@link FaultBook}.
  *
- * @example
- * ```ts
- * import { MockControl } from "@smartbus/netclient/mock";
- * const control = new MockControl("http://127.0.0.1:9000");
- * await control.faults.stopNode(0);
- * await control.faults.ipsc("late", { lateByMs: 100 });
- * await control.faults.healAll();
- * ```
  * @module
  */
 import type { MockBus } from "../mock_bus.ts";

@@ -3,16 +3,6 @@
  * Node): JSON errors, a body-size limit on every request, JSON bodies, and
  * a small router (who may call it: `control_access.ts`).
  *
- * @example
- * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * // Off loopback, a token is required: every request then needs
- * // `Authorization: Bearer s3cret-token`.
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { host: "0.0.0.0", port: 0, token: "s3cret-token" },
- * });
- * ```
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -24,9 +14,9 @@ import type { TokenPlace } from "./control_access.ts";
  *
  * @example
  * ```ts
- * import { MockControl, MockControlError } from "@smartbus/netclient/mock";
- * await new MockControl("http://127.0.0.1:9000").stubs.get("nope")
- *   .catch((e: unknown) => e instanceof MockControlError && e.code === "not_found");
+ * import { ControlHttpError } from "./http.ts";
+ * const e = new ControlHttpError(404, "not_found", "no stub nope");
+ * console.log(e.status, e.code); // 404 not_found: the body is {"error":{"code":"not_found",…}}
  * ```
  */
 export class ControlHttpError extends Error {
@@ -57,13 +47,8 @@ export class ControlHttpError extends Error {
  *
  * @example
  * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * // Off loopback, a token is required: every request then needs
- * // `Authorization: Bearer s3cret-token`.
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { host: "0.0.0.0", port: 0, token: "s3cret-token" },
- * });
+ * import { isLoopbackHost } from "./http.ts";
+ * console.log(isLoopbackHost("[::1]"), isLoopbackHost("0.0.0.0")); // true false
  * ```
  */
 export function isLoopbackHost(host: string): boolean {

@@ -10,15 +10,6 @@
  * `/#token=TOKEN`: the page keeps the token in `sessionStorage` and takes
  * it out of the address bar.
  *
- * @example
- * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { port: 0 },
- * });
- * console.log(`open ${server.control!.url}/ in a browser`);
- * ```
  * @module
  */
 

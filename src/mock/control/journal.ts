@@ -296,10 +296,8 @@ function present(
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * // An hour asked: the wait lasts 30 s at most.
- * await new Journal(new MockBus()).waitFor("flowCalls", {}, { timeoutMs: 3_600_000 })
- *   .catch((e: Error) => e.name); // "WaitTimeoutError"
+ * import { waitBudget } from "./journal.ts";
+ * console.log(waitBudget(undefined), waitBudget(3_600_000)); // 5000 30000
  * ```
  */
 export function waitBudget(asked: number | undefined): number {

@@ -6,11 +6,6 @@
  * needs to look again only at records whose one changing field can still
  * change ({@link mayChange}).
  *
- * @example
- * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * new Journal(new MockBus()).count("messages", { flow: "x" }); // throws InvalidQueryError
- * ```
  * @module
  */
 import type {
@@ -71,8 +66,9 @@ const STRINGS = new Set([
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * new Journal(new MockBus()).count("messages", { flow: "x" }); // throws InvalidQueryError
+ * import { checkJournalQuery } from "./journal_match.ts";
+ * checkJournalQuery("flowCalls", { flow: "hello" }); // fine
+ * checkJournalQuery("messages", { flow: "hello" }); // throws InvalidQueryError: flow does not apply to messages
  * ```
  */
 export function checkJournalQuery(kind: JournalKind, q: JournalQuery): void {
@@ -111,9 +107,8 @@ export function checkJournalQuery(kind: JournalKind, q: JournalQuery): void {
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * // `since` compares it: records at or after bus time 1000
- * new Journal(new MockBus()).find("flowCalls", { since: 1000 });
+ * import { timeOf } from "./journal_match.ts";
+ * console.log(timeOf("flowCalls", { startedAt: 1000 }), timeOf("messages", { time: 5 })); // 1000 5
  * ```
  */
 export const timeOf = (kind: JournalKind, r: unknown): number =>
@@ -139,9 +134,10 @@ const last: { m: MessageRecord | undefined; text: string } = {
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * // `text` filters and the journal's messages read it
- * console.log(new Journal(new MockBus()).count("messages", { text: "hello" })); // 0
+ * import type { MessageRecord } from "../bus/records.ts";
+ * import { messageText } from "./journal_match.ts";
+ * const m = { bytes: new TextEncoder().encode("hello") } as MessageRecord;
+ * console.log(messageText(m)); // hello
  * ```
  */
 export function messageText(m: MessageRecord): string {
@@ -163,9 +159,10 @@ export function messageText(m: MessageRecord): string {
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * // every query of the journal goes through it
- * console.log(new Journal(new MockBus()).count("flowCalls", { state: "responded" })); // 0
+ * import type { FlowCallRecord } from "../bus/records.ts";
+ * import { matches } from "./journal_match.ts";
+ * const call = { mode: 0, state: "pending", startedAt: 0, timeoutMs: 500 } as FlowCallRecord;
+ * console.log(matches("flowCalls", call, { state: "unanswered" }, 500)); // true: its deadline passed
  * ```
  */
 export function matches(
@@ -183,9 +180,10 @@ export function matches(
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * // every query of the journal goes through it
- * console.log(new Journal(new MockBus()).count("messages", { status: "dropped" })); // 0
+ * import type { MessageRecord } from "../bus/records.ts";
+ * import { matchesChanging } from "./journal_match.ts";
+ * const m = { status: "queued" } as MessageRecord;
+ * console.log(matchesChanging("messages", m, { status: "delivered" }, 0)); // false, for now
  * ```
  */
 export function matchesChanging(
@@ -209,10 +207,10 @@ export function matchesChanging(
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * // a wait for a state looks again at the calls still under way
- * await new Journal(new MockBus()).waitFor("flowCalls", { state: "responded" }, { timeoutMs: 1 })
- *   .catch((e: Error) => e.name); // "WaitTimeoutError"
+ * import type { MessageRecord } from "../bus/records.ts";
+ * import { mayChange } from "./journal_match.ts";
+ * const m = { status: "queued" } as MessageRecord;
+ * console.log(mayChange("messages", m, { status: "delivered" })); // true: look again when it is delivered
  * ```
  */
 export function mayChange(
@@ -232,10 +230,8 @@ export function mayChange(
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * // a wait for a state looks again at the calls still under way
- * await new Journal(new MockBus()).waitFor("flowCalls", { state: "responded" }, { timeoutMs: 1 })
- *   .catch((e: Error) => e.name); // "WaitTimeoutError"
+ * import { asksChanging } from "./journal_match.ts";
+ * console.log(asksChanging("flowCalls", { state: "responded" }), asksChanging("flowCalls", { flow: "x" })); // true false
  * ```
  */
 export const asksChanging = (kind: JournalKind, q: JournalQuery): boolean =>
@@ -249,9 +245,10 @@ export const asksChanging = (kind: JournalKind, q: JournalQuery): boolean =>
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * // every query of the journal goes through it
- * console.log(new Journal(new MockBus()).count("messages", { toUnit: 20 })); // 0
+ * import type { NotificationRecord } from "../bus/records.ts";
+ * import { matchesFixed } from "./journal_match.ts";
+ * const n = { time: 0, from: { unitId: 17, clientId: 1 }, project: "ivr", title: "done" } as NotificationRecord;
+ * console.log(matchesFixed("notifications", n, { unit: 17, title: "done" })); // true
  * ```
  */
 export function matchesFixed(
@@ -304,9 +301,8 @@ const is = (want: unknown, got: unknown): boolean =>
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * // `paramList` and `resultList` of the journal's flow calls
- * for (const c of new Journal(new MockBus()).find("flowCalls")) console.log(c.paramList);
+ * import { parseList } from "./journal_match.ts";
+ * console.log(parseList('["a", 1]'), parseList('"a"'), parseList("not json")); // ["a", 1] ["a"] null
  * ```
  */
 export function parseList(text: string): unknown[] | null {

@@ -10,12 +10,6 @@
  * clock, at the nearest deadline of the calls it follows. The number of
  * waits at once is capped.
  *
- * @example
- * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * const journal = new Journal(new MockBus());
- * console.log(journal.waiting, journal.maxWaits); // 0 1000
- * ```
  * @module
  */
 import type { Clock } from "../bus/clock.ts";
@@ -45,9 +39,9 @@ export const MAX_WAITS = 1000;
  * @example
  * ```ts
  * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // what the journal hears of the bus's messages: "added", then "changed"
- * const stop = bus.recordLog("messages").watch((change) => console.log(change));
+ * import type { WatchedRecords } from "./journal_waits.ts";
+ * const calls: WatchedRecords = new MockBus().recordLog("flowCalls");
+ * const stop = calls.watch((change) => console.log(change)); // "added", "changed", …
  * stop();
  * ```
  */
@@ -159,9 +153,12 @@ const queryKey = (q: JournalQuery): string =>
  *
  * @example
  * ```ts
- * import { Journal, MockBus } from "@smartbus/netclient/mock";
- * const journal = new Journal(new MockBus());
- * console.log(journal.waiting, journal.maxWaits); // 0 1000
+ * import { MockBus, RealClock } from "@smartbus/netclient/mock";
+ * import { JournalWaits } from "./journal_waits.ts";
+ * const bus = new MockBus();
+ * const waits = new JournalWaits(() => bus.recordLog("flowCalls"), new RealClock());
+ * await waits.wait("flowCalls", { flow: "hello" }, 1, 10)
+ *   .catch((e: Error) => console.log(e.name)); // WaitTimeoutError: no such call in 10 ms
  * ```
  */
 export class JournalWaits {

@@ -2,20 +2,6 @@
  * Deep equality of JSON values (what flow parameters are), for stub
  * matching and journal filters.
  *
- * @example
- * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * // Matches calls whose parameters are [1, { "a": "x" }], key order aside.
- * new FlowStubs(bus).add({
- *   project: "p",
- *   flow: "f",
- *   match: { params: [1, { a: "x" }] },
- *   reply: { result: ["matched"] },
- * });
- * ```
  * @module
  */
 
@@ -24,17 +10,8 @@
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * // Matches calls whose parameters are [1, { "a": "x" }], key order aside.
- * new FlowStubs(bus).add({
- *   project: "p",
- *   flow: "f",
- *   match: { params: [1, { a: "x" }] },
- *   reply: { result: ["matched"] },
- * });
+ * import { jsonEqual } from "./json_equal.ts";
+ * console.log(jsonEqual([1, { a: "x", b: 2 }], [1, { b: 2, a: "x" }])); // true
  * ```
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {

@@ -3,17 +3,6 @@
  * every account password of the bus's nodes as `***` wherever it appears
  * in text (data, flow parameters and results, `add_info`).
  *
- * @example
- * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   users: { alice: "s3cret" },
- *   control: { port: 0 },
- * });
- * // "s3cret" shows as "***" wherever it appears in the journal.
- * console.log(server.control!.journal.find("messages"));
- * ```
  * @module
  */
 import { recordText } from "../bus/records.ts";

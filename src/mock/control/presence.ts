@@ -5,16 +5,6 @@
  * bounded {@link PresenceLog}) and of every message sent, which it counts
  * and samples for the inspector (a few per tick, never every one).
  *
- * @example
- * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { port: 0 },
- * });
- * // TCP clients' logins, refusals and disconnects:
- * console.log(server.control!.journal.find("presence"));
- * ```
  * @module
  */
 import type {
@@ -38,13 +28,10 @@ import { type ServedClient, ServedClients } from "./served_clients.ts";
  *
  * @example
  * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { port: 0 },
- * });
- * // TCP clients' logins, refusals and disconnects:
- * console.log(server.control!.journal.find("presence"));
+ * import { PresenceLog } from "./presence.ts";
+ * const log = new PresenceLog(2);
+ * log.push({ time: 0, event: "connect", address: { unitId: 17, clientId: 1, clientType: 4 }, node: 0 });
+ * console.log(log.events().length); // 1
  * ```
  */
 export class PresenceLog {
@@ -109,13 +96,12 @@ const cutText = (t: string): string =>
  *
  * @example
  * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { port: 0 },
- * });
- * // TCP clients' logins, refusals and disconnects:
- * console.log(server.control!.journal.find("presence"));
+ * import { RealClock } from "@smartbus/netclient/mock";
+ * import { BusWatch } from "./presence.ts";
+ * const watch = new BusWatch(new RealClock());
+ * const a = { unitId: 17, clientId: 1, clientType: 4 };
+ * watch.message("data", a, { ...a, unitId: 20 }, new TextEncoder().encode("hi"));
+ * console.log(watch.drain().counts.data); // 1
  * ```
  */
 export class BusWatch {
@@ -233,13 +219,12 @@ const ipscAddress = (unitId: number, processIndex: number): BusAddress => ({
  *
  * @example
  * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { port: 0 },
- * });
- * // TCP clients' logins, refusals and disconnects:
- * console.log(server.control!.journal.find("presence"));
+ * import { MockBus } from "@smartbus/netclient/mock";
+ * import { tapAttach, watchOf } from "./presence.ts";
+ * const bus = new MockBus();
+ * const watch = watchOf(bus);
+ * const attach = tapAttach(bus, watch); // what the TCP front attaches through
+ * watch.onPresence(() => console.log(watch.presence.events().at(-1)?.event)); // "connect", …
  * ```
  */
 export function tapAttach(inner: BusAttach, watch: BusWatch): BusAttach {

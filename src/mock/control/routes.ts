@@ -3,12 +3,6 @@
  * journal, reset. Each maps JSON in to one call on the shared parts
  * ({@link FlowStubs}, {@link Journal}, {@link FaultBook}) and JSON out.
  *
- * @example
- * ```ts
- * import { MockControl } from "@smartbus/netclient/mock";
- * const control = new MockControl("http://127.0.0.1:9000");
- * console.log((await control.state()).nodes.length);
- * ```
  * @module
  */
 import type { MockBus } from "../mock_bus.ts";

@@ -12,16 +12,6 @@
  * clients, one map entry each, to tell answered from unanswered. A message
  * costs a few counter increments and allocates nothing.
  *
- * @example
- * ```ts
- * import { startMockServer } from "@smartbus/netclient/mock";
- * await using server = await startMockServer({
- *   nodes: [{ unitId: 0, port: 0 }],
- *   control: { port: 0 },
- * });
- * const res = await fetch(`${server.control!.url}/api/v1/clients/stats`);
- * console.log((await res.json()).clients); // [] until a TCP client logs in
- * ```
  * @module
  */
 import {
@@ -122,9 +112,10 @@ export interface ServedClientStats {
  * @example
  * ```ts
  * import { MockControl } from "@smartbus/netclient/mock";
+ * import type { ServedClientsReport } from "./served_clients.ts";
  * const control = new MockControl("http://127.0.0.1:9000");
- * const { clients } = await control.clientStats();
- * for (const c of clients) console.log(c.address, c.flows.unanswered);
+ * const report: ServedClientsReport = await control.clientStats();
+ * for (const c of report.clients) console.log(c.address, c.flows.unanswered);
  * ```
  */
 export interface ServedClientsReport {
@@ -159,9 +150,9 @@ interface Budget {
  *
  * @example
  * ```ts
- * import { ServedClients } from "./served_clients.ts";
+ * import { type ServedClient, ServedClients } from "./served_clients.ts";
  * const clients = new ServedClients({ now: () => 0 });
- * const c = clients.login({ unitId: 20, clientId: 1, clientType: 4 }, 0);
+ * const c: ServedClient = clients.login({ unitId: 20, clientId: 1, clientType: 4 }, 0);
  * c.sentData(5, 0);
  * console.log(clients.report().clients[0].data.sent); // { count: 1, bytes: 5 }
  * ```

@@ -25,17 +25,9 @@
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus, StubLimitError } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * const stubs = new FlowStubs(bus);
- * for (let i = 0; i < 1000; i++) stubs.add({ project: "p", flow: "f", reply: { result: [i] } });
- * try {
- *   stubs.add({ project: "p", flow: "f", reply: { result: [] } });
- * } catch (e) {
- *   console.log(e instanceof StubLimitError && e.limit); // 1000
- * }
+ * import { checkRoom, MAX_STUBS } from "./stub_limits.ts";
+ * const cost = { bytes: 100, states: 0 };
+ * checkRoom(MAX_STUBS, cost, cost, undefined); // throws StubLimitError: too_many_stubs, limit 1000
  * ```
  */
 export const MAX_STUBS = 1000;
@@ -46,15 +38,9 @@ export const MAX_STUBS = 1000;
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus, StubLimitError } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * try {
- *   new FlowStubs(bus).add({ project: "p", flow: "f", reply: { result: ["x".repeat(9 << 20)] } });
- * } catch (e) {
- *   console.log(e instanceof StubLimitError && e.code); // "stubs_too_large"
- * }
+ * import { checkRoom, MAX_STUB_BYTES } from "./stub_limits.ts";
+ * const none = { bytes: 0, states: 0 };
+ * checkRoom(0, none, { bytes: MAX_STUB_BYTES + 1, states: 0 }, undefined); // throws StubLimitError: stubs_too_large
  * ```
  */
 export const MAX_STUB_BYTES = 8 * 1024 * 1024;
@@ -66,18 +52,9 @@ export const MAX_STUB_BYTES = 8 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus, StubLimitError } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * const stubs = new FlowStubs(bus);
- * try {
- *   for (let i = 0; i < 100; i++) {
- *     stubs.add({ project: "p", flow: "f", match: { paramsAt: { 0: { $regex: "\\d{1000}" } } }, reply: { result: [] } });
- *   }
- * } catch (e) {
- *   console.log(e instanceof StubLimitError && e.code); // "stubs_too_large"
- * }
+ * import { checkRoom, MAX_STUB_REGEX_STATES } from "./stub_limits.ts";
+ * const taken = { bytes: 0, states: MAX_STUB_REGEX_STATES };
+ * checkRoom(1, taken, { bytes: 100, states: 1 }, undefined); // throws StubLimitError: stubs_too_large
  * ```
  */
 export const MAX_STUB_REGEX_STATES = 20_000;
@@ -120,12 +97,9 @@ export class StubLimitError extends Error {
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * // 70-odd bytes and the states of one small pattern.
- * new FlowStubs(bus).add({ project: "p", flow: "f", match: { paramsAt: { 0: { $regex: "^1" } } }, reply: { result: [] } });
+ * import { checkRoom, type StubCost } from "./stub_limits.ts";
+ * const small: StubCost = { bytes: 70, states: 3 }; // a stub with one short $regex
+ * checkRoom(0, { bytes: 0, states: 0 }, small, undefined); // room enough
  * ```
  */
 export interface StubCost {
@@ -142,13 +116,9 @@ export interface StubCost {
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * const stubs = new FlowStubs(bus);
- * stubs.add({ id: "a", project: "p", flow: "f", reply: { result: [1] } });
- * stubs.add({ id: "a", project: "p", flow: "f", reply: { result: [2] } }); // a replacement: no new room needed
+ * import { checkRoom, MAX_STUBS } from "./stub_limits.ts";
+ * const cost = { bytes: 100, states: 0 };
+ * checkRoom(MAX_STUBS, cost, cost, cost); // a full table takes a stub that replaces one
  * ```
  */
 export function checkRoom(

@@ -19,20 +19,6 @@
  * a message naming it, as is a pattern past {@link MAX_REGEX_LENGTH} or
  * one that compiles to more than {@link MAX_REGEX_STATES} states.
  *
- * @example
- * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * // Takes "10086" or "100-17" in constant time per character.
- * new FlowStubs(bus).add({
- *   project: "ivr",
- *   flow: "callout",
- *   match: { paramsAt: { 0: { $regex: "^100(\\d+|-\\d{2})$" } } },
- *   reply: { result: ["ok"] },
- * });
- * ```
  * @module
  */
 
@@ -47,17 +33,8 @@ import {
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * const tooLong = { paramsAt: { 0: { $regex: "a".repeat(1001) } } };
- * try {
- *   new FlowStubs(bus).add({ project: "p", flow: "f", match: tooLong, reply: { result: [] } });
- * } catch (e) {
- *   // stub: match.paramsAt.0.$regex: longer than 1000 characters (1001)
- *   console.log((e as Error).message);
- * }
+ * import { compileStubRegex, MAX_REGEX_LENGTH } from "./stub_regex.ts";
+ * compileStubRegex("a".repeat(MAX_REGEX_LENGTH + 1)); // throws SyntaxError: longer than 1000 characters (1001)
  * ```
  */
 export const MAX_REGEX_LENGTH = 1000;
@@ -70,17 +47,9 @@ export const MAX_REGEX_LENGTH = 1000;
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * const tooBig = { paramsAt: { 0: { $regex: "(?:\\d{50}){30}" } } }; // 1,500
- * try {
- *   new FlowStubs(bus).add({ project: "p", flow: "f", match: tooBig, reply: { result: [] } });
- * } catch (e) {
- *   // stub: match.paramsAt.0.$regex: compiles to more than 1000 states (...)
- *   console.log((e as Error).message);
- * }
+ * import { compileStubRegex, MAX_REGEX_STATES } from "./stub_regex.ts";
+ * console.log(compileStubRegex("\\d{100}").states <= MAX_REGEX_STATES); // true
+ * compileStubRegex("(?:\\d{50}){30}"); // throws SyntaxError: compiles to more than 1000 states …
  * ```
  */
 export const MAX_REGEX_STATES = 1000;
@@ -91,16 +60,9 @@ export const MAX_REGEX_STATES = 1000;
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * new FlowStubs(bus).add({
- *   project: "p",
- *   flow: "f",
- *   match: { paramsAt: { 0: { $regex: "(a+)+$" } } }, // no backtracking
- *   reply: { result: ["matched"] },
- * });
+ * import { compileStubRegex, type StubRegex } from "./stub_regex.ts";
+ * const re: StubRegex = compileStubRegex("(a+)+$"); // no backtracking
+ * console.log(re.test("xaaa"), re.test("aaaa!")); // true false
  * ```
  */
 export interface StubRegex {
@@ -393,20 +355,9 @@ function run(p: Program, text: string): boolean {
  *
  * @example
  * ```ts
- * import { FlowStubs, InvalidStubError, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * try {
- *   new FlowStubs(bus).add({
- *     project: "p",
- *     flow: "f",
- *     match: { paramsAt: { 0: { $regex: "(a)\\1" } } },
- *     reply: { result: [] },
- *   });
- * } catch (e) {
- *   console.log(e instanceof InvalidStubError); // true: a backreference
- * }
+ * import { compileStubRegex } from "./stub_regex.ts";
+ * console.log(compileStubRegex("^1\\d+").test("123")); // true
+ * compileStubRegex("(a)\\1"); // throws SyntaxError: a backreference
  * ```
  */
 export function compileStubRegex(pattern: string): StubRegex {

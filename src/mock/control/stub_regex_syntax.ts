@@ -6,20 +6,6 @@
  * what would match something other than it reads, is refused here with
  * its position; `new RegExp` has already refused plain syntax errors.
  *
- * @example
- * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * // `[\d-]` is a digit or a dash, `{` a literal.
- * new FlowStubs(bus).add({
- *   project: "p",
- *   flow: "f",
- *   match: { paramsAt: { 0: { $regex: "^[\\d-]+{x}$" } } },
- *   reply: { result: [] },
- * });
- * ```
  * @module
  */
 
@@ -29,12 +15,10 @@
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * // `[a-cx]` is the ranges [0x61, 0x63, 0x78, 0x78].
- * new FlowStubs(bus).add({ project: "p", flow: "f", match: { paramsAt: { 0: { $regex: "[a-cx]" } } }, reply: { result: [] } });
+ * import { parseStubRegex, type Ranges } from "./stub_regex_syntax.ts";
+ * const node = parseStubRegex("[a-cx]");
+ * const set: Ranges = node.k === "set" ? node.set : [];
+ * console.log(set); // [97, 99, 120, 120]
  * ```
  */
 export type Ranges = number[];
@@ -46,12 +30,9 @@ export type Ranges = number[];
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * // `^(ab|c)*$`: a sequence of `^`, a repeat 0..Infinity of two alternatives, `$`.
- * new FlowStubs(bus).add({ project: "p", flow: "f", match: { paramsAt: { 0: { $regex: "^(ab|c)*$" } } }, reply: { result: [] } });
+ * import { parseStubRegex, type RegexNode } from "./stub_regex_syntax.ts";
+ * const tree: RegexNode = parseStubRegex("^(ab|c)*$");
+ * console.log(tree.k); // "seq": ^, a repeat of two alternatives, $
  * ```
  */
 export type RegexNode =
@@ -373,20 +354,8 @@ const isCodeUnit = (r: Ranges): boolean => r.length === 2 && r[0] === r[1];
  *
  * @example
  * ```ts
- * import { FlowStubs, InvalidStubError, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * try {
- *   new FlowStubs(bus).add({
- *     project: "p",
- *     flow: "f",
- *     match: { paramsAt: { 0: { $regex: "^(?=1)" } } },
- *     reply: { result: [] },
- *   });
- * } catch (e) {
- *   console.log(e instanceof InvalidStubError); // true: a lookahead
- * }
+ * import { parseStubRegex } from "./stub_regex_syntax.ts";
+ * parseStubRegex("^(?=1)"); // throws SyntaxError: lookahead (?= at 1 cannot be matched in linear time …
  * ```
  */
 export function parseStubRegex(pattern: string): RegexNode {

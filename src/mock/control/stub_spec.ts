@@ -265,16 +265,9 @@ export function paramTexts(
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * new FlowStubs(bus).add({
- *   project: "p",
- *   flow: "f",
- *   match: { paramsAt: { 0: { $regex: "^100" }, 1: { exact: "value" } } },
- *   reply: { result: [] },
- * });
+ * import { paramRegexes } from "./stub_spec.ts";
+ * const res = paramRegexes({ 0: { $regex: "^100" }, 1: { exact: "value" } });
+ * console.log([...res.keys()], res.get(0)?.test("10086")); // [0] true
  * ```
  */
 export function paramRegexes(
@@ -345,11 +338,10 @@ const SPEC_FIELDS = new Set([
  *
  * @example
  * ```ts
- * import { FlowStubs, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 0 });
- * new FlowStubs(bus).add({ project: "p", flow: "f", reply: { error: -3 } });
+ * import { checkStubSpec } from "./stub_spec.ts";
+ * const spec = checkStubSpec({ project: "p", flow: "f", reply: { error: -3 }, calls: 2 });
+ * console.log("calls" in spec); // false
+ * checkStubSpec({ project: "p", flow: "" }); // throws InvalidStubError: flow must be a non-empty string
  * ```
  */
 export function checkStubSpec(v: unknown): StubSpec {

@@ -9,18 +9,6 @@
  * Because the TCP front attaches its connections through the same bus,
  * every fault here applies to TCP clients (the native stand-in) too.
  *
- * @example
- * ```ts
- * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ clock: new VirtualClock() });
- * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addNode({ unitId: 1, port: 8001 });
- * bus.faults.seed(42);
- * bus.faults.cutLink(0, 1); // clients on 0 and 1 stop seeing each other
- * bus.faults.latency({ baseMs: 5, jitterMs: 20 });
- * bus.faults.dropShare(0.1); // 10 % of data packets vanish on the bus
- * bus.faults.healAll();
- * ```
  * @module
  */
 import type { BusContext } from "../bus/bus_context.ts";
@@ -59,13 +47,14 @@ const clientKey = (a: { unitId: number; clientId: number }): string =>
  *
  * @example
  * ```ts
- * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
+ * import { type BusFaults, MockBus, VirtualClock } from "@smartbus/netclient/mock";
  * const bus = new MockBus({ clock: new VirtualClock() });
  * bus.addNode({ unitId: 0, port: 8000 });
  * bus.addNode({ unitId: 1, port: 8001 });
+ * const faults: BusFaults = bus.faults;
  * // client 17/1 loses node 0 (its connection breaks); it may fail over to 1
- * bus.faults.cutClient({ unitId: 17, clientId: 1 }, { node: 0 });
- * bus.faults.healClient({ unitId: 17, clientId: 1 });
+ * faults.cutClient({ unitId: 17, clientId: 1 }, { node: 0 });
+ * faults.healClient({ unitId: 17, clientId: 1 });
  * ```
  */
 export class BusFaults {

@@ -2,12 +2,6 @@
  * The fault layer's seeded PRNG: a run on a `VirtualClock` replays exactly
  * from its seed (`bus.faults.seed`).
  *
- * @example
- * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.faults.seed(7); // the same drops and jitter on every run
- * ```
  * @module
  */
 
@@ -16,8 +10,10 @@
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * new MockBus().faults.seed(42);
+ * import { seededRandom } from "./random.ts";
+ * const a = seededRandom(42);
+ * const b = seededRandom(42);
+ * console.log(a() === b()); // true: the same seed draws the same numbers
  * ```
  */
 export function seededRandom(seed: number): () => number {

@@ -128,11 +128,8 @@ class Stop {
  *
  * @example
  * ```ts
- * import { MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * bus.addNode({ unitId: 0, port: 8000 });
- * // an add_info GBK cannot carry is sent with "?" in its place
- * bus.addIpsc({ unitId: 0, processIndex: 0, addInfo: "ipsc 😀" });
+ * import { gbkLoose } from "./flow_run.ts";
+ * console.log(gbkLoose("ipsc 😀")); // the bytes of "ipsc ??": GBK has no emoji
  * ```
  */
 export const gbkLoose = (text: string): Uint8Array => {
@@ -152,9 +149,9 @@ export const gbkLoose = (text: string): Uint8Array => {
  *
  * @example
  * ```ts
- * // What a flow handler gets for each parameter text a caller may send:
- * const cases: [string, unknown[]][] = [['[1,"a"]', [1, "a"]], ["5", [5]], ["", []]];
- * console.log(cases.length); // 3
+ * import { parseFlowParams } from "./flow_run.ts";
+ * const bytes = (s: string) => new TextEncoder().encode(s);
+ * console.log(parseFlowParams(bytes('[1,"a"]')), parseFlowParams(bytes("5")), parseFlowParams(bytes(""))); // [1, "a"] [5] []
  * ```
  */
 export function parseFlowParams(bytes: Uint8Array): unknown[] {

@@ -5,18 +5,6 @@
  * and the handler's value as a GBK JSON array when the caller wants a
  * result (mode 0).
  *
- * @example
- * ```ts
- * import { MockBus, VirtualClock } from "@smartbus/netclient/mock";
- * const bus = new MockBus({ clock: new VirtualClock() });
- * bus.addNode({ unitId: 0, port: 8000 });
- * const ipsc = bus.addIpsc({ unitId: 0, processIndex: 0 });
- * ipsc.flow("shop", "price", async ([item], ctx) => {
- *   if (item === "unicorn") ctx.refuse(-1, "not for sale");
- *   await ctx.sleep(100);
- *   return [42];
- * });
- * ```
  * @module
  */
 import { ClientType, FLOW_ACK_OK } from "../../abi/constants.ts";
@@ -103,10 +91,11 @@ const flowKey = (project: string, flow: string): string =>
  *
  * @example
  * ```ts
- * import { FlowFailure, MockBus } from "@smartbus/netclient/mock";
+ * import { FlowFailure, MockBus, type MockIpsc } from "@smartbus/netclient/mock";
  * const bus = new MockBus();
  * bus.addNode({ unitId: 0, port: 8000 });
- * bus.addIpsc({ unitId: 0, processIndex: 1 })
+ * const ipsc: MockIpsc = bus.addIpsc({ unitId: 0, processIndex: 1 });
+ * ipsc
  *   .flow("p", "sum", (xs) => [(xs as number[]).reduce((a, b) => a + b, 0)])
  *   .flow("p", "broken", () => { throw new FlowFailure(-2); });
  * ```

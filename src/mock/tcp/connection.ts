@@ -3,11 +3,6 @@
  * client's frames, attaches to the bus on REGISTER, answers heartbeats, and
  * turns the bus's deliveries into frames (see `docs/wire-protocol.md`).
  *
- * @example
- * ```ts
- * import type { TcpLogger } from "@smartbus/netclient/mock";
- * const quiet: TcpLogger = { info() {}, warn() {} };
- * ```
  * @module
  */
 

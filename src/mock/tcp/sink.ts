@@ -6,13 +6,6 @@
  * no frame in the vendor's protocol: it is dropped, logged, and the caller's
  * library times the call out.
  *
- * @example
- * ```ts
- * import { serveTcp, MockBus } from "@smartbus/netclient/mock";
- * const bus = new MockBus();
- * // each TCP client that logs in gets a frame sink on the bus
- * await using front = await serveTcp(bus, [{ unitId: 0, host: "127.0.0.1", port: 0 }]);
- * ```
  * @module
  */
 

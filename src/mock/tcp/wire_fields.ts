@@ -3,12 +3,6 @@
  * helpers its struct bodies need (`docs/wire-protocol.md`): the vendor's
  * frames are packed C structs with NUL-terminated text in fixed arrays.
  *
- * @example
- * ```ts
- * import { WireError } from "./wire_fields.ts";
- * const e = new WireError("bad-flag", "head flag 0x0 is not 0x5b15");
- * console.log(e.reason); // "bad-flag"
- * ```
  * @module
  */
 
