@@ -269,6 +269,20 @@ describe("mock ipsc", () => {
     const line = s.lines.find((l) => l.includes("invalid parameter list"));
     assert.ok(line, s.lines.join("\n"));
     assert.match(line, /flow p\/f from 17 0 4 \(invoke id \d+\) refused/);
+    assert.match(
+      line,
+      /invalid parameter list: the flow parameters are not valid JSON: "\{not json"/,
+    );
+  });
+
+  test("flows - blank parameter text is an empty list, a scalar a list of one", async () => {
+    const s = await setup();
+    const got: unknown[] = [];
+    s.ipsc.flow("p", "f", (params) => void got.push(params));
+    s.invoke("f", " ");
+    s.invoke("f", "5");
+    await s.clock.flush();
+    assert.deepEqual(got, [[], [5]]);
   });
 
   test("notify - recorded by the IPSC and the bus, observed through onNotify", async () => {

@@ -172,12 +172,41 @@ function tooBig(size: string): never {
 }
 
 /**
- * Parses a flow's result (`param` of the flow-result callback): NULs at the
- * ends stripped, decoded as GBK (UTF-8 fallback), parsed as JSON. Empty or
- * blank text → `null`; a JSON value that is not an array is wrapped in one.
- * Text that is not JSON is a {@link SmartBusError} with code
- * `ErrorCode.OTHER` (-99: the flow did answer, but with something this side
- * cannot read), the text in its message and the `SyntaxError` as `cause`.
+ * A JSON list as the bus carries it (flow parameters and results): NULs at
+ * the ends stripped, decoded as GBK (UTF-8 fallback), parsed as JSON; a
+ * value that is not an array is wrapped in one. Empty or blank text →
+ * `null`. Text that is not JSON throws what `notJson` makes of `shown` (the
+ * text as a JSON string, cut at 200 characters) and the `SyntaxError`.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonList } from "@smartbus/netclient/internal";
+ * const notJson = (shown: string) => new Error(`not JSON: ${shown}`);
+ * console.log(parseJsonList(new TextEncoder().encode("5\0"), notJson)); // [ 5 ]
+ * ```
+ */
+export function parseJsonList(
+  bytes: Uint8Array,
+  notJson: (shown: string, cause: unknown) => Error,
+): unknown[] | null {
+  const text = decodeGbkOrUtf8(stripNuls(bytes));
+  if (text.trim() === "") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    const shown = text.length > 200 ? text.slice(0, 200) + "…" : text;
+    throw notJson(JSON.stringify(shown), e);
+  }
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * Parses a flow's result (`param` of the flow-result callback) with
+ * {@link parseJsonList}: empty or blank text → `null`. Text that is not
+ * JSON is a {@link SmartBusError} with code `ErrorCode.OTHER` (-99: the
+ * flow did answer, but with something this side cannot read), the text in
+ * its message and the `SyntaxError` as `cause`.
  *
  * @example
  * ```ts
@@ -186,18 +215,10 @@ function tooBig(size: string): never {
  * ```
  */
 export function parseFlowResult(bytes: Uint8Array): unknown[] | null {
-  const text = decodeGbkOrUtf8(stripNuls(bytes));
-  if (text.trim() === "") return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    const shown = text.length > 200 ? text.slice(0, 200) + "…" : text;
-    throw new SmartBusError(
-      `the flow result is not valid JSON: ${JSON.stringify(shown)}`,
+  return parseJsonList(bytes, (shown, cause) =>
+    new SmartBusError(
+      `the flow result is not valid JSON: ${shown}`,
       ErrorCode.OTHER,
-      { cause: e },
-    );
-  }
-  return Array.isArray(value) ? value : [value];
+      { cause },
+    ));
 }

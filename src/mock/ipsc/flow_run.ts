@@ -19,8 +19,8 @@
  * @module
  */
 import { ErrorCode, FLOW_ACK_OK, FLOW_RET_OK } from "../../abi/constants.ts";
-import { serializeFlowParams } from "../../api/params.ts";
-import { decodeGbkOrUtf8, encodeText, stripNuls } from "../../api/text.ts";
+import { parseJsonList, serializeFlowParams } from "../../api/params.ts";
+import { encodeText } from "../../api/text.ts";
 import type { Clock } from "../bus/clock.ts";
 import type { BusContext } from "../bus/bus_context.ts";
 import type { BusAddress, BusPort, FlowInvocation } from "../bus/contract.ts";
@@ -141,11 +141,9 @@ export const gbkLoose = (text: string): Uint8Array => {
 };
 
 /**
- * The parameter list of an invocation: NULs at the ends stripped, decoded
- * as GBK (UTF-8 fallback), parsed as JSON. Blank text is an empty list; a
- * JSON value that is not an array becomes a one-element list. Text that is
- * not JSON throws a `SyntaxError` saying the parameters are not valid JSON,
- * with the text (cut at 200 characters).
+ * The parameter list of an invocation, read as the API reads a result
+ * (`parseJsonList`) but blank text is an empty list, and text that is not
+ * JSON throws a `SyntaxError` saying the parameters are not valid JSON.
  *
  * @example
  * ```ts
@@ -155,19 +153,13 @@ export const gbkLoose = (text: string): Uint8Array => {
  * ```
  */
 export function parseFlowParams(bytes: Uint8Array): unknown[] {
-  const text = decodeGbkOrUtf8(stripNuls(bytes));
-  if (text.trim() === "") return [];
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    const shown = text.length > 200 ? text.slice(0, 200) + "…" : text;
-    throw new SyntaxError(
-      `the flow parameters are not valid JSON: ${JSON.stringify(shown)}`,
-      { cause: e },
-    );
-  }
-  return Array.isArray(value) ? value : [value];
+  return parseJsonList(
+    bytes,
+    (shown, cause) =>
+      new SyntaxError(`the flow parameters are not valid JSON: ${shown}`, {
+        cause,
+      }),
+  ) ?? [];
 }
 
 /** An empty result (never written to). */
