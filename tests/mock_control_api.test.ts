@@ -254,6 +254,14 @@ describe("mock control - API", () => {
       assert.equal(r.status, 400, `${path} ${JSON.stringify(body)}`);
       assert.equal(r.body.error.code, "invalid_argument");
     }
+    const word = await call(env.url, "POST", `${A}/faults/clients/cut`, {
+      unitId: "x",
+      clientId: 1,
+    });
+    assert.equal(
+      word.body.error.message,
+      'unitId must be an integer 0–255, got "x"',
+    );
     const kick = await call(env.url, "POST", `${A}/clients/kick`, {
       unitId: 40,
       clientId: 1,

@@ -282,6 +282,19 @@ describe("mock control - stubs in memory", () => {
         }),
       InvalidStubError,
     );
+    assert.throws(
+      () =>
+        w.stubs.add({
+          project: "ivr",
+          flow: "f",
+          priority: 1.5,
+          reply: { result: [] },
+        }),
+      {
+        name: "InvalidStubError",
+        message: "stub: priority must be an integer 0–1000, got 1.5",
+      },
+    );
   });
 
   test("mock control - journal in memory: waitFor resolves when the record comes, times out otherwise, capped", async () => {

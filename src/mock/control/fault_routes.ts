@@ -8,6 +8,7 @@
 import type { MockBus } from "../mock_bus.ts";
 import type { TrafficKind } from "../bus/fault_policy.ts";
 import type { FaultBook, IpscMode } from "./fault_book.ts";
+import { checkInt, isObject, refuseWith } from "./body_checks.ts";
 import { ControlHttpError, type Route } from "./http.ts";
 
 /** What the fault routes drive. */
@@ -20,16 +21,13 @@ export interface FaultParts {
   changed(): void;
 }
 
-const bad = (message: string): never => {
-  throw new ControlHttpError(400, "invalid_argument", message);
-};
-
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
+const bad: (message: string) => never = refuseWith((message) =>
+  new ControlHttpError(400, "invalid_argument", message)
+);
 
 function obj(v: unknown): Record<string, unknown> {
   if (v === undefined) return {};
-  return isObj(v) ? v : bad("the body must be a JSON object");
+  return isObject(v) ? v : bad("the body must be a JSON object");
 }
 
 function int(
@@ -39,12 +37,8 @@ function int(
   hi: number,
   optional = false,
 ): number {
-  const v = b[k];
-  if (v === undefined && optional) return NaN;
-  if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) {
-    bad(`${k} must be an integer ${lo}–${hi}, got ${JSON.stringify(v)}`);
-  }
-  return v as number;
+  if (b[k] === undefined && optional) return NaN;
+  return checkInt(b[k], k, lo, hi, bad);
 }
 
 function num(b: Record<string, unknown>, k: string, lo: number, hi: number) {

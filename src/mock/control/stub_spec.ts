@@ -16,6 +16,7 @@
  * @module
  */
 import type { BusAddress } from "../bus/contract.ts";
+import { checkInt, isObject, refuseWith } from "./body_checks.ts";
 import { compileStubRegex, type StubRegex } from "./stub_regex.ts";
 
 /**
@@ -149,21 +150,11 @@ export class InvalidStubError extends Error {
   override name = "InvalidStubError";
 }
 
-const bad = (what: string): never => {
-  throw new InvalidStubError(`stub: ${what}`);
-};
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
+const bad: (what: string) => never = refuseWith((what) =>
+  new InvalidStubError(`stub: ${what}`)
+);
 
 const REPLY_KINDS = ["result", "error", "notStarted", "noAnswer", "noAck"];
-
-function checkInt(v: unknown, what: string, lo: number, hi: number): number {
-  if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi) {
-    bad(`${what} must be an integer ${lo}–${hi}, got ${JSON.stringify(v)}`);
-  }
-  return v as number;
-}
 
 function checkReply(v: unknown, where: string): StubReply {
   if (!isObject(v)) return bad(`${where} must be an object`);
@@ -180,7 +171,7 @@ function checkReply(v: unknown, where: string): StubReply {
     if (kinds[0] !== "result" && kinds[0] !== "error") {
       bad(`${where}: delayMs applies to result and error only`);
     }
-    checkInt(delay, `${where}.delayMs`, 0, 3_600_000);
+    checkInt(delay, `${where}.delayMs`, 0, 3_600_000, bad);
   }
   if (v.message !== undefined && kinds[0] !== "notStarted") {
     bad(`${where}: message applies to notStarted only`);
@@ -190,11 +181,17 @@ function checkReply(v: unknown, where: string): StubReply {
       if (!Array.isArray(v.result)) bad(`${where}.result must be a list`);
       break;
     case "error":
-      checkInt(v.error, `${where}.error`, -(2 ** 31), 0);
+      checkInt(v.error, `${where}.error`, -(2 ** 31), 0, bad);
       break;
     case "notStarted":
       if (v.notStarted === 1) bad(`${where}.notStarted must not be 1 (ok)`);
-      checkInt(v.notStarted, `${where}.notStarted`, -(2 ** 31), 2 ** 31 - 1);
+      checkInt(
+        v.notStarted,
+        `${where}.notStarted`,
+        -(2 ** 31),
+        2 ** 31 - 1,
+        bad,
+      );
       if (v.message !== undefined && typeof v.message !== "string") {
         bad(`${where}.message must be a string`);
       }
@@ -228,7 +225,7 @@ function checkMatch(v: unknown): StubMatch {
       if (!["unitId", "clientId", "clientType"].includes(k)) {
         bad(`match.from: unknown field ${JSON.stringify(k)}`);
       }
-      checkInt(n, `match.from.${k}`, -1, 255);
+      checkInt(n, `match.from.${k}`, -1, 255, bad);
     }
   }
   return structuredClone(v) as StubMatch;
@@ -369,8 +366,8 @@ export function checkStubSpec(v: unknown): StubSpec {
     if (!isObject(v.ipsc)) bad("ipsc must be { unitId, processIndex }");
     const i = v.ipsc as Record<string, unknown>;
     spec.ipsc = {
-      unitId: checkInt(i.unitId, "ipsc.unitId", 0, 255),
-      processIndex: checkInt(i.processIndex, "ipsc.processIndex", 0, 255),
+      unitId: checkInt(i.unitId, "ipsc.unitId", 0, 255, bad),
+      processIndex: checkInt(i.processIndex, "ipsc.processIndex", 0, 255, bad),
     };
   }
   if ((v.reply === undefined) === (v.replies === undefined)) {
@@ -391,7 +388,7 @@ export function checkStubSpec(v: unknown): StubSpec {
     spec.cycle = v.cycle as boolean;
   }
   if (v.priority !== undefined) {
-    spec.priority = checkInt(v.priority, "priority", 0, 1000);
+    spec.priority = checkInt(v.priority, "priority", 0, 1000, bad);
   }
   return spec;
 }
