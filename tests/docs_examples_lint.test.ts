@@ -19,18 +19,17 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-function tsFiles(dir: string): string[] {
-  return readdirSync(ROOT + dir).flatMap((name) => {
-    const path = `${dir}/${name}`;
-    if (statSync(ROOT + path).isDirectory()) return tsFiles(path);
-    return name.endsWith(".ts") ? [path] : [];
-  });
-}
+/** The .ts files below `dir` (a folder of the root), as `dir/…` paths. */
+const tsFiles = (dir: string): string[] =>
+  readdirSync(ROOT + dir, { recursive: true, encoding: "utf8" })
+    .filter((p) => p.endsWith(".ts"))
+    .map((p) => `${dir}/${p.replaceAll("\\", "/")}`)
+    .sort();
 
 /** One JSDoc block and what it documents. */
 interface Doc {
