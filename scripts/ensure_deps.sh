@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the dev dependencies (Deno, Bun, TypeScript, fast-check) from the
-# lockfile when they are missing, so that `npm run demo` and `npm test` work
-# on a fresh clone of a machine that has only Node and npm.
+# lockfile when they are missing, so that `npm run demo` works on a fresh
+# clone with only Node, npm and bash (`npm test` needs more: see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x node_modules/.bin/deno ] || [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
