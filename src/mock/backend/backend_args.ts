@@ -22,7 +22,7 @@ import type { MockClientConfig } from "./mock_client.ts";
  *
  * @example
  * ```ts
- * import { arg } from "./args.ts";
+ * import { arg } from "./backend_args.ts";
  * console.log(arg(new TextEncoder().encode("alice\0"))); // Uint8Array(5) [97, 108, 105, 99, 101]
  * ```
  */
@@ -34,7 +34,7 @@ export const arg = (bytes: Uint8Array | null): Uint8Array | null =>
  *
  * @example
  * ```ts
- * import { isInt } from "./args.ts";
+ * import { isInt } from "./backend_args.ts";
  * console.log(isInt(8000, 1, 65535), isInt(1.5, 1, 65535)); // true false
  * ```
  */
@@ -56,7 +56,7 @@ function validHost(h: string): boolean {
  *
  * @example
  * ```ts
- * import { connectConfig } from "./args.ts";
+ * import { connectConfig } from "./backend_args.ts";
  * const host = new TextEncoder().encode("127.0.0.1\0");
  * // client type 9 does not exist: CLIENTTYPE_INVALID
  * console.log(connectConfig(0, 9, host, 8000, null, 0xffff, null, null, null)); // -17
@@ -112,7 +112,7 @@ export function connectConfig(
  * @example
  * ```ts
  * import { MockBus } from "@smartbus/netclient/mock";
- * import { strictTargetError } from "./args.ts";
+ * import { strictTargetError } from "./backend_args.ts";
  * const bus = new MockBus({ strict: true });
  * bus.addNode({ unitId: 0, port: 8000 });
  * const config = {

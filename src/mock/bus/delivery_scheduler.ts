@@ -44,9 +44,9 @@ class FnTask implements ScheduledTask {
  * @example
  * ```ts
  * import { VirtualClock } from "@smartbus/netclient/mock";
- * import { DeliveryQueue } from "./queue.ts";
+ * import { DeliveryScheduler } from "./delivery_scheduler.ts";
  * const clock = new VirtualClock();
- * const q = new DeliveryQueue(clock, console.error);
+ * const q = new DeliveryScheduler(clock, console.error);
  * q.post("17>0", 5, () => console.log("first"));
  * q.post("17>0", 0, () => console.log("second")); // waits behind the first: same link
  * await clock.advance(5); // first, second
