@@ -181,6 +181,40 @@ describe("mock control - API", () => {
     assert.equal(await j.count("messages"), 0);
   });
 
+  test("mock control - a journal kind is named as its URL names it: in GET /api/v1, a 408, a 404", async () => {
+    await using env = await controlEnv();
+    const info = await call(env.url, "GET", A);
+    assert.deepEqual(info.body.journal, [
+      "messages",
+      "flow-calls",
+      "notifications",
+      "presence",
+    ]);
+    for (const kind of info.body.journal) {
+      const r = await call(env.url, "GET", `${A}/journal/${kind}/count`);
+      assert.equal(r.status, 200, kind);
+    }
+    const late = await call(
+      env.url,
+      "GET",
+      `${A}/journal/flow-calls/wait?flow=never&timeoutMs=50`,
+    );
+    assert.equal(late.status, 408);
+    assert.equal(
+      late.body.error.message,
+      "waited 50 ms for 1 matching flow-calls record(s), 0 came",
+    );
+    const none = await call(env.url, "GET", `${A}/journal/bogus`);
+    assert.equal(none.status, 404);
+    assert.equal(
+      none.body.error.message,
+      "no journal bogus; one of messages, flow-calls, notifications, presence",
+    );
+    // The spelling of old still answers, and is not shown.
+    const old = await call(env.url, "GET", `${A}/journal/flowCalls/count`);
+    assert.equal(old.status, 200);
+  });
+
   test("mock control - a wait's timeout is capped", async () => {
     await using env = await controlEnv();
     const ac = new AbortController();

@@ -17,7 +17,11 @@ import type { TrafficFilter } from "../bus/fault_policy.ts";
 import type { ClientRecord } from "../bus/records.ts";
 import type { JournalRecords } from "./journal.ts";
 import type { ServedClientsReport } from "./served_clients.ts";
-import type { JournalKind, JournalQuery } from "./journal_types.ts";
+import {
+  JOURNAL_PATHS,
+  type JournalKind,
+  type JournalQuery,
+} from "./journal_types.ts";
 import type { StubInfo, StubSpec } from "./stub_spec.ts";
 
 /**
@@ -82,13 +86,6 @@ export interface MockControlState {
   /** Stubs. */
   stubs: StubInfo[];
 }
-
-const KIND_PATH: Record<JournalKind, string> = {
-  messages: "messages",
-  flowCalls: "flow-calls",
-  notifications: "notifications",
-  presence: "presence",
-};
 
 function search(q: Record<string, unknown>): string {
   const p = new URLSearchParams();
@@ -211,17 +208,17 @@ export class MockControl {
     find: async (kind, query = {}) =>
       (await this.request<{ records: never[] }>(
         "GET",
-        `/journal/${KIND_PATH[kind]}${search({ ...query })}`,
+        `/journal/${JOURNAL_PATHS[kind]}${search({ ...query })}`,
       )).records,
     count: async (kind, query = {}) =>
       (await this.request<{ count: number }>(
         "GET",
-        `/journal/${KIND_PATH[kind]}/count${search({ ...query })}`,
+        `/journal/${JOURNAL_PATHS[kind]}/count${search({ ...query })}`,
       )).count,
     waitFor: async (kind, query = {}, options = {}) =>
       (await this.request<{ records: never[] }>(
         "GET",
-        `/journal/${KIND_PATH[kind]}/wait${
+        `/journal/${JOURNAL_PATHS[kind]}/wait${
           search({
             ...query,
             count: options.count,

@@ -40,6 +40,23 @@ export const JOURNAL_KINDS: readonly JournalKind[] = [
 ];
 
 /**
+ * How the control API spells each journal kind wherever it shows one: in
+ * its URLs (`/journal/flow-calls`), in `GET /api/v1` and in its messages.
+ *
+ * @example
+ * ```ts
+ * import { JOURNAL_PATHS } from "./journal_types.ts";
+ * console.log(JOURNAL_PATHS.flowCalls); // "flow-calls"
+ * ```
+ */
+export const JOURNAL_PATHS: Readonly<Record<JournalKind, string>> = {
+  messages: "messages",
+  flowCalls: "flow-calls",
+  notifications: "notifications",
+  presence: "presence",
+};
+
+/**
  * A journal filter: every field given must hold. `unit`/`client` name the
  * client concerned (sender or receiver of a message; the caller of a flow;
  * the sender of a notification; the client of a presence event). Fields
@@ -211,8 +228,12 @@ export class WaitTimeoutError extends Error {
   readonly matched: number;
   /** A wait for `count` records of `kind`, of which `matched` came in `timeoutMs`. */
   constructor(kind: string, count: number, matched: number, timeoutMs: number) {
+    // The kind as the URL that asked spells it: one name for each kind.
+    const name = Object.hasOwn(JOURNAL_PATHS, kind)
+      ? JOURNAL_PATHS[kind as JournalKind]
+      : kind;
     super(
-      `waited ${timeoutMs} ms for ${count} matching ${kind} record(s), ${matched} came`,
+      `waited ${timeoutMs} ms for ${count} matching ${name} record(s), ${matched} came`,
     );
     this.matched = matched;
   }

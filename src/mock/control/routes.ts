@@ -14,6 +14,7 @@ import { masker } from "./masking.ts";
 import {
   InvalidQueryError,
   JOURNAL_KINDS,
+  JOURNAL_PATHS,
   type JournalKind,
   type JournalQuery,
   WaitTimeoutError,
@@ -48,12 +49,10 @@ export interface ControlParts {
 }
 
 // A Map, not an object: `constructor` or `__proto__` must not name a kind.
+// `flowCalls`, the spelling of old, is still taken; it is never shown.
 const KIND_PATHS = new Map<string, JournalKind>([
-  ["messages", "messages"],
-  ["flow-calls", "flowCalls"],
+  ...JOURNAL_KINDS.map((k): [string, JournalKind] => [JOURNAL_PATHS[k], k]),
   ["flowCalls", "flowCalls"],
-  ["notifications", "notifications"],
-  ["presence", "presence"],
 ]);
 
 const NUMERIC = new Set([
@@ -76,7 +75,9 @@ function kindOf(p: string): JournalKind {
     throw new ControlHttpError(
       404,
       "not_found",
-      `no journal ${p}; one of messages, flow-calls, notifications, presence`,
+      `no journal ${p}; one of ${
+        JOURNAL_KINDS.map((k) => JOURNAL_PATHS[k]).join(", ")
+      }`,
     );
   }
   return k;
@@ -215,7 +216,7 @@ export function apiRoutes(p: ControlParts): Route[] {
         body: {
           name: "smartbus mock control",
           version: 1,
-          journal: JOURNAL_KINDS,
+          journal: JOURNAL_KINDS.map((k) => JOURNAL_PATHS[k]),
           maxWaitMs: waitBudget(Infinity),
           waits: { active: p.journal.waiting, max: p.journal.maxWaits },
           events: p.streams?.(),
