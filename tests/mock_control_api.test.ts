@@ -443,7 +443,12 @@ describe("mock control - API", () => {
     );
     const served = apiRoutes({} as ControlParts).map((r) =>
       `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`
-    ).concat("GET /api/v1/events", "GET /", "GET /inspector").sort();
+    ).concat(
+      "GET /api/v1/events",
+      "GET /",
+      "GET /inspector",
+      "GET /favicon.ico",
+    ).sort();
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops as object).filter((k) => k !== "parameters").map((m) =>
         `${m.toUpperCase()} ${path}`
@@ -471,6 +476,45 @@ describe("mock control - API", () => {
       }).control?.token,
       "flag",
     );
+  });
+
+  test("mock control - a reset tells the event stream at once, and no later tick shows what came before", async () => {
+    await using env = await controlEnv({ control: { port: 0, tickMs: 200 } });
+    const ac = new AbortController();
+    const res = await fetch(`${env.url}${A}/events`, { signal: ac.signal });
+    const reader = res.body!.getReader();
+    let text = "";
+    const until = async (pattern: RegExp): Promise<void> => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("stream ended");
+        text += new TextDecoder().decode(value);
+      }
+    };
+    try {
+      await bounded(until(/event: state\n/), 2000, "state");
+      using c = await connectedClient(env.server, 30);
+      // A flow call, a sampled message and a login: all before the reset.
+      await invoke(c.client, "base", ["before-reset"]);
+      c.client.send(1, 3, 40, 1, 4, "before-reset");
+      const raw = await RawClient.open(env.server.addresses[0].port);
+      assert.equal(await raw.login(7, null, null), 0);
+      await env.control.journal.waitFor("messages", { text: "before-reset" });
+      await env.control.reset();
+      raw.socket.destroy();
+      const reset = /event: reset\ndata: \{\}\n\n/;
+      await bounded(until(reset), 2000, "a reset event");
+      await bounded(
+        until(/event: reset[\s\S]*event: tick/),
+        2000,
+        "a tick after it",
+      );
+      const after = text.slice(text.search(reset));
+      assert.ok(!after.includes("before-reset"), after);
+      assert.ok(!/"event":"connect"/.test(after), after);
+    } finally {
+      ac.abort();
+    }
   });
 
   test("mock control - event stream: state first, then ticks carrying flow calls; subscribers are capped", async () => {

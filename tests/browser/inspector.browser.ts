@@ -5,7 +5,10 @@
  * and a flow call arriving, a fault toggled on the page reaches that
  * client, and the page keeps answering while the client floods the bus;
  * with a token the page takes it from `#token=` and keeps it out of the
- * address bar, and a page of another origin cannot drive the bus. Run by
+ * address bar, and a page of another origin cannot drive the bus. Its
+ * live list keeps time order (newest first) when a slow call answers after
+ * later ones, and a reset empties it of what came before; the inspector's
+ * pages log no console error and throw nothing. Run by
  * `scripts/test.sh` as its own step, on both libraries:
  *
  *   deno test -A tests/browser/inspector.browser.ts
@@ -48,6 +51,28 @@ async function clickable(page: Page, button: string): Promise<void> {
     }`,
   );
 }
+/** Console errors and uncaught exceptions of `page`, pushed to `into`. */
+function watchErrors(page: Page, into: string[]): void {
+  page.on("console", (m) => {
+    if (m.type() === "error") {
+      into.push(`console: ${m.text()} (${m.location().url})`);
+    }
+  });
+  page.on("pageerror", (e) => into.push(`page error: ${e.message}`));
+}
+
+/** The live list's entries that carry a time, top to bottom, as [ms, text]. */
+async function timedEntries(page: Page): Promise<[number, string][]> {
+  const texts = await page.locator("#stream li").allTextContents();
+  return texts.flatMap((t): [number, string][] => {
+    // The page shows bus times as HH:MM:SS.mmm (UTC).
+    const m = /^(\d\d):(\d\d):(\d\d)\.(\d{3}) /.exec(t);
+    if (!m) return [];
+    const [h, min, sec, ms] = m.slice(1).map(Number);
+    return [[((h * 60 + min) * 60 + sec) * 1000 + ms, t]];
+  });
+}
+
 const FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -68,6 +93,8 @@ describe("inspector - in headless Chromium", () => {
   let app: Client;
   let peerBus: SmartBus;
   let peer: Client;
+  /** What the inspector's own pages logged as errors, or threw. */
+  const pageErrors: string[] = [];
 
   before(async () => {
     process.env.SMARTBUS_STANDIN_RECONNECT_MS = "100";
@@ -87,6 +114,7 @@ describe("inspector - in headless Chromium", () => {
       viewport: { width: 1280, height: 860 },
     });
     page = context.pages()[0] ?? await context.newPage();
+    watchErrors(page, pageErrors);
     // The receiver of the flood: an in-process client of unit 31.
     peerBus = new SmartBus({
       unitId: 31,
@@ -264,6 +292,58 @@ describe("inspector - in headless Chromium", () => {
     }
   });
 
+  test("inspector - the live list stays newest first when a slow call answers after later ones", async () => {
+    const control = new MockControl(server.control!.url);
+    await control.faults.healAll();
+    await control.stubs.add({
+      project: "ivr",
+      flow: "slow",
+      reply: { result: ["late"], delayMs: 800 },
+    });
+    const call = (flow: string, params: unknown[]) =>
+      app.invoke({ server: 0, process: 0, project: "ivr", flow, params }, {
+        timeout: 5000,
+      });
+    // A call started first, answered last: its answer must not go on top.
+    const slow = call("slow", ["first"]);
+    await page.locator("#stream li.flow", { hasText: "ivr/slow" }).waitFor({
+      timeout: 5000,
+    });
+    await call("base", ["second"]);
+    await page.locator("#stream li.flow", { hasText: '["second"]' })
+      .filter({ hasText: "responded" }).waitFor({ timeout: 5000 });
+    assert.deepEqual(await slow, ["late"]);
+    await page.locator("#stream li.flow", { hasText: "ivr/slow" })
+      .filter({ hasText: "responded" }).waitFor({ timeout: 5000 });
+    const entries = await timedEntries(page);
+    assert.ok(entries.length >= 3, entries.join("\n"));
+    for (let i = 1; i < entries.length; i++) {
+      assert.ok(
+        entries[i - 1][0] >= entries[i][0],
+        `newest first:\n${entries[i - 1][1]}\nabove\n${entries[i][1]}`,
+      );
+    }
+  });
+
+  test("inspector - a reset empties the live list of what came before", async () => {
+    const call = (flow: string, params: unknown[]) =>
+      app.invoke({ server: 0, process: 0, project: "ivr", flow, params }, {
+        timeout: 5000,
+      });
+    const before = new Set((await timedEntries(page)).map(([, t]) => t));
+    assert.ok(before.size > 0, "entries before the reset");
+    const back = new Promise<void>((resolve) =>
+      app.on("connectSuccess", () => resolve())
+    );
+    await page.locator('button[data-act="reset"]').click();
+    await bounded(back, 10_000, "the app logs in again after the reset");
+    await call("base", ["after reset"]);
+    await page.locator("#stream li.flow", { hasText: '["after reset"]' })
+      .filter({ hasText: "responded" }).waitFor({ timeout: 5000 });
+    const kept = (await timedEntries(page)).filter(([, t]) => before.has(t));
+    assert.deepEqual(kept, [], "entries from before the reset");
+  });
+
   test("inspector - a token given as #token= leaves the address bar and works after a reload", async () => {
     const token = "t0k3n+/=";
     await using guarded = await startMockServer({
@@ -272,6 +352,7 @@ describe("inspector - in headless Chromium", () => {
     });
     const base = guarded.control!.url;
     const tab = await context.newPage();
+    watchErrors(tab, pageErrors);
     try {
       const sent: string[] = [];
       // The page's own requests (the address typed in is not one of them).
@@ -362,5 +443,13 @@ fetch("${url}/api/v1/nodes/1/stop", { method: "POST", mode: "no-cors" })
       evil.closeAllConnections();
       await closed;
     }
+  });
+  test("inspector - its pages logged no console error and threw nothing", async () => {
+    // After every other test: they drove the pages this checks.
+    assert.deepEqual(pageErrors, []);
+    // Asked by every browser that opens the page.
+    const icon = await fetch(`${server.control!.url}/favicon.ico`);
+    await icon.body?.cancel();
+    assert.ok(icon.ok, `GET /favicon.ico: ${icon.status}`);
   });
 });

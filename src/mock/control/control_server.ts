@@ -200,7 +200,7 @@ export async function startControlServer(
       watch.presence.clear();
       watch.clients.reset();
       journal.clear();
-      hub.current?.changed();
+      hub.current?.reset();
     },
     changed: () => hub.current?.changed(),
   };
@@ -224,6 +224,13 @@ export async function startControlServer(
       path: "/inspector",
       token: "none",
       run: (c) => page(c.res),
+    },
+    // Every browser asks; no icon, and no 404 in the page's console.
+    {
+      method: "GET",
+      path: "/favicon.ico",
+      token: "none",
+      run: () => ({ status: 204 }),
     },
   ];
   const server = createServer((req, res) => {

@@ -3,7 +3,8 @@
  * events). Whatever the bus's message rate, each subscriber gets one
  * `tick` event per interval (4 a second by default) with counts, a few
  * sampled messages, presence events and the flow calls that started or
- * changed (the newest 50), plus a `state` event when the state changed.
+ * changed (the newest 50), plus a `state` event when the state changed
+ * and a `reset` event when the bus went back to its start.
  *
  * Every stream's unsent output is bounded. A subscriber more than 64 KiB
  * behind misses ticks (counted in its `missed`) and gets the latest state
@@ -73,6 +74,7 @@ const callKey = (c: FlowCallRecord): string =>
 const stateKey = (json: string): string => json.replace(/^\{"time":[^,]*,/, "");
 
 const encoder = new TextEncoder();
+const RESET_EVENT = encoder.encode("event: reset\ndata: {}\n\n");
 
 /** What the hub reads. */
 export interface EventSources {
@@ -177,6 +179,18 @@ export class EventHub {
   /** The state changed: send it with the next tick. */
   changed(): void {
     this.#stateDue = true;
+  }
+
+  /**
+   * The bus went back to its start: a `reset` event to every stream at
+   * once, ahead of what comes after, so a page drops what it shows; what
+   * the next tick would have sent came before, and is forgotten.
+   */
+  reset(): void {
+    this.#src.watch.drain();
+    this.#snapshotCalls();
+    this.#stateDue = true;
+    for (const sub of this.#subs) this.#write(sub, RESET_EVENT);
   }
 
   /** Streams open, their cap, and how many were dropped for falling behind. */

@@ -2,7 +2,8 @@
  * The inspector: one static HTML page (inline CSS and script, no build)
  * served at the control address. It draws the `state` and `tick` events
  * of `/api/v1/events`: nodes, clients, IPSCs, stubs, faults, message
- * rates and a bounded live list, and drives faults through the API; every
+ * rates and a bounded live list (newest first, emptied by a `reset`
+ * event), and drives faults through the API; every
  * 2 s (while shown) it draws `GET /api/v1/clients/stats`, the traffic of
  * the newest 100 TCP client addresses. It redraws at most once per tick
  * and keeps at most 300 list entries, so it stays responsive at any
@@ -127,28 +128,39 @@ pollTraffic();
 setInterval(pollTraffic, 2000);
 const MAX_ITEMS = 300;
 const history = [];
-function line(cls, text) { const li = document.createElement("li"); li.className = cls; li.textContent = text; return li; }
+// An entry of the live list at bus time t (ms).
+function line(t, cls, text) { const li = document.createElement("li"); li.className = cls; li.textContent = text; li.dataset.t = t; return li; }
+// Newest first, whatever order entries come in: a call answered late is
+// shown at its start, below what started after it.
+function place(items) {
+  items.sort((a, b) => b.dataset.t - a.dataset.t);
+  const list = $("#stream");
+  let at = list.firstElementChild;
+  for (const li of items) {
+    while (at && Number(at.dataset.t) > Number(li.dataset.t)) at = at.nextElementSibling;
+    list.insertBefore(li, at);
+  }
+  while (list.childElementCount > MAX_ITEMS) list.lastElementChild.remove();
+}
 function tick(t) {
   for (const k of ["data", "ping", "flow", "notify"]) $("#r-" + k).textContent = t.perSecond[k];
   history.push(t.perSecond.data + t.perSecond.ping); if (history.length > 120) history.shift(); spark();
   if ($("#pause").checked) return;
-  const frag = document.createDocumentFragment();
+  const items = [];
   const ms = (x) => x > 1e12 ? new Date(x).toISOString().slice(11, 23) : (x / 1000).toFixed(3);
-  for (const e of t.presence) frag.prepend(line("presence", ms(e.time) + " " + e.event + " " + addr(e.address) +
+  for (const e of t.presence) items.push(line(e.time, "presence", ms(e.time) + " " + e.event + " " + addr(e.address) +
     (e.node === undefined ? "" : " @node " + e.node) + (e.reason ? " (" + e.reason + ")" : "")));
-  for (const c of t.flowCalls) frag.prepend(line("flow" + (c.state === "errored" || c.state === "unanswered" ? " err" : ""),
+  for (const c of t.flowCalls) items.push(line(c.startedAt, "flow" + (c.state === "errored" || c.state === "unanswered" ? " err" : ""),
     ms(c.startedAt) + " flow " + c.project + "/" + c.flow + " from " + addr(c.from) + " " + c.params + " → " + c.state +
     (c.result !== undefined ? " " + c.result : "") + (c.ack !== undefined && c.ack !== 1 ? " ack " + c.ack : "") + (c.ret !== undefined && c.ret !== 1 ? " ret " + c.ret : "")));
-  if (t.flowCallsNotShown) frag.prepend(line("flow", "… " + t.flowCallsNotShown + " more flow calls"));
+  if (t.flowCallsNotShown) items.push(line(t.time, "flow", "… " + t.flowCallsNotShown + " more flow calls"));
   const shown = $("#samples").checked ? t.samples : [];
-  for (const m of shown) frag.prepend(line("sample", ms(m.time) + " " + m.kind + " " + addr(m.src) + " → " + addr(m.dst) + " " + m.size + " B " + m.text));
+  for (const m of shown) items.push(line(m.time, "sample", ms(m.time) + " " + m.kind + " " + addr(m.src) + " → " + addr(m.dst) + " " + m.size + " B " + m.text));
   const total = t.counts.data + t.counts.ping;
   if ($("#samples").checked && total > shown.filter((m) => m.kind === "data" || m.kind === "ping").length) {
-    frag.prepend(line("sample", "… " + total + " messages this tick (sampled)"));
+    items.push(line(t.time, "sample", "… " + total + " messages this tick (sampled)"));
   }
-  const list = $("#stream");
-  list.prepend(frag);
-  while (list.childElementCount > MAX_ITEMS) list.lastElementChild.remove();
+  place(items);
 }
 function spark() {
   const c = $("#spark"), g = c.getContext("2d"), max = Math.max(1, ...history);
@@ -186,6 +198,8 @@ es.addEventListener("open", () => { $("#conn").textContent = "live"; $("#conn").
 es.addEventListener("error", () => { $("#conn").textContent = "reconnecting"; $("#conn").className = ""; });
 es.addEventListener("state", (e) => render(JSON.parse(e.data)));
 es.addEventListener("tick", (e) => tick(JSON.parse(e.data)));
+// The bus went back to its start: what the list shows is gone from it.
+es.addEventListener("reset", () => { $("#stream").innerHTML = ""; });
 `;
 
 /** The inspector page (HTML with inline CSS and script). */
