@@ -145,6 +145,13 @@ function apply(w: World, o: NOp): Promise<void> | void {
     unitId: clients[i].unitId,
     clientId: clients[i].id,
   });
+  const broke = (i?: number) => {
+    for (const c of i === undefined ? clients : [clients[i]]) {
+      c.linkBreaks.push(w.clock.now());
+    }
+  };
+  if (o.op === "stop") broke();
+  if (o.op === "kick" || o.op === "cutClient") broke(o.c);
   switch (o.op) {
     case "send":
       return void w.send(o.from, o.to);

@@ -80,6 +80,12 @@ export interface ClientRecord {
   id: number;
   client: Client;
   disconnects: number[];
+  /**
+   * When the bus closed one of its links (a stop, cut or kick that may
+   * have touched it): a failover to its other link is silent, and what
+   * the library had queued on the closed link is lost without an event.
+   */
+  linkBreaks: number[];
   connects: { at: number; unit: number }[];
   received: { at: number; from: string; text: string }[];
 }
@@ -213,6 +219,7 @@ export function instrument(
         id,
         client,
         disconnects: [],
+        linkBreaks: [],
         connects: [],
         received: [],
       };
