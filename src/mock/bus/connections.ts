@@ -37,8 +37,6 @@ export interface Conn {
   readonly connectedAt: number;
   /** False once detached or closed; deliveries to it are then dropped. */
   open: boolean;
-  /** True while it is its address's second link, waiting to take over. */
-  standby: boolean;
   /** The standby link that took over when this one closed. */
   successor?: Conn;
   /**
@@ -144,9 +142,8 @@ export class ConnTable {
       addInfo: request.addInfo.slice(),
       connectedAt: now,
       open: true,
-      standby: this.#conns.has(key),
     };
-    if (conn.standby) {
+    if (this.#conns.has(key)) {
       this.#standby.set(key, conn);
       return conn;
     }
@@ -200,7 +197,7 @@ export class ConnTable {
     conn.open = false;
     const key = addressKey(conn.address);
     const who = formatAddress(conn.address);
-    if (conn.standby) {
+    if (this.#standby.get(key) === conn) {
       this.#standby.delete(key);
       this.#ctx.log(`${who} left its standby link at node ${conn.node.unitId}`);
       return;
@@ -209,7 +206,6 @@ export class ConnTable {
     const next = this.#standby.get(key);
     if (next) {
       this.#standby.delete(key);
-      next.standby = false;
       conn.successor = next;
       next.line = conn.line;
       this.#conns.set(key, next);
