@@ -9,40 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  Client,
-  ConnectError,
-  FlowNotStartedError,
-  silentLogger,
-  SmartBus,
-} from "../mod.ts";
-import {
-  MockBackend,
-  type MockServer,
-  startMockServer,
-} from "../src/mock/mod.ts";
-
-function clientOn(
-  server: MockServer,
-  unitId: number,
-  password?: string,
-): { bus: SmartBus; client: Client } {
-  const bus = new SmartBus({
-    unitId,
-    backend: new MockBackend(server.bus),
-    logger: silentLogger,
-  });
-  const { host, port } = server.addresses[0];
-  const client = new Client({
-    bus,
-    localClientId: 1,
-    masterHost: host,
-    masterPort: port,
-    authorUsr: password === undefined ? null : "alice",
-    authorPwd: password ?? null,
-  });
-  return { bus, client };
-}
+import { ConnectError, FlowNotStartedError } from "../mod.ts";
+import { startMockServer } from "../src/mock/mod.ts";
+import { serverClient } from "./shared/control_env.ts";
 
 describe("mock server - startMockServer", () => {
   test("mock server - port 0 nodes are known by the picked port; function flows and notifications are logged", async () => {
@@ -58,7 +27,10 @@ describe("mock server - startMockServer", () => {
       server.bus.nodes().map((n) => n.port),
       server.addresses.map((a) => a.port),
     );
-    const { bus, client } = clientOn(server, 20, "s3cret");
+    const { bus, client } = serverClient(server, 20, {
+      user: "alice",
+      password: "s3cret",
+    });
     try {
       await client.connect({ timeout: 5000 });
       assert.deepEqual(
@@ -113,8 +85,14 @@ describe("mock server - startMockServer", () => {
         users: { alice: "s3cret" },
         flows: file,
       });
-      const wrong = clientOn(server, 21, "nope");
-      const right = clientOn(server, 22, "s3cret");
+      const wrong = serverClient(server, 21, {
+        user: "alice",
+        password: "nope",
+      });
+      const right = serverClient(server, 22, {
+        user: "alice",
+        password: "s3cret",
+      });
       try {
         await assert.rejects(
           wrong.client.connect({ timeout: 5000 }),

@@ -35,12 +35,12 @@ export async function controlEnv(
   };
 }
 
-/** A connected in-process client of unit `unitId` on the server's node 0. */
-export async function connectedClient(
+/** An in-process client of unit `unitId` on the server's node 0, not connected. */
+export function serverClient(
   server: MockServer,
   unitId: number,
   options: { user?: string; password?: string } = {},
-): Promise<{ client: Client; [Symbol.dispose](): void }> {
+): { bus: SmartBus; client: Client } {
   const bus = new SmartBus({
     unitId,
     backend: new MockBackend(server.bus),
@@ -55,6 +55,16 @@ export async function connectedClient(
     authorUsr: options.user ?? null,
     authorPwd: options.password ?? null,
   });
+  return { bus, client };
+}
+
+/** A connected in-process client of unit `unitId` on the server's node 0. */
+export async function connectedClient(
+  server: MockServer,
+  unitId: number,
+  options: { user?: string; password?: string } = {},
+): Promise<{ client: Client; [Symbol.dispose](): void }> {
+  const { bus, client } = serverClient(server, unitId, options);
   await client.connect({ timeout: 5000 });
   return {
     client,
