@@ -12,14 +12,15 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import process from "node:process";
 import {
+  buildStandin,
+  createClients,
   cstr,
   nativeFactory,
   Recorder,
   runtime,
+  STANDIN,
   text,
 } from "./fixtures/ffi_harness.ts";
 import { openRawQueue, type RawQueue } from "./fixtures/queue_raw.ts";
@@ -29,12 +30,6 @@ import { createQueueDrain, QueueWake } from "../src/ffi/queue/drain.ts";
 import { MockBus, serveTcp, type TcpFront } from "../src/mock/mod.ts";
 import { type EchoPeer, echoPeer } from "./fixtures/echo_peer.ts";
 
-const STANDIN = fileURLToPath(
-  new URL("../build/libbusnetcli.so", import.meta.url),
-);
-const SCRIPT = fileURLToPath(
-  new URL("../scripts/build_native.sh", import.meta.url),
-);
 const UNIT = 21;
 /** The echoing peer: unit and client id. */
 const PEER_UNIT = 22;
@@ -46,12 +41,7 @@ function prepare(): string | false {
   if (typeof nativeFactory === "string") return nativeFactory;
   const q = eventQueueFile();
   if (!q.ok) return `the event queue cannot load here: ${q.reason}`;
-  try {
-    execFileSync("bash", [SCRIPT, "--no-asan"], { stdio: "pipe" });
-    return false;
-  } catch (e) {
-    return `cannot build the stand-in library: ${(e as Error).message}`;
-  }
+  return buildStandin();
 }
 
 const skip = prepare();
@@ -139,20 +129,7 @@ describe(`ffi event queue on the stand-in (${runtime})`, { skip }, () => {
   });
 
   test("ffi queue - connection, global connect and trace events arrive through the queue", async () => {
-    for (const id of [1, 2]) {
-      const rc = b.createConnect(
-        id,
-        3,
-        cstr(master.host),
-        master.port,
-        null,
-        0xffff,
-        null,
-        null,
-        cstr(`q${id}`),
-      );
-      assert.equal(rc, 0);
-    }
+    createClients(b, master, [1, 2], "q");
     await rec.until(
       () => rec.of("connection").filter((c) => c[2] === 0).length === 2,
       "two connections",

@@ -11,14 +11,15 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import process from "node:process";
 import {
+  buildStandin,
+  createClients,
   cstr,
   nativeFactory,
   Recorder,
   runtime,
+  STANDIN,
   text,
 } from "./fixtures/ffi_harness.ts";
 import type { NativeBackend } from "../src/ffi/native_backend.ts";
@@ -29,26 +30,7 @@ import {
   type TcpFront,
 } from "../src/mock/mod.ts";
 
-const STANDIN = fileURLToPath(
-  new URL("../build/libbusnetcli.so", import.meta.url),
-);
-const SCRIPT = fileURLToPath(
-  new URL("../scripts/build_native.sh", import.meta.url),
-);
-
-function build(): string | false {
-  if (typeof nativeFactory === "string") return nativeFactory;
-  try {
-    if (!process.env.SMARTBUS_TEST_STANDIN) {
-      execFileSync("bash", [SCRIPT, "--no-asan"], { stdio: "pipe" });
-    }
-    return false;
-  } catch (e) {
-    return `cannot build the stand-in library: ${(e as Error).message}`;
-  }
-}
-
-const skip = build();
+const skip = buildStandin();
 const UNIT = 20;
 /** The peer unit (a mock backend on the same bus) and its client id. */
 const PEER_UNIT = 21;
@@ -120,20 +102,7 @@ describe(`ffi backend on the stand-in (${runtime})`, { skip }, () => {
   });
 
   test("ffi standin - two local clients connect and see each other join", async () => {
-    for (const id of [1, 2]) {
-      const rc = b.createConnect(
-        id,
-        3,
-        cstr(master.host),
-        master.port,
-        null,
-        0xffff,
-        null,
-        null,
-        cstr(`c${id}`),
-      );
-      assert.equal(rc, 0);
-    }
+    createClients(b, master, [1, 2], "c");
     await rec.until(
       () => rec.of("connection").filter((c) => c[2] === 0).length === 2,
       "two connections",
