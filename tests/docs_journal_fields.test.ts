@@ -10,10 +10,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { FrameKind } from "../src/mock/internal.ts";
 import { JOURNAL_PATHS } from "../src/mock/control/journal_types.ts";
-import { RawClient } from "./shared/raw_client.ts";
-import { connectedClient, controlEnv, invoke } from "./shared/control_env.ts";
+import {
+  connectedClient,
+  controlEnv,
+  invoke,
+  rawPresenceSession,
+} from "./shared/control_env.ts";
 
 const DOC = readFileSync(
   new URL("../docs/control-api.md", import.meta.url),
@@ -49,22 +52,7 @@ describe("docs - the journal's record fields", () => {
     c30.client.send(1, 3, 40, 1, 4, "dropped");
     c30.client.sendNotify(0, 0, "ivr", "hello", 0, 10, "p");
     const port = env.server.addresses[0].port;
-    const bad = await RawClient.open(port);
-    assert.equal(await bad.login(1, "alice", "wrong"), -6);
-    bad.socket.destroy();
-    const raw = await RawClient.open(port);
-    assert.equal(await raw.login(2, "alice", "pa55word"), 0);
-    raw.send({
-      kind: FrameKind.DATA,
-      head: {
-        cmd: 1,
-        cmdType: 3,
-        src: { unitId: 20, clientId: 2, clientType: 4 },
-        dst: { unitId: 20, clientId: 2, clientType: 4 },
-      },
-      data: new TextEncoder().encode("to myself"),
-    });
-    raw.socket.destroy();
+    await rawPresenceSession(port, "pa55word", "to myself");
     const j = env.control.journal;
     await j.waitFor("presence", { event: "disconnect" });
     await j.waitFor("messages", { status: "delivered" });

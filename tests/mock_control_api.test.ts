@@ -11,7 +11,6 @@ import { ControlConfigError, type MockControlError } from "../src/mock/mod.ts";
 import { startControlServer } from "../src/mock/control/control_server.ts";
 import { MAX_WAIT_MS } from "../src/mock/control/journal.ts";
 import { MockBus } from "../src/mock/mod.ts";
-import { FrameKind } from "../src/mock/internal.ts";
 import { apiRoutes, type ControlParts } from "../src/mock/control/routes.ts";
 import { mockOptions } from "../src/cli/cmd_mock.ts";
 import { readFileSync } from "node:fs";
@@ -21,6 +20,7 @@ import {
   connectedClient,
   controlEnv,
   invoke,
+  rawPresenceSession,
 } from "./shared/control_env.ts";
 
 const A = "/api/v1";
@@ -306,23 +306,11 @@ describe("mock control - API", () => {
   test("mock control - presence over TCP: connect, refused, disconnect; no password anywhere", async () => {
     await using env = await controlEnv({ users: { alice: "pa55word" } });
     const port = env.server.addresses[0].port;
-    const bad = await RawClient.open(port);
-    assert.equal(await bad.login(1, "alice", "wrong"), -6);
-    bad.socket.destroy();
-    const ok = await RawClient.open(port);
-    assert.equal(await ok.login(2, "alice", "pa55word"), 0);
-    assert.equal(ok.accessUnitId, 0, "registered at node 0");
-    ok.send({
-      kind: FrameKind.DATA,
-      head: {
-        cmd: 1,
-        cmdType: 3,
-        src: { unitId: 20, clientId: 2, clientType: 4 },
-        dst: { unitId: 20, clientId: 2, clientType: 4 },
-      },
-      data: new TextEncoder().encode("my password is pa55word"),
-    });
-    ok.socket.destroy();
+    assert.equal(
+      await rawPresenceSession(port, "pa55word", "my password is pa55word"),
+      0,
+      "registered at node 0",
+    );
     const j = env.control.journal;
     const [gone] = await j.waitFor("presence", { event: "disconnect" });
     assert.deepEqual(gone.address, { unitId: 20, clientId: 2, clientType: 4 });

@@ -2,8 +2,11 @@
  * A served mock bus with its control API for the control tests, and an
  * in-process client on it (through `MockBackend`, so no native library).
  */
+import assert from "node:assert/strict";
 import { Client, silentLogger, SmartBus } from "../../mod.ts";
 import { MockBackend, MockControl } from "../../src/mock/mod.ts";
+import { FrameKind } from "../../src/mock/internal.ts";
+import { RawClient } from "./raw_client.ts";
 import {
   type MockServer,
   type MockServerOptions,
@@ -73,6 +76,33 @@ export async function connectedClient(
       bus.close();
     },
   };
+}
+
+/**
+ * A raw TCP session at `port` for presence records: a login as alice with
+ * a wrong password (refused, -6), then unit 20 client 2 logged in as alice
+ * with `password`, sending `text` to itself (dropped: the library never
+ * sends to its own unit); closed at once. Returns the node's unit it
+ * registered at.
+ */
+export async function rawPresenceSession(
+  port: number,
+  password: string,
+  text: string,
+): Promise<number | undefined> {
+  const bad = await RawClient.open(port);
+  assert.equal(await bad.login(1, "alice", "wrong"), -6);
+  bad.socket.destroy();
+  const ok = await RawClient.open(port);
+  assert.equal(await ok.login(2, "alice", password), 0);
+  const self = { unitId: 20, clientId: 2, clientType: 4 };
+  ok.send({
+    kind: FrameKind.DATA,
+    head: { cmd: 1, cmdType: 3, src: self, dst: self },
+    data: new TextEncoder().encode(text),
+  });
+  ok.socket.destroy();
+  return ok.accessUnitId;
 }
 
 export const invoke = (
