@@ -5,7 +5,8 @@
  * payload bytes of what they did; a client that leaves turns its open
  * calls unanswered and keeps its figures for its next login; reset
  * starts afresh. The registry alone, on a hand-driven clock: the
- * library's deadline, and the bounds on addresses and open calls.
+ * library's deadline, a client on two links (master and slave), and the
+ * bounds on addresses and open calls.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -263,6 +264,33 @@ describe("mock control - client statistics, the registry alone", () => {
     });
   });
 
+  test("mock control - a client on two links stays connected through the master's end, its calls open", () => {
+    const c = clock();
+    const clients = new ServedClients(c);
+    // The vendor's library logs master (node 0) and slave (node 1) in.
+    const master = clients.login(at(1), 0);
+    const slave = clients.login(at(1), 1);
+    assert.equal(master, slave, "one entry per address");
+    master.called(1, 0, 500, 0);
+    const stats = () => clients.report().clients[0];
+    assert.deepEqual([stats().connected, stats().node], [true, 0]);
+    // The master's node stops: the slave link carries on, with the call.
+    master.left(0);
+    assert.deepEqual(
+      [stats().connected, stats().node, stats().disconnects],
+      [true, 1, 1],
+    );
+    assert.deepEqual([stats().flows.open, stats().flows.unanswered], [1, 0]);
+    slave.answered(1);
+    assert.deepEqual([stats().flows.answered, stats().flows.open], [1, 0]);
+    master.called(2, 0, 500, 0);
+    slave.left(1);
+    assert.deepEqual(
+      [stats().connected, stats().node, stats().flows.unanswered],
+      [false, 1, 1],
+    );
+  });
+
   test("mock control - open calls and addresses are bounded; the oldest that left makes room", () => {
     const c = clock();
     const clients = new ServedClients(c);
@@ -303,9 +331,9 @@ describe("mock control - client statistics, the registry alone", () => {
     r = clients.report();
     assert.equal(r.clients.length, MAX_SERVED_CLIENTS);
     assert.equal(r.untrackedLogins, 1, "every address followed is connected");
-    logins[7].left();
+    logins[7].left(0);
     c.advance(1);
-    logins[3].left();
+    logins[3].left(0);
     clients.login(addr(MAX_SERVED_CLIENTS + 1), 0);
     r = clients.report();
     const seen = new Set(

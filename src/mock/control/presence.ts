@@ -247,7 +247,7 @@ export function tapAttach(inner: BusAttach, watch: BusWatch): BusAttach {
       const gone = (reason: string, node: number): void => {
         if (!open) return;
         open = false;
-        counts?.left();
+        counts?.left(node);
         watch.presenceEvent({ event: "disconnect", ...who, node, reason });
       };
       let nodeId = -1;

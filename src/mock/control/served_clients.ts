@@ -57,7 +57,7 @@ export interface ServedClientStats {
   address: BusAddress;
   /** Whether it is logged in now. */
   connected: boolean;
-  /** The node of its last login. */
+  /** The node its traffic goes through: its first link still open (after it left, its last). */
   node: number;
   /** Logins at this address. */
   connects: number;
@@ -163,8 +163,13 @@ export class ServedClient {
   #budget: Budget;
   /** Invoke id → the bus time its result is due by, for calls awaiting one. */
   #open = new Map<number, number>();
-  /** Its connections open now (a new login may come before the old one's end). */
-  #live = 0;
+  /**
+   * The nodes of its connections open now, in login order: the vendor's
+   * library holds a master and a slave link at once, and the first one
+   * still open carries its traffic (a new login may also come before the
+   * old one's end).
+   */
+  #links: number[] = [];
 
   /** A client at `address`, followed within `budget`. */
   constructor(address: BusAddress, node: number, budget: Budget) {
@@ -199,21 +204,28 @@ export class ServedClient {
   /** It logged in at `node`. */
   connected(node: number): void {
     const s = this.stats;
-    this.#live++;
+    this.#links.push(node);
     s.connected = true;
-    s.node = node;
+    s.node = this.#links[0];
     s.lastConnectAt = this.#budget.clock.now();
     if (s.connects++ === 0) s.firstConnectAt = s.lastConnectAt;
   }
 
-  /** Its connection ended: calls still awaiting a result are unanswered. */
-  left(): void {
+  /**
+   * Its connection at `node` ended. With none left, calls still awaiting a
+   * result are unanswered; with its other link open, that link goes on
+   * (the bus hands it the results).
+   */
+  left(node: number): void {
     const s = this.stats;
-    if (this.#live === 0) return;
-    s.connected = --this.#live > 0;
+    const at = this.#links.indexOf(node);
+    if (at < 0) return;
+    this.#links.splice(at, 1);
+    s.connected = this.#links.length > 0;
+    s.node = this.#links[0] ?? node;
     s.disconnects++;
     s.lastDisconnectAt = this.#budget.clock.now();
-    this.#forgetOpen();
+    if (!s.connected) this.#forgetOpen();
   }
 
   /** It sent `bytes` of data; the bus answered `rc` (0: taken). */
@@ -351,7 +363,7 @@ export class ServedClient {
     Object.assign(s, {
       ...fresh,
       connected: s.connected,
-      connects: this.#live,
+      connects: this.#links.length,
     });
   }
 
@@ -373,7 +385,7 @@ const key = (a: BusAddress): number =>
  * ```ts
  * import { ServedClients } from "./served_clients.ts";
  * const clients = new ServedClients({ now: () => 0 });
- * clients.login({ unitId: 20, clientId: 1, clientType: 4 }, 0).left();
+ * clients.login({ unitId: 20, clientId: 1, clientType: 4 }, 0).left(0);
  * console.log(clients.report().clients[0].disconnects); // 1
  * ```
  */
