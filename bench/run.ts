@@ -5,7 +5,10 @@
  * mock bus server process (`bench/server.ts`), runs the driver against it
  * (plus the C flooder for the receive benchmark), then runs the in-memory
  * bus benchmark under Deno and Bun (`send` runs 5 times, interleaved, and
- * the median run counts). Prints the table, writes
+ * the median run counts). The JS drivers' send and flow runs also run
+ * with one subscriber on every tracing channel (`--lib …,traced`), each
+ * right after its plain run, for what tracing costs. Prints the tables,
+ * writes
  * `bench/results/latest.json` (`quick.json` with `--quick`, `partial.json`
  * with `--only` / `--bench`) and, on a complete full run or with
  * `--update-readme`, the table section of `bench/README.md`.
@@ -33,10 +36,16 @@ import {
   type Library,
   machine,
   onLibrary,
+  output,
   paths,
   vendorLibrary,
 } from "./runner/plan.ts";
-import { type Outcome, type Results, table } from "./runner/report.ts";
+import {
+  type Outcome,
+  type Results,
+  table,
+  tracedTable,
+} from "./runner/report.ts";
 import { updateReadme } from "./runner/readme.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
@@ -44,6 +53,8 @@ const P = paths(ROOT);
 // bench/server.ts gives the vendor's runs the mock's default guard.
 const VENDOR_FLOW_GUARD =
   "for the mock's default flowAnswerMinMs after its call arrived (the library drops an answer that comes back before it has recorded the call), and the flow latencies include that hold";
+/** The drivers that run the package's API, and so its tracing channels. */
+const JS_DRIVERS: readonly DriverName[] = ["deno", "bun", "node"];
 function log(msg: string): void {
   console.error(`[bench] ${msg}`);
 }
@@ -90,37 +101,59 @@ function median(list: Outcome[], key: string): Outcome {
   };
 }
 
-/** Every TCP benchmark of `benches` for each driver, all on `library`. */
+/** No results yet. */
+function noResults(): Results {
+  return { send: {}, recv: {}, flow: {}, membus: {} };
+}
+
+/** Drivers to run, and which TCP benchmarks each runs. */
+interface DriverSet {
+  drivers: Driver[];
+  benches: string[];
+}
+
+/**
+ * Every TCP benchmark of each set's `benches` for its drivers, all on
+ * `library`; one `Results` per set. The sets take turns driver by driver
+ * (deno, traced deno, bun, …), so that two sets compared row by row share
+ * the machine's drift.
+ */
 async function runTcpAll(
-  chosen: Driver[],
+  sets: DriverSet[],
   library: Library,
   counts: Counts,
-  benches: string[],
   timeoutMs: number,
-): Promise<Results> {
-  const results: Results = { send: {}, recv: {}, flow: {}, membus: {} };
+): Promise<Results[]> {
+  const all = sets.map(noResults);
+  const names = [...new Set(sets.flatMap((s) => s.drivers.map((d) => d.name)))];
   for (const mode of ["send", "recv", "flow"] as const) {
-    if (!benches.includes(mode)) continue;
     // send is short and noisy on a small machine: several runs, interleaved
     // across drivers, and the median one is kept.
     const runs = mode === "send" ? counts.send.runs : 1;
-    const got = new Map<DriverName, Outcome[]>();
+    const got = sets.map(() => new Map<DriverName, Outcome[]>());
     for (let r = 0; r < runs; r++) {
-      for (const d of chosen) {
-        const run = runs > 1 ? ` (run ${r + 1} of ${runs})` : "";
-        log(`${mode} on the ${library}: ${d.name}${run}`);
-        const o = await runTcp(mode, d, counts, timeoutMs, library);
-        if (!o.ok) {
-          log(`${mode} on the ${library}: ${d.name} FAILED: ${o.error}`);
+      for (const name of names) {
+        for (const [i, set] of sets.entries()) {
+          const d = set.drivers.find((x) => x.name === name);
+          if (!d || !set.benches.includes(mode)) continue;
+          const run = runs > 1 ? ` (run ${r + 1} of ${runs})` : "";
+          const what = `${mode} on the ${library}: ${d.name}${
+            d.cmd!.includes("--traced") ? ", traced" : ""
+          }`;
+          log(`${what}${run}`);
+          const o = await runTcp(mode, d, counts, timeoutMs, library);
+          if (!o.ok) log(`${what} FAILED: ${o.error}`);
+          got[i].set(d.name, [...(got[i].get(d.name) ?? []), o]);
         }
-        got.set(d.name, [...(got.get(d.name) ?? []), o]);
       }
     }
-    for (const [name, list] of got) {
-      results[mode][name] = median(list, "calls_per_s");
+    for (const [i, byDriver] of got.entries()) {
+      for (const [name, list] of byDriver) {
+        all[i][mode][name] = median(list, "calls_per_s");
+      }
     }
   }
-  return results;
+  return all;
 }
 
 async function main(): Promise<number> {
@@ -131,7 +164,7 @@ async function main(): Promise<number> {
       "update-readme": { type: "boolean", default: false },
       only: { type: "string" },
       bench: { type: "string", default: "send,recv,flow,membus" },
-      lib: { type: "string", default: "standin,vendor" },
+      lib: { type: "string", default: "standin,vendor,traced" },
     },
   });
   const quick = values.quick!;
@@ -144,11 +177,25 @@ async function main(): Promise<number> {
   const na: Partial<Record<DriverName, string>> = {};
   for (const d of all) if (!d.cmd) na[d.name] = d.why;
   const chosen = all.filter((d) => d.cmd && (!only || only.includes(d.name)));
-  const results = await runTcpAll(
-    chosen.map((d) => onLibrary(d, P.lib)),
+  // The JS drivers' send and flow runs again, each in turn with its plain
+  // run, with one subscriber of empty hooks on every tracing channel: what
+  // tracing costs (the other drivers have no tracing channels).
+  const standin = chosen.map((d) => onLibrary(d, P.lib));
+  const withTraced = libs.includes("traced");
+  const [results, tracedResults = noResults()] = await runTcpAll(
+    [
+      { drivers: standin, benches },
+      ...(withTraced
+        ? [{
+          drivers: standin.filter((d) => JS_DRIVERS.includes(d.name)).map((
+            d,
+          ) => ({ ...d, cmd: [...d.cmd!, "--traced"] })),
+          benches: benches.filter((b) => b === "send" || b === "flow"),
+        }]
+        : []),
+    ],
     "standin",
     counts,
-    benches,
     timeoutMs,
   );
   // The same drivers on the vendor's library, when it is here: its own
@@ -163,14 +210,13 @@ async function main(): Promise<number> {
     }
   }
   const vendorResults = vendorLib
-    ? await runTcpAll(
-      chosen.map((d) => onLibrary(d, vendorLib)),
+    ? (await runTcpAll(
+      [{ drivers: chosen.map((d) => onLibrary(d, vendorLib)), benches }],
       "vendor",
       counts,
-      benches,
       timeoutMs,
-    )
-    : { send: {}, recv: {}, flow: {}, membus: {} };
+    ))[0]
+    : noResults();
   if (benches.includes("membus")) {
     for (const rt of ["deno", "bun"] as const) {
       if (!chosen.some((d) => d.name === rt)) continue;
@@ -193,8 +239,12 @@ async function main(): Promise<number> {
       vendorLib.replace(/^.*\/shared\//, "../shared/")
     }); the mock holds each flow answer ${VENDOR_FLOW_GUARD}`
     : "The vendor's library was not run";
+  const traced = tracedTable(results, tracedResults);
+  const tracedHeader = libs.includes("traced")
+    ? "The JS drivers' send and flow rows on the stand-in, nobody subscribed → one subscriber of empty hooks on every tracing channel (`driver.ts --traced`), in the same run"
+    : "The traced runs were not run (--lib)";
   console.log(
-    `\n${header}\n\n${markdown}\n\n${vendorHeader}\n\n${vendor.markdown}\n`,
+    `\n${header}\n\n${markdown}\n\n${vendorHeader}\n\n${vendor.markdown}\n\n${tracedHeader}\n\n${traced}\n`,
   );
   const missed = verdicts.filter((v) => !v.met);
   console.log(
@@ -207,7 +257,7 @@ async function main(): Promise<number> {
   // Only a complete full run replaces latest.json and the README's table.
   const complete = !quick && !only &&
     ["send", "recv", "flow", "membus"].every((b) => benches.includes(b)) &&
-    ["standin", "vendor"].every((l) => libs.includes(l));
+    ["standin", "vendor", "traced"].every((l) => libs.includes(l));
   const name = quick ? "quick" : complete ? "latest" : "partial";
   const file = `${ROOT}/bench/results/${name}.json`;
   await Deno.writeTextFile(
@@ -225,6 +275,7 @@ async function main(): Promise<number> {
           notAvailable: vendorNa,
           results: vendorResults,
         },
+        traced: tracedResults,
       },
       null,
       2,
@@ -246,11 +297,21 @@ async function main(): Promise<number> {
       vendor.markdown,
       counts,
     );
+    await updateReadme(
+      `${ROOT}/bench/README.md`,
+      "traced",
+      tracedHeader,
+      traced,
+      counts,
+    );
+    // The tables come out unaligned; the check stage wants them formatted.
+    await output([P.deno, "fmt", `${ROOT}/bench/README.md`]);
     log("updated bench/README.md");
   }
   const crashed = [
     ...Object.values(results),
     ...Object.values(vendorResults),
+    ...Object.values(tracedResults),
   ].some((r) =>
     Object.values(r as Record<string, Outcome>).some((o) => !o.ok && o.crashed)
   );

@@ -10,11 +10,13 @@
  * deno run -A bench/js/driver.ts send --port P --count N --batch B
  * bun bench/js/driver.ts recv --port P --count N --warm W --peer-unit F --burst B --resume-file F
  * deno run -A bench/js/driver.ts flow --port P --inflight 1,64,1024 --flows 500,5000,20000
+ * deno run -A bench/js/driver.ts send --traced --port P   # one subscriber on every tracing channel
  * ```
  *
  * Prints `READY` (recv) and one line `RESULT {json}` on stdout.
  * @module
  */
+import diagnostics_channel from "node:diagnostics_channel";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -28,6 +30,7 @@ import {
   LibraryError,
   silentLogger,
   SmartBus,
+  TRACING_CHANNELS,
 } from "../../mod.ts";
 import {
   collectGarbage,
@@ -59,7 +62,18 @@ interface Options {
   flowTimeoutMs: number;
   flows: number[];
   lib: string;
+  /** One subscriber of {@link EMPTY_HOOKS} on every tracing channel. */
+  traced: boolean;
 }
+
+/** Hooks that do nothing: the least a tracing subscriber costs. */
+export const EMPTY_HOOKS = {
+  start() {},
+  end() {},
+  asyncStart() {},
+  asyncEnd() {},
+  error() {},
+};
 
 function parse(argv: string[]): { mode: string; o: Options } {
   const { positionals, values } = parseArgs({
@@ -78,6 +92,7 @@ function parse(argv: string[]): { mode: string; o: Options } {
       inflight: { type: "string", default: "1,64,1024" },
       flows: { type: "string", default: "500,5000,20000" },
       "flow-timeout": { type: "string", default: "5000" },
+      traced: { type: "boolean", default: false },
       lib: {
         type: "string",
         default: process.env.SMARTBUS_NETCLI_LIB ??
@@ -104,6 +119,7 @@ function parse(argv: string[]): { mode: string; o: Options } {
       flows: list(values.flows!),
       flowTimeoutMs: Number(values["flow-timeout"]),
       lib: values.lib!,
+      traced: values.traced!,
     },
   };
 }
@@ -314,6 +330,11 @@ async function runFlow(o: Options): Promise<Record<string, unknown>> {
 /** Runs the driver with the command line `argv` (mode first). */
 export async function main(argv: string[]): Promise<void> {
   const { mode, o } = parse(argv);
+  if (o.traced) {
+    for (const name of Object.values(TRACING_CHANNELS)) {
+      diagnostics_channel.tracingChannel(name).subscribe(EMPTY_HOOKS);
+    }
+  }
   const run = { send: runSend, recv: runRecv, flow: runFlow }[mode];
   if (!run) {
     console.error("usage: driver.ts send|recv|flow --port P ...");

@@ -31,18 +31,9 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import * as current from "../../mod.ts";
-import { TEXT } from "./driver.ts";
+import { EMPTY_HOOKS, TEXT } from "./driver.ts";
 import { flowApi, nsPerCall, stubBackend } from "./layers.ts";
 import { percentile } from "./measure.ts";
-
-/** Hooks that do nothing: the least a subscriber costs. */
-const EMPTY_HOOKS = {
-  start() {},
-  end() {},
-  asyncStart() {},
-  asyncEnd() {},
-  error() {},
-};
 
 /** Run `fn` with one subscriber of empty hooks on tracing channel `name`. */
 async function subscribed<T>(name: string, fn: () => Promise<T>): Promise<T> {

@@ -1,7 +1,8 @@
 /**
  * Puts the latest tables into `bench/README.md`, each between its markers
  * (`<!-- bench:table:start -->` and `<!-- bench:table:end -->` for the
- * stand-in's, `bench:vendor:…` for the vendor library's); the rest of the
+ * stand-in's, `bench:vendor:…` for the vendor library's, `bench:traced:…`
+ * for the runs with a tracing subscriber); the rest of the
  * page (method, findings) is written by hand and left as it is.
  *
  * ```ts
@@ -16,7 +17,7 @@ import type { Counts } from "./plan.ts";
 /** Replace (or create) the section `name` of the README at `path`. */
 export async function updateReadme(
   path: string,
-  name: "table" | "vendor",
+  name: "table" | "vendor" | "traced",
   header: string,
   markdown: string,
   counts: Counts,

@@ -388,3 +388,34 @@ export function table(
   }
   return { markdown: lines.join("\n"), verdicts };
 }
+
+/**
+ * The JS drivers' send and flow rows without and with one subscriber on
+ * every tracing channel, from one run: `none → subscribed (change)`.
+ */
+export function tracedTable(plain: Results, traced: Results): string {
+  const lines = [
+    `| measure | ${JS.join(" | ")} |`,
+    `| --- | ${JS.map(() => "---:").join(" | ")} |`,
+  ];
+  for (const row of rows()) {
+    if (row.bench !== "send" && row.bench !== "flow") continue;
+    if (row.unit === "count") continue;
+    const bench = row.bench;
+    const cells = JS.map((d) => {
+      const a = (plain[bench] as Partial<Record<string, Outcome>>)[d];
+      const b = (traced[bench] as Partial<Record<string, Outcome>>)[d];
+      if (b && !b.ok) return b.crashed ? "**crashed**" : b.error;
+      if (!a?.ok || !b?.ok) return "n/a";
+      const x = row.get(a.value);
+      const y = row.get(b.value);
+      if (x === undefined || y === undefined) return "–";
+      const change = x === 0
+        ? "?"
+        : `${y >= x ? "+" : "−"}${Math.abs((y / x - 1) * 100).toFixed(0)} %`;
+      return `${fmt(x, row.unit)} → ${fmt(y, row.unit)} (${change})`;
+    });
+    lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
