@@ -27,6 +27,8 @@ import { fileURLToPath } from "node:url";
 import { Proc } from "./runner/proc.ts";
 import { isResultLine, resultOf, runTcp } from "./runner/tcp.ts";
 import {
+  BEFORE_TRACING,
+  beforeDrivers,
   type Counts,
   countsFor,
   type Driver,
@@ -46,6 +48,7 @@ import {
   table,
   tracedTable,
 } from "./runner/report.ts";
+import { median, medianFlows } from "./runner/medians.ts";
 import { updateReadme } from "./runner/readme.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
@@ -86,21 +89,6 @@ async function runMembus(
   }
 }
 
-/** The run with the median `key` (a failed run wins: it must be seen); all values kept as `all_<key>`. */
-function median(list: Outcome[], key: string): Outcome {
-  const failed = list.find((o) => !o.ok);
-  if (failed || list.length === 1) return failed ?? list[0];
-  const ok = list as Array<Extract<Outcome, { ok: true }>>;
-  const sorted = [...ok].sort((a, b) =>
-    (a.value[key] as number) - (b.value[key] as number)
-  );
-  const mid = sorted[Math.floor(sorted.length / 2)];
-  return {
-    ok: true,
-    value: { ...mid.value, [`all_${key}`]: ok.map((o) => o.value[key]) },
-  };
-}
-
 /** No results yet. */
 function noResults(): Results {
   return { send: {}, recv: {}, flow: {}, membus: {} };
@@ -110,6 +98,8 @@ function noResults(): Results {
 interface DriverSet {
   drivers: Driver[];
   benches: string[];
+  /** How its runs are named in the log ("traced"), if not plain. */
+  label?: string;
 }
 
 /**
@@ -127,9 +117,13 @@ async function runTcpAll(
   const all = sets.map(noResults);
   const names = [...new Set(sets.flatMap((s) => s.drivers.map((d) => d.name)))];
   for (const mode of ["send", "recv", "flow"] as const) {
-    // send is short and noisy on a small machine: several runs, interleaved
-    // across drivers, and the median one is kept.
-    const runs = mode === "send" ? counts.send.runs : 1;
+    // send and flow are short and noisy on a small machine: several runs,
+    // interleaved across drivers, and the median one is kept.
+    const runs = mode === "send"
+      ? counts.send.runs
+      : mode === "flow"
+      ? counts.flow.runs
+      : 1;
     const got = sets.map(() => new Map<DriverName, Outcome[]>());
     for (let r = 0; r < runs; r++) {
       for (const name of names) {
@@ -138,7 +132,7 @@ async function runTcpAll(
           if (!d || !set.benches.includes(mode)) continue;
           const run = runs > 1 ? ` (run ${r + 1} of ${runs})` : "";
           const what = `${mode} on the ${library}: ${d.name}${
-            d.cmd!.includes("--traced") ? ", traced" : ""
+            set.label ? `, ${set.label}` : ""
           }`;
           log(`${what}${run}`);
           const o = await runTcp(mode, d, counts, timeoutMs, library);
@@ -149,7 +143,9 @@ async function runTcpAll(
     }
     for (const [i, byDriver] of got.entries()) {
       for (const [name, list] of byDriver) {
-        all[i][mode][name] = median(list, "calls_per_s");
+        all[i][mode][name] = mode === "flow"
+          ? medianFlows(list)
+          : median(list, "calls_per_s");
       }
     }
   }
@@ -164,7 +160,7 @@ async function main(): Promise<number> {
       "update-readme": { type: "boolean", default: false },
       only: { type: "string" },
       bench: { type: "string", default: "send,recv,flow,membus" },
-      lib: { type: "string", default: "standin,vendor,traced" },
+      lib: { type: "string", default: "standin,vendor,traced,before" },
     },
   });
   const quick = values.quick!;
@@ -178,22 +174,35 @@ async function main(): Promise<number> {
   for (const d of all) if (!d.cmd) na[d.name] = d.why;
   const chosen = all.filter((d) => d.cmd && (!only || only.includes(d.name)));
   // The JS drivers' send and flow runs again, each in turn with its plain
-  // run, with one subscriber of empty hooks on every tracing channel: what
-  // tracing costs (the other drivers have no tracing channels).
+  // run: with one subscriber of empty hooks on every tracing channel (what
+  // tracing costs; the other drivers have no tracing channels), and on the
+  // package as it was before statistics and tracing (what they cost with
+  // nobody subscribed).
   const standin = chosen.map((d) => onLibrary(d, P.lib));
-  const withTraced = libs.includes("traced");
-  const [results, tracedResults = noResults()] = await runTcpAll(
-    [
-      { drivers: standin, benches },
-      ...(withTraced
-        ? [{
-          drivers: standin.filter((d) => JS_DRIVERS.includes(d.name)).map((
-            d,
-          ) => ({ ...d, cmd: [...d.cmd!, "--traced"] })),
-          benches: benches.filter((b) => b === "send" || b === "flow"),
-        }]
-        : []),
-    ],
+  const isJs = (d: Driver) => JS_DRIVERS.includes(d.name);
+  const jsBenches = benches.filter((b) => b === "send" || b === "flow");
+  const tracedSet: DriverSet = {
+    drivers: libs.includes("traced")
+      ? standin.filter(isJs).map((d) => ({
+        ...d,
+        cmd: [...d.cmd!, "--traced"],
+      }))
+      : [],
+    benches: jsBenches,
+    label: "traced",
+  };
+  const before = libs.includes("before") ? await beforeDrivers(ROOT) : [];
+  const beforeNa: Partial<Record<DriverName, string>> = {};
+  for (const d of before) if (!d.cmd) beforeNa[d.name] = d.why;
+  const beforeSet: DriverSet = {
+    drivers: before.filter((d) =>
+      d.cmd && chosen.some((c) => c.name === d.name)
+    ).map((d) => onLibrary(d, P.lib)),
+    benches: jsBenches,
+    label: `before (${BEFORE_TRACING})`,
+  };
+  const [results, tracedResults, beforeResults] = await runTcpAll(
+    [{ drivers: standin, benches }, tracedSet, beforeSet],
     "standin",
     counts,
     timeoutMs,
@@ -239,10 +248,16 @@ async function main(): Promise<number> {
       vendorLib.replace(/^.*\/shared\//, "../shared/")
     }); the mock holds each flow answer ${VENDOR_FLOW_GUARD}`
     : "The vendor's library was not run";
-  const traced = tracedTable(results, tracedResults);
-  const tracedHeader = libs.includes("traced")
-    ? "The JS drivers' send and flow rows on the stand-in, nobody subscribed → one subscriber of empty hooks on every tracing channel (`driver.ts --traced`), in the same run"
-    : "The traced runs were not run (--lib)";
+  const traced = tracedTable(results, tracedResults, beforeResults, beforeNa);
+  const tracedHeader = `The JS drivers' send and flow rows on the stand-in: ${
+    libs.includes("before")
+      ? `the package before statistics and tracing (${BEFORE_TRACING}) → `
+      : ""
+  }nobody subscribed → ${
+    libs.includes("traced")
+      ? "one subscriber of empty hooks on every tracing channel (`driver.ts --traced`)"
+      : "(traced runs not run: --lib)"
+  }, in the same run`;
   console.log(
     `\n${header}\n\n${markdown}\n\n${vendorHeader}\n\n${vendor.markdown}\n\n${tracedHeader}\n\n${traced}\n`,
   );
@@ -257,7 +272,7 @@ async function main(): Promise<number> {
   // Only a complete full run replaces latest.json and the README's table.
   const complete = !quick && !only &&
     ["send", "recv", "flow", "membus"].every((b) => benches.includes(b)) &&
-    ["standin", "vendor", "traced"].every((l) => libs.includes(l));
+    ["standin", "vendor", "traced", "before"].every((l) => libs.includes(l));
   const name = quick ? "quick" : complete ? "latest" : "partial";
   const file = `${ROOT}/bench/results/${name}.json`;
   await Deno.writeTextFile(
@@ -276,6 +291,7 @@ async function main(): Promise<number> {
           results: vendorResults,
         },
         traced: tracedResults,
+        before: { commit: BEFORE_TRACING, results: beforeResults },
       },
       null,
       2,
@@ -312,6 +328,7 @@ async function main(): Promise<number> {
     ...Object.values(results),
     ...Object.values(vendorResults),
     ...Object.values(tracedResults),
+    ...Object.values(beforeResults),
   ].some((r) =>
     Object.values(r as Record<string, Outcome>).some((o) => !o.ok && o.crashed)
   );

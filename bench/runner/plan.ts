@@ -80,12 +80,14 @@ export interface Counts {
   /**
    * Calls in flight, and the calls timed, per round; `warm` untimed calls
    * first; a call with no answer within `timeoutMs` counts as an error.
+   * `runs`: repeated like send's; each round reports its median run.
    */
   flow: {
     inflight: number[];
     flows: number[];
     warm: number;
     timeoutMs: number;
+    runs: number;
   };
   /** The in-memory bus: messages routed, flow calls, pending flow calls. */
   membus: { messages: number; flows: number; pending: number };
@@ -102,6 +104,7 @@ export function countsFor(quick: boolean): Counts {
         flows: [50, 640, 2048],
         warm: 64,
         timeoutMs: 2000,
+        runs: 1,
       },
       membus: { messages: 50_000, flows: 5_000, pending: 10_000 },
     }
@@ -114,6 +117,9 @@ export function countsFor(quick: boolean): Counts {
         flows: [2_000, 20_000, 40_960],
         warm: 1_024,
         timeoutMs: 5_000,
+        // One run of a flow row moved up to ±30 % against the next: too
+        // much to tell a traced or older package's rows from the plain.
+        runs: 3,
       },
       membus: { messages: 1_000_000, flows: 100_000, pending: 100_000 },
     };
@@ -129,7 +135,6 @@ export function paths(root: string): Record<string, string> {
     flood: `${root}/build/bench/flood`,
     nodeBundle: `${root}/build/bench/node_driver.mjs`,
     server: `${root}/bench/server.ts`,
-    jsDriver: `${root}/bench/js/driver.ts`,
     membus: `${root}/bench/js/membus.ts`,
     python: `${root}/bench/python/driver.py`,
   };
@@ -155,15 +160,20 @@ export async function output(
 }
 
 /**
- * The Node driver: the API bundled for Node by Bun's bundler (Node 20 cannot
- * run the TypeScript), on the koffi backend the package picks under
- * Node. Picked up as soon as `src/ffi/node.ts` exists and koffi
- * resolves; otherwise the reason is returned.
+ * The Node driver: the API of the package at `tree` bundled for Node into
+ * `bundle` by Bun's bundler (Node 20 cannot run the TypeScript), on the
+ * koffi backend the package picks under Node. Picked up as soon as
+ * `src/ffi/node.ts` exists and koffi resolves; otherwise the reason is
+ * returned.
  */
-async function nodeDriver(root: string): Promise<Driver> {
+async function nodeDriver(
+  root: string,
+  tree: string,
+  bundle: string,
+): Promise<Driver> {
   const p = paths(root);
   const none = (why: string): Driver => ({ name: "node", cmd: null, why });
-  if (!existsSync(`${root}/src/ffi/node.ts`)) {
+  if (!existsSync(`${tree}/src/ffi/node.ts`)) {
     return none("n/a (no node backend yet)");
   }
   if ((await output(["node", "--version"])) === null) {
@@ -177,15 +187,86 @@ async function nodeDriver(root: string): Promise<Driver> {
   const built = await output([
     p.bun,
     "build",
-    `${root}/bench/js/node_entry.ts`,
+    `${tree}/bench/js/node_entry.ts`,
     "--target=node",
     "--external",
     "koffi",
     "--outfile",
-    p.nodeBundle,
+    bundle,
   ]);
   if (built === null) return none("n/a (bundling the API for node failed)");
-  return { name: "node", cmd: ["node", "--expose-gc", p.nodeBundle] };
+  return { name: "node", cmd: ["node", "--expose-gc", bundle] };
+}
+
+/** The Deno, Bun and Node drivers of the package at `tree`. */
+async function jsDrivers(
+  root: string,
+  tree: string,
+  bundle: string,
+): Promise<Driver[]> {
+  const p = paths(root);
+  const driver = `${tree}/bench/js/driver.ts`;
+  return [
+    existsSync(p.deno)
+      ? {
+        name: "deno",
+        cmd: [p.deno, "run", "-A", "--v8-flags=--expose-gc", driver],
+      }
+      : { name: "deno", cmd: null, why: "n/a (deno not installed)" },
+    existsSync(p.bun)
+      ? { name: "bun", cmd: [p.bun, driver] }
+      : { name: "bun", cmd: null, why: "n/a (bun not installed)" },
+    await nodeDriver(root, tree, bundle),
+  ];
+}
+
+/**
+ * The package as it was before statistics and tracing (issue 20): the
+ * commit its "before" runs load.
+ */
+export const BEFORE_TRACING = "c430c5d";
+
+/**
+ * The JS drivers on the package at {@link BEFORE_TRACING}: that commit's
+ * `mod.ts` and `src/` with today's driver files beside them, in
+ * `build/bench/before/` (so that only the package differs). Each cannot
+ * run, with the reason, when the clone lacks the commit.
+ */
+export async function beforeDrivers(root: string): Promise<Driver[]> {
+  const tree = `${root}/build/bench/before`;
+  const none = (why: string): Driver[] =>
+    (["deno", "bun", "node"] as const).map((name) => ({
+      name,
+      cmd: null,
+      why,
+    }));
+  const rev = BEFORE_TRACING;
+  if (
+    (await output(["git", "-C", root, "cat-file", "-e", `${rev}^{commit}`])) ===
+      null
+  ) {
+    return none(`n/a (commit ${rev} not in this clone)`);
+  }
+  await Deno.remove(tree, { recursive: true }).catch(() => {});
+  await Deno.mkdir(`${tree}/bench/js`, { recursive: true });
+  const unpacked = await output([
+    "sh",
+    "-c",
+    `git -C "$1" archive "$2" mod.ts src | tar -x -C "$3"`,
+    "sh",
+    root,
+    rev,
+    tree,
+  ]);
+  if (unpacked === null) return none(`n/a (git archive ${rev} failed)`);
+  for (const f of ["driver.ts", "measure.ts", "node_entry.ts"]) {
+    await Deno.copyFile(`${root}/bench/js/${f}`, `${tree}/bench/js/${f}`);
+  }
+  return await jsDrivers(
+    root,
+    tree,
+    `${root}/build/bench/node_driver_before.mjs`,
+  );
 }
 
 /**
@@ -216,21 +297,7 @@ function originalDriver(
 /** Every driver, each with its command or the reason it cannot run. */
 export async function drivers(root: string): Promise<Driver[]> {
   const p = paths(root);
-  const out: Driver[] = [];
-  out.push(
-    existsSync(p.deno)
-      ? {
-        name: "deno",
-        cmd: [p.deno, "run", "-A", "--v8-flags=--expose-gc", p.jsDriver],
-      }
-      : { name: "deno", cmd: null, why: "n/a (deno not installed)" },
-  );
-  out.push(
-    existsSync(p.bun)
-      ? { name: "bun", cmd: [p.bun, p.jsDriver] }
-      : { name: "bun", cmd: null, why: "n/a (bun not installed)" },
-  );
-  out.push(await nodeDriver(root));
+  const out: Driver[] = await jsDrivers(root, root, p.nodeBundle);
   const hasPython = (await output(["python3", "--version"])) !== null;
   out.push(
     hasPython

@@ -36,7 +36,7 @@ export async function updateReadme(
     } at ` +
     `${
       counts.flow.inflight.join(" / ")
-    } in flight; in-memory bus ${counts.membus.messages} messages, ` +
+    } in flight (median of ${counts.flow.runs} runs); in-memory bus ${counts.membus.messages} messages, ` +
     `${counts.membus.flows} flows, ${counts.membus.pending} pending calls.`,
     "",
     markdown,

@@ -390,32 +390,56 @@ export function table(
 }
 
 /**
- * The JS drivers' send and flow rows without and with one subscriber on
- * every tracing channel, from one run: `none → subscribed (change)`.
+ * The JS drivers' send and flow rows on the package before statistics and
+ * tracing, with nobody subscribed, and with one subscriber on every
+ * tracing channel, from one run: `before → none (change) → subscribed
+ * (change)`, each change against the figure before it. A set not run, or a
+ * driver it could not run, shows "–" (`beforeNa` says why, under the
+ * table).
  */
-export function tracedTable(plain: Results, traced: Results): string {
+export function tracedTable(
+  plain: Results,
+  traced: Results,
+  before: Results,
+  beforeNa: Partial<Record<string, string>> = {},
+): string {
   const lines = [
     `| measure | ${JS.join(" | ")} |`,
     `| --- | ${JS.map(() => "---:").join(" | ")} |`,
   ];
+  const change = (from: number, to: number) =>
+    from === 0
+      ? "?"
+      : `${to >= from ? "+" : "−"}${
+        Math.abs((to / from - 1) * 100).toFixed(0)
+      } %`;
   for (const row of rows()) {
     if (row.bench !== "send" && row.bench !== "flow") continue;
     if (row.unit === "count") continue;
     const bench = row.bench;
     const cells = JS.map((d) => {
-      const a = (plain[bench] as Partial<Record<string, Outcome>>)[d];
-      const b = (traced[bench] as Partial<Record<string, Outcome>>)[d];
-      if (b && !b.ok) return b.crashed ? "**crashed**" : b.error;
-      if (!a?.ok || !b?.ok) return "n/a";
-      const x = row.get(a.value);
-      const y = row.get(b.value);
-      if (x === undefined || y === undefined) return "–";
-      const change = x === 0
-        ? "?"
-        : `${y >= x ? "+" : "−"}${Math.abs((y / x - 1) * 100).toFixed(0)} %`;
-      return `${fmt(x, row.unit)} → ${fmt(y, row.unit)} (${change})`;
+      const runs = [before, plain, traced].map((r) =>
+        (r[bench] as Partial<Record<string, Outcome>>)[d]
+      );
+      const failed = runs.find((o) => o && !o.ok);
+      if (failed && !failed.ok) {
+        return failed.crashed ? "**crashed**" : failed.error;
+      }
+      if (!runs[1]?.ok) return "n/a";
+      const values = runs.map((o) => o?.ok ? row.get(o.value) : undefined);
+      return values.map((v, i) => {
+        if (v === undefined) return "–";
+        const prev = values[i - 1];
+        return prev === undefined
+          ? fmt(v, row.unit)
+          : `${fmt(v, row.unit)} (${change(prev, v)})`;
+      }).join(" → ");
     });
     lines.push(`| ${row.label} | ${cells.join(" | ")} |`);
   }
+  const reasons = JS.filter((d) => beforeNa[d]).map((d) =>
+    `${d}: ${beforeNa[d]}`
+  );
+  if (reasons.length) lines.push("", `Before: ${reasons.join("; ")}.`);
   return lines.join("\n");
 }
