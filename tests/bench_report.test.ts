@@ -94,6 +94,15 @@ describe("bench tracing table", () => {
     );
   });
 
+  test("bench tracing table - a change that rounds to nothing reads +0 %", () => {
+    const table = tracedTable(
+      results({ deno: ok({ calls_per_s: 999_800 }) }),
+      results({ deno: ok({ calls_per_s: 500_000 }) }),
+      results({ deno: ok({ calls_per_s: 1_000_000 }) }),
+    );
+    assert.match(sendRow(table), /\(\+0 %\) →/);
+  });
+
   test("bench tracing table - a crashed run shows as crashed, not as a figure", () => {
     const table = tracedTable(
       results({ node: ok({ calls_per_s: 1 }) }),

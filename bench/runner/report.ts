@@ -407,12 +407,12 @@ export function tracedTable(
     `| measure | ${JS.join(" | ")} |`,
     `| --- | ${JS.map(() => "---:").join(" | ")} |`,
   ];
-  const change = (from: number, to: number) =>
-    from === 0
-      ? "?"
-      : `${to >= from ? "+" : "−"}${
-        Math.abs((to / from - 1) * 100).toFixed(0)
-      } %`;
+  const change = (from: number, to: number) => {
+    if (from === 0) return "?";
+    const pct = Math.abs((to / from - 1) * 100).toFixed(0);
+    // A change that rounds to 0 reads "+0 %", never "−0 %".
+    return `${to >= from || pct === "0" ? "+" : "−"}${pct} %`;
+  };
   for (const row of rows()) {
     if (row.bench !== "send" && row.bench !== "flow") continue;
     if (row.unit === "count") continue;
