@@ -2,8 +2,8 @@
  * Tracing channels (`node:diagnostics_channel`) of the client's calls: one
  * `TracingChannel` per operation ({@link TRACING_CHANNELS}) and plain
  * channels for connection events ({@link CONNECTION_CHANNELS}). A call
- * builds its context only when the channel has a subscriber, so nothing is
- * spent while nobody listens. Where the runtime has no `tracingChannel`,
+ * builds its context only when the channel has a subscriber: while nobody
+ * listens it spends only the check of its five events. Where the runtime has no `tracingChannel`,
  * the same five channels (`tracing:<name>:start`, …) are published by hand,
  * without `runStores`. Contexts field by field: `docs/stats.md`.
  *
