@@ -4,20 +4,21 @@
  * each TCP benchmark (send, receive, flow round trips) it starts a fresh
  * mock bus server process (`bench/server.ts`), runs the driver against it
  * (plus the C flooder for the receive benchmark), then runs the in-memory
- * bus benchmark under Deno and Bun (`send` runs 5 times, interleaved, and
- * the median run counts). The JS drivers' send and flow runs also run
- * with one subscriber on every tracing channel (`--lib …,traced`), each
- * right after its plain run, for what tracing costs. Prints the tables,
- * writes
- * `bench/results/latest.json` (`quick.json` with `--quick`, `partial.json`
- * with `--only` / `--bench`) and, on a complete full run or with
- * `--update-readme`, the table section of `bench/README.md`.
+ * bus benchmark under Deno and Bun (`send` runs 5 times and `flow` 3 times
+ * in a full run, interleaved, and the median run counts). The JS drivers'
+ * send and flow runs also run with one subscriber on every tracing channel
+ * (`--lib …,traced`) and on the package before statistics and tracing
+ * (`--lib …,before`), taking turns with their plain runs, for what tracing
+ * costs. Prints the tables, writes `bench/results/latest.json`
+ * (`quick.json` with `--quick`, `partial.json` with `--only` / `--bench` /
+ * `--lib`) and, on a complete full run or with `--update-readme`, the table
+ * sections of `bench/README.md`.
  *
  * Exit code 1 only when something crashed (a driver failed to produce its
  * result); missed targets and drivers that cannot run are reported, not fatal.
  *
  * ```sh
- * deno run -A bench/run.ts [--quick] [--update-readme] [--only deno,c] [--bench send,recv,flow,membus]
+ * deno run -A bench/run.ts [--quick] [--update-readme] [--only deno,c] [--bench send,recv,flow,membus] [--lib standin,vendor,traced,before]
  * ```
  * @module
  */
