@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { LatencySummary } from "../mod.ts";
 import { type MockServer, startMockServer } from "../src/mock/mod.ts";
 import { Cli, type Run } from "./shared/cli_child.ts";
+import { deadPort } from "./shared/loopback.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LIB = join(ROOT, "build/libbusnetcli.so");
@@ -38,17 +39,6 @@ function assertFailure(r: Run, code: number, re: RegExp): void {
   const lines = r.stderr.trimEnd().split("\n");
   assert.equal(lines.length, 1, `one stderr line, got:\n${r.stderr}`);
   assert.match(lines[0], re);
-}
-
-function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-  });
 }
 
 function buildNative(): Promise<void> {

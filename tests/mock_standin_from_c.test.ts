@@ -19,6 +19,7 @@ import {
   type TcpFront,
 } from "../src/mock/internal.ts";
 import { echoPeer } from "./fixtures/echo_peer.ts";
+import { deadPort } from "./shared/loopback.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const NODE_UNIT = 3;
@@ -43,18 +44,6 @@ function build(): Promise<void> {
         } else resolve();
       },
     );
-  });
-}
-
-/** A loopback port nobody listens on (bound, then released). */
-function deadPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
   });
 }
 
@@ -236,6 +225,42 @@ function runProgram(
   });
 }
 
+/** Where test_standin runs: its command line but for host and IPSC process 0. */
+interface ChecksAt {
+  port: number;
+  nodeUnit: number;
+  ipscUnit: number;
+  /** A port nobody listens on. */
+  deadPort: number;
+  /** `main` (the default), `reconnect`, `auth` or `faults`. */
+  mode?: string;
+}
+
+/**
+ * Runs test_standin `exe` (`host port node_unit ipsc_unit ipsc_index
+ * dead_port [mode]`) on loopback and asserts that it exits 0 printing
+ * `passed`; `onLine` sees each stdout line.
+ */
+async function assertChecksPass(
+  exe: string,
+  at: ChecksAt,
+  passed: RegExp,
+  onLine?: (line: string) => void,
+): Promise<void> {
+  const args = [
+    "127.0.0.1",
+    String(at.port),
+    String(at.nodeUnit),
+    String(at.ipscUnit),
+    "0",
+    String(at.deadPort),
+    ...(at.mode ? [at.mode] : []),
+  ];
+  const run = await runProgram(exe, args, 60_000, onLine);
+  assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
+  assert.match(run.out, passed);
+}
+
 const variants = [
   { name: "normal build", exe: `${root}build/test_standin` },
   { name: "ASan+UBSan build", exe: `${root}build/asan/test_standin` },
@@ -253,18 +278,12 @@ describe("native c", () => {
     test(`native c - ${v.name}: every call, callback and return code against the TCP bus`, async () => {
       await build();
       await using b = await startBus();
-      const dead = await deadPort();
-      const args = [
-        "127.0.0.1",
-        String(b.port),
-        String(NODE_UNIT),
-        String(NODE_UNIT),
-        "0",
-        String(dead),
-      ];
-      const run = await runProgram(v.exe, args, 60_000);
-      assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
-      assert.match(run.out, /all checks passed/);
+      await assertChecksPass(v.exe, {
+        port: b.port,
+        nodeUnit: NODE_UNIT,
+        ipscUnit: NODE_UNIT,
+        deadPort: await deadPort(),
+      }, /all checks passed/);
       assert.ok(
         b.bus.notifications().length >= 1,
         "the notification reached the bus",
@@ -274,56 +293,46 @@ describe("native c", () => {
     test(`native c - ${v.name}: a node stop raises disconnect, a restart reconnects`, async () => {
       await build();
       await using b = await startBus();
-      const args = [
-        "127.0.0.1",
-        String(b.port),
-        String(NODE_UNIT),
-        String(NODE_UNIT),
-        "0",
-        "1",
-        "reconnect",
-      ];
-      const run = await runProgram(v.exe, args, 60_000, (line) => {
-        if (line === "CONNECTED") b.bus.stopNode(NODE_UNIT);
-        if (line === "DISCONNECTED") b.bus.startNode(NODE_UNIT);
-      });
-      assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
-      assert.match(run.out, /reconnect checks passed/);
+      await assertChecksPass(
+        v.exe,
+        {
+          port: b.port,
+          nodeUnit: NODE_UNIT,
+          ipscUnit: NODE_UNIT,
+          deadPort: 1,
+          mode: "reconnect",
+        },
+        /reconnect checks passed/,
+        (line) => {
+          if (line === "CONNECTED") b.bus.stopNode(NODE_UNIT);
+          if (line === "DISCONNECTED") b.bus.startNode(NODE_UNIT);
+        },
+      );
     });
 
     test(`native c - ${v.name}: refused logins report the code and are not retried`, async () => {
       await build();
       await using b = await startBus({ admin: "secret" });
-      const args = [
-        "127.0.0.1",
-        String(b.port),
-        String(NODE_UNIT),
-        String(NODE_UNIT),
-        "0",
-        "1",
-        "auth",
-      ];
-      const run = await runProgram(v.exe, args, 60_000);
-      assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
-      assert.match(run.out, /auth checks passed/);
+      await assertChecksPass(v.exe, {
+        port: b.port,
+        nodeUnit: NODE_UNIT,
+        ipscUnit: NODE_UNIT,
+        deadPort: 1,
+        mode: "auth",
+      }, /auth checks passed/);
     });
 
     test(`native c - ${v.name}: a silent or garbling peer breaks the link and the library reconnects`, async () => {
       await build();
       const peer = await faultyPeer();
       try {
-        const args = [
-          "127.0.0.1",
-          String(peer.port),
-          "5",
-          "0",
-          "0",
-          "1",
-          "faults",
-        ];
-        const run = await runProgram(v.exe, args, 60_000);
-        assert.equal(run.code, 0, `exit ${run.code}\n${run.out}\n${run.err}`);
-        assert.match(run.out, /fault checks passed/);
+        await assertChecksPass(v.exe, {
+          port: peer.port,
+          nodeUnit: 5,
+          ipscUnit: 0,
+          deadPort: 1,
+          mode: "faults",
+        }, /fault checks passed/);
       } finally {
         await peer.close();
       }
