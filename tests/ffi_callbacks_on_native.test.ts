@@ -8,9 +8,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  buildCbprobe,
   cbprobeCall,
   cbprobeLive,
+  cbprobeOrSkip,
   cstr,
   nativeFactory,
   Recorder,
@@ -22,11 +22,7 @@ import {
 import type { NativeBackend } from "../src/ffi/native_backend.ts";
 import { SmartBusError } from "../src/abi/errors.ts";
 
-const built = typeof nativeFactory === "string"
-  ? { error: nativeFactory }
-  : buildCbprobe();
-const skip = typeof built === "string" ? false : built.error;
-const LIB = typeof built === "string" ? built : "";
+const { lib: LIB, skip } = cbprobeOrSkip();
 
 /** Open, install callbacks, init 17; the caller releases through `done`. */
 function open(): {

@@ -10,18 +10,9 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
-import {
-  buildCbprobe,
-  nativeFactory,
-  removeBuild,
-  runtime,
-} from "./fixtures/ffi_harness.ts";
+import { cbprobeOrSkip, removeBuild, runtime } from "./fixtures/ffi_harness.ts";
 
-const built = typeof nativeFactory === "string"
-  ? { error: nativeFactory }
-  : buildCbprobe();
-const skip = typeof built === "string" ? false : built.error;
-const LIB = typeof built === "string" ? built : "";
+const { lib: LIB, skip } = cbprobeOrSkip();
 
 /**
  * Run `body` in a child process; it sees `backend` (a fresh native backend on

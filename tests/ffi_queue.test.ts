@@ -196,11 +196,7 @@ describe(`ffi event queue on the stand-in (${runtime})`, { skip }, () => {
       cstr('[1,"zwölf"]'),
     );
     assert.ok(id > 0);
-    await rec.until(
-      () => rec.of("invokeFlowRet").some((r) => r[3] === id),
-      "the flow's result",
-    );
-    const ret = rec.of("invokeFlowRet").find((r) => r[3] === id)!;
+    const ret = await rec.flowResult(id, "the flow's result");
     assert.equal(ret[0], 1);
     assert.equal((ret[1] as Uint8Array).length, HEAD);
     assert.equal(text(ret[2]), "proj");
@@ -222,11 +218,8 @@ describe(`ffi event queue on the stand-in (${runtime})`, { skip }, () => {
       cstr("[]"),
     );
     assert.ok(id > 0);
-    await rec.until(
-      () => rec.of("invokeFlowRet").some((r) => r[3] === id && r[4] !== 1),
-      "the flow's failure",
-    );
-    const ret = rec.of("invokeFlowRet").find((r) => r[3] === id)!;
+    const ret = await rec.flowResult(id, "the flow's failure");
+    assert.notEqual(ret[4], 1, "a failure, not a result");
     assert.equal(ret[1], null);
   });
 

@@ -224,15 +224,11 @@ describe(`ffi backend on the stand-in (${runtime})`, { skip }, () => {
       cstr('[1,"two"]'),
     );
     assert.ok(invokeId > 0, String(invokeId));
-    await rec.until(
-      () => rec.of("invokeFlowRet").some((r) => r[3] === invokeId),
-      "the flow result",
-    );
+    const ret = await rec.flowResult(invokeId, "the flow result");
     const ack = rec.of("invokeFlowAck").find((a) => a[3] === invokeId);
     assert.ok(ack);
     assert.equal(ack[4], 1);
     assert.equal(text(ack[2]), "proj");
-    const ret = rec.of("invokeFlowRet").find((r) => r[3] === invokeId)!;
     assert.equal(ret[4], 1);
     assert.ok(ret[1] instanceof Uint8Array);
     assert.deepEqual(JSON.parse(text(ret[5])), [1, "two"]);
@@ -250,11 +246,7 @@ describe(`ffi backend on the stand-in (${runtime})`, { skip }, () => {
       cstr("[]"),
     );
     assert.ok(invokeId > 0);
-    await rec.until(
-      () => rec.of("invokeFlowRet").some((r) => r[3] === invokeId),
-      "the timeout",
-    );
-    const ret = rec.of("invokeFlowRet").find((r) => r[3] === invokeId)!;
+    const ret = await rec.flowResult(invokeId, "the timeout");
     assert.deepEqual([ret[1], text(ret[2]), ret[4]], [null, "proj", -25]);
   });
 
